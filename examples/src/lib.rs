@@ -1,0 +1,1 @@
+//! Runnable examples for the darling-rs crates; see the `[[example]]` entries.
