@@ -77,7 +77,9 @@ pub enum ParseError {
         value: i32,
     },
     /// The text starts like a number but is not a decimal `i32`.
-    #[error("`{input}` is not a valid {table} number: expected a decimal integer that fits in 32 bits")]
+    #[error(
+        "`{input}` is not a valid {table} number: expected a decimal integer that fits in 32 bits"
+    )]
     InvalidNumber {
         /// The table that was searched.
         table: Table,
@@ -186,9 +188,17 @@ mod tests {
 
     #[test]
     fn errors_say_what_was_expected() {
-        let e = ParseError::UnknownNumber { table: Table::DarwinErrno, value: 999 };
-        assert_eq!(e.to_string(), "999 is not a Darwin errno number (known: 1..=107)");
-        let e = ParseError::Empty { table: Table::LinuxSignal };
+        let e = ParseError::UnknownNumber {
+            table: Table::DarwinErrno,
+            value: 999,
+        };
+        assert_eq!(
+            e.to_string(),
+            "999 is not a Darwin errno number (known: 1..=107)"
+        );
+        let e = ParseError::Empty {
+            table: Table::LinuxSignal,
+        };
         assert_eq!(
             e.to_string(),
             "empty input: expected a Linux signal name such as SIGINT or a number"

@@ -330,9 +330,13 @@ mod tests {
 
     #[test]
     fn only_documented_signals_have_no_counterpart() {
-        let lost: Vec<_> = DarwinSignal::all().filter(|d| d.to_linux().is_none()).collect();
+        let lost: Vec<_> = DarwinSignal::all()
+            .filter(|d| d.to_linux().is_none())
+            .collect();
         assert_eq!(lost, [DarwinSignal::SIGEMT]);
-        let lost: Vec<_> = LinuxSignal::all().filter(|l| l.to_darwin().is_none()).collect();
+        let lost: Vec<_> = LinuxSignal::all()
+            .filter(|l| l.to_darwin().is_none())
+            .collect();
         let mut expected = vec![LinuxSignal::SIGSTKFLT];
         expected.extend((32..=64).map(LinuxSignal::from_raw));
         assert_eq!(lost, expected);

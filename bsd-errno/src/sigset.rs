@@ -201,7 +201,9 @@ mod tests {
 
     #[test]
     fn debug_lists_names() {
-        let set: LinuxSigSet = [LinuxSignal::SIGINT, LinuxSignal::from_raw(40)].into_iter().collect();
+        let set: LinuxSigSet = [LinuxSignal::SIGINT, LinuxSignal::from_raw(40)]
+            .into_iter()
+            .collect();
         assert_eq!(format!("{set:?}"), "LinuxSigSet {SIGINT, SIGRTMIN+8}");
     }
 }

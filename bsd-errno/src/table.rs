@@ -47,7 +47,13 @@ impl<const N: usize> NumberTable<N> {
             index[n as usize] = (i + 1) as u16;
             i += 1;
         }
-        NumberTable { table, signed, entries, aliases, index }
+        NumberTable {
+            table,
+            signed,
+            entries,
+            aliases,
+            index,
+        }
     }
 
     /// The entry for `raw`; a negative errno looks up its magnitude.
@@ -70,15 +76,19 @@ impl<const N: usize> NumberTable<N> {
     /// Signal names may also be given without their `SIG` prefix (`HUP`), as `kill -l` lists them.
     pub(crate) fn lookup_name(&self, name: &str) -> Option<i32> {
         let short = matches!(self.table, Table::LinuxSignal | Table::DarwinSignal);
-        let matches = |known: &str| known == name || (short && known.strip_prefix("SIG") == Some(name));
+        let matches =
+            |known: &str| known == name || (short && known.strip_prefix("SIG") == Some(name));
         if let Some(e) = self.entries.iter().find(|e| matches(e.name)) {
             return Some(e.number);
         }
-        self.aliases.iter().find(|(alias, _)| matches(alias)).map(|&(_, n)| n)
+        self.aliases
+            .iter()
+            .find(|(alias, _)| matches(alias))
+            .map(|&(_, n)| n)
     }
 
     /// Like [`lookup_name`](Self::lookup_name), with a clear error.
-    pub(crate) fn from_name(&self, name: &str) -> Result<i32, ParseError> {
+    pub(crate) fn find_name(&self, name: &str) -> Result<i32, ParseError> {
         if name.is_empty() {
             return Err(ParseError::Empty { table: self.table });
         }
@@ -92,7 +102,10 @@ impl<const N: usize> NumberTable<N> {
     pub(crate) const fn check(&self, raw: i32) -> Result<i32, ParseError> {
         match self.entry(raw) {
             Some(_) => Ok(raw),
-            None => Err(ParseError::UnknownNumber { table: self.table, value: raw }),
+            None => Err(ParseError::UnknownNumber {
+                table: self.table,
+                value: raw,
+            }),
         }
     }
 
@@ -106,7 +119,10 @@ impl<const N: usize> NumberTable<N> {
         if body.is_empty() {
             return Err(match text.is_empty() {
                 true => ParseError::Empty { table: self.table },
-                false => ParseError::InvalidNumber { table: self.table, input: Excerpt::new(text) },
+                false => ParseError::InvalidNumber {
+                    table: self.table,
+                    input: Excerpt::new(text),
+                },
             });
         }
         if body.as_bytes()[0].is_ascii_digit() {
@@ -118,7 +134,10 @@ impl<const N: usize> NumberTable<N> {
             return self.check(value);
         }
         if negative && !self.signed {
-            return Err(ParseError::UnknownName { table: self.table, input: Excerpt::new(text) });
+            return Err(ParseError::UnknownName {
+                table: self.table,
+                input: Excerpt::new(text),
+            });
         }
         let number = self.lookup_name(body).ok_or(ParseError::UnknownName {
             table: self.table,
@@ -129,7 +148,11 @@ impl<const N: usize> NumberTable<N> {
 
     /// Every known number, ascending.
     pub(crate) fn numbers(&'static self) -> impl DoubleEndedIterator<Item = i32> + Clone {
-        self.index.iter().enumerate().filter(|&(_, &k)| k != 0).map(|(n, _)| n as i32)
+        self.index
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k != 0)
+            .map(|(n, _)| n as i32)
     }
 }
 
@@ -244,7 +267,7 @@ macro_rules! numbered_type {
             /// [`ParseError::Empty`](crate::ParseError::Empty) or
             /// [`ParseError::UnknownName`](crate::ParseError::UnknownName).
             pub fn from_name(name: &str) -> Result<Self, $crate::ParseError> {
-                $static.from_name(name).map(Self)
+                $static.find_name(name).map(Self)
             }
 
             /// Every known value in ascending order, one per number (aliases are not repeated).

@@ -355,7 +355,10 @@ impl<const N: usize> Map<N> {
         while i < pairs.len() {
             let (from, into, fidelity) = pairs[i];
             assert!(from > 0 && (from as usize) < N, "source errno out of range");
-            assert!(into > 0 && into <= u8::MAX as i32, "target errno out of range");
+            assert!(
+                into > 0 && into <= u8::MAX as i32,
+                "target errno out of range"
+            );
             assert!(to[from as usize] == 0, "source errno listed twice");
             to[from as usize] = into as u8;
             exact[from as usize] = matches!(fidelity, Fidelity::Exact);
@@ -369,7 +372,11 @@ impl<const N: usize> Map<N> {
         let n = raw.unsigned_abs() as usize;
         if n < N && self.to[n] != 0 {
             let to = self.to[n] as i32;
-            let fidelity = if self.exact[n] { Fidelity::Exact } else { Fidelity::Nearest };
+            let fidelity = if self.exact[n] {
+                Fidelity::Exact
+            } else {
+                Fidelity::Nearest
+            };
             (if raw < 0 { -to } else { to }, fidelity)
         } else {
             (raw, Fidelity::Unchanged)
@@ -458,7 +465,10 @@ pub const fn linux_to_darwin_detailed(
         (CallContext::Xattr, 61) => value = sign * DarwinErrno::ENOATTR.raw(),
         _ => {}
     }
-    Translation { value: DarwinErrno::from_raw(value), fidelity }
+    Translation {
+        value: DarwinErrno::from_raw(value),
+        fidelity,
+    }
 }
 
 /// Translates a Darwin errno into the Linux errno a Linux program expects, keeping its sign.
@@ -483,7 +493,10 @@ pub const fn darwin_to_linux(err: DarwinErrno) -> LinuxErrno {
 #[inline]
 pub const fn darwin_to_linux_detailed(err: DarwinErrno) -> Translation<LinuxErrno> {
     let (value, fidelity) = DARWIN_MAP.translate(err.raw());
-    Translation { value: LinuxErrno::from_raw(value), fidelity }
+    Translation {
+        value: LinuxErrno::from_raw(value),
+        fidelity,
+    }
 }
 
 impl LinuxErrno {
@@ -543,7 +556,11 @@ mod tests {
                     pair.0 == pair.1 || aliases.contains(&pair),
                     "{pair:?} marked exact"
                 ),
-                _ => assert!(DarwinErrno::from_name(pair.0).is_err(), "{pair:?}: Darwin has {}", pair.0),
+                _ => assert!(
+                    DarwinErrno::from_name(pair.0).is_err(),
+                    "{pair:?}: Darwin has {}",
+                    pair.0
+                ),
             }
         }
         for e in DarwinErrno::all() {
@@ -551,10 +568,16 @@ mod tests {
             let pair = (t.value.name().unwrap(), e.name().unwrap());
             match t.fidelity {
                 Fidelity::Exact => assert!(
-                    pair.0 == pair.1 || aliases.contains(&pair) || LinuxErrno::from_name(pair.1) == Ok(t.value),
+                    pair.0 == pair.1
+                        || aliases.contains(&pair)
+                        || LinuxErrno::from_name(pair.1) == Ok(t.value),
                     "{pair:?} marked exact"
                 ),
-                _ => assert!(LinuxErrno::from_name(pair.1).is_err(), "{pair:?}: Linux has {}", pair.1),
+                _ => assert!(
+                    LinuxErrno::from_name(pair.1).is_err(),
+                    "{pair:?}: Linux has {}",
+                    pair.1
+                ),
             }
         }
     }

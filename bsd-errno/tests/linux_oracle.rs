@@ -25,29 +25,157 @@ fn c_text(ptr: *const c_char) -> Option<String> {
     // SAFETY: glibc returns NULL or a pointer to a NUL-terminated string that lives as long as
     // the process (its static tables or, for strerror/strsignal, a per-thread buffer that is
     // not reused before we copy it here).
-    Some(unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned())
+    Some(
+        unsafe { CStr::from_ptr(ptr) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }
 
 #[test]
 fn errno_numbers_match_the_libc_crate() {
     let expected = libc_values!(
-    EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM,
-    EACCES, EFAULT, ENOTBLK, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR, EISDIR, EINVAL, ENFILE,
-    EMFILE, ENOTTY, ETXTBSY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EPIPE, EDOM, ERANGE,
-    EDEADLK, ENAMETOOLONG, ENOLCK, ENOSYS, ENOTEMPTY, ELOOP, ENOMSG, EIDRM, ECHRNG, EL2NSYNC,
-    EL3HLT, EL3RST, ELNRNG, EUNATCH, ENOCSI, EL2HLT, EBADE, EBADR, EXFULL, ENOANO, EBADRQC,
-    EBADSLT, EBFONT, ENOSTR, ENODATA, ETIME, ENOSR, ENONET, ENOPKG, EREMOTE, ENOLINK, EADV,
-    ESRMNT, ECOMM, EPROTO, EMULTIHOP, EDOTDOT, EBADMSG, EOVERFLOW, ENOTUNIQ, EBADFD, EREMCHG,
-    ELIBACC, ELIBBAD, ELIBSCN, ELIBMAX, ELIBEXEC, EILSEQ, ERESTART, ESTRPIPE, EUSERS, ENOTSOCK,
-    EDESTADDRREQ, EMSGSIZE, EPROTOTYPE, ENOPROTOOPT, EPROTONOSUPPORT, ESOCKTNOSUPPORT,
-    EOPNOTSUPP, EPFNOSUPPORT, EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETDOWN, ENETUNREACH,
-    ENETRESET, ECONNABORTED, ECONNRESET, ENOBUFS, EISCONN, ENOTCONN, ESHUTDOWN, ETOOMANYREFS,
-    ETIMEDOUT, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EALREADY, EINPROGRESS, ESTALE, EUCLEAN,
-    ENOTNAM, ENAVAIL, EISNAM, EREMOTEIO, EDQUOT, ENOMEDIUM, EMEDIUMTYPE, ECANCELED, ENOKEY,
-    EKEYEXPIRED, EKEYREVOKED, EKEYREJECTED, EOWNERDEAD, ENOTRECOVERABLE, ERFKILL, EHWPOISON,
-    EWOULDBLOCK, EDEADLOCK, ENOTSUP,    );
+        EPERM,
+        ENOENT,
+        ESRCH,
+        EINTR,
+        EIO,
+        ENXIO,
+        E2BIG,
+        ENOEXEC,
+        EBADF,
+        ECHILD,
+        EAGAIN,
+        ENOMEM,
+        EACCES,
+        EFAULT,
+        ENOTBLK,
+        EBUSY,
+        EEXIST,
+        EXDEV,
+        ENODEV,
+        ENOTDIR,
+        EISDIR,
+        EINVAL,
+        ENFILE,
+        EMFILE,
+        ENOTTY,
+        ETXTBSY,
+        EFBIG,
+        ENOSPC,
+        ESPIPE,
+        EROFS,
+        EMLINK,
+        EPIPE,
+        EDOM,
+        ERANGE,
+        EDEADLK,
+        ENAMETOOLONG,
+        ENOLCK,
+        ENOSYS,
+        ENOTEMPTY,
+        ELOOP,
+        ENOMSG,
+        EIDRM,
+        ECHRNG,
+        EL2NSYNC,
+        EL3HLT,
+        EL3RST,
+        ELNRNG,
+        EUNATCH,
+        ENOCSI,
+        EL2HLT,
+        EBADE,
+        EBADR,
+        EXFULL,
+        ENOANO,
+        EBADRQC,
+        EBADSLT,
+        EBFONT,
+        ENOSTR,
+        ENODATA,
+        ETIME,
+        ENOSR,
+        ENONET,
+        ENOPKG,
+        EREMOTE,
+        ENOLINK,
+        EADV,
+        ESRMNT,
+        ECOMM,
+        EPROTO,
+        EMULTIHOP,
+        EDOTDOT,
+        EBADMSG,
+        EOVERFLOW,
+        ENOTUNIQ,
+        EBADFD,
+        EREMCHG,
+        ELIBACC,
+        ELIBBAD,
+        ELIBSCN,
+        ELIBMAX,
+        ELIBEXEC,
+        EILSEQ,
+        ERESTART,
+        ESTRPIPE,
+        EUSERS,
+        ENOTSOCK,
+        EDESTADDRREQ,
+        EMSGSIZE,
+        EPROTOTYPE,
+        ENOPROTOOPT,
+        EPROTONOSUPPORT,
+        ESOCKTNOSUPPORT,
+        EOPNOTSUPP,
+        EPFNOSUPPORT,
+        EAFNOSUPPORT,
+        EADDRINUSE,
+        EADDRNOTAVAIL,
+        ENETDOWN,
+        ENETUNREACH,
+        ENETRESET,
+        ECONNABORTED,
+        ECONNRESET,
+        ENOBUFS,
+        EISCONN,
+        ENOTCONN,
+        ESHUTDOWN,
+        ETOOMANYREFS,
+        ETIMEDOUT,
+        ECONNREFUSED,
+        EHOSTDOWN,
+        EHOSTUNREACH,
+        EALREADY,
+        EINPROGRESS,
+        ESTALE,
+        EUCLEAN,
+        ENOTNAM,
+        ENAVAIL,
+        EISNAM,
+        EREMOTEIO,
+        EDQUOT,
+        ENOMEDIUM,
+        EMEDIUMTYPE,
+        ECANCELED,
+        ENOKEY,
+        EKEYEXPIRED,
+        EKEYREVOKED,
+        EKEYREJECTED,
+        EOWNERDEAD,
+        ENOTRECOVERABLE,
+        ERFKILL,
+        EHWPOISON,
+        EWOULDBLOCK,
+        EDEADLOCK,
+        ENOTSUP,
+    );
     for (name, value) in expected {
-        assert_eq!(LinuxErrno::from_name(name).map(LinuxErrno::raw), Ok(value), "{name}");
+        assert_eq!(
+            LinuxErrno::from_name(name).map(LinuxErrno::raw),
+            Ok(value),
+            "{name}"
+        );
     }
     // Every number the crate names (below the kernel-internal range) is one libc knows.
     let known: Vec<i32> = expected.iter().map(|&(_, v)| v).collect();
@@ -62,7 +190,11 @@ fn errno_names_match_glibc() {
     for n in 1..=140 {
         // SAFETY: strerrorname_np accepts any int and returns NULL or a static string.
         let glibc = c_text(unsafe { strerrorname_np(n) });
-        assert_eq!(LinuxErrno::from_raw(n).name().map(str::to_owned), glibc, "errno {n}");
+        assert_eq!(
+            LinuxErrno::from_raw(n).name().map(str::to_owned),
+            glibc,
+            "errno {n}"
+        );
     }
 }
 
@@ -73,7 +205,11 @@ fn errno_messages_match_glibc() {
         let glibc = c_text(unsafe { libc::strerror(n) }).unwrap();
         match LinuxErrno::from_raw(n).message() {
             Some(ours) => assert_eq!(ours, glibc, "errno {n}"),
-            None => assert_eq!(glibc, format!("Unknown error {n}"), "errno {n} has no message here"),
+            None => assert_eq!(
+                glibc,
+                format!("Unknown error {n}"),
+                "errno {n} has no message here"
+            ),
         }
     }
 }
@@ -81,12 +217,17 @@ fn errno_messages_match_glibc() {
 #[test]
 fn signal_numbers_match_the_libc_crate() {
     let expected = libc_values!(
-    SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1,
-    SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP,
-    SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR,
-    SIGSYS, SIGIOT, SIGPOLL,    );
+        SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1,
+        SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP,
+        SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR,
+        SIGSYS, SIGIOT, SIGPOLL,
+    );
     for (name, value) in expected {
-        assert_eq!(LinuxSignal::from_name(name).map(LinuxSignal::raw), Ok(value), "{name}");
+        assert_eq!(
+            LinuxSignal::from_name(name).map(LinuxSignal::raw),
+            Ok(value),
+            "{name}"
+        );
     }
     let (rtmin, rtmax) = (libc::SIGRTMIN(), libc::SIGRTMAX());
     assert_eq!(LinuxSignal::GLIBC_SIGRTMIN.raw(), rtmin);

@@ -8,7 +8,11 @@ use darling_bsd_errno::{
 };
 use proptest::prelude::*;
 
-const CONTEXTS: [CallContext; 3] = [CallContext::Generic, CallContext::Socket, CallContext::Xattr];
+const CONTEXTS: [CallContext; 3] = [
+    CallContext::Generic,
+    CallContext::Socket,
+    CallContext::Xattr,
+];
 
 /// Any i32, with the interesting small range (both signs) drawn often.
 fn errno_number() -> impl Strategy<Value = i32> {
@@ -126,7 +130,10 @@ fn every_name_round_trips() {
     for e in LinuxErrno::all() {
         assert_eq!(LinuxErrno::from_name(e.name().unwrap()), Ok(e));
         assert_eq!(e.name().unwrap().parse::<LinuxErrno>(), Ok(e));
-        assert_eq!(format!("-{}", e.name().unwrap()).parse::<LinuxErrno>(), Ok(LinuxErrno::from_raw(-e.raw())));
+        assert_eq!(
+            format!("-{}", e.name().unwrap()).parse::<LinuxErrno>(),
+            Ok(LinuxErrno::from_raw(-e.raw()))
+        );
     }
     for e in DarwinErrno::all() {
         assert_eq!(DarwinErrno::from_name(e.name().unwrap()), Ok(e));
@@ -139,5 +146,8 @@ fn every_name_round_trips() {
         let short = s.name().unwrap().strip_prefix("SIG").unwrap();
         assert_eq!(DarwinSignal::from_name(short), Ok(s));
     }
-    assert_eq!(linux_to_darwin(LinuxErrno::EAGAIN), DarwinErrno::EWOULDBLOCK);
+    assert_eq!(
+        linux_to_darwin(LinuxErrno::EAGAIN),
+        DarwinErrno::EWOULDBLOCK
+    );
 }

@@ -1,1 +1,42 @@
-fn main() {}
+//! `darling`: command-line tools built from the darling-rs crates.
+//!
+//! Each subcommand is a thin layer over one crate; its logic lives in `cmd/`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Tools for Mach-O files, Mach IPC and Darwin compatibility on Linux.
+#[derive(Debug, Parser)]
+#[command(name = "darling", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Translate an errno (or, with --signal, a signal) between Linux and Darwin.
+    Errno(cmd::errno::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Errno(args) => cmd::errno::run(&args),
+    };
+    match result {
+        Ok(text) => {
+            // A closed pipe (`darling errno … | head -0`) is not an error worth reporting.
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("darling: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand. Each exposes `Args` (clap) and `run`, which returns the text to
+//! print or the error message, so that tests can call it without a process.
+
+pub mod errno;
