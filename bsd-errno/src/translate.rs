@@ -384,30 +384,22 @@ impl<const N: usize> Map<N> {
     }
 }
 
-static LINUX_MAP: Map<517> = Map::new(&linux_pairs());
-static DARWIN_MAP: Map<108> = Map::new(&darwin_pairs());
-
-const fn linux_pairs() -> [(i32, i32, Fidelity); LINUX_TO_DARWIN.len()] {
-    let mut out = [(0, 0, Exact); LINUX_TO_DARWIN.len()];
-    let mut i = 0;
-    while i < out.len() {
-        let (l, d, f) = LINUX_TO_DARWIN[i];
-        out[i] = (l.raw(), d.raw(), f);
-        i += 1;
-    }
-    out
+/// Turns a typed translation list into the raw `(from, into, fidelity)` rows [`Map::new`] takes.
+macro_rules! raw_pairs {
+    ($list:expr) => {{
+        let mut out = [(0, 0, Exact); $list.len()];
+        let mut i = 0;
+        while i < out.len() {
+            let (from, into, fidelity) = $list[i];
+            out[i] = (from.raw(), into.raw(), fidelity);
+            i += 1;
+        }
+        out
+    }};
 }
 
-const fn darwin_pairs() -> [(i32, i32, Fidelity); DARWIN_TO_LINUX.len()] {
-    let mut out = [(0, 0, Exact); DARWIN_TO_LINUX.len()];
-    let mut i = 0;
-    while i < out.len() {
-        let (d, l, f) = DARWIN_TO_LINUX[i];
-        out[i] = (d.raw(), l.raw(), f);
-        i += 1;
-    }
-    out
-}
+static LINUX_MAP: Map<517> = Map::new(&raw_pairs!(LINUX_TO_DARWIN));
+static DARWIN_MAP: Map<108> = Map::new(&raw_pairs!(DARWIN_TO_LINUX));
 
 /// Translates a Linux errno into the Darwin errno a macOS program expects, keeping its sign.
 ///
