@@ -1,13 +1,49 @@
-//! Zero-copy Mach-O and fat (universal) binary parsing.
+//! Zero-copy, fuzz-hardened Mach-O and fat (universal) binary parsing.
 //!
-//! **Not implemented yet.** This crate will hold the readers every later piece of
-//! darling-rs needs to look inside a Mach-O file: thin headers in both byte orders and
-//! both word sizes, `FAT_MAGIC`/`FAT_MAGIC_64` slices, every load command in XNU's
-//! `mach-o/loader.h`, segments and sections, nlist symbols, dylib dependencies, the
-//! exports trie, rebase/bind opcode streams, chained fixups and the code signature.
+//! Every later piece of darling-rs (the loader, dyld-style binding, the `darling otool`,
+//! `nm` and `dyldinfo` tools) reads Mach-O through this crate. It views borrowed bytes in
+//! place and never panics on hostile input: every problem is a typed [`Error`] that says
+//! where the file went wrong and what was expected.
 //!
-//! It reads borrowed bytes in place and never panics on hostile input: every error is a
-//! typed value that says where the file went wrong and what was expected.
+//! ```no_run
+//! use darling_macho::{Command, File};
+//!
+//! let data = std::fs::read("/bin/ls")?;
+//! let macho = match File::parse(&data)? {
+//!     File::MachO(m) => m,
+//!     File::Fat(fat) => fat.macho(&fat.arch(0).expect("a slice"))?,
+//! };
+//! for lc in macho.load_commands() {
+//!     if let Command::Dylib(d) = lc?.parse()? {
+//!         println!("{}", String::from_utf8_lossy(d.name.bytes()?));
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! - [`raw`]: the on-disk structures and constants, named as in Apple's headers.
+//! - [`File`], [`MachO`], [`FatFile`]: entry points.
+//! - [`LoadCommands`] and [`Command`]: the checked walk over load commands and their views.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod endian;
+mod error;
+mod fat;
+mod file;
+mod load_command;
+pub mod raw;
+mod read;
+mod segment;
+
+pub use endian::{Endianness, I32, U16, U32, U64};
+pub use error::{Error, Result};
+pub use fat::{FatArch, FatFile, MAX_FAT_ARCHES};
+pub use file::{File, Header, MachO};
+pub use load_command::{
+    BuildTools, BuildVersion, Command, DyldInfo, Dylib, DylibKind, Dysymtab, EncryptionInfo, EntryPoint,
+    FilesetEntry, Fvmfile, Fvmlib, LcStr, LinkeditData, LinkerOptions, LoadCommand, LoadCommands, Note,
+    PreboundDylib, Routines, Symseg, Symtab, ThreadState, ThreadStates, TwolevelHints, VersionMin,
+};
+pub use segment::{Section, Sections, Segment};
