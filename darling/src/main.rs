@@ -21,12 +21,17 @@ struct Cli {
 enum Command {
     /// Translate an errno (or, with --signal, a signal) between Linux and Darwin.
     Errno(cmd::errno::Args),
+    /// Show a Mach-O file's header, load commands or libraries, as llvm-otool does.
+    Otool(cmd::otool::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Apple's tools spell the architecture option `-arch NAME`; clap wants `--arch NAME`.
+    let args = std::env::args_os().map(|a| if a == "-arch" { "--arch".into() } else { a });
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Errno(args) => cmd::errno::run(&args),
+        Command::Otool(args) => cmd::otool::run(&args),
     };
     match result {
         Ok(text) => {

@@ -63,7 +63,9 @@ impl<'data> FatFile<'data> {
         }
         let arches = match magic {
             FAT_MAGIC => Arches::Fat32(read::slice(data, 8, u64::from(count), "fat_arch table")?),
-            FAT_MAGIC_64 => Arches::Fat64(read::slice(data, 8, u64::from(count), "fat_arch_64 table")?),
+            FAT_MAGIC_64 => {
+                Arches::Fat64(read::slice(data, 8, u64::from(count), "fat_arch_64 table")?)
+            }
             _ => return Err(Error::BadMagic { offset: 0, magic }),
         };
         let fat = FatFile { data, arches };
@@ -74,8 +76,16 @@ impl<'data> FatFile<'data> {
     fn check(&self) -> Result<()> {
         let table_end = 8 + self.len() as u64 * self.entry_size();
         for a in self.arches() {
-            let bad = |expected| Error::BadFatArch { index: a.index, offset: a.offset, size: a.size, expected };
-            let end = a.offset.checked_add(a.size).ok_or(bad("an offset and size that do not overflow"))?;
+            let bad = |expected| Error::BadFatArch {
+                index: a.index,
+                offset: a.offset,
+                size: a.size,
+                expected,
+            };
+            let end = a
+                .offset
+                .checked_add(a.size)
+                .ok_or(bad("an offset and size that do not overflow"))?;
             if end > self.data.len() as u64 {
                 return Err(bad("a slice inside the file"));
             }
@@ -86,7 +96,10 @@ impl<'data> FatFile<'data> {
                 return Err(bad("an offset that is a multiple of 2^align"));
             }
             for b in self.arches().take(a.index as usize) {
-                if a.cputype == b.cputype && a.cpusubtype & !crate::raw::CPU_SUBTYPE_MASK == b.cpusubtype & !crate::raw::CPU_SUBTYPE_MASK {
+                if a.cputype == b.cputype
+                    && a.cpusubtype & !crate::raw::CPU_SUBTYPE_MASK
+                        == b.cpusubtype & !crate::raw::CPU_SUBTYPE_MASK
+                {
                     return Err(bad("a CPU type and subtype no other slice has"));
                 }
                 if a.size != 0 && b.size != 0 && a.offset < b.offset + b.size && b.offset < end {
@@ -111,7 +124,11 @@ impl<'data> FatFile<'data> {
 
     /// The magic number: `FAT_MAGIC` or `FAT_MAGIC_64`.
     pub fn magic(&self) -> u32 {
-        if self.is_64() { FAT_MAGIC_64 } else { FAT_MAGIC }
+        if self.is_64() {
+            FAT_MAGIC_64
+        } else {
+            FAT_MAGIC
+        }
     }
 
     /// Number of slices.

@@ -110,8 +110,18 @@ impl<'data> MachO<'data> {
                 reserved: 0,
             }
         };
-        let file = MachO { data, endian, is_64, header };
-        read::bytes(data, file.header_size(), header.sizeofcmds.into(), "load commands")?;
+        let file = MachO {
+            data,
+            endian,
+            is_64,
+            header,
+        };
+        read::bytes(
+            data,
+            file.header_size(),
+            header.sizeofcmds.into(),
+            "load commands",
+        )?;
         Ok(file)
     }
 
@@ -137,7 +147,11 @@ impl<'data> MachO<'data> {
 
     /// Size of the header: 28 or 32 bytes.
     pub fn header_size(&self) -> u64 {
-        if self.is_64 { size_of::<MachHeader64>() as u64 } else { size_of::<MachHeader32>() as u64 }
+        if self.is_64 {
+            size_of::<MachHeader64>() as u64
+        } else {
+            size_of::<MachHeader32>() as u64
+        }
     }
 
     /// The load commands, in file order.

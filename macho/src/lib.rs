@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod arch;
 mod endian;
 mod error;
 mod fat;
@@ -37,13 +38,15 @@ pub mod raw;
 mod read;
 mod segment;
 
+pub use arch::{arch_from_name, arch_name};
 pub use endian::{Endianness, I32, U16, U32, U64};
 pub use error::{Error, Result};
 pub use fat::{FatArch, FatFile, MAX_FAT_ARCHES};
 pub use file::{File, Header, MachO};
 pub use load_command::{
-    BuildTools, BuildVersion, Command, DyldInfo, Dylib, DylibKind, Dysymtab, EncryptionInfo, EntryPoint,
-    FilesetEntry, Fvmfile, Fvmlib, LcStr, LinkeditData, LinkerOptions, LoadCommand, LoadCommands, Note,
-    PreboundDylib, Routines, Symseg, Symtab, ThreadState, ThreadStates, TwolevelHints, VersionMin,
+    BuildTools, BuildVersion, Command, DyldInfo, Dylib, DylibKind, Dysymtab, EncryptionInfo,
+    EntryPoint, FilesetEntry, Fvmfile, Fvmlib, LcStr, LinkeditData, LinkerOptions, LoadCommand,
+    LoadCommands, Note, PreboundDylib, Routines, Symseg, Symtab, ThreadState, ThreadStates,
+    TwolevelHints, VersionMin,
 };
 pub use segment::{Section, Sections, Segment};

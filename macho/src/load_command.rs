@@ -29,7 +29,9 @@ pub struct LoadCommands<'data> {
 impl<'data> LoadCommands<'data> {
     pub(crate) fn new(file: &MachO<'data>) -> Self {
         let base = file.header_size();
-        let area = file.bytes_at(base, file.header().sizeofcmds.into(), "load commands").unwrap_or(&[]);
+        let area = file
+            .bytes_at(base, file.header().sizeofcmds.into(), "load commands")
+            .unwrap_or(&[]);
         LoadCommands {
             area,
             base,
@@ -43,7 +45,12 @@ impl<'data> LoadCommands<'data> {
 
     fn fail(&mut self, cmd: u32, expected: &'static str) -> Option<Result<LoadCommand<'data>>> {
         self.remaining = 0;
-        Some(Err(Error::BadLoadCommand { index: self.index, cmd, offset: self.base + self.offset, expected }))
+        Some(Err(Error::BadLoadCommand {
+            index: self.index,
+            cmd,
+            offset: self.base + self.offset,
+            expected,
+        }))
     }
 }
 
@@ -54,7 +61,8 @@ impl<'data> Iterator for LoadCommands<'data> {
         if self.remaining == 0 {
             return None;
         }
-        let Ok(header) = read::pod::<LoadCommandHeader>(self.area, self.offset, "load command") else {
+        let Ok(header) = read::pod::<LoadCommandHeader>(self.area, self.offset, "load command")
+        else {
             return self.fail(0, "a load command header inside sizeofcmds");
         };
         let cmd = header.cmd.get(self.endian);
@@ -132,7 +140,12 @@ impl<'data> LoadCommand<'data> {
     }
 
     fn error(&self, expected: &'static str) -> Error {
-        Error::BadLoadCommand { index: self.index, cmd: self.cmd, offset: self.offset, expected }
+        Error::BadLoadCommand {
+            index: self.index,
+            cmd: self.cmd,
+            offset: self.offset,
+            expected,
+        }
     }
 
     /// The command's fixed part as `T`; `expected` says what was needed if it is too short.
@@ -144,7 +157,11 @@ impl<'data> LoadCommand<'data> {
     }
 
     fn str_at(&self, offset: u32, fixed: usize) -> LcStr<'data> {
-        LcStr { command: self.bytes, offset, fixed: fixed as u32 }
+        LcStr {
+            command: self.bytes,
+            offset,
+            fixed: fixed as u32,
+        }
     }
 
     /// Decodes the command into its typed view.
@@ -163,7 +180,8 @@ impl<'data> LoadCommand<'data> {
                 Command::Segment(Segment::new32(s, sections, e))
             }
             LC_SEGMENT_64 => {
-                let s: &SegmentCommand64 = self.fixed("cmdsize of at least 72 for LC_SEGMENT_64")?;
+                let s: &SegmentCommand64 =
+                    self.fixed("cmdsize of at least 72 for LC_SEGMENT_64")?;
                 let n = s.nsects.get(e);
                 let sections = read::slice(self.bytes, 72, n.into(), "sections")
                     .map_err(|_| self.error("cmdsize that holds nsects sections"))?;
@@ -226,7 +244,8 @@ impl<'data> LoadCommand<'data> {
                 })
             }
             LC_LOAD_DYLINKER | LC_ID_DYLINKER | LC_DYLD_ENVIRONMENT => {
-                let d: &DylinkerCommand = self.fixed("cmdsize of at least 12 for a dylinker command")?;
+                let d: &DylinkerCommand =
+                    self.fixed("cmdsize of at least 12 for a dylinker command")?;
                 Command::Dylinker(self.str_at(d.name.get(e), 12))
             }
             LC_RPATH => {
@@ -238,22 +257,35 @@ impl<'data> LoadCommand<'data> {
                 Command::Sub(self.str_at(s.name.get(e), 12))
             }
             LC_TARGET_TRIPLE => {
-                let t: &TargetTripleCommand = self.fixed("cmdsize of at least 12 for LC_TARGET_TRIPLE")?;
+                let t: &TargetTripleCommand =
+                    self.fixed("cmdsize of at least 12 for LC_TARGET_TRIPLE")?;
                 Command::TargetTriple(self.str_at(t.triple.get(e), 12))
             }
             LC_UUID => {
                 let u: &UuidCommand = self.fixed("cmdsize of 24 for LC_UUID")?;
                 Command::Uuid(u.uuid)
             }
-            LC_CODE_SIGNATURE | LC_SEGMENT_SPLIT_INFO | LC_FUNCTION_STARTS | LC_DATA_IN_CODE
-            | LC_DYLIB_CODE_SIGN_DRS | LC_LINKER_OPTIMIZATION_HINT | LC_DYLD_EXPORTS_TRIE
-            | LC_DYLD_CHAINED_FIXUPS | LC_ATOM_INFO | LC_FUNCTION_VARIANTS
+            LC_CODE_SIGNATURE
+            | LC_SEGMENT_SPLIT_INFO
+            | LC_FUNCTION_STARTS
+            | LC_DATA_IN_CODE
+            | LC_DYLIB_CODE_SIGN_DRS
+            | LC_LINKER_OPTIMIZATION_HINT
+            | LC_DYLD_EXPORTS_TRIE
+            | LC_DYLD_CHAINED_FIXUPS
+            | LC_ATOM_INFO
+            | LC_FUNCTION_VARIANTS
             | LC_FUNCTION_VARIANT_FIXUPS => {
-                let l: &LinkeditDataCommand = self.fixed("cmdsize of 16 for a linkedit data command")?;
-                Command::LinkeditData(LinkeditData { dataoff: l.dataoff.get(e), datasize: l.datasize.get(e) })
+                let l: &LinkeditDataCommand =
+                    self.fixed("cmdsize of 16 for a linkedit data command")?;
+                Command::LinkeditData(LinkeditData {
+                    dataoff: l.dataoff.get(e),
+                    datasize: l.datasize.get(e),
+                })
             }
             LC_ENCRYPTION_INFO => {
-                let c: &EncryptionInfoCommand32 = self.fixed("cmdsize of 20 for LC_ENCRYPTION_INFO")?;
+                let c: &EncryptionInfoCommand32 =
+                    self.fixed("cmdsize of 20 for LC_ENCRYPTION_INFO")?;
                 Command::EncryptionInfo(EncryptionInfo {
                     cryptoff: c.cryptoff.get(e),
                     cryptsize: c.cryptsize.get(e),
@@ -262,7 +294,8 @@ impl<'data> LoadCommand<'data> {
                 })
             }
             LC_ENCRYPTION_INFO_64 => {
-                let c: &EncryptionInfoCommand64 = self.fixed("cmdsize of 24 for LC_ENCRYPTION_INFO_64")?;
+                let c: &EncryptionInfoCommand64 =
+                    self.fixed("cmdsize of 24 for LC_ENCRYPTION_INFO_64")?;
                 Command::EncryptionInfo(EncryptionInfo {
                     cryptoff: c.cryptoff.get(e),
                     cryptsize: c.cryptsize.get(e),
@@ -270,12 +303,20 @@ impl<'data> LoadCommand<'data> {
                     pad: Some(c.pad.get(e)),
                 })
             }
-            LC_VERSION_MIN_MACOSX | LC_VERSION_MIN_IPHONEOS | LC_VERSION_MIN_TVOS | LC_VERSION_MIN_WATCHOS => {
-                let v: &VersionMinCommand = self.fixed("cmdsize of 16 for a version-min command")?;
-                Command::VersionMin(VersionMin { version: v.version.get(e), sdk: v.sdk.get(e) })
+            LC_VERSION_MIN_MACOSX
+            | LC_VERSION_MIN_IPHONEOS
+            | LC_VERSION_MIN_TVOS
+            | LC_VERSION_MIN_WATCHOS => {
+                let v: &VersionMinCommand =
+                    self.fixed("cmdsize of 16 for a version-min command")?;
+                Command::VersionMin(VersionMin {
+                    version: v.version.get(e),
+                    sdk: v.sdk.get(e),
+                })
             }
             LC_BUILD_VERSION => {
-                let b: &BuildVersionCommand = self.fixed("cmdsize of at least 24 for LC_BUILD_VERSION")?;
+                let b: &BuildVersionCommand =
+                    self.fixed("cmdsize of at least 24 for LC_BUILD_VERSION")?;
                 let ntools = b.ntools.get(e);
                 let tools = read::slice(self.bytes, 24, ntools.into(), "build tools")
                     .map_err(|_| self.error("cmdsize that holds ntools tool entries"))?;
@@ -283,7 +324,10 @@ impl<'data> LoadCommand<'data> {
                     platform: b.platform.get(e),
                     minos: b.minos.get(e),
                     sdk: b.sdk.get(e),
-                    tools: BuildTools { raw: tools, endian: e },
+                    tools: BuildTools {
+                        raw: tools,
+                        endian: e,
+                    },
                 })
             }
             LC_DYLD_INFO | LC_DYLD_INFO_ONLY => {
@@ -303,23 +347,38 @@ impl<'data> LoadCommand<'data> {
             }
             LC_MAIN => {
                 let m: &EntryPointCommand = self.fixed("cmdsize of 24 for LC_MAIN")?;
-                Command::Main(EntryPoint { entryoff: m.entryoff.get(e), stacksize: m.stacksize.get(e) })
+                Command::Main(EntryPoint {
+                    entryoff: m.entryoff.get(e),
+                    stacksize: m.stacksize.get(e),
+                })
             }
             LC_SOURCE_VERSION => {
                 let s: &SourceVersionCommand = self.fixed("cmdsize of 16 for LC_SOURCE_VERSION")?;
                 Command::SourceVersion(s.version.get(e))
             }
-            LC_THREAD | LC_UNIXTHREAD => Command::Thread(ThreadStates { data: &self.bytes[8..], endian: e }),
+            LC_THREAD | LC_UNIXTHREAD => Command::Thread(ThreadStates {
+                data: &self.bytes[8..],
+                endian: e,
+            }),
             LC_LINKER_OPTION => {
-                let l: &LinkerOptionCommand = self.fixed("cmdsize of at least 12 for LC_LINKER_OPTION")?;
-                Command::LinkerOption(LinkerOptions { count: l.count.get(e), strings: &self.bytes[12..] })
+                let l: &LinkerOptionCommand =
+                    self.fixed("cmdsize of at least 12 for LC_LINKER_OPTION")?;
+                Command::LinkerOption(LinkerOptions {
+                    count: l.count.get(e),
+                    strings: &self.bytes[12..],
+                })
             }
             LC_NOTE => {
                 let n: &NoteCommand = self.fixed("cmdsize of 40 for LC_NOTE")?;
-                Command::Note(Note { data_owner: n.data_owner, offset: n.offset.get(e), size: n.size.get(e) })
+                Command::Note(Note {
+                    data_owner: n.data_owner,
+                    offset: n.offset.get(e),
+                    size: n.size.get(e),
+                })
             }
             LC_FILESET_ENTRY => {
-                let f: &FilesetEntryCommand = self.fixed("cmdsize of at least 32 for LC_FILESET_ENTRY")?;
+                let f: &FilesetEntryCommand =
+                    self.fixed("cmdsize of at least 32 for LC_FILESET_ENTRY")?;
                 Command::FilesetEntry(FilesetEntry {
                     vmaddr: f.vmaddr.get(e),
                     fileoff: f.fileoff.get(e),
@@ -329,7 +388,14 @@ impl<'data> LoadCommand<'data> {
             }
             LC_ROUTINES => {
                 let r: &RoutinesCommand32 = self.fixed("cmdsize of 40 for LC_ROUTINES")?;
-                let v = [r.reserved1, r.reserved2, r.reserved3, r.reserved4, r.reserved5, r.reserved6];
+                let v = [
+                    r.reserved1,
+                    r.reserved2,
+                    r.reserved3,
+                    r.reserved4,
+                    r.reserved5,
+                    r.reserved6,
+                ];
                 Command::Routines(Routines {
                     init_address: r.init_address.get(e).into(),
                     init_module: r.init_module.get(e).into(),
@@ -338,7 +404,14 @@ impl<'data> LoadCommand<'data> {
             }
             LC_ROUTINES_64 => {
                 let r: &RoutinesCommand64 = self.fixed("cmdsize of 72 for LC_ROUTINES_64")?;
-                let v = [r.reserved1, r.reserved2, r.reserved3, r.reserved4, r.reserved5, r.reserved6];
+                let v = [
+                    r.reserved1,
+                    r.reserved2,
+                    r.reserved3,
+                    r.reserved4,
+                    r.reserved5,
+                    r.reserved6,
+                ];
                 Command::Routines(Routines {
                     init_address: r.init_address.get(e),
                     init_module: r.init_module.get(e),
@@ -347,14 +420,18 @@ impl<'data> LoadCommand<'data> {
             }
             LC_TWOLEVEL_HINTS => {
                 let t: &TwolevelHintsCommand = self.fixed("cmdsize of 16 for LC_TWOLEVEL_HINTS")?;
-                Command::TwolevelHints(TwolevelHints { offset: t.offset.get(e), nhints: t.nhints.get(e) })
+                Command::TwolevelHints(TwolevelHints {
+                    offset: t.offset.get(e),
+                    nhints: t.nhints.get(e),
+                })
             }
             LC_PREBIND_CKSUM => {
                 let p: &PrebindCksumCommand = self.fixed("cmdsize of 12 for LC_PREBIND_CKSUM")?;
                 Command::PrebindCksum(p.cksum.get(e))
             }
             LC_PREBOUND_DYLIB => {
-                let p: &PreboundDylibCommand = self.fixed("cmdsize of at least 20 for LC_PREBOUND_DYLIB")?;
+                let p: &PreboundDylibCommand =
+                    self.fixed("cmdsize of at least 20 for LC_PREBOUND_DYLIB")?;
                 Command::PreboundDylib(PreboundDylib {
                     name: self.str_at(p.name.get(e), 20),
                     nmodules: p.nmodules.get(e),
@@ -362,7 +439,8 @@ impl<'data> LoadCommand<'data> {
                 })
             }
             LC_LOADFVMLIB | LC_IDFVMLIB => {
-                let f: &FvmlibCommand = self.fixed("cmdsize of at least 20 for an fvmlib command")?;
+                let f: &FvmlibCommand =
+                    self.fixed("cmdsize of at least 20 for an fvmlib command")?;
                 Command::Fvmlib(Fvmlib {
                     name: self.str_at(f.name.get(e), 20),
                     minor_version: f.minor_version.get(e),
@@ -371,11 +449,17 @@ impl<'data> LoadCommand<'data> {
             }
             LC_FVMFILE => {
                 let f: &FvmfileCommand = self.fixed("cmdsize of at least 16 for LC_FVMFILE")?;
-                Command::Fvmfile(Fvmfile { name: self.str_at(f.name.get(e), 16), header_addr: f.header_addr.get(e) })
+                Command::Fvmfile(Fvmfile {
+                    name: self.str_at(f.name.get(e), 16),
+                    header_addr: f.header_addr.get(e),
+                })
             }
             LC_SYMSEG => {
                 let s: &SymsegCommand = self.fixed("cmdsize of 16 for LC_SYMSEG")?;
-                Command::Symseg(Symseg { offset: s.offset.get(e), size: s.size.get(e) })
+                Command::Symseg(Symseg {
+                    offset: s.offset.get(e),
+                    size: s.size.get(e),
+                })
             }
             LC_IDENT => Command::Ident(&self.bytes[8..]),
             _ => Command::Other(&self.bytes[8..]),
@@ -657,7 +741,9 @@ impl<'data> BuildTools<'data> {
     /// `(tool, version)` pairs in command order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (u32, u32)> + 'data {
         let e = self.endian;
-        self.raw.iter().map(move |t| (t.tool.get(e), t.version.get(e)))
+        self.raw
+            .iter()
+            .map(move |t| (t.tool.get(e), t.version.get(e)))
     }
 }
 
@@ -723,12 +809,18 @@ impl<'data> ThreadStates<'data> {
         let mut at = 0usize;
         core::iter::from_fn(move || {
             let header = data.get(at..at.checked_add(8)?)?;
-            let word = |i: usize| raw_u32([header[i], header[i + 1], header[i + 2], header[i + 3]], e);
+            let word =
+                |i: usize| raw_u32([header[i], header[i + 1], header[i + 2], header[i + 3]], e);
             let (flavor, count) = (word(0), word(4));
             let start = at + 8;
             let want = (count as usize).saturating_mul(4);
             let end = start.saturating_add(want).min(data.len());
-            let item = ThreadState { offset: (at + 8) as u32, flavor, count, state: &data[start..end] };
+            let item = ThreadState {
+                offset: (at + 8) as u32,
+                flavor,
+                count,
+                state: &data[start..end],
+            };
             at = if end - start < want { data.len() } else { end };
             Some(item)
         })
@@ -740,7 +832,10 @@ impl<'data> ThreadStates<'data> {
     /// `x86_THREAD_STATE`).
     pub fn entry_pc(&self, cputype: i32) -> Option<u64> {
         let e = self.endian;
-        let u32_at = |s: &[u8], i: usize| s.get(i..i + 4).map(|b| raw_u32([b[0], b[1], b[2], b[3]], e));
+        let u32_at = |s: &[u8], i: usize| {
+            s.get(i..i + 4)
+                .map(|b| raw_u32([b[0], b[1], b[2], b[3]], e))
+        };
         let u64_at = |s: &[u8], i: usize| {
             s.get(i..i + 8).map(|b| {
                 let a = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
@@ -752,7 +847,9 @@ impl<'data> ThreadStates<'data> {
         };
         self.iter().find_map(|t| match (cputype, t.flavor) {
             (CPU_TYPE_X86_64, X86_THREAD_STATE64) => u64_at(t.state, 16 * 8),
-            (CPU_TYPE_X86_64, X86_THREAD_STATE) if u32_at(t.state, 0) == Some(X86_THREAD_STATE64) => {
+            (CPU_TYPE_X86_64, X86_THREAD_STATE)
+                if u32_at(t.state, 0) == Some(X86_THREAD_STATE64) =>
+            {
                 u64_at(t.state, 8 + 16 * 8)
             }
             (CPU_TYPE_I386, X86_THREAD_STATE32) => u32_at(t.state, 10 * 4).map(u64::from),

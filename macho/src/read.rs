@@ -7,10 +7,20 @@ use crate::error::{Error, Result};
 
 /// `len` bytes of `data` at `offset`, or a [`Error::Truncated`] naming `what`.
 #[inline]
-pub(crate) fn bytes<'a>(data: &'a [u8], offset: u64, len: u64, what: &'static str) -> Result<&'a [u8]> {
+pub(crate) fn bytes<'a>(
+    data: &'a [u8],
+    offset: u64,
+    len: u64,
+    what: &'static str,
+) -> Result<&'a [u8]> {
     let available = (data.len() as u64).saturating_sub(offset);
     if offset > data.len() as u64 || len > available {
-        return Err(Error::Truncated { what, offset, size: len, available });
+        return Err(Error::Truncated {
+            what,
+            offset,
+            size: len,
+            available,
+        });
     }
     // Both fit in usize: they are bounded by data.len().
     Ok(&data[offset as usize..(offset + len) as usize])
@@ -34,17 +44,29 @@ where
 
 /// `count` `T`s viewed in place at `offset`.
 #[inline]
-pub(crate) fn slice<'a, T>(data: &'a [u8], offset: u64, count: u64, what: &'static str) -> Result<&'a [T]>
+pub(crate) fn slice<'a, T>(
+    data: &'a [u8],
+    offset: u64,
+    count: u64,
+    what: &'static str,
+) -> Result<&'a [T]>
 where
     T: FromBytes + KnownLayout + Immutable + Unaligned,
 {
-    let size = count.checked_mul(size_of::<T>() as u64).ok_or(Error::Malformed {
+    let size = count
+        .checked_mul(size_of::<T>() as u64)
+        .ok_or(Error::Malformed {
+            what,
+            offset,
+            expected: "a count whose total size fits in 64 bits",
+        })?;
+    let b = bytes(data, offset, size, what)?;
+    <[T]>::ref_from_bytes(b).map_err(|_| Error::Truncated {
         what,
         offset,
-        expected: "a count whose total size fits in 64 bits",
-    })?;
-    let b = bytes(data, offset, size, what)?;
-    <[T]>::ref_from_bytes(b).map_err(|_| Error::Truncated { what, offset, size, available: b.len() as u64 })
+        size,
+        available: b.len() as u64,
+    })
 }
 
 /// The NUL-terminated string at the start of `data` (without the NUL), or all of `data` if
@@ -75,7 +97,10 @@ mod tests {
         assert!(bytes(&data, 5, 0, "x").is_err());
         assert!(bytes(&data, u64::MAX, 1, "x").is_err());
         assert!(slice::<crate::endian::U32>(&data, 0, u64::MAX, "x").is_err());
-        assert_eq!(slice::<crate::endian::U32>(&data, 0, 1, "x").unwrap().len(), 1);
+        assert_eq!(
+            slice::<crate::endian::U32>(&data, 0, 1, "x").unwrap().len(),
+            1
+        );
     }
 
     #[test]

@@ -33,12 +33,26 @@ macro_rules! segment_field {
 }
 
 impl<'data> Segment<'data> {
-    pub(crate) fn new32(s: &'data SegmentCommand32, sections: &'data [Section32], endian: Endianness) -> Self {
-        Segment { raw: RawSegment::S32(s, sections), endian }
+    pub(crate) fn new32(
+        s: &'data SegmentCommand32,
+        sections: &'data [Section32],
+        endian: Endianness,
+    ) -> Self {
+        Segment {
+            raw: RawSegment::S32(s, sections),
+            endian,
+        }
     }
 
-    pub(crate) fn new64(s: &'data SegmentCommand64, sections: &'data [Section64], endian: Endianness) -> Self {
-        Segment { raw: RawSegment::S64(s, sections), endian }
+    pub(crate) fn new64(
+        s: &'data SegmentCommand64,
+        sections: &'data [Section64],
+        endian: Endianness,
+    ) -> Self {
+        Segment {
+            raw: RawSegment::S64(s, sections),
+            endian,
+        }
     }
 
     /// Whether this is an `LC_SEGMENT_64`.
@@ -101,7 +115,11 @@ impl<'data> Segment<'data> {
             RawSegment::S32(_, s) => RawSections::S32(s),
             RawSegment::S64(_, s) => RawSections::S64(s),
         };
-        Sections { raw, endian: self.endian, next: 0 }
+        Sections {
+            raw,
+            endian: self.endian,
+            next: 0,
+        }
     }
 
     /// The bytes the segment maps from `file` (`fileoff`, `filesize`).
@@ -136,7 +154,10 @@ impl<'data> Iterator for Sections<'data> {
             RawSections::S64(s) => RawSection::S64(s.get(self.next)?),
         };
         self.next += 1;
-        Some(Section { raw, endian: self.endian })
+        Some(Section {
+            raw,
+            endian: self.endian,
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -260,7 +281,10 @@ impl<'data> Section<'data> {
     /// [`Error::Truncated`](crate::Error::Truncated) if they are not inside `file`.
     pub fn data(&self, file: &'data [u8]) -> Result<Option<&'data [u8]>> {
         use crate::raw::{S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL, S_ZEROFILL};
-        if matches!(self.section_type(), S_ZEROFILL | S_GB_ZEROFILL | S_THREAD_LOCAL_ZEROFILL) {
+        if matches!(
+            self.section_type(),
+            S_ZEROFILL | S_GB_ZEROFILL | S_THREAD_LOCAL_ZEROFILL
+        ) {
             return Ok(None);
         }
         read::bytes(file, self.offset().into(), self.size(), "section data").map(Some)

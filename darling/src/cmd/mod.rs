@@ -2,3 +2,5 @@
 //! print or the error message, so that tests can call it without a process.
 
 pub mod errno;
+pub mod macho_files;
+pub mod otool;

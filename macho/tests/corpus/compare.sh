@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Compares `darling otool` / `nm` / `dyldinfo` with LLVM 19 on every file and slice of the
+# developer corpus (../shared/corpus). Prints one line per difference and a closing count:
+#   "otool: N of M files/slices equal"
+# Usage: compare.sh [CORPUS_DIR] [DARLING_BIN]
+# If the corpus or llvm-19 is missing it prints SKIPPED and exits 0.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+corpus=${1:-$root/target/macho-corpus}
+darling=${2:-$root/target/debug/darling}
+out=${OUT:-$root/target/macho-compare}
+
+for tool in llvm-otool-19 llvm-objdump-19 llvm-nm-19; do
+    command -v "$tool" >/dev/null || { echo "SKIPPED: $tool not installed"; exit 0; }
+done
+[ -d "$corpus/files" ] || { echo "SKIPPED: no corpus at $corpus"; exit 0; }
+[ -x "$darling" ] || { echo "SKIPPED: no darling binary at $darling"; exit 0; }
+
+rm -rf "$out"; mkdir -p "$out"
+equal=0; total=0; failed=0
+check() { # name, expected-command..., -- , actual-command...
+    local name=$1; shift
+    local exp=() act=()
+    while [ "$1" != "--" ]; do exp+=("$1"); shift; done; shift
+    act=("$@")
+    total=$((total + 1))
+    (cd "$corpus/files" && "${exp[@]}") > "$out/$name.expected" 2>/dev/null
+    (cd "$corpus/files" && "${act[@]}") > "$out/$name.actual" 2>"$out/$name.stderr"
+    if cmp -s "$out/$name.expected" "$out/$name.actual"; then
+        equal=$((equal + 1)); rm -f "$out/$name".*
+    else
+        failed=$((failed + 1)); echo "DIFF $name ($(diff "$out/$name.expected" "$out/$name.actual" | grep -c '^[<>]') lines)"
+    fi
+}
+
+for f in $(cd "$corpus/files" && ls); do
+    for flag in h l L; do
+        check "$f.otool-$flag" llvm-otool-19 -$flag "$f" -- "$darling" otool -$flag "$f"
+    done
+    archs=$(cd "$corpus/files" && llvm-lipo-19 -archs "$f" 2>/dev/null)
+    nslices=$(echo "$archs" | wc -w)
+    for a in $archs; do
+        if [ "$nslices" -gt 1 ]; then sel=(--arch="$a"); dsel=(-arch "$a"); else sel=(); dsel=(); fi
+        check "$f.$a.otool-l" llvm-objdump-19 --macho --non-verbose --private-headers "${sel[@]}" "$f" -- "$darling" otool -l "${dsel[@]}" "$f"
+    done
+done
+echo "otool: $equal of $total files/slices equal"
