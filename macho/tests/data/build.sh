@@ -247,7 +247,9 @@ record() {
 
 NM_FLAGS=("" -m -g -u -U)
 OBJDUMP_OPTS=(private-headers dylibs-used exports-trie rebase bind lazy-bind
-	weak-bind chained-fixups dyld-info)
+	weak-bind chained-fixups dyld-info
+	# extras, beyond what the Rust tools are first asked to match
+	reloc indirect-symbols rpaths function-starts data-in-code)
 
 is_fat() {
 	local x
@@ -272,6 +274,9 @@ for f in "${FIXTURES[@]}"; do
 		for opt in "${OBJDUMP_OPTS[@]}"; do
 			record "$f" "$arch" "$arch/$opt" "$OBJDUMP" --macho "${archsel[@]}" "--$opt" "$f"
 		done
+		# Per-slice truth for `otool -l -arch A` (otool itself ignores -arch).
+		record "$f" "$arch" "$arch/otool-l-numeric" "$OBJDUMP" --macho --non-verbose \
+			--private-headers "${archsel[@]}" "$f"
 	done
 done
 
@@ -279,8 +284,15 @@ done
 	echo "# Tool versions used to produce bin/ and llvm/ (see build.sh)"
 	for tool in "$CLANG" "$LD" "$LIPO" "$OTOOL" "$NM" "$OBJDUMP"; do
 		echo "## $tool --version"
-		"$tool" --version 2>&1 | grep -v '^ *InstalledDir:' || true
+		"$tool" --version 2>&1 | sed -e '/^ *InstalledDir:/d' -e '/^ *$/d' \
+			-e '/Registered Targets:/,$d'
 	done
+	echo "## host machine (uname -m)"
+	uname -m
+	echo "# llvm-otool-19 ignores -arch and, given a universal file, shows only the"
+	echo "# slice of the host's architecture: the otool-*.txt of the fat fixtures"
+	echo "# were made on an x86_64 host and so show the x86_64 slice.  nm and"
+	echo "# objdump outputs of fat fixtures always name the slice with --arch."
 	if command -v dpkg-query >/dev/null 2>&1; then
 		echo "## Debian packages"
 		dpkg-query -W -f '${Package} ${Version}\n' clang-19 lld-19 llvm-19 2>/dev/null || true
