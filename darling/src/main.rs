@@ -23,6 +23,8 @@ enum Command {
     Errno(cmd::errno::Args),
     /// Show a Mach-O file's header, load commands or libraries, as llvm-otool does.
     Otool(cmd::otool::Args),
+    /// List a Mach-O file's symbols, as llvm-nm does.
+    Nm(cmd::nm::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Errno(args) => cmd::errno::run(&args),
         Command::Otool(args) => cmd::otool::run(&args),
+        Command::Nm(args) => cmd::nm::run(&args),
     };
     match result {
         Ok(text) => {

@@ -1,5 +1,6 @@
-//! Architecture names (`x86_64`, `arm64e`, …) for CPU type and subtype pairs, as Apple's
-//! tools spell them.
+//! Architecture names (`x86_64`, `arm64e`, …) for CPU type and subtype pairs, as LLVM's and
+//! Apple's tools spell them. Pairs outside this list have no name (LLVM then leaves the
+//! architecture out of its labels).
 
 use crate::raw::*;
 
@@ -9,21 +10,17 @@ const ARCHES: &[(&str, i32, i32)] = &[
     ("x86_64", CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL),
     ("x86_64h", CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_H),
     ("arm64", CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_ALL),
-    ("arm64", CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_V8),
     ("arm64e", CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64E),
     ("arm64_32", CPU_TYPE_ARM64_32, CPU_SUBTYPE_ARM64_32_V8),
-    ("arm", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_ALL),
     ("armv4t", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V4T),
     ("armv5e", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V5TEJ),
     ("armv6", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V6),
     ("armv6m", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V6M),
     ("armv7", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V7),
     ("armv7em", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V7EM),
-    ("armv7f", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V7F),
     ("armv7k", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V7K),
     ("armv7m", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V7M),
     ("armv7s", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V7S),
-    ("armv8", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_V8),
     ("xscale", CPU_TYPE_ARM, CPU_SUBTYPE_ARM_XSCALE),
     ("ppc", CPU_TYPE_POWERPC, CPU_SUBTYPE_POWERPC_ALL),
     ("ppc64", CPU_TYPE_POWERPC64, CPU_SUBTYPE_POWERPC_ALL),

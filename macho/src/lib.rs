@@ -37,6 +37,7 @@ mod load_command;
 pub mod raw;
 mod read;
 mod segment;
+mod symbol;
 
 pub use arch::{arch_from_name, arch_name};
 pub use endian::{Endianness, I32, U16, U32, U64};
@@ -50,3 +51,4 @@ pub use load_command::{
     TwolevelHints, VersionMin,
 };
 pub use segment::{Section, Sections, Segment};
+pub use symbol::{Symbol, SymbolTable};

@@ -5,23 +5,27 @@ use std::path::{Path, PathBuf};
 
 use darling_macho::{File, MachO, arch_from_name, arch_name, raw};
 
-/// One Mach-O image to show, and the name of its architecture when it came out of a fat file.
+/// One Mach-O image to show.
 pub struct Slice<'data> {
     pub macho: MachO<'data>,
-    /// `Some` for a slice of a fat file.
+    /// The architecture to name in the label: `Some` for a slice of a fat file with several
+    /// slices, when the slice's architecture has a name.
     pub arch: Option<String>,
 }
 
-/// The architecture name LLVM's tools print for a slice ("x86_64", or the numbers when the
-/// pair has no name).
-pub fn slice_arch_name(cputype: i32, cpusubtype: i32) -> String {
-    match arch_name(cputype, cpusubtype) {
-        Some(n) => n.to_owned(),
-        None => format!(
-            "cputype ({cputype}) cpusubtype ({})",
-            cpusubtype & !raw::CPU_SUBTYPE_MASK
-        ),
-    }
+/// The slice LLVM's tools pick from a fat file when no architecture is asked for is the first
+/// one named exactly like the host. LLVM takes the host from its build's default triple, so
+/// the same file prints differently on another machine; we always use x86_64, the host the
+/// reference outputs were made on, so that the output depends on the file only.
+const HOST_ARCH: &str = "x86_64";
+
+/// Whether `data` starts like a Mach-O or fat file.
+pub fn is_object(data: &[u8]) -> bool {
+    !matches!(
+        File::parse(data),
+        Err(darling_macho::Error::BadMagic { .. }
+            | darling_macho::Error::Truncated { offset: 0, .. })
+    )
 }
 
 /// Reads a whole file.
@@ -29,33 +33,27 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The architecture LLVM's tools call the host's.
-fn host_arch() -> &'static str {
-    if cfg!(target_arch = "aarch64") {
-        "arm64"
-    } else if cfg!(target_arch = "x86") {
-        "i386"
-    } else {
-        "x86_64"
-    }
+fn same_arch(cputype: i32, cpusubtype: i32, wanted: (i32, i32)) -> bool {
+    cputype == wanted.0 && (cpusubtype & !raw::CPU_SUBTYPE_MASK) == wanted.1
 }
 
-/// The slices to show. With `arch` (a name, or "all"), only that slice (every slice for "all").
-/// Without it, LLVM's rule: the host's slice if the fat file has one, else every slice.
+/// The slices to show, and whether they are labelled with their architecture.
+///
+/// With `arch` (a name, or "all"), that slice (every slice for "all"). Without it, LLVM's
+/// rule: the host's slice if the fat file has one, shown like a thin file, else every slice.
 pub fn select<'data>(
     path: &Path,
     data: &'data [u8],
     arch: Option<&str>,
 ) -> Result<(Vec<Slice<'data>>, bool), String> {
     let name = path.display();
-    let file = File::parse(data).map_err(|e| format!("{name}: {e}"))?;
-    let fat = match file {
+    let unknown = |a: &str| format!("unknown architecture name '{a}'");
+    let fat = match File::parse(data).map_err(|e| format!("{name}: {e}"))? {
         File::MachO(macho) => {
             if let Some(a) = arch.filter(|a| *a != "all") {
-                let (t, s) =
-                    arch_from_name(a).ok_or_else(|| format!("unknown architecture name '{a}'"))?;
+                let wanted = arch_from_name(a).ok_or_else(|| unknown(a))?;
                 let h = macho.header();
-                if h.cputype != t || (h.cpusubtype & !raw::CPU_SUBTYPE_MASK) != s {
+                if !same_arch(h.cputype, h.cpusubtype, wanted) {
                     return Err(format!("{name}: file does not contain architecture {a}"));
                 }
             }
@@ -63,30 +61,29 @@ pub fn select<'data>(
         }
         File::Fat(fat) => fat,
     };
-    let mut chosen = Vec::new();
     let wanted: Option<(i32, i32)> = match arch {
         Some("all") => None,
-        Some(a) => {
-            Some(arch_from_name(a).ok_or_else(|| format!("unknown architecture name '{a}'"))?)
-        }
+        Some(a) => Some(arch_from_name(a).ok_or_else(|| unknown(a))?),
         None => fat
             .arches()
-            .find(|a| arch_name(a.cputype, a.cpusubtype) == Some(host_arch()))
+            .find(|a| arch_name(a.cputype, a.cpusubtype) == Some(HOST_ARCH))
             .map(|a| (a.cputype, a.cpusubtype & !raw::CPU_SUBTYPE_MASK)),
     };
+    let mut chosen = Vec::new();
     for a in fat.arches() {
-        if let Some((t, s)) = wanted {
-            if a.cputype != t || (a.cpusubtype & !raw::CPU_SUBTYPE_MASK) != s {
-                continue;
-            }
+        if wanted.is_some_and(|w| !same_arch(a.cputype, a.cpusubtype, w)) {
+            continue;
         }
         let macho = fat
             .macho(&a)
             .map_err(|e| format!("{name} (slice {}): {e}", a.index))?;
-        chosen.push(Slice {
-            macho,
-            arch: Some(slice_arch_name(a.cputype, a.cpusubtype)),
-        });
+        let arch = arch_name(a.cputype, a.cpusubtype)
+            .filter(|_| fat.len() > 1)
+            .map(str::to_owned);
+        chosen.push(Slice { macho, arch });
+        if wanted.is_some() {
+            break;
+        }
     }
     if chosen.is_empty() {
         return Err(format!(
@@ -94,9 +91,8 @@ pub fn select<'data>(
             arch.unwrap_or("?")
         ));
     }
-    // One slice picked by the host rule or by -arch is shown without its architecture.
-    let several = chosen.len() > 1 || (arch.is_none() && wanted.is_none());
-    Ok((chosen, several))
+    // A slice picked by the host rule or by -arch is shown like a thin file.
+    Ok((chosen, wanted.is_none()))
 }
 
 /// The display name of a file: as given on the command line.

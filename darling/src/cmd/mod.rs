@@ -3,4 +3,5 @@
 
 pub mod errno;
 pub mod macho_files;
+pub mod nm;
 pub mod otool;

@@ -40,6 +40,10 @@ pub fn run(args: &Args) -> Result<String, String> {
     let mut out = String::new();
     for path in &args.files {
         let data = macho_files::read(path)?;
+        if !macho_files::is_object(&data) {
+            let _ = writeln!(out, "{}: is not an object file", path.display());
+            continue;
+        }
         let (slices, several) = macho_files::select(path, &data, args.arch.as_deref())?;
         let name = macho_files::display(path);
         for slice in &slices {
@@ -56,7 +60,8 @@ fn dump(
     several: bool,
     args: &Args,
 ) -> Result<(), String> {
-    if args.load_commands || args.libraries || several {
+    // -h alone prints no label; -l and -L do.
+    if args.load_commands || args.libraries {
         match (&slice.arch, several) {
             (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
             _ => writeln!(out, "{name}:"),
@@ -64,14 +69,16 @@ fn dump(
         .ok();
     }
     let m = &slice.macho;
-    if args.header || args.load_commands {
-        header(out, m);
-    }
-    if args.load_commands {
-        load_commands(out, m).map_err(|e| format!("{name}: {e}"))?;
-    }
+    // LLVM's fixed order: -L, then -l (header and commands), then -h.
     if args.libraries {
         libraries(out, m).map_err(|e| format!("{name}: {e}"))?;
+    }
+    if args.load_commands {
+        header(out, m);
+        load_commands(out, m).map_err(|e| format!("{name}: {e}"))?;
+    }
+    if args.header {
+        header(out, m);
     }
     Ok(())
 }

@@ -1,0 +1,444 @@
+//! `darling nm`: the symbol table, printed exactly as `llvm-nm-19` prints it for Mach-O.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use darling_macho::{Command, MachO, Symbol, raw};
+
+use super::macho_files::{self, Slice};
+
+/// Arguments of `darling nm`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Darwin `nm -m` style: section, visibility and library of each symbol.
+    #[arg(short = 'm')]
+    pub darwin: bool,
+    /// Only external (global) symbols.
+    #[arg(short = 'g')]
+    pub extern_only: bool,
+    /// Only undefined symbols.
+    #[arg(short = 'u')]
+    pub undefined_only: bool,
+    /// Only defined symbols.
+    #[arg(short = 'U')]
+    pub defined_only: bool,
+    /// Show only this architecture of a fat file ("all" for every one). Also `-arch A`.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// The Mach-O or fat files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// One symbol as nm shows it.
+struct Entry<'data> {
+    name: &'data [u8],
+    address: u64,
+    sym: Symbol<'data>,
+}
+
+/// Runs `darling nm`, returning the text to print.
+pub fn run(args: &Args) -> Result<String, String> {
+    let mut out = String::new();
+    let many_files = args.files.len() > 1;
+    for path in &args.files {
+        let data = macho_files::read(path)?;
+        let (slices, several) = macho_files::select(path, &data, args.arch.as_deref())?;
+        let name = macho_files::display(path);
+        for slice in &slices {
+            match (&slice.arch, several) {
+                (Some(arch), true) => {
+                    let _ = write!(out, "\n{name} (for architecture {arch}):\n");
+                }
+                (_, true) => {
+                    let _ = write!(out, "\n{name}:\n");
+                }
+                (None, false) if many_files && !args.darwin => {
+                    let _ = write!(out, "\n{name}:\n");
+                }
+                _ => {}
+            }
+            let found = symbols(&mut out, slice, args).map_err(|e| format!("{name}: {e}"))?;
+            if !found {
+                match (&slice.arch, several) {
+                    (Some(arch), true) => eprintln!("(for architecture {arch}):{name}: no symbols"),
+                    _ => eprintln!("{name}: no symbols"),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Prints the slice's symbols; false when its symbol table is empty.
+fn symbols(out: &mut String, slice: &Slice<'_>, args: &Args) -> darling_macho::Result<bool> {
+    let m = &slice.macho;
+    let Some(table) = m.symbol_table()?.filter(|t| !t.is_empty()) else {
+        return Ok(false);
+    };
+    let sections = section_names(m)?;
+    let libraries = library_names(m)?;
+    let mut entries = Vec::with_capacity(table.len());
+    for sym in table.iter() {
+        if sym.is_stab() {
+            continue;
+        }
+        let undefined = sym.is_external() && sym.kind() == raw::N_UNDF && sym.n_value == 0;
+        if args.extern_only && !sym.is_external() {
+            continue;
+        }
+        if args.undefined_only && !undefined {
+            continue;
+        }
+        if args.defined_only && undefined {
+            continue;
+        }
+        // An index past the string table names nothing; LLVM says so in these words.
+        let name = sym.name().unwrap_or(b"bad string index");
+        entries.push(Entry {
+            name,
+            address: sym.n_value,
+            sym,
+        });
+    }
+    // By name, then address; equal pairs keep symbol-table order (LLVM's unstable sort may
+    // order such ties differently).
+    entries.sort_by(|a, b| a.name.cmp(b.name).then(a.address.cmp(&b.address)));
+    let width = if m.is_64() { 16 } else { 8 };
+    let kext64 = m.is_64() && m.header().filetype == raw::MH_KEXT_BUNDLE;
+    for e in &entries {
+        if args.darwin {
+            darwin_line(out, m, e, width, &sections, &libraries)?;
+        } else {
+            plain_line(out, e, width, &sections, kext64, args.undefined_only);
+        }
+    }
+    Ok(true)
+}
+
+/// `(segment, section)` names by 1-based section number.
+fn section_names<'data>(
+    m: &MachO<'data>,
+) -> darling_macho::Result<Vec<(&'data [u8], &'data [u8])>> {
+    let mut names = Vec::new();
+    for lc in m.load_commands() {
+        if let Command::Segment(s) = lc?.parse()? {
+            for sect in s.sections() {
+                // In a linked image the section's own segment name is the segment's.
+                names.push((sect.segment_name(), sect.name()));
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The install names of the dependencies, by library ordinal (1-based).
+fn library_names<'data>(m: &MachO<'data>) -> darling_macho::Result<Vec<Option<&'data [u8]>>> {
+    let mut names = Vec::new();
+    for lc in m.load_commands() {
+        if let Command::Dylib(d) = lc?.parse()? {
+            if d.kind != darling_macho::DylibKind::Id {
+                names.push(d.name.bytes().ok());
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn type_char(e: &Entry<'_>, sections: &[(&[u8], &[u8])], kext64: bool) -> char {
+    let s = &e.sym;
+    let c = if s.is_external() && s.kind() == raw::N_UNDF {
+        return if s.n_value != 0 { 'C' } else { 'U' };
+    } else {
+        match s.kind() {
+            raw::N_ABS => 'a',
+            raw::N_INDR => 'i',
+            raw::N_SECT => match sections.get(usize::from(s.n_sect).wrapping_sub(1)) {
+                Some((b"__TEXT", b"__text")) => 't',
+                Some((b"__TEXT_EXEC", b"__text")) if kext64 => 't',
+                Some((b"__DATA", b"__data")) => 'd',
+                Some((b"__DATA", b"__bss")) => 'b',
+                _ => 's',
+            },
+            _ => '?',
+        }
+    };
+    if s.is_external() {
+        c.to_ascii_uppercase()
+    } else {
+        c
+    }
+}
+
+fn plain_line(
+    out: &mut String,
+    e: &Entry<'_>,
+    width: usize,
+    sections: &[(&[u8], &[u8])],
+    kext64: bool,
+    undefined_only: bool,
+) {
+    let c = type_char(e, sections, kext64);
+    let name = String::from_utf8_lossy(e.name);
+    if undefined_only {
+        let _ = writeln!(out, "{name}");
+        return;
+    }
+    if c == 'U' || c == 'I' {
+        let _ = write!(out, "{:width$} {c} {name}", "");
+    } else {
+        let _ = write!(out, "{:0width$x} {c} {name}", e.address);
+    }
+    if c == 'I' {
+        let target = e.sym.indirect_name().ok().flatten().unwrap_or(b"?");
+        let _ = write!(out, " (indirect for {})", String::from_utf8_lossy(target));
+    }
+    out.push('\n');
+}
+
+/// The short name nm gives a library in `(from NAME)`: `Foundation` for a framework,
+/// `libSystem` for `/usr/lib/libSystem.B.dylib`. Suffixes `_debug`/`_profile` and one-letter
+/// versions are dropped; a name that fits no pattern is shown whole.
+fn short_library_name(path: &[u8]) -> String {
+    let name = String::from_utf8_lossy(path).into_owned();
+    let short = guess_short_name(&name);
+    if short.is_empty() {
+        name
+    } else {
+        short.to_owned()
+    }
+}
+
+fn guess_short_name(name: &str) -> &str {
+    // A `_debug` or `_profile` variant names the same library.
+    let strip_variant = |s: &'_ str| -> usize {
+        match s.rfind('_') {
+            Some(i) if matches!(&s[i..], "_debug" | "_profile") => i,
+            _ => s.len(),
+        }
+    };
+    if let Some(slash) = name.rfind('/').filter(|&a| a > 0) {
+        let tail = &name[slash + 1..];
+        let foo = &tail[..strip_variant(tail)];
+        let is_framework = |dir: &str| {
+            dir.strip_prefix(foo)
+                .is_some_and(|rest| rest.starts_with(".framework/"))
+        };
+        // …/Foo.framework/Foo
+        let parent_start = name[..slash].rfind('/').map_or(0, |i| i + 1);
+        if !foo.is_empty() && is_framework(&name[parent_start..]) {
+            return foo;
+        }
+        // …/Foo.framework/Versions/X/Foo
+        if let Some(c) = parent_start
+            .checked_sub(1)
+            .and_then(|b| name[..b].rfind('/'))
+        {
+            if name[c + 1..].starts_with("Versions/") {
+                let d = name[..c].rfind('/').map_or(0, |i| i + 1);
+                if !foo.is_empty() && is_framework(&name[d..]) {
+                    return foo;
+                }
+            }
+        }
+    }
+    let Some(mut a) = name.rfind('.').filter(|&a| a > 0) else {
+        return "";
+    };
+    let drop_version = |lib: &'_ str| -> usize {
+        let n = lib.len();
+        if n >= 3 && lib.as_bytes()[n - 2] == b'.' {
+            n - 2
+        } else {
+            n
+        }
+    };
+    match &name[a..] {
+        ".dylib" => {
+            // libFoo.A.dylib: a one-character version.
+            if a >= 3 && name.as_bytes()[a - 2] == b'.' {
+                a -= 2;
+            }
+            let b = name[..a].rfind('/').map_or(0, |i| i + 1);
+            let mut lib = &name[b..a];
+            if let Some(u) = name.rfind('_').filter(|&u| u > b && u < a) {
+                if matches!(&name[u..a], "_debug" | "_profile") {
+                    lib = &name[b..u];
+                }
+            }
+            // Misnamed libraries such as libATS.A_profile.dylib.
+            &lib[..drop_version(lib)]
+        }
+        ".qtx" => {
+            let b = name[..a].rfind('/').map_or(0, |i| i + 1);
+            let lib = &name[b..a];
+            &lib[..drop_version(lib)]
+        }
+        _ => "",
+    }
+}
+
+fn darwin_line(
+    out: &mut String,
+    m: &MachO<'_>,
+    e: &Entry<'_>,
+    width: usize,
+    sections: &[(&[u8], &[u8])],
+    libraries: &[Option<&[u8]>],
+) -> darling_macho::Result<()> {
+    let s = &e.sym;
+    let kind = s.kind();
+    let undefined = kind == raw::N_UNDF && s.n_value == 0;
+    if (undefined && s.is_external()) || kind == raw::N_INDR {
+        let _ = write!(out, "{:width$} ", "");
+    } else {
+        let _ = write!(out, "{:0width$x} ", e.address);
+    }
+    match kind {
+        raw::N_UNDF if s.n_value != 0 => {
+            out.push_str("(common) ");
+            if s.common_align() != 0 {
+                let _ = write!(out, "(alignment 2^{}) ", s.common_align());
+            }
+        }
+        raw::N_UNDF => {
+            out.push('(');
+            out.push_str(match s.n_desc & raw::REFERENCE_TYPE {
+                raw::REFERENCE_FLAG_UNDEFINED_LAZY => "undefined [lazy bound]) ",
+                raw::REFERENCE_FLAG_PRIVATE_UNDEFINED_LAZY => "undefined [private lazy bound]) ",
+                raw::REFERENCE_FLAG_PRIVATE_UNDEFINED_NON_LAZY => "undefined [private]) ",
+                _ => "undefined) ",
+            });
+        }
+        raw::N_ABS => out.push_str("(absolute) "),
+        raw::N_INDR => out.push_str("(indirect) "),
+        raw::N_SECT => match sections.get(usize::from(s.n_sect).wrapping_sub(1)) {
+            Some((seg, sect)) => {
+                let _ = write!(
+                    out,
+                    "({},{}) ",
+                    String::from_utf8_lossy(seg),
+                    String::from_utf8_lossy(sect)
+                );
+            }
+            None => out.push_str("(?,?) "),
+        },
+        _ => out.push_str("(?) "),
+    }
+    if s.is_external() {
+        if s.n_desc & raw::REFERENCED_DYNAMICALLY != 0 {
+            out.push_str("[referenced dynamically] ");
+        }
+        if s.is_private_external() {
+            out.push_str(if s.n_desc & raw::N_WEAK_DEF != 0 {
+                "weak private external "
+            } else {
+                "private external "
+            });
+        } else if s.n_desc & (raw::N_WEAK_REF | raw::N_WEAK_DEF)
+            == raw::N_WEAK_REF | raw::N_WEAK_DEF
+        {
+            out.push_str("weak external automatically hidden ");
+        } else if s.n_desc & (raw::N_WEAK_REF | raw::N_WEAK_DEF) != 0 {
+            out.push_str("weak external ");
+        } else {
+            out.push_str("external ");
+        }
+    } else if s.is_private_external() {
+        out.push_str("non-external (was a private external) ");
+    } else {
+        out.push_str("non-external ");
+    }
+    let h = m.header();
+    if h.filetype == raw::MH_OBJECT {
+        if s.n_desc & raw::N_NO_DEAD_STRIP != 0 {
+            out.push_str("[no dead strip] ");
+        }
+        if kind != raw::N_UNDF && s.n_desc & raw::N_SYMBOL_RESOLVER != 0 {
+            out.push_str("[symbol resolver] ");
+        }
+        if kind != raw::N_UNDF && s.n_desc & raw::N_ALT_ENTRY != 0 {
+            out.push_str("[alt entry] ");
+        }
+        if kind != raw::N_UNDF && s.n_desc & raw::N_COLD_FUNC != 0 {
+            out.push_str("[cold func] ");
+        }
+    }
+    if s.n_desc & raw::N_ARM_THUMB_DEF != 0 {
+        out.push_str("[Thumb] ");
+    }
+    out.push_str(&String::from_utf8_lossy(e.name));
+    if kind == raw::N_INDR {
+        let target = s.indirect_name()?.unwrap_or(b"?");
+        let _ = write!(out, " (for {})", String::from_utf8_lossy(target));
+    }
+    if h.flags & raw::MH_TWOLEVEL != 0 && (undefined || kind == raw::N_PBUD) {
+        match s.library_ordinal() {
+            raw::EXECUTABLE_ORDINAL => out.push_str(" (from executable)"),
+            raw::DYNAMIC_LOOKUP_ORDINAL => out.push_str(" (dynamically looked up)"),
+            raw::SELF_LIBRARY_ORDINAL => {}
+            n => match libraries.get(usize::from(n) - 1) {
+                Some(Some(path)) => {
+                    let _ = write!(out, " (from {})", short_library_name(path));
+                }
+                _ => {
+                    let _ = write!(out, " (from bad library ordinal {n})");
+                }
+            },
+        }
+    }
+    out.push('\n');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_library_name;
+
+    #[test]
+    fn library_short_names() {
+        assert_eq!(
+            short_library_name(b"/usr/lib/libSystem.B.dylib"),
+            "libSystem"
+        );
+        assert_eq!(short_library_name(b"@rpath/libhelper.dylib"), "libhelper");
+        assert_eq!(
+            short_library_name(
+                b"/System/Library/Frameworks/Foundation.framework/Versions/C/Foundation"
+            ),
+            "Foundation"
+        );
+        assert_eq!(short_library_name(b"/usr/lib/libz.1.dylib"), "libz");
+        assert_eq!(
+            short_library_name(b"/usr/lib/libncurses.5.4.dylib"),
+            "libncurses"
+        );
+        assert_eq!(
+            short_library_name(b"/usr/lib/libz.1.2.11.dylib"),
+            "libz.1.2.11"
+        );
+        assert_eq!(
+            short_library_name(b"/a/Bar.framework/Versions/A/Bar_profile"),
+            "Bar"
+        );
+        assert_eq!(short_library_name(b"Foo.framework/Foo"), "Foo");
+        assert_eq!(short_library_name(b"/usr/lib/libfoo_debug.dylib"), "libfoo");
+        assert_eq!(short_library_name(b"/usr/lib/libc++.1.dylib"), "libc++");
+        assert_eq!(short_library_name(b"libplain.A.dylib"), "libplain");
+        assert_eq!(short_library_name(b"/x/y/zz.dylib"), "zz");
+        assert_eq!(short_library_name(b"weird/noext"), "weird/noext");
+        assert_eq!(short_library_name(b"/usr/lib/libc.so"), "/usr/lib/libc.so");
+        assert_eq!(
+            short_library_name(b"@loader_path/libgcc_s.1.1.dylib"),
+            "libgcc_s"
+        );
+        assert_eq!(
+            short_library_name(b"/usr/lib/libATS.A_profile.dylib"),
+            "libATS"
+        );
+        assert_eq!(
+            short_library_name(b"@loader_path/libsodium.26.dylib"),
+            "libsodium.26"
+        );
+    }
+}
