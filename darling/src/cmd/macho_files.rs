@@ -1,7 +1,7 @@
 //! What the Mach-O tools share: reading a file, and choosing which slices of a fat file to
 //! show the way LLVM's tools do.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use darling_macho::{File, MachO, arch_from_name, arch_name, raw};
 
@@ -96,6 +96,6 @@ pub fn select<'data>(
 }
 
 /// The display name of a file: as given on the command line.
-pub fn display(path: &PathBuf) -> String {
+pub fn display(path: &Path) -> String {
     path.display().to_string()
 }

@@ -136,11 +136,10 @@ fn section_names<'data>(
 fn library_names<'data>(m: &MachO<'data>) -> darling_macho::Result<Vec<Option<&'data [u8]>>> {
     let mut names = Vec::new();
     for lc in m.load_commands() {
-        if let Command::Dylib(d) = lc?.parse()? {
-            if d.kind != darling_macho::DylibKind::Id {
+        if let Command::Dylib(d) = lc?.parse()?
+            && d.kind != darling_macho::DylibKind::Id {
                 names.push(d.name.bytes().ok());
             }
-        }
     }
     Ok(names)
 }
@@ -219,28 +218,26 @@ fn guess_short_name(name: &str) -> &str {
     };
     if let Some(slash) = name.rfind('/').filter(|&a| a > 0) {
         let tail = &name[slash + 1..];
-        let foo = &tail[..strip_variant(tail)];
+        let stem = &tail[..strip_variant(tail)];
         let is_framework = |dir: &str| {
-            dir.strip_prefix(foo)
+            dir.strip_prefix(stem)
                 .is_some_and(|rest| rest.starts_with(".framework/"))
         };
         // …/Foo.framework/Foo
         let parent_start = name[..slash].rfind('/').map_or(0, |i| i + 1);
-        if !foo.is_empty() && is_framework(&name[parent_start..]) {
-            return foo;
+        if !stem.is_empty() && is_framework(&name[parent_start..]) {
+            return stem;
         }
         // …/Foo.framework/Versions/X/Foo
         if let Some(c) = parent_start
             .checked_sub(1)
             .and_then(|b| name[..b].rfind('/'))
-        {
-            if name[c + 1..].starts_with("Versions/") {
+            && name[c + 1..].starts_with("Versions/") {
                 let d = name[..c].rfind('/').map_or(0, |i| i + 1);
-                if !foo.is_empty() && is_framework(&name[d..]) {
-                    return foo;
+                if !stem.is_empty() && is_framework(&name[d..]) {
+                    return stem;
                 }
             }
-        }
     }
     let Some(mut a) = name.rfind('.').filter(|&a| a > 0) else {
         return "";
@@ -261,11 +258,10 @@ fn guess_short_name(name: &str) -> &str {
             }
             let b = name[..a].rfind('/').map_or(0, |i| i + 1);
             let mut lib = &name[b..a];
-            if let Some(u) = name.rfind('_').filter(|&u| u > b && u < a) {
-                if matches!(&name[u..a], "_debug" | "_profile") {
+            if let Some(u) = name.rfind('_').filter(|&u| u > b && u < a)
+                && matches!(&name[u..a], "_debug" | "_profile") {
                     lib = &name[b..u];
                 }
-            }
             // Misnamed libraries such as libATS.A_profile.dylib.
             &lib[..drop_version(lib)]
         }
