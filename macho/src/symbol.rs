@@ -127,11 +127,15 @@ pub struct Symbol<'data> {
 }
 
 impl<'data> Symbol<'data> {
-    /// The name, up to its NUL or the end of the string table.
+    /// The name, up to its NUL or the end of the string table. An `n_strx` of 0 means the
+    /// symbol has no name (linkers put a `" "` there), so it gives the empty name.
     ///
     /// # Errors
     /// [`Error::Malformed`] if `n_strx` is past the end of the string table.
     pub fn name(&self) -> Result<&'data [u8]> {
+        if self.n_strx == 0 {
+            return Ok(b"");
+        }
         self.string_at(self.n_strx)
     }
 

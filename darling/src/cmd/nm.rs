@@ -137,9 +137,10 @@ fn library_names<'data>(m: &MachO<'data>) -> darling_macho::Result<Vec<Option<&'
     let mut names = Vec::new();
     for lc in m.load_commands() {
         if let Command::Dylib(d) = lc?.parse()?
-            && d.kind != darling_macho::DylibKind::Id {
-                names.push(d.name.bytes().ok());
-            }
+            && d.kind != darling_macho::DylibKind::Id
+        {
+            names.push(d.name.bytes().ok());
+        }
     }
     Ok(names)
 }
@@ -232,12 +233,13 @@ fn guess_short_name(name: &str) -> &str {
         if let Some(c) = parent_start
             .checked_sub(1)
             .and_then(|b| name[..b].rfind('/'))
-            && name[c + 1..].starts_with("Versions/") {
-                let d = name[..c].rfind('/').map_or(0, |i| i + 1);
-                if !stem.is_empty() && is_framework(&name[d..]) {
-                    return stem;
-                }
+            && name[c + 1..].starts_with("Versions/")
+        {
+            let d = name[..c].rfind('/').map_or(0, |i| i + 1);
+            if !stem.is_empty() && is_framework(&name[d..]) {
+                return stem;
             }
+        }
     }
     let Some(mut a) = name.rfind('.').filter(|&a| a > 0) else {
         return "";
@@ -259,9 +261,10 @@ fn guess_short_name(name: &str) -> &str {
             let b = name[..a].rfind('/').map_or(0, |i| i + 1);
             let mut lib = &name[b..a];
             if let Some(u) = name.rfind('_').filter(|&u| u > b && u < a)
-                && matches!(&name[u..a], "_debug" | "_profile") {
-                    lib = &name[b..u];
-                }
+                && matches!(&name[u..a], "_debug" | "_profile")
+            {
+                lib = &name[b..u];
+            }
             // Misnamed libraries such as libATS.A_profile.dylib.
             &lib[..drop_version(lib)]
         }
@@ -365,7 +368,7 @@ fn darwin_line(
     }
     out.push_str(&String::from_utf8_lossy(e.name));
     if kind == raw::N_INDR {
-        let target = s.indirect_name()?.unwrap_or(b"?");
+        let target = s.indirect_name().ok().flatten().unwrap_or(b"?");
         let _ = write!(out, " (for {})", String::from_utf8_lossy(target));
     }
     if h.flags & raw::MH_TWOLEVEL != 0 && (undefined || kind == raw::N_PBUD) {

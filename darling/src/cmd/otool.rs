@@ -168,6 +168,7 @@ fn lc_name(cmd: u32) -> Option<&'static str> {
         LC_LINKER_OPTIMIZATION_HINT => "LC_LINKER_OPTIMIZATION_HINT",
         LC_DYLD_EXPORTS_TRIE => "LC_DYLD_EXPORTS_TRIE",
         LC_DYLD_CHAINED_FIXUPS => "LC_DYLD_CHAINED_FIXUPS",
+        LC_ATOM_INFO => "LC_ATOM_INFO",
         LC_DYLD_INFO => "LC_DYLD_INFO",
         LC_DYLD_INFO_ONLY => "LC_DYLD_INFO_ONLY",
         LC_VERSION_MIN_MACOSX => "LC_VERSION_MIN_MACOSX",
@@ -205,9 +206,18 @@ fn load_commands(out: &mut String, m: &MachO<'_>) -> darling_macho::Result<()> {
     Ok(())
 }
 
-/// Prints `label value` lines right-aligned on the label, as otool does for each command.
+/// Prints `label value` with the label right-aligned to `width`, as otool does.
 fn field(out: &mut String, width: usize, label: &str, value: impl std::fmt::Display) {
     let _ = writeln!(out, "{label:>width$} {value}");
+}
+
+/// `" (past end of file)"` when `end` is past the image, else nothing.
+fn past_end(end: u64, size: u64) -> &'static str {
+    if end > size {
+        " (past end of file)"
+    } else {
+        ""
+    }
 }
 
 fn string(s: &darling_macho::LcStr<'_>) -> String {
@@ -217,49 +227,57 @@ fn string(s: &darling_macho::LcStr<'_>) -> String {
     }
 }
 
+/// `cmd` and `cmdsize`, with `" Incorrect size"` when `expected` says the size is wrong.
+fn head(out: &mut String, width: usize, cmd: &str, lc: &LoadCommand<'_>, incorrect: bool) {
+    field(out, width, "cmd", cmd);
+    let note = if incorrect { " Incorrect size" } else { "" };
+    field(out, width, "cmdsize", format!("{}{note}", lc.cmdsize()));
+}
+
 fn command(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>) -> darling_macho::Result<()> {
-    let name = lc_name(lc.cmd());
-    let cmd_text = name.map_or_else(|| format!("{}", lc.cmd()), str::to_owned);
+    let size = m.data().len() as u64;
+    let cmdsize = lc.cmdsize();
+    let Some(cmd) = lc_name(lc.cmd()) else {
+        field(out, 9, "cmd", format!("?(0x{:08x})", lc.cmd()));
+        field(out, 9, "cmdsize", cmdsize);
+        return Ok(());
+    };
     match lc.parse()? {
-        Command::Segment(s) => segment(out, m, lc, &cmd_text, &s),
+        Command::Segment(s) => segment(out, m, lc, cmd, &s),
         Command::Symtab(s) => {
-            field(out, 8, "cmd", &cmd_text);
-            field(out, 8, "cmdsize", lc.cmdsize());
-            field(out, 8, "symoff", s.symoff);
-            field(out, 8, "nsyms", s.nsyms);
-            field(out, 8, "stroff", s.stroff);
-            field(out, 8, "strsize", s.strsize);
+            head(out, 8, cmd, lc, cmdsize != 24);
+            let entry = if m.is_64() { 16 } else { 12 };
+            let (symoff, stroff) = (u64::from(s.symoff), u64::from(s.stroff));
+            field(
+                out,
+                8,
+                "symoff",
+                format!("{}{}", s.symoff, past_end(symoff, size)),
+            );
+            let syms_end = symoff + u64::from(s.nsyms) * entry;
+            field(
+                out,
+                8,
+                "nsyms",
+                format!("{}{}", s.nsyms, past_end(syms_end, size)),
+            );
+            field(
+                out,
+                8,
+                "stroff",
+                format!("{}{}", s.stroff, past_end(stroff, size)),
+            );
+            let str_end = stroff + u64::from(s.strsize);
+            field(
+                out,
+                8,
+                "strsize",
+                format!("{}{}", s.strsize, past_end(str_end, size)),
+            );
         }
-        Command::Dysymtab(d) => {
-            let w = 15;
-            field(out, w, "cmd", &cmd_text);
-            field(out, w, "cmdsize", lc.cmdsize());
-            for (label, v) in [
-                ("ilocalsym", d.ilocalsym),
-                ("nlocalsym", d.nlocalsym),
-                ("iextdefsym", d.iextdefsym),
-                ("nextdefsym", d.nextdefsym),
-                ("iundefsym", d.iundefsym),
-                ("nundefsym", d.nundefsym),
-                ("tocoff", d.tocoff),
-                ("ntoc", d.ntoc),
-                ("modtaboff", d.modtaboff),
-                ("nmodtab", d.nmodtab),
-                ("extrefsymoff", d.extrefsymoff),
-                ("nextrefsyms", d.nextrefsyms),
-                ("indirectsymoff", d.indirectsymoff),
-                ("nindirectsyms", d.nindirectsyms),
-                ("extreloff", d.extreloff),
-                ("nextrel", d.nextrel),
-                ("locreloff", d.locreloff),
-                ("nlocrel", d.nlocrel),
-            ] {
-                field(out, w, label, v);
-            }
-        }
+        Command::Dysymtab(d) => dysymtab(out, m, lc, cmd, &d)?,
         Command::Dylib(d) => {
-            field(out, 13, "cmd", &cmd_text);
-            field(out, 13, "cmdsize", lc.cmdsize());
+            head(out, 13, cmd, lc, false);
             field(out, 13, "name", string(&d.name));
             field(
                 out,
@@ -267,86 +285,105 @@ fn command(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>) -> darling_mac
                 "time stamp",
                 format!("{} {}", d.timestamp, ctime(d.timestamp)),
             );
-            field(out, 21, "current version", dylib_version(d.current_version));
+            let version = |v: u32| {
+                if v == u32::MAX {
+                    "n/a".to_owned()
+                } else {
+                    dylib_version(v)
+                }
+            };
+            field(out, 21, "current version", version(d.current_version));
             field(
                 out,
                 21,
                 "compatibility version",
-                dylib_version(d.compatibility_version),
+                version(d.compatibility_version),
             );
         }
         Command::Dylinker(s) => {
-            field(out, 13, "cmd", &cmd_text);
-            field(out, 13, "cmdsize", lc.cmdsize());
+            head(out, 13, cmd, lc, false);
             field(out, 13, "name", string(&s));
         }
         Command::Rpath(s) => {
-            field(out, 13, "cmd", &cmd_text);
-            field(out, 13, "cmdsize", lc.cmdsize());
+            head(out, 13, cmd, lc, false);
             field(out, 13, "path", string(&s));
         }
+        Command::Sub(s) => {
+            head(out, 13, cmd, lc, false);
+            let label = match lc.cmd() {
+                raw::LC_SUB_FRAMEWORK => "umbrella",
+                raw::LC_SUB_UMBRELLA => "sub_umbrella",
+                raw::LC_SUB_CLIENT => "client",
+                _ => "sub_library",
+            };
+            field(out, 13, label, string(&s));
+        }
         Command::Uuid(u) => {
-            field(out, 8, "cmd", &cmd_text);
-            field(out, 8, "cmdsize", lc.cmdsize());
-            let hex: Vec<String> = u.iter().map(|b| format!("{b:02X}")).collect();
-            let h = hex.concat();
-            field(
-                out,
-                8,
-                "uuid",
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..]
-                ),
+            head(out, 8, cmd, lc, cmdsize != 24);
+            let h: String = u.iter().map(|b| format!("{b:02X}")).collect();
+            let uuid = format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
             );
+            field(out, 8, "uuid", uuid);
         }
         Command::LinkeditData(l) => {
-            field(out, 9, "cmd", &cmd_text);
-            field(out, 9, "cmdsize", lc.cmdsize());
-            field(out, 9, "dataoff", l.dataoff);
-            field(out, 9, "datasize", l.datasize);
-        }
-        Command::DyldInfo(d) => {
-            let w = 15;
-            field(out, w, "cmd", &cmd_text);
-            field(out, w, "cmdsize", lc.cmdsize());
-            for (label, v) in [
-                ("rebase_off", d.rebase_off),
-                ("rebase_size", d.rebase_size),
-                ("bind_off", d.bind_off),
-                ("bind_size", d.bind_size),
-                ("weak_bind_off", d.weak_bind_off),
-                ("weak_bind_size", d.weak_bind_size),
-                ("lazy_bind_off", d.lazy_bind_off),
-                ("lazy_bind_size", d.lazy_bind_size),
-                ("export_off", d.export_off),
-                ("export_size", d.export_size),
-            ] {
-                field(out, w, label, v);
-            }
-        }
-        Command::VersionMin(v) => {
-            field(out, 9, "cmd", &cmd_text);
-            field(out, 9, "cmdsize", lc.cmdsize());
-            field(out, 9, "version", short_version(v.version));
+            head(out, 9, cmd, lc, cmdsize != 16);
+            let off = u64::from(l.dataoff);
             field(
                 out,
                 9,
-                "sdk",
-                if v.sdk == 0 {
-                    "n/a".to_owned()
-                } else {
-                    short_version(v.sdk)
-                },
+                "dataoff",
+                format!("{}{}", l.dataoff, past_end(off, size)),
+            );
+            let end = off + u64::from(l.datasize);
+            field(
+                out,
+                9,
+                "datasize",
+                format!("{}{}", l.datasize, past_end(end, size)),
             );
         }
+        Command::DyldInfo(d) => {
+            head(out, 15, cmd, lc, cmdsize != 48);
+            for (label, off, label_size, len) in [
+                ("rebase_off", d.rebase_off, "rebase_size", d.rebase_size),
+                ("bind_off", d.bind_off, "bind_size", d.bind_size),
+                (
+                    "weak_bind_off",
+                    d.weak_bind_off,
+                    "weak_bind_size",
+                    d.weak_bind_size,
+                ),
+                (
+                    "lazy_bind_off",
+                    d.lazy_bind_off,
+                    "lazy_bind_size",
+                    d.lazy_bind_size,
+                ),
+                ("export_off", d.export_off, "export_size", d.export_size),
+            ] {
+                let (off64, end) = (u64::from(off), u64::from(off) + u64::from(len));
+                field(out, 15, label, format!("{off}{}", past_end(off64, size)));
+                field(out, 15, label_size, format!("{len}{}", past_end(end, size)));
+            }
+        }
+        Command::VersionMin(v) => {
+            head(out, 9, cmd, lc, cmdsize != 16);
+            field(out, 9, "version", short_version(v.version));
+            let sdk = if v.sdk == 0 {
+                "n/a".to_owned()
+            } else {
+                short_version(v.sdk)
+            };
+            field(out, 9, "sdk", sdk);
+        }
         Command::BuildVersion(b) => {
-            field(out, 10, "cmd", &cmd_text);
-            field(out, 10, "cmdsize", lc.cmdsize());
+            head(out, 10, cmd, lc, cmdsize as usize != 24 + 8 * b.tools.len());
             field(out, 10, "platform", b.platform);
             field(
                 out,
@@ -366,31 +403,164 @@ fn command(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>) -> darling_mac
             }
         }
         Command::SourceVersion(v) => {
-            field(out, 9, "cmd", &cmd_text);
-            field(out, 9, "cmdsize", lc.cmdsize());
+            head(out, 9, cmd, lc, cmdsize != 16);
             field(out, 9, "version", source_version(v));
         }
         Command::Main(e) => {
-            field(out, 10, "cmd", &cmd_text);
-            field(out, 10, "cmdsize", lc.cmdsize());
+            head(out, 10, cmd, lc, cmdsize != 24);
             field(out, 10, "entryoff", e.entryoff);
             field(out, 10, "stacksize", e.stacksize);
         }
         Command::EncryptionInfo(c) => {
-            field(out, 13, "cmd", &cmd_text);
-            field(out, 13, "cmdsize", lc.cmdsize());
-            field(out, 13, "cryptoff", c.cryptoff);
-            field(out, 13, "cryptsize", c.cryptsize);
+            let want = if c.pad.is_some() { 24 } else { 20 };
+            head(out, 13, cmd, lc, cmdsize != want);
+            field(
+                out,
+                13,
+                "cryptoff",
+                format!("{}{}", c.cryptoff, past_end(c.cryptoff.into(), size)),
+            );
+            field(
+                out,
+                13,
+                "cryptsize",
+                format!("{}{}", c.cryptsize, past_end(c.cryptsize.into(), size)),
+            );
             field(out, 13, "cryptid", c.cryptid);
             if let Some(pad) = c.pad {
                 field(out, 13, "pad", pad);
             }
         }
-        Command::Thread(t) => thread(out, m, lc, &cmd_text, &t),
-        _ => {
-            field(out, 8, "cmd", &cmd_text);
-            field(out, 8, "cmdsize", lc.cmdsize());
+        Command::Routines(r) => {
+            let is64 = lc.cmd() == raw::LC_ROUTINES_64;
+            head(out, 13, cmd, lc, cmdsize != if is64 { 72 } else { 40 });
+            let addr = if is64 {
+                format!("0x{:016x}", r.init_address)
+            } else {
+                format!("0x{:08x}", r.init_address)
+            };
+            field(out, 13, "init_address", addr);
+            field(out, 13, "init_module", r.init_module);
+            for (i, v) in r.reserved.iter().enumerate() {
+                field(out, 13, &format!("reserved{}", i + 1), v);
+            }
         }
+        Command::LinkerOption(l) => {
+            head(out, 8, cmd, lc, false);
+            let strings: Vec<&[u8]> = l
+                .strings
+                .split(|&b| b == 0)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if strings.len() == l.count as usize {
+                field(out, 8, "count", l.count);
+            } else {
+                field(
+                    out,
+                    8,
+                    "count",
+                    format!(
+                        "{} does not match number of strings {}",
+                        l.count,
+                        strings.len()
+                    ),
+                );
+            }
+            for (i, s) in strings.iter().enumerate() {
+                let _ = writeln!(out, "  string #{} {}", i + 1, String::from_utf8_lossy(s));
+            }
+        }
+        Command::Note(n) => {
+            head(out, 10, cmd, lc, cmdsize != 40);
+            let owner = &n.data_owner[..n.data_owner.iter().position(|&b| b == 0).unwrap_or(16)];
+            field(out, 10, "data_owner", String::from_utf8_lossy(owner));
+            field(
+                out,
+                10,
+                "offset",
+                format!("{}{}", n.offset, past_end(n.offset, size)),
+            );
+            field(
+                out,
+                10,
+                "size",
+                format!(
+                    "{}{}",
+                    n.size,
+                    past_end(n.offset.saturating_add(n.size), size)
+                ),
+            );
+        }
+        Command::Thread(t) => thread(out, m, lc, cmd, &t),
+        _ => {
+            // Commands LLVM has no printer for (LC_IDENT, LC_TWOLEVEL_HINTS, LC_FILESET_ENTRY,
+            // and the obsolete ones its parser rejects outright).
+            field(out, 9, "cmd", format!("?(0x{:08x})", lc.cmd()));
+            field(out, 9, "cmdsize", cmdsize);
+        }
+    }
+    Ok(())
+}
+
+fn dysymtab(
+    out: &mut String,
+    m: &MachO<'_>,
+    lc: &LoadCommand<'_>,
+    cmd: &str,
+    d: &darling_macho::Dysymtab,
+) -> darling_macho::Result<()> {
+    let w = 15;
+    let size = m.data().len() as u64;
+    head(out, w, cmd, lc, lc.cmdsize() != 80);
+    let nsyms = m
+        .symbol_table()
+        .ok()
+        .flatten()
+        .map_or(0, |t| t.len() as u64);
+    for (ilabel, index, nlabel, count) in [
+        ("ilocalsym", d.ilocalsym, "nlocalsym", d.nlocalsym),
+        ("iextdefsym", d.iextdefsym, "nextdefsym", d.nextdefsym),
+        ("iundefsym", d.iundefsym, "nundefsym", d.nundefsym),
+    ] {
+        let big = if u64::from(index) > nsyms {
+            " (greater than the number of symbols)"
+        } else {
+            ""
+        };
+        field(out, w, ilabel, format!("{index}{big}"));
+        let past = u64::from(index) + u64::from(count) > nsyms;
+        let past = if past {
+            " (past the end of the symbol table)"
+        } else {
+            ""
+        };
+        field(out, w, nlabel, format!("{count}{past}"));
+    }
+    let module = if m.is_64() { 56 } else { 52 };
+    for (olabel, off, nlabel, count, entry) in [
+        ("tocoff", d.tocoff, "ntoc", d.ntoc, 8),
+        ("modtaboff", d.modtaboff, "nmodtab", d.nmodtab, module),
+        (
+            "extrefsymoff",
+            d.extrefsymoff,
+            "nextrefsyms",
+            d.nextrefsyms,
+            4,
+        ),
+        (
+            "indirectsymoff",
+            d.indirectsymoff,
+            "nindirectsyms",
+            d.nindirectsyms,
+            4,
+        ),
+        ("extreloff", d.extreloff, "nextrel", d.nextrel, 8),
+        ("locreloff", d.locreloff, "nlocrel", d.nlocrel, 8),
+    ] {
+        let off64 = u64::from(off);
+        field(out, w, olabel, format!("{off}{}", past_end(off64, size)));
+        let end = off64 + u64::from(count) * entry;
+        field(out, w, nlabel, format!("{count}{}", past_end(end, size)));
     }
     Ok(())
 }
@@ -443,58 +613,105 @@ fn ctime(t: u32) -> String {
     )
 }
 
-fn segment(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>, cmd_text: &str, s: &Segment<'_>) {
-    let _ = m;
-    field(out, 9, "cmd", cmd_text);
-    field(out, 9, "cmdsize", lc.cmdsize());
+fn segment(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>, cmd: &str, s: &Segment<'_>) {
+    let size = m.data().len() as u64;
+    let (fixed, entry) = if s.is_64() { (72, 80) } else { (56, 68) };
+    let consistent = u64::from(lc.cmdsize()) == fixed + entry * u64::from(s.nsects());
+    field(out, 9, "cmd", cmd);
+    let note = if consistent { "" } else { " Inconsistent size" };
+    field(out, 9, "cmdsize", format!("{}{note}", lc.cmdsize()));
+    // At most the 16 bytes of the field: LLVM reads a name with no NUL on into vmaddr.
     field(out, 9, "segname", String::from_utf8_lossy(s.name()));
-    if s.is_64() {
-        field(out, 9, "vmaddr", format!("0x{:016x}", s.vmaddr()));
-        field(out, 9, "vmsize", format!("0x{:016x}", s.vmsize()));
-    } else {
-        field(out, 9, "vmaddr", format!("0x{:08x}", s.vmaddr()));
-        field(out, 9, "vmsize", format!("0x{:08x}", s.vmsize()));
-    }
-    field(out, 9, "fileoff", s.fileoff());
-    field(out, 9, "filesize", s.filesize());
+    let hex = |v: u64| {
+        if s.is_64() {
+            format!("0x{v:016x}")
+        } else {
+            format!("0x{v:08x}")
+        }
+    };
+    field(out, 9, "vmaddr", hex(s.vmaddr()));
+    field(out, 9, "vmsize", hex(s.vmsize()));
+    field(
+        out,
+        9,
+        "fileoff",
+        format!("{}{}", s.fileoff(), past_end(s.fileoff(), size)),
+    );
+    let end = s.fileoff().saturating_add(s.filesize());
+    field(
+        out,
+        9,
+        "filesize",
+        format!("{}{}", s.filesize(), past_end(end, size)),
+    );
     field(out, 9, "maxprot", format!("0x{:08x}", s.maxprot()));
     field(out, 9, "initprot", format!("0x{:08x}", s.initprot()));
     field(out, 9, "nsects", s.nsects());
     field(out, 9, "flags", format!("0x{:x}", s.flags()));
     for sect in s.sections() {
-        section(out, s.is_64(), &sect);
+        section(out, m, s, &sect);
     }
 }
 
-fn section(out: &mut String, is_64: bool, s: &Section<'_>) {
+fn section(out: &mut String, m: &MachO<'_>, seg: &Segment<'_>, s: &Section<'_>) {
+    let size = m.data().len() as u64;
     out.push_str("Section\n");
     field(out, 10, "sectname", String::from_utf8_lossy(s.name()));
+    let mismatch = m.header().filetype != raw::MH_OBJECT && s.segment_name() != seg.name();
+    let note = if mismatch {
+        " (does not match segment)"
+    } else {
+        ""
+    };
     field(
         out,
         10,
         "segname",
-        String::from_utf8_lossy(s.segment_name()),
+        format!("{}{note}", String::from_utf8_lossy(s.segment_name())),
     );
-    if is_64 {
-        field(out, 10, "addr", format!("0x{:016x}", s.addr()));
-        field(out, 10, "size", format!("0x{:016x}", s.size()));
-    } else {
-        field(out, 10, "addr", format!("0x{:08x}", s.addr()));
-        field(out, 10, "size", format!("0x{:08x}", s.size()));
-    }
-    field(out, 10, "offset", s.offset());
+    let hex = |v: u64| {
+        if seg.is_64() {
+            format!("0x{v:016x}")
+        } else {
+            format!("0x{v:08x}")
+        }
+    };
+    field(out, 10, "addr", hex(s.addr()));
+    // A section past the end of the file is worth a note; a zero-fill section has no bytes
+    // in the file at all. (LLVM tests `flags & 1` instead, and so flags big __bss sections
+    // and misses every other kind.)
+    let zerofill = matches!(
+        s.section_type(),
+        raw::S_ZEROFILL | raw::S_GB_ZEROFILL | raw::S_THREAD_LOCAL_ZEROFILL
+    );
+    let end = u64::from(s.offset()).saturating_add(s.size());
+    let note = if zerofill { "" } else { past_end(end, size) };
+    field(out, 10, "size", format!("{}{note}", hex(s.size())));
+    field(
+        out,
+        10,
+        "offset",
+        format!("{}{}", s.offset(), past_end(s.offset().into(), size)),
+    );
     field(
         out,
         10,
         "align",
-        format!(
-            "2^{} ({})",
-            s.align(),
-            1u64.checked_shl(s.align()).unwrap_or(0)
-        ),
+        format!("2^{} ({})", s.align(), 1u32.wrapping_shl(s.align())),
     );
-    field(out, 10, "reloff", s.reloff());
-    field(out, 10, "nreloc", s.nreloc());
+    field(
+        out,
+        10,
+        "reloff",
+        format!("{}{}", s.reloff(), past_end(s.reloff().into(), size)),
+    );
+    let rel_end = u64::from(s.reloff()) + u64::from(s.nreloc()) * 8;
+    field(
+        out,
+        10,
+        "nreloc",
+        format!("{}{}", s.nreloc(), past_end(rel_end, size)),
+    );
     field(out, 10, "flags", format!("0x{:08x}", s.flags()));
     let t = s.section_type();
     let indirect = matches!(
@@ -505,110 +722,302 @@ fn section(out: &mut String, is_64: bool, s: &Section<'_>) {
             | raw::S_LAZY_DYLIB_SYMBOL_POINTERS
             | raw::S_THREAD_LOCAL_VARIABLE_POINTERS
     );
-    if indirect {
-        field(
-            out,
-            10,
-            "reserved1",
-            format!("{} (index into indirect symbol table)", s.reserved1()),
-        );
+    let note = if indirect {
+        " (index into indirect symbol table)"
     } else {
-        field(out, 10, "reserved1", s.reserved1());
-    }
-    if t == raw::S_SYMBOL_STUBS {
-        field(
-            out,
-            10,
-            "reserved2",
-            format!("{} (size of stubs)", s.reserved2()),
-        );
+        ""
+    };
+    field(out, 10, "reserved1", format!("{}{note}", s.reserved1()));
+    let note = if t == raw::S_SYMBOL_STUBS {
+        " (size of stubs)"
     } else {
-        field(out, 10, "reserved2", s.reserved2());
+        ""
+    };
+    field(out, 10, "reserved2", format!("{}{note}", s.reserved2()));
+}
+
+/// Reads the state's words: 32- or 64-bit values in the file's byte order, 0 past the end.
+struct Words<'a> {
+    bytes: &'a [u8],
+    endian: darling_macho::Endianness,
+}
+
+impl Words<'_> {
+    fn u32(&self, i: usize) -> u32 {
+        let Some(b) = self.bytes.get(i * 4..i * 4 + 4) else {
+            return 0;
+        };
+        let b = [b[0], b[1], b[2], b[3]];
+        match self.endian {
+            darling_macho::Endianness::Little => u32::from_le_bytes(b),
+            darling_macho::Endianness::Big => u32::from_be_bytes(b),
+        }
     }
+
+    fn u64(&self, i: usize) -> u64 {
+        let (lo, hi) = (u64::from(self.u32(2 * i)), u64::from(self.u32(2 * i + 1)));
+        match self.endian {
+            darling_macho::Endianness::Little => lo | (hi << 32),
+            darling_macho::Endianness::Big => (lo << 32) | hi,
+        }
+    }
+}
+
+fn flavor_count(out: &mut String, flavor: &str, count: u32, expected: u32) {
+    field(out, 11, "flavor", flavor);
+    if count == expected {
+        field(out, 11, "count", format!("{flavor}_COUNT"));
+    } else {
+        field(out, 11, "count", format!("{count} (not {flavor}_COUNT)"));
+    }
+}
+
+fn x86_64_registers(out: &mut String, w: &Words<'_>, base: usize) {
+    let r = |i: usize| w.u64(base + i);
+    let _ = writeln!(
+        out,
+        "   rax  0x{:016x} rbx 0x{:016x} rcx  0x{:016x}",
+        r(0),
+        r(1),
+        r(2)
+    );
+    let _ = writeln!(
+        out,
+        "   rdx  0x{:016x} rdi 0x{:016x} rsi  0x{:016x}",
+        r(3),
+        r(4),
+        r(5)
+    );
+    let _ = writeln!(
+        out,
+        "   rbp  0x{:016x} rsp 0x{:016x} r8   0x{:016x}",
+        r(6),
+        r(7),
+        r(8)
+    );
+    let _ = writeln!(
+        out,
+        "    r9  0x{:016x} r10 0x{:016x} r11  0x{:016x}",
+        r(9),
+        r(10),
+        r(11)
+    );
+    let _ = writeln!(
+        out,
+        "   r12  0x{:016x} r13 0x{:016x} r14  0x{:016x}",
+        r(12),
+        r(13),
+        r(14)
+    );
+    let _ = writeln!(out, "   r15  0x{:016x} rip 0x{:016x}", r(15), r(16));
+    let _ = writeln!(
+        out,
+        "rflags  0x{:016x} cs  0x{:016x} fs   0x{:016x}",
+        r(17),
+        r(18),
+        r(19)
+    );
+    let _ = writeln!(out, "    gs  0x{:016x}", r(20));
+}
+
+fn x86_64_exception(out: &mut String, w: &Words<'_>, base_word: usize) {
+    let trapno = w.u32(base_word) & 0xffff;
+    let _ = writeln!(
+        out,
+        "\t    trapno 0x{:08x} err 0x{:08x} faultvaddr 0x{:016x}",
+        trapno,
+        w.u32(base_word + 1),
+        u64::from(w.u32(base_word + 2)) | (u64::from(w.u32(base_word + 3)) << 32)
+    );
 }
 
 fn thread(
     out: &mut String,
     m: &MachO<'_>,
     lc: &LoadCommand<'_>,
-    cmd_text: &str,
+    cmd: &str,
     t: &darling_macho::ThreadStates<'_>,
 ) {
-    field(out, 11, "cmd", cmd_text);
+    field(out, 11, "cmd", cmd);
+    if lc.cmdsize() < 16 {
+        field(
+            out,
+            11,
+            "cmdsize",
+            format!("{} Incorrect size", lc.cmdsize()),
+        );
+        return;
+    }
     field(out, 11, "cmdsize", lc.cmdsize());
-    let e = lc.endian();
+    let cputype = m.header().cputype;
     for state in t.iter() {
-        let words: Vec<u64> = state
-            .state
-            .chunks_exact(8)
-            .map(|c| {
-                let a = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]];
-                match e {
-                    darling_macho::Endianness::Little => u64::from_le_bytes(a),
-                    darling_macho::Endianness::Big => u64::from_be_bytes(a),
-                }
-            })
-            .collect();
-        if m.header().cputype == raw::CPU_TYPE_X86_64 && state.flavor == raw::X86_THREAD_STATE64 {
-            field(out, 11, "flavor", "x86_THREAD_STATE64");
-            if state.count == raw::X86_THREAD_STATE64_COUNT {
-                field(out, 11, "count", "x86_THREAD_STATE64_COUNT");
-            } else {
-                field(
+        let w = Words {
+            bytes: state.state,
+            endian: lc.endian(),
+        };
+        match (cputype, state.flavor) {
+            (raw::CPU_TYPE_X86_64, raw::X86_THREAD_STATE64) => {
+                flavor_count(
                     out,
-                    11,
-                    "count",
-                    format!("{} (not x86_THREAD_STATE64_COUNT)", state.count),
+                    "x86_THREAD_STATE64",
+                    state.count,
+                    raw::X86_THREAD_STATE64_COUNT,
+                );
+                x86_64_registers(out, &w, 0);
+            }
+            (raw::CPU_TYPE_X86_64, raw::X86_THREAD_STATE) => {
+                flavor_count(out, "x86_THREAD_STATE", state.count, 44);
+                let (flavor, count) = (w.u32(0), w.u32(1));
+                if flavor == raw::X86_THREAD_STATE64 {
+                    if count == raw::X86_THREAD_STATE64_COUNT {
+                        out.push_str("\t    tsh.flavor x86_THREAD_STATE64 tsh.count x86_THREAD_STATE64_COUNT\n");
+                    } else {
+                        // LLVM prints no closing parenthesis here; neither do we.
+                        let _ = writeln!(
+                            out,
+                            "\t    tsh.flavor x86_THREAD_STATE64 tsh.count {count} (not x86_THREAD_STATE64_COUNT"
+                        );
+                    }
+                    x86_64_registers(out, &w, 1);
+                } else {
+                    let _ = writeln!(out, "\t    tsh.flavor {flavor}  tsh.count {count}");
+                }
+            }
+            (raw::CPU_TYPE_X86_64, raw::X86_EXCEPTION_STATE64) => {
+                flavor_count(out, "x86_EXCEPTION_STATE64", state.count, 4);
+                x86_64_exception(out, &w, 0);
+            }
+            (raw::CPU_TYPE_I386, raw::X86_THREAD_STATE32) => {
+                flavor_count(
+                    out,
+                    "i386_THREAD_STATE",
+                    state.count,
+                    raw::X86_THREAD_STATE32_COUNT,
+                );
+                let r = |i: usize| w.u32(i);
+                let _ = writeln!(
+                    out,
+                    "\t    eax 0x{:08x} ebx    0x{:08x} ecx 0x{:08x} edx 0x{:08x}",
+                    r(0),
+                    r(1),
+                    r(2),
+                    r(3)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t    edi 0x{:08x} esi    0x{:08x} ebp 0x{:08x} esp 0x{:08x}",
+                    r(4),
+                    r(5),
+                    r(6),
+                    r(7)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t    ss  0x{:08x} eflags 0x{:08x} eip 0x{:08x} cs  0x{:08x}",
+                    r(8),
+                    r(9),
+                    r(10),
+                    r(11)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t    ds  0x{:08x} es     0x{:08x} fs  0x{:08x} gs  0x{:08x}",
+                    r(12),
+                    r(13),
+                    r(14),
+                    r(15)
                 );
             }
-            let r = |i: usize| words.get(i).copied().unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "   rax  0x{:016x} rbx 0x{:016x} rcx  0x{:016x}",
-                r(0),
-                r(1),
-                r(2)
-            );
-            let _ = writeln!(
-                out,
-                "   rdx  0x{:016x} rdi 0x{:016x} rsi  0x{:016x}",
-                r(3),
-                r(4),
-                r(5)
-            );
-            let _ = writeln!(
-                out,
-                "   rbp  0x{:016x} rsp 0x{:016x} r8   0x{:016x}",
-                r(6),
-                r(7),
-                r(8)
-            );
-            let _ = writeln!(
-                out,
-                "    r9  0x{:016x} r10 0x{:016x} r11  0x{:016x}",
-                r(9),
-                r(10),
-                r(11)
-            );
-            let _ = writeln!(
-                out,
-                "   r12  0x{:016x} r13 0x{:016x} r14  0x{:016x}",
-                r(12),
-                r(13),
-                r(14)
-            );
-            let _ = writeln!(out, "   r15  0x{:016x} rip 0x{:016x}", r(15), r(16));
-            let _ = writeln!(
-                out,
-                "rflags  0x{:016x} cs  0x{:016x} fs   0x{:016x}",
-                r(17),
-                r(18),
-                r(19)
-            );
-            let _ = writeln!(out, "    gs  0x{:016x}", r(20));
-        } else {
-            field(out, 11, "flavor", state.flavor);
-            field(out, 11, "count", state.count);
+            (raw::CPU_TYPE_ARM64 | raw::CPU_TYPE_ARM64_32, raw::ARM_THREAD_STATE64) => {
+                flavor_count(
+                    out,
+                    "ARM_THREAD_STATE64",
+                    state.count,
+                    raw::ARM_THREAD_STATE64_COUNT,
+                );
+                for row in 0..9 {
+                    out.push_str("\t   ");
+                    for col in 0..3 {
+                        let i = row * 3 + col;
+                        let _ = write!(out, " {:<3} 0x{:016x}", format!("x{i}"), w.u64(i));
+                    }
+                    out.push('\n');
+                }
+                let _ = writeln!(
+                    out,
+                    "\t    x27 0x{:016x} x28 0x{:016x}  fp 0x{:016x}",
+                    w.u64(27),
+                    w.u64(28),
+                    w.u64(29)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t     lr 0x{:016x} sp  0x{:016x}  pc 0x{:016x}",
+                    w.u64(30),
+                    w.u64(31),
+                    w.u64(32)
+                );
+                let _ = writeln!(out, "\t   cpsr 0x{:08x}", w.u32(66));
+            }
+            (raw::CPU_TYPE_ARM, raw::ARM_THREAD_STATE) => {
+                flavor_count(
+                    out,
+                    "ARM_THREAD_STATE",
+                    state.count,
+                    raw::ARM_THREAD_STATE_COUNT,
+                );
+                let r = |i: usize| w.u32(i);
+                let _ = writeln!(
+                    out,
+                    "\t    r0  0x{:08x} r1     0x{:08x} r2  0x{:08x} r3  0x{:08x}",
+                    r(0),
+                    r(1),
+                    r(2),
+                    r(3)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t    r4  0x{:08x} r5     0x{:08x} r6  0x{:08x} r7  0x{:08x}",
+                    r(4),
+                    r(5),
+                    r(6),
+                    r(7)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t    r8  0x{:08x} r9     0x{:08x} r10 0x{:08x} r11 0x{:08x}",
+                    r(8),
+                    r(9),
+                    r(10),
+                    r(11)
+                );
+                let _ = writeln!(
+                    out,
+                    "\t    r12 0x{:08x} sp     0x{:08x} lr  0x{:08x} pc  0x{:08x}",
+                    r(12),
+                    r(13),
+                    r(14),
+                    r(15)
+                );
+                let _ = writeln!(out, "\t   cpsr 0x{:08x}", r(16));
+            }
+            (
+                raw::CPU_TYPE_X86_64
+                | raw::CPU_TYPE_I386
+                | raw::CPU_TYPE_ARM
+                | raw::CPU_TYPE_ARM64
+                | raw::CPU_TYPE_ARM64_32,
+                flavor,
+            ) => {
+                field(out, 11, "flavor", format!("{flavor} (unknown)"));
+                field(out, 11, "count", state.count);
+                field(out, 11, "state", "(unknown)");
+            }
+            (_, flavor) => {
+                field(out, 11, "flavor", flavor);
+                field(out, 11, "count", state.count);
+                field(out, 11, "state", "(Unknown cputype/cpusubtype)");
+            }
         }
     }
 }
