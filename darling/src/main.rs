@@ -25,6 +25,9 @@ enum Command {
     Otool(cmd::otool::Args),
     /// List a Mach-O file's symbols, as llvm-nm does.
     Nm(cmd::nm::Args),
+    /// Show a Mach-O file's rebase and bind tables, exports trie and chained fixups, as
+    /// llvm-objdump --macho does.
+    Dyldinfo(cmd::dyldinfo::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Errno(args) => cmd::errno::run(&args),
         Command::Otool(args) => cmd::otool::run(&args),
         Command::Nm(args) => cmd::nm::run(&args),
+        Command::Dyldinfo(args) => cmd::dyldinfo::run(&args),
     };
     match result {
         Ok(text) => {

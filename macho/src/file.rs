@@ -167,3 +167,29 @@ impl<'data> MachO<'data> {
         read::bytes(self.data, offset, len, what)
     }
 }
+
+impl<'data> MachO<'data> {
+    /// The segment commands, in order. A load command that fails to parse is yielded as an
+    /// error.
+    pub fn segments(&self) -> impl Iterator<Item = Result<crate::segment::Segment<'data>>> + 'data {
+        self.load_commands()
+            .filter_map(|lc| match lc.and_then(|lc| lc.parse()) {
+                Ok(crate::load_command::Command::Segment(s)) => Some(Ok(s)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+    }
+
+    /// The first `LC_DYLD_INFO` or `LC_DYLD_INFO_ONLY`, if any.
+    ///
+    /// # Errors
+    /// A malformed load command.
+    pub fn dyld_info(&self) -> Result<Option<crate::load_command::DyldInfo>> {
+        for lc in self.load_commands() {
+            if let crate::load_command::Command::DyldInfo(d) = lc?.parse()? {
+                return Ok(Some(d));
+            }
+        }
+        Ok(None)
+    }
+}

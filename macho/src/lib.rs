@@ -28,11 +28,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
 mod arch;
+pub mod chained_fixups;
+mod dyld_info;
+mod dylib_name;
 mod endian;
 mod error;
+mod exports_trie;
 mod fat;
 mod file;
+pub mod leb128;
 mod load_command;
 pub mod raw;
 mod read;
@@ -40,8 +47,14 @@ mod segment;
 mod symbol;
 
 pub use arch::{arch_from_name, arch_name};
+pub use chained_fixups::{ChainedFixup, ChainedFixups, ChainedImport, FixupTarget};
+pub use dyld_info::{Bind, BindKind, Binds, Rebase, Rebases};
+pub use dylib_name::dylib_short_name;
 pub use endian::{Endianness, I32, U16, U32, U64};
 pub use error::{Error, Result};
+pub use exports_trie::{
+    EXPORT_SYMBOL_FLAGS_FUNCTION_VARIANT, Export, ExportKind, Exports, ExportsTrie, MAX_TRIE_DEPTH,
+};
 pub use fat::{FatArch, FatFile, MAX_FAT_ARCHES};
 pub use file::{File, Header, MachO};
 pub use load_command::{

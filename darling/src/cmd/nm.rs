@@ -196,85 +196,9 @@ fn plain_line(
     out.push('\n');
 }
 
-/// The short name nm gives a library in `(from NAME)`: `Foundation` for a framework,
-/// `libSystem` for `/usr/lib/libSystem.B.dylib`. Suffixes `_debug`/`_profile` and one-letter
-/// versions are dropped; a name that fits no pattern is shown whole.
+/// The short name nm gives a library in `(from NAME)`.
 fn short_library_name(path: &[u8]) -> String {
-    let name = String::from_utf8_lossy(path).into_owned();
-    let short = guess_short_name(&name);
-    if short.is_empty() {
-        name
-    } else {
-        short.to_owned()
-    }
-}
-
-fn guess_short_name(name: &str) -> &str {
-    // A `_debug` or `_profile` variant names the same library.
-    let strip_variant = |s: &'_ str| -> usize {
-        match s.rfind('_') {
-            Some(i) if matches!(&s[i..], "_debug" | "_profile") => i,
-            _ => s.len(),
-        }
-    };
-    if let Some(slash) = name.rfind('/').filter(|&a| a > 0) {
-        let tail = &name[slash + 1..];
-        let stem = &tail[..strip_variant(tail)];
-        let is_framework = |dir: &str| {
-            dir.strip_prefix(stem)
-                .is_some_and(|rest| rest.starts_with(".framework/"))
-        };
-        // …/Foo.framework/Foo
-        let parent_start = name[..slash].rfind('/').map_or(0, |i| i + 1);
-        if !stem.is_empty() && is_framework(&name[parent_start..]) {
-            return stem;
-        }
-        // …/Foo.framework/Versions/X/Foo
-        if let Some(c) = parent_start
-            .checked_sub(1)
-            .and_then(|b| name[..b].rfind('/'))
-            && name[c + 1..].starts_with("Versions/")
-        {
-            let d = name[..c].rfind('/').map_or(0, |i| i + 1);
-            if !stem.is_empty() && is_framework(&name[d..]) {
-                return stem;
-            }
-        }
-    }
-    let Some(mut a) = name.rfind('.').filter(|&a| a > 0) else {
-        return "";
-    };
-    let drop_version = |lib: &'_ str| -> usize {
-        let n = lib.len();
-        if n >= 3 && lib.as_bytes()[n - 2] == b'.' {
-            n - 2
-        } else {
-            n
-        }
-    };
-    match &name[a..] {
-        ".dylib" => {
-            // libFoo.A.dylib: a one-character version.
-            if a >= 3 && name.as_bytes()[a - 2] == b'.' {
-                a -= 2;
-            }
-            let b = name[..a].rfind('/').map_or(0, |i| i + 1);
-            let mut lib = &name[b..a];
-            if let Some(u) = name.rfind('_').filter(|&u| u > b && u < a)
-                && matches!(&name[u..a], "_debug" | "_profile")
-            {
-                lib = &name[b..u];
-            }
-            // Misnamed libraries such as libATS.A_profile.dylib.
-            &lib[..drop_version(lib)]
-        }
-        ".qtx" => {
-            let b = name[..a].rfind('/').map_or(0, |i| i + 1);
-            let lib = &name[b..a];
-            &lib[..drop_version(lib)]
-        }
-        _ => "",
-    }
+    String::from_utf8_lossy(darling_macho::dylib_short_name(path).unwrap_or(path)).into_owned()
 }
 
 fn darwin_line(
@@ -388,56 +312,4 @@ fn darwin_line(
     }
     out.push('\n');
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_library_name;
-
-    #[test]
-    fn library_short_names() {
-        assert_eq!(
-            short_library_name(b"/usr/lib/libSystem.B.dylib"),
-            "libSystem"
-        );
-        assert_eq!(short_library_name(b"@rpath/libhelper.dylib"), "libhelper");
-        assert_eq!(
-            short_library_name(
-                b"/System/Library/Frameworks/Foundation.framework/Versions/C/Foundation"
-            ),
-            "Foundation"
-        );
-        assert_eq!(short_library_name(b"/usr/lib/libz.1.dylib"), "libz");
-        assert_eq!(
-            short_library_name(b"/usr/lib/libncurses.5.4.dylib"),
-            "libncurses"
-        );
-        assert_eq!(
-            short_library_name(b"/usr/lib/libz.1.2.11.dylib"),
-            "libz.1.2.11"
-        );
-        assert_eq!(
-            short_library_name(b"/a/Bar.framework/Versions/A/Bar_profile"),
-            "Bar"
-        );
-        assert_eq!(short_library_name(b"Foo.framework/Foo"), "Foo");
-        assert_eq!(short_library_name(b"/usr/lib/libfoo_debug.dylib"), "libfoo");
-        assert_eq!(short_library_name(b"/usr/lib/libc++.1.dylib"), "libc++");
-        assert_eq!(short_library_name(b"libplain.A.dylib"), "libplain");
-        assert_eq!(short_library_name(b"/x/y/zz.dylib"), "zz");
-        assert_eq!(short_library_name(b"weird/noext"), "weird/noext");
-        assert_eq!(short_library_name(b"/usr/lib/libc.so"), "/usr/lib/libc.so");
-        assert_eq!(
-            short_library_name(b"@loader_path/libgcc_s.1.1.dylib"),
-            "libgcc_s"
-        );
-        assert_eq!(
-            short_library_name(b"/usr/lib/libATS.A_profile.dylib"),
-            "libATS"
-        );
-        assert_eq!(
-            short_library_name(b"@loader_path/libsodium.26.dylib"),
-            "libsodium.26"
-        );
-    }
 }

@@ -50,6 +50,9 @@ for f in $(cd "$corpus/files" && ls); do
         if [ "$nslices" -gt 1 ]; then sel=(--arch="$a"); dsel=(-arch "$a"); else sel=(); dsel=(); fi
         check "$f.$a.otool-l" llvm-objdump-19 --macho --non-verbose --private-headers "${sel[@]}" "$f" -- "$darling" otool -l "${dsel[@]}" "$f"
         check "$f.$a.otool-L" llvm-objdump-19 --macho --dylibs-used "${sel[@]}" "$f" -- "$darling" otool -L "${dsel[@]}" "$f"
+        for opt in rebase bind lazy-bind weak-bind exports-trie chained-fixups dyld-info; do
+            check "$f.$a.$opt" llvm-objdump-19 --macho "--$opt" "${sel[@]}" "$f" -- "$darling" dyldinfo "--$opt" "${dsel[@]}" "$f"
+        done
         for flag in "" -m -g -u -U; do
             check "$f.$a.nm$flag" llvm-nm-19 $flag "${sel[@]}" "$f" -- "$darling" nm $flag "${dsel[@]}" "$f"
         done

@@ -1,0 +1,785 @@
+//! Chained fixups (`LC_DYLD_CHAINED_FIXUPS`): the header, the per-segment and per-page chain
+//! starts, the imports, every pointer format that linkers emit for user space and the kernel,
+//! and a walker that yields each fixup.
+//!
+//! The walker is bounded: a chain moves forward inside one page, so it visits at most
+//! `page_size / stride` locations, and every read is checked against the file.
+
+use crate::endian::Endianness;
+use crate::error::{Error, Result};
+use crate::file::MachO;
+use crate::segment::Segment;
+
+/// `DYLD_CHAINED_PTR_START_NONE`: a page with no fixups.
+pub const DYLD_CHAINED_PTR_START_NONE: u16 = 0xffff;
+/// `DYLD_CHAINED_PTR_START_MULTI`: the page has several chains, listed in the overflow area.
+pub const DYLD_CHAINED_PTR_START_MULTI: u16 = 0x8000;
+/// `DYLD_CHAINED_PTR_START_LAST`: the last start of a page with several chains.
+pub const DYLD_CHAINED_PTR_START_LAST: u16 = 0x8000;
+
+/// `DYLD_CHAINED_IMPORT`: 32-bit imports.
+pub const DYLD_CHAINED_IMPORT: u32 = 1;
+/// `DYLD_CHAINED_IMPORT_ADDEND`: 32-bit imports with a 32-bit addend.
+pub const DYLD_CHAINED_IMPORT_ADDEND: u32 = 2;
+/// `DYLD_CHAINED_IMPORT_ADDEND64`: 64-bit imports with a 64-bit addend.
+pub const DYLD_CHAINED_IMPORT_ADDEND64: u32 = 3;
+
+/// `DYLD_CHAINED_PTR_ARM64E`.
+pub const DYLD_CHAINED_PTR_ARM64E: u16 = 1;
+/// `DYLD_CHAINED_PTR_64`.
+pub const DYLD_CHAINED_PTR_64: u16 = 2;
+/// `DYLD_CHAINED_PTR_32`.
+pub const DYLD_CHAINED_PTR_32: u16 = 3;
+/// `DYLD_CHAINED_PTR_32_CACHE`.
+pub const DYLD_CHAINED_PTR_32_CACHE: u16 = 4;
+/// `DYLD_CHAINED_PTR_32_FIRMWARE`.
+pub const DYLD_CHAINED_PTR_32_FIRMWARE: u16 = 5;
+/// `DYLD_CHAINED_PTR_64_OFFSET`.
+pub const DYLD_CHAINED_PTR_64_OFFSET: u16 = 6;
+/// `DYLD_CHAINED_PTR_ARM64E_KERNEL` (also `DYLD_CHAINED_PTR_ARM64E_OFFSET`).
+pub const DYLD_CHAINED_PTR_ARM64E_KERNEL: u16 = 7;
+/// `DYLD_CHAINED_PTR_64_KERNEL_CACHE`.
+pub const DYLD_CHAINED_PTR_64_KERNEL_CACHE: u16 = 8;
+/// `DYLD_CHAINED_PTR_ARM64E_USERLAND`.
+pub const DYLD_CHAINED_PTR_ARM64E_USERLAND: u16 = 9;
+/// `DYLD_CHAINED_PTR_ARM64E_FIRMWARE`.
+pub const DYLD_CHAINED_PTR_ARM64E_FIRMWARE: u16 = 10;
+/// `DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE`.
+pub const DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE: u16 = 11;
+/// `DYLD_CHAINED_PTR_ARM64E_USERLAND24`.
+pub const DYLD_CHAINED_PTR_ARM64E_USERLAND24: u16 = 12;
+
+/// The name of a pointer format (`"DYLD_CHAINED_PTR_64"`), or `None` for an unknown one.
+pub fn pointer_format_name(format: u16) -> Option<&'static str> {
+    Some(match format {
+        DYLD_CHAINED_PTR_ARM64E => "DYLD_CHAINED_PTR_ARM64E",
+        DYLD_CHAINED_PTR_64 => "DYLD_CHAINED_PTR_64",
+        DYLD_CHAINED_PTR_32 => "DYLD_CHAINED_PTR_32",
+        DYLD_CHAINED_PTR_32_CACHE => "DYLD_CHAINED_PTR_32_CACHE",
+        DYLD_CHAINED_PTR_32_FIRMWARE => "DYLD_CHAINED_PTR_32_FIRMWARE",
+        DYLD_CHAINED_PTR_64_OFFSET => "DYLD_CHAINED_PTR_64_OFFSET",
+        DYLD_CHAINED_PTR_ARM64E_KERNEL => "DYLD_CHAINED_PTR_ARM64E_KERNEL",
+        DYLD_CHAINED_PTR_64_KERNEL_CACHE => "DYLD_CHAINED_PTR_64_KERNEL_CACHE",
+        DYLD_CHAINED_PTR_ARM64E_USERLAND => "DYLD_CHAINED_PTR_ARM64E_USERLAND",
+        DYLD_CHAINED_PTR_ARM64E_FIRMWARE => "DYLD_CHAINED_PTR_ARM64E_FIRMWARE",
+        DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => "DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE",
+        DYLD_CHAINED_PTR_ARM64E_USERLAND24 => "DYLD_CHAINED_PTR_ARM64E_USERLAND24",
+        _ => return None,
+    })
+}
+
+/// Bytes per pointer and bytes per `next` unit of a pointer format, or `None` if unknown.
+pub fn pointer_format_layout(format: u16) -> Option<(usize, u64)> {
+    Some(match format {
+        DYLD_CHAINED_PTR_ARM64E
+        | DYLD_CHAINED_PTR_ARM64E_USERLAND
+        | DYLD_CHAINED_PTR_ARM64E_USERLAND24 => (8, 8),
+        DYLD_CHAINED_PTR_64 | DYLD_CHAINED_PTR_64_OFFSET => (8, 4),
+        DYLD_CHAINED_PTR_ARM64E_KERNEL
+        | DYLD_CHAINED_PTR_ARM64E_FIRMWARE
+        | DYLD_CHAINED_PTR_64_KERNEL_CACHE => (8, 4),
+        DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => (8, 1),
+        DYLD_CHAINED_PTR_32 | DYLD_CHAINED_PTR_32_CACHE | DYLD_CHAINED_PTR_32_FIRMWARE => (4, 4),
+        _ => return None,
+    })
+}
+
+/// `struct dyld_chained_fixups_header`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainedFixupsHeader {
+    /// 0.
+    pub fixups_version: u32,
+    /// Offset of `dyld_chained_starts_in_image` from the header.
+    pub starts_offset: u32,
+    /// Offset of the imports table.
+    pub imports_offset: u32,
+    /// Offset of the symbol names.
+    pub symbols_offset: u32,
+    /// Number of imports.
+    pub imports_count: u32,
+    /// `DYLD_CHAINED_IMPORT*`.
+    pub imports_format: u32,
+    /// 0 (uncompressed names) or 1 (zlib).
+    pub symbols_format: u32,
+}
+
+/// `struct dyld_chained_starts_in_segment`: where the chains of one segment start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentStarts<'data> {
+    /// Index of the segment among the segment commands.
+    pub segment_index: u32,
+    /// Offset of this structure from the starts-in-image structure.
+    pub info_offset: u32,
+    /// Size of this structure.
+    pub size: u32,
+    /// Page size (0x1000 or 0x4000).
+    pub page_size: u16,
+    /// `DYLD_CHAINED_PTR_*`.
+    pub pointer_format: u16,
+    /// The segment's offset from the image's start (the `mach_header`'s address).
+    pub segment_offset: u64,
+    /// For 32-bit formats: values above this are not pointers.
+    pub max_valid_pointer: u32,
+    /// Number of pages.
+    pub page_count: u16,
+    page_starts: &'data [u8],
+    endian: Endianness,
+}
+
+impl SegmentStarts<'_> {
+    /// `page_start[i]` (including entries of the overflow area past `page_count`).
+    pub fn page_start(&self, i: usize) -> Option<u16> {
+        let b = self.page_starts.get(i * 2..i * 2 + 2)?;
+        Some(match self.endian {
+            Endianness::Little => u16::from_le_bytes([b[0], b[1]]),
+            Endianness::Big => u16::from_be_bytes([b[0], b[1]]),
+        })
+    }
+
+    /// The chain starts of page `page`, as offsets inside the page (more than one for a
+    /// `DYLD_CHAINED_PTR_START_MULTI` page).
+    pub fn chain_starts(&self, page: usize) -> impl Iterator<Item = u16> + '_ {
+        let first = self.page_start(page);
+        let multi = first
+            .filter(|s| *s != DYLD_CHAINED_PTR_START_NONE && s & DYLD_CHAINED_PTR_START_MULTI != 0);
+        let mut overflow = multi.map(|s| usize::from(s & !DYLD_CHAINED_PTR_START_MULTI));
+        let mut single = first.filter(|s| *s != DYLD_CHAINED_PTR_START_NONE && multi.is_none());
+        core::iter::from_fn(move || {
+            if let Some(s) = single.take() {
+                return Some(s);
+            }
+            let i = overflow?;
+            let s = self.page_start(i)?;
+            overflow = if s & DYLD_CHAINED_PTR_START_LAST != 0 {
+                None
+            } else {
+                Some(i + 1)
+            };
+            Some(s & !DYLD_CHAINED_PTR_START_LAST)
+        })
+    }
+}
+
+/// One import of the imports table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainedImport<'data> {
+    /// Library ordinal: 1-based dependency, or 0 (self), -1 (main executable), -2 (flat
+    /// lookup), -3 (weak lookup).
+    pub lib_ordinal: i32,
+    /// Whether the import may be missing.
+    pub weak_import: bool,
+    /// Offset of the name in the symbols area.
+    pub name_offset: u32,
+    /// The addend of the `_ADDEND` formats (0 otherwise).
+    pub addend: i64,
+    /// The name, or `None` if `name_offset` is outside the symbols area.
+    pub name: Option<&'data [u8]>,
+}
+
+/// A fixup: what to write at one location.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixupTarget {
+    /// Slide a pointer: the unslid target is `target` (an address, or for offset formats an
+    /// offset from the image's start, see [`ChainedFixup::target_address`]).
+    Rebase {
+        /// The raw target field.
+        target: u64,
+        /// The top byte to put back (`high8`).
+        high8: u8,
+        /// Whether `target` is an offset from the image's start rather than an address.
+        is_offset: bool,
+    },
+    /// Not a pointer: a 32-bit value the linker had to store in the chain
+    /// (`DYLD_CHAINED_PTR_32` targets above `max_valid_pointer`). Written as is, not slid.
+    NonPointer {
+        /// The value to write.
+        value: u64,
+    },
+    /// Bind to import `ordinal` of the imports table, plus `addend`.
+    Bind {
+        /// Index into the imports table.
+        ordinal: u32,
+        /// Inline addend (for arm64e, sign-extended).
+        addend: i64,
+    },
+}
+
+/// Pointer-authentication data of an arm64e fixup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointerAuth {
+    /// Extra diversity.
+    pub diversity: u16,
+    /// Whether the location's address is mixed into the diversity.
+    pub addr_div: bool,
+    /// Key: 0 IA, 1 IB, 2 DA, 3 DB.
+    pub key: u8,
+}
+
+/// One fixup found by walking the chains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainedFixup {
+    /// Index of the segment.
+    pub segment_index: u32,
+    /// Offset of the location from the segment's start.
+    pub segment_offset: u64,
+    /// Offset of the location from the image's start.
+    pub image_offset: u64,
+    /// File offset of the location.
+    pub file_offset: u64,
+    /// The raw pointer-sized value at the location.
+    pub raw: u64,
+    /// What to write.
+    pub target: FixupTarget,
+    /// arm64e authentication, for authenticated fixups.
+    pub auth: Option<PointerAuth>,
+}
+
+impl ChainedFixup {
+    /// For a rebase, the unslid address the pointer points at: the target (made absolute
+    /// with `image_base` for offset formats) with `high8` put back in the top byte.
+    pub fn target_address(&self, image_base: u64) -> Option<u64> {
+        match self.target {
+            FixupTarget::Rebase {
+                target,
+                high8,
+                is_offset,
+            } => {
+                let t = if is_offset {
+                    target.wrapping_add(image_base)
+                } else {
+                    target
+                };
+                Some(t | (u64::from(high8) << 56))
+            }
+            FixupTarget::Bind { .. } | FixupTarget::NonPointer { .. } => None,
+        }
+    }
+}
+
+/// The chained fixups of an image.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainedFixups<'data> {
+    file: MachO<'data>,
+    data: &'data [u8],
+    base: u64,
+    header: ChainedFixupsHeader,
+}
+
+fn u32_at(data: &[u8], at: usize, e: Endianness) -> Option<u32> {
+    let b = data.get(at..at.checked_add(4)?)?;
+    let b = [b[0], b[1], b[2], b[3]];
+    Some(match e {
+        Endianness::Little => u32::from_le_bytes(b),
+        Endianness::Big => u32::from_be_bytes(b),
+    })
+}
+
+fn u64_at(data: &[u8], at: usize, e: Endianness) -> Option<u64> {
+    let (lo, hi) = (
+        u64::from(u32_at(data, at, e)?),
+        u64::from(u32_at(data, at + 4, e)?),
+    );
+    Some(match e {
+        Endianness::Little => lo | (hi << 32),
+        Endianness::Big => (lo << 32) | hi,
+    })
+}
+
+impl<'data> ChainedFixups<'data> {
+    /// The chained fixups of `size` bytes at file offset `off`.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if they are not inside the file or the header does not fit.
+    pub fn new(file: &MachO<'data>, off: u32, size: u32) -> Result<Self> {
+        let data = file.bytes_at(off.into(), size.into(), "chained fixups")?;
+        let e = file.endian();
+        let word = |i: usize| u32_at(data, i * 4, e);
+        let (Some(v), Some(s), Some(i), Some(sy), Some(n), Some(f), Some(sf)) = (
+            word(0),
+            word(1),
+            word(2),
+            word(3),
+            word(4),
+            word(5),
+            word(6),
+        ) else {
+            return Err(Error::Truncated {
+                what: "dyld_chained_fixups_header",
+                offset: off.into(),
+                size: 28,
+                available: data.len() as u64,
+            });
+        };
+        let header = ChainedFixupsHeader {
+            fixups_version: v,
+            starts_offset: s,
+            imports_offset: i,
+            symbols_offset: sy,
+            imports_count: n,
+            imports_format: f,
+            symbols_format: sf,
+        };
+        Ok(ChainedFixups {
+            file: *file,
+            data,
+            base: off.into(),
+            header,
+        })
+    }
+
+    fn error(&self, at: usize, expected: &'static str) -> Error {
+        Error::Malformed {
+            what: "chained fixups",
+            offset: self.base + at as u64,
+            expected,
+        }
+    }
+
+    /// The header.
+    pub fn header(&self) -> &ChainedFixupsHeader {
+        &self.header
+    }
+
+    /// `seg_count` of the starts-in-image structure.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] if it is outside the data.
+    pub fn segment_count(&self) -> Result<u32> {
+        let at = self.header.starts_offset as usize;
+        u32_at(self.data, at, self.file.endian())
+            .ok_or(self.error(at, "dyld_chained_starts_in_image inside the data"))
+    }
+
+    /// `seg_info_offset[index]`: 0 for a segment without fixups.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] if it is outside the data.
+    pub fn segment_info_offset(&self, index: u32) -> Result<u32> {
+        let at = self.header.starts_offset as usize + 4 + index as usize * 4;
+        u32_at(self.data, at, self.file.endian())
+            .ok_or(self.error(at, "seg_info_offset inside the data"))
+    }
+
+    /// The starts of segment `index`, or `None` if it has no fixups.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] if the structure is outside the data.
+    pub fn segment_starts(&self, index: u32) -> Result<Option<SegmentStarts<'data>>> {
+        let info_offset = self.segment_info_offset(index)?;
+        if info_offset == 0 {
+            return Ok(None);
+        }
+        let e = self.file.endian();
+        let at = (self.header.starts_offset as usize).saturating_add(info_offset as usize);
+        let bad = || self.error(at, "dyld_chained_starts_in_segment inside the data");
+        let size = u32_at(self.data, at, e).ok_or_else(bad)?;
+        let ps = u32_at(self.data, at + 4, e).ok_or_else(bad)?;
+        let segment_offset = u64_at(self.data, at + 8, e).ok_or_else(bad)?;
+        let max_valid_pointer = u32_at(self.data, at + 16, e).ok_or_else(bad)?;
+        let pc = u32_at(self.data, at + 20, e).ok_or_else(bad)?;
+        let (page_size, pointer_format) = match e {
+            Endianness::Little => (ps as u16, (ps >> 16) as u16),
+            Endianness::Big => ((ps >> 16) as u16, ps as u16),
+        };
+        let page_count = match e {
+            Endianness::Little => pc as u16,
+            Endianness::Big => (pc >> 16) as u16,
+        };
+        // page_start[] runs to the end of the structure (its overflow area included).
+        let starts_at = at + 22;
+        let end = at
+            .saturating_add(size as usize)
+            .min(self.data.len())
+            .max(starts_at.min(self.data.len()));
+        let page_starts = self.data.get(starts_at..end).unwrap_or(&[]);
+        if page_starts.len() < usize::from(page_count) * 2 {
+            return Err(bad());
+        }
+        Ok(Some(SegmentStarts {
+            segment_index: index,
+            info_offset,
+            size,
+            page_size,
+            pointer_format,
+            segment_offset,
+            max_valid_pointer,
+            page_count,
+            page_starts,
+            endian: e,
+        }))
+    }
+
+    /// Import `index` of the imports table.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for an unknown import format or an entry outside the data.
+    pub fn import(&self, index: u32) -> Result<ChainedImport<'data>> {
+        let e = self.file.endian();
+        let h = &self.header;
+        let (entry, wide) = match h.imports_format {
+            DYLD_CHAINED_IMPORT => (4, false),
+            DYLD_CHAINED_IMPORT_ADDEND => (8, false),
+            DYLD_CHAINED_IMPORT_ADDEND64 => (16, true),
+            _ => return Err(self.error(20, "a known imports_format (1, 2 or 3)")),
+        };
+        let at = (h.imports_offset as usize).saturating_add(index as usize * entry);
+        let bad = || self.error(at, "an import inside the data");
+        let (lib_ordinal, weak_import, name_offset, addend) = if wide {
+            let v = u64_at(self.data, at, e).ok_or_else(bad)?;
+            let addend = u64_at(self.data, at + 8, e).ok_or_else(bad)? as i64;
+            (
+                i32::from(v as u16 as i16),
+                v >> 16 & 1 != 0,
+                (v >> 32) as u32,
+                addend,
+            )
+        } else {
+            let v = u32_at(self.data, at, e).ok_or_else(bad)?;
+            let addend = if entry == 8 {
+                i64::from(u32_at(self.data, at + 4, e).ok_or_else(bad)? as i32)
+            } else {
+                0
+            };
+            (i32::from(v as u8 as i8), v >> 8 & 1 != 0, v >> 9, addend)
+        };
+        let symbols = self.data.get(h.symbols_offset as usize..).unwrap_or(&[]);
+        let name = symbols.get(name_offset as usize..).map(crate::read::c_str);
+        Ok(ChainedImport {
+            lib_ordinal,
+            weak_import,
+            name_offset,
+            addend,
+            name,
+        })
+    }
+
+    /// Every fixup, segment by segment, page by page, in chain order.
+    pub fn fixups(&self) -> ChainedFixupWalk<'data> {
+        let (segments, pending_error) = match self.segment_count() {
+            Ok(n) => (n, None),
+            Err(e) => (0, Some(e)),
+        };
+        ChainedFixupWalk {
+            fixups: *self,
+            segment: 0,
+            segments,
+            starts: None,
+            seg: None,
+            page: 0,
+            next_page: 0,
+            starts_in_page: [0; 64],
+            n_starts: 0,
+            next_start: 0,
+            cursor: None,
+            done: false,
+            pending_error,
+        }
+    }
+}
+
+/// The walk over every chain of a [`ChainedFixups`].
+#[derive(Clone, Debug)]
+pub struct ChainedFixupWalk<'data> {
+    fixups: ChainedFixups<'data>,
+    segment: u32,
+    segments: u32,
+    starts: Option<SegmentStarts<'data>>,
+    seg: Option<Segment<'data>>,
+    /// The page whose chains are being walked, and the next page to look at.
+    page: usize,
+    next_page: usize,
+    starts_in_page: [u16; 64],
+    n_starts: usize,
+    next_start: usize,
+    /// Offset inside the page of the next location of the current chain.
+    cursor: Option<u64>,
+    done: bool,
+    pending_error: Option<Error>,
+}
+impl ChainedFixupWalk<'_> {
+    fn decode(
+        &self,
+        format: u16,
+        raw: u64,
+        max_valid: u32,
+    ) -> (FixupTarget, Option<PointerAuth>, u64) {
+        let bits = |v: u64, lo: u32, n: u32| (v >> lo) & ((1u64 << n) - 1);
+        let sign = |v: u64, n: u32| ((v << (64 - n)) as i64) >> (64 - n);
+        match format {
+            DYLD_CHAINED_PTR_64 | DYLD_CHAINED_PTR_64_OFFSET => {
+                let next = bits(raw, 51, 12);
+                if bits(raw, 63, 1) != 0 {
+                    let t = FixupTarget::Bind {
+                        ordinal: bits(raw, 0, 24) as u32,
+                        addend: bits(raw, 24, 8) as i64,
+                    };
+                    (t, None, next)
+                } else {
+                    let t = FixupTarget::Rebase {
+                        target: bits(raw, 0, 36),
+                        high8: bits(raw, 36, 8) as u8,
+                        is_offset: format == DYLD_CHAINED_PTR_64_OFFSET,
+                    };
+                    (t, None, next)
+                }
+            }
+            DYLD_CHAINED_PTR_32 => {
+                let next = bits(raw, 26, 5);
+                if bits(raw, 31, 1) != 0 {
+                    (
+                        FixupTarget::Bind {
+                            ordinal: bits(raw, 0, 20) as u32,
+                            addend: bits(raw, 20, 6) as i64,
+                        },
+                        None,
+                        next,
+                    )
+                } else {
+                    let target = bits(raw, 0, 26);
+                    // Targets past max_valid_pointer are not pointers but values the linker
+                    // stored in the chain, biased to fit the 26-bit field.
+                    if max_valid != 0 && target > u64::from(max_valid) {
+                        let bias = (0x0400_0000 + u64::from(max_valid)) / 2;
+                        (
+                            FixupTarget::NonPointer {
+                                value: target.wrapping_sub(bias) & 0xffff_ffff,
+                            },
+                            None,
+                            next,
+                        )
+                    } else {
+                        (
+                            FixupTarget::Rebase {
+                                target,
+                                high8: 0,
+                                is_offset: false,
+                            },
+                            None,
+                            next,
+                        )
+                    }
+                }
+            }
+            DYLD_CHAINED_PTR_32_CACHE => (
+                FixupTarget::Rebase {
+                    target: bits(raw, 0, 30),
+                    high8: 0,
+                    is_offset: true,
+                },
+                None,
+                bits(raw, 30, 2),
+            ),
+            DYLD_CHAINED_PTR_32_FIRMWARE => (
+                FixupTarget::Rebase {
+                    target: bits(raw, 0, 26),
+                    high8: 0,
+                    is_offset: false,
+                },
+                None,
+                bits(raw, 26, 6),
+            ),
+            DYLD_CHAINED_PTR_64_KERNEL_CACHE | DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => {
+                let auth = (bits(raw, 63, 1) != 0).then(|| PointerAuth {
+                    diversity: bits(raw, 32, 16) as u16,
+                    addr_div: bits(raw, 48, 1) != 0,
+                    key: bits(raw, 49, 2) as u8,
+                });
+                (
+                    FixupTarget::Rebase {
+                        target: bits(raw, 0, 30),
+                        high8: 0,
+                        is_offset: true,
+                    },
+                    auth,
+                    bits(raw, 51, 12),
+                )
+            }
+            // arm64e: DYLD_CHAINED_PTR_ARM64E, _KERNEL, _USERLAND, _FIRMWARE, _USERLAND24.
+            _ => {
+                let next = bits(raw, 51, 11);
+                let is_auth = bits(raw, 63, 1) != 0;
+                let is_bind = bits(raw, 62, 1) != 0;
+                let wide_ordinal = format == DYLD_CHAINED_PTR_ARM64E_USERLAND24;
+                let ordinal = if wide_ordinal {
+                    bits(raw, 0, 24)
+                } else {
+                    bits(raw, 0, 16)
+                } as u32;
+                let auth = is_auth.then(|| PointerAuth {
+                    diversity: bits(raw, 32, 16) as u16,
+                    addr_div: bits(raw, 48, 1) != 0,
+                    key: bits(raw, 49, 2) as u8,
+                });
+                // Only the plain arm64e format stores unslid addresses; the others, offsets.
+                let offsets =
+                    format != DYLD_CHAINED_PTR_ARM64E && format != DYLD_CHAINED_PTR_ARM64E_FIRMWARE;
+                let target = match (is_bind, is_auth) {
+                    (true, true) => FixupTarget::Bind { ordinal, addend: 0 },
+                    (true, false) => FixupTarget::Bind {
+                        ordinal,
+                        addend: sign(bits(raw, 32, 19), 19),
+                    },
+                    (false, true) => FixupTarget::Rebase {
+                        target: bits(raw, 0, 32),
+                        high8: 0,
+                        is_offset: true,
+                    },
+                    (false, false) => FixupTarget::Rebase {
+                        target: bits(raw, 0, 43),
+                        high8: bits(raw, 43, 8) as u8,
+                        is_offset: offsets,
+                    },
+                };
+                (target, auth, next)
+            }
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<ChainedFixup>> {
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
+        }
+        loop {
+            if let (Some(in_page), Some(starts), Some(seg)) = (self.cursor, self.starts, self.seg) {
+                return self.read(in_page, &starts, &seg).map(Some);
+            }
+            if self.next_start < self.n_starts {
+                self.cursor = Some(u64::from(self.starts_in_page[self.next_start]));
+                self.next_start += 1;
+                continue;
+            }
+            if let Some(starts) = self.starts {
+                if self.next_page < usize::from(starts.page_count) {
+                    self.page = self.next_page;
+                    self.next_page += 1;
+                    self.n_starts = 0;
+                    self.next_start = 0;
+                    for s in starts.chain_starts(self.page) {
+                        if self.n_starts == self.starts_in_page.len() {
+                            return Err(self.fixups.error(0, "at most 64 chains in one page"));
+                        }
+                        self.starts_in_page[self.n_starts] = s;
+                        self.n_starts += 1;
+                    }
+                } else {
+                    self.starts = None;
+                }
+                continue;
+            }
+            if self.segment >= self.segments {
+                self.done = true;
+                return Ok(None);
+            }
+            let index = self.segment;
+            self.segment += 1;
+            let Some(s) = self.fixups.segment_starts(index)? else {
+                continue;
+            };
+            if pointer_format_layout(s.pointer_format).is_none() {
+                return Err(self.fixups.error(0, "a known pointer_format"));
+            }
+            if s.page_size == 0 {
+                return Err(self.fixups.error(0, "a non-zero page_size"));
+            }
+            let Some(seg) = self
+                .fixups
+                .file
+                .segments()
+                .filter_map(|x| x.ok())
+                .nth(index as usize)
+            else {
+                return Err(self
+                    .fixups
+                    .error(0, "fixups only for segments the file has"));
+            };
+            (
+                self.starts,
+                self.seg,
+                self.next_page,
+                self.n_starts,
+                self.next_start,
+            ) = (Some(s), Some(seg), 0, 0, 0);
+        }
+    }
+
+    /// Reads the location `in_page` of the current page and moves the chain on.
+    fn read(
+        &mut self,
+        in_page: u64,
+        starts: &SegmentStarts<'_>,
+        seg: &Segment<'_>,
+    ) -> Result<ChainedFixup> {
+        let (size, stride) = pointer_format_layout(starts.pointer_format).unwrap_or((8, 8));
+        let segment_offset = self.page as u64 * u64::from(starts.page_size) + in_page;
+        let file_offset = seg.fileoff().saturating_add(segment_offset);
+        let bytes =
+            self.fixups
+                .file
+                .bytes_at(file_offset, size as u64, "chained fixup location")?;
+        let e = self.fixups.file.endian();
+        let raw = if size == 8 {
+            u64_at(bytes, 0, e)
+        } else {
+            u32_at(bytes, 0, e).map(u64::from)
+        }
+        .unwrap_or(0);
+        let (target, auth, next) =
+            self.decode(starts.pointer_format, raw, starts.max_valid_pointer);
+        self.cursor = if next == 0 {
+            None
+        } else {
+            // A chain only moves forward, and stays in its page.
+            let n = in_page + next * stride;
+            if n + size as u64 > u64::from(starts.page_size) {
+                self.cursor = None;
+                return Err(self.fixups.error(0, "a chain that stays inside its page"));
+            }
+            Some(n)
+        };
+        Ok(ChainedFixup {
+            segment_index: starts.segment_index,
+            segment_offset,
+            image_offset: starts.segment_offset.wrapping_add(segment_offset),
+            file_offset,
+            raw,
+            target,
+            auth,
+        })
+    }
+}
+
+impl Iterator for ChainedFixupWalk<'_> {
+    type Item = Result<ChainedFixup>;
+
+    fn next(&mut self) -> Option<Result<ChainedFixup>> {
+        if self.done {
+            return None;
+        }
+        match self.step() {
+            Ok(Some(f)) => Some(Ok(f)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl<'data> MachO<'data> {
+    /// The `LC_DYLD_CHAINED_FIXUPS` data, or `None` if the file has none.
+    ///
+    /// # Errors
+    /// A malformed load command, or data that is not inside the file.
+    pub fn chained_fixups(&self) -> Result<Option<ChainedFixups<'data>>> {
+        for lc in self.load_commands() {
+            let lc = lc?;
+            if lc.cmd() == crate::raw::LC_DYLD_CHAINED_FIXUPS
+                && let crate::Command::LinkeditData(l) = lc.parse()?
+            {
+                return ChainedFixups::new(self, l.dataoff, l.datasize).map(Some);
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,121 @@
+//! LEB128 numbers, as the dyld opcode streams, the exports trie and function starts use them.
+
+use crate::error::{Error, Result};
+
+/// Reads an unsigned LEB128 number at `*pos` of `data`, advancing `*pos`.
+///
+/// # Errors
+/// [`Error::Malformed`] if the number runs past the end of `data` or does not fit in 64
+/// bits. `what` names the stream, `base` is `data`'s file offset (both for the error).
+pub fn read_uleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64) -> Result<u64> {
+    let start = *pos;
+    let mut value = 0u64;
+    let mut shift = 0u32;
+    loop {
+        let Some(&byte) = data.get(*pos) else {
+            return Err(Error::Malformed {
+                what,
+                offset: base + start as u64,
+                expected: "a ULEB128 number that ends before the data does",
+            });
+        };
+        *pos += 1;
+        let bits = u64::from(byte & 0x7f);
+        if shift >= 64 || (shift == 63 && bits > 1) {
+            if bits != 0 {
+                return Err(Error::Malformed {
+                    what,
+                    offset: base + start as u64,
+                    expected: "a ULEB128 number that fits in 64 bits",
+                });
+            }
+        } else {
+            value |= bits << shift;
+        }
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+        shift = shift.saturating_add(7);
+    }
+}
+
+/// Reads a signed LEB128 number at `*pos` of `data`, advancing `*pos`.
+///
+/// # Errors
+/// As for [`read_uleb128`].
+pub fn read_sleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64) -> Result<i64> {
+    let start = *pos;
+    let mut value = 0i64;
+    let mut shift = 0u32;
+    loop {
+        let Some(&byte) = data.get(*pos) else {
+            return Err(Error::Malformed {
+                what,
+                offset: base + start as u64,
+                expected: "a SLEB128 number that ends before the data does",
+            });
+        };
+        *pos += 1;
+        let bits = i64::from(byte & 0x7f);
+        if shift < 64 {
+            value |= bits << shift;
+        } else if !(bits == 0 || bits == 0x7f) {
+            return Err(Error::Malformed {
+                what,
+                offset: base + start as u64,
+                expected: "a SLEB128 number that fits in 64 bits",
+            });
+        }
+        shift = shift.saturating_add(7);
+        if byte & 0x80 == 0 {
+            if shift < 64 && byte & 0x40 != 0 {
+                value |= -1i64 << shift;
+            }
+            return Ok(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(bytes: &[u8]) -> Result<u64> {
+        read_uleb128(bytes, &mut 0, "test", 0)
+    }
+
+    fn s(bytes: &[u8]) -> Result<i64> {
+        read_sleb128(bytes, &mut 0, "test", 0)
+    }
+
+    #[test]
+    fn decodes_known_values() {
+        assert_eq!(u(&[0x00]), Ok(0));
+        assert_eq!(u(&[0xe5, 0x8e, 0x26]), Ok(624_485));
+        assert_eq!(
+            u(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            Ok(u64::MAX)
+        );
+        assert_eq!(s(&[0x7f]), Ok(-1));
+        assert_eq!(s(&[0xc0, 0xbb, 0x78]), Ok(-123_456));
+        assert_eq!(
+            s(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f]),
+            Ok(i64::MIN)
+        );
+    }
+
+    #[test]
+    fn rejects_truncated_and_oversized_numbers() {
+        assert!(u(&[0x80]).is_err());
+        assert!(u(&[]).is_err());
+        assert!(u(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]).is_err());
+        assert!(s(&[0xff]).is_err());
+        // Redundant zero padding is fine.
+        assert_eq!(
+            u(&[
+                0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00
+            ]),
+            Ok(1)
+        );
+    }
+}
