@@ -32,6 +32,7 @@ extern crate alloc;
 
 mod arch;
 pub mod chained_fixups;
+pub mod code_signature;
 mod dyld_info;
 mod dylib_name;
 mod endian;
@@ -39,6 +40,7 @@ mod error;
 mod exports_trie;
 mod fat;
 mod file;
+mod hash;
 pub mod leb128;
 mod load_command;
 pub mod raw;
@@ -48,6 +50,7 @@ mod symbol;
 
 pub use arch::{arch_from_name, arch_name};
 pub use chained_fixups::{ChainedFixup, ChainedFixups, ChainedImport, FixupTarget};
+pub use code_signature::{Blob, CodeDirectory, CodeSignature};
 pub use dyld_info::{Bind, BindKind, Binds, Rebase, Rebases};
 pub use dylib_name::dylib_short_name;
 pub use endian::{Endianness, I32, U16, U32, U64};
