@@ -831,6 +831,111 @@ fn x86_64_exception(out: &mut String, w: &Words<'_>, base_word: usize) {
     );
 }
 
+/// Prints an `x86_float_state64` (524 bytes) as otool does.
+fn x86_64_float_state(out: &mut String, s: &[u8], endian: darling_macho::Endianness) {
+    let w = Words { bytes: s, endian };
+    let byte = |i: usize| s.get(i).copied().unwrap_or(0);
+    let u16_at = |i: usize| {
+        let v = w.u32(i / 4);
+        (if i % 4 == 0 { v } else { v >> 16 }) as u16
+    };
+    let bit = |v: u16, b: u32| (v >> b) & 1;
+    let _ = writeln!(
+        out,
+        "\t    fpu_reserved[0] {} fpu_reserved[1] {}",
+        w.u32(0) as i32,
+        w.u32(1) as i32
+    );
+    let fcw = u16_at(8);
+    let _ = writeln!(
+        out,
+        "\t    control: invalid {} denorm {} zdiv {} ovrfl {} undfl {} precis {}",
+        bit(fcw, 0),
+        bit(fcw, 1),
+        bit(fcw, 2),
+        bit(fcw, 3),
+        bit(fcw, 4),
+        bit(fcw, 5)
+    );
+    let pc = match (fcw >> 8) & 3 {
+        0 => "FP_PREC_24B ".to_owned(),
+        2 => "FP_PREC_53B ".to_owned(),
+        3 => "FP_PREC_64B ".to_owned(),
+        n => format!("{n} "),
+    };
+    let rc =
+        ["FP_RND_NEAR ", "FP_RND_DOWN ", "FP_RND_UP ", "FP_CHOP "][usize::from((fcw >> 10) & 3)];
+    let _ = writeln!(out, "\t\t     pc {pc}rc {rc}");
+    let fsw = u16_at(10);
+    let _ = writeln!(
+        out,
+        "\t    status: invalid {} denorm {} zdiv {} ovrfl {} undfl {} precis {} stkflt {}",
+        bit(fsw, 0),
+        bit(fsw, 1),
+        bit(fsw, 2),
+        bit(fsw, 3),
+        bit(fsw, 4),
+        bit(fsw, 5),
+        bit(fsw, 6)
+    );
+    let _ = writeln!(
+        out,
+        "\t            errsumm {} c0 {} c1 {} c2 {} tos {} c3 {} busy {}",
+        bit(fsw, 7),
+        bit(fsw, 8),
+        bit(fsw, 9),
+        bit(fsw, 10),
+        (fsw >> 11) & 7,
+        bit(fsw, 14),
+        bit(fsw, 15)
+    );
+    let _ = writeln!(
+        out,
+        "\t    fpu_ftw 0x{:02x} fpu_rsrv1 0x{:02x} fpu_fop 0x{:04x} fpu_ip 0x{:08x}",
+        byte(12),
+        byte(13),
+        u16_at(14),
+        w.u32(4)
+    );
+    let _ = writeln!(
+        out,
+        "\t    fpu_cs 0x{:04x} fpu_rsrv2 0x{:04x} fpu_dp 0x{:08x} fpu_ds 0x{:04x}",
+        u16_at(20),
+        u16_at(22),
+        w.u32(6),
+        u16_at(28)
+    );
+    let _ = writeln!(
+        out,
+        "\t    fpu_rsrv3 0x{:04x} fpu_mxcsr 0x{:08x} fpu_mxcsrmask 0x{:08x}",
+        u16_at(30),
+        w.u32(8),
+        w.u32(9)
+    );
+    let hex_bytes = |from: usize, n: usize| -> String {
+        (from..from + n)
+            .map(|i| format!("{:02x} ", byte(i)))
+            .collect()
+    };
+    for i in 0..8 {
+        let at = 40 + i * 16;
+        let _ = writeln!(out, "\t    fpu_stmm{i}:");
+        let _ = writeln!(out, "\t      mmst_reg  {}", hex_bytes(at, 10));
+        let _ = writeln!(out, "\t      mmst_rsrv {}", hex_bytes(at + 10, 6));
+    }
+    for i in 0..16 {
+        let _ = writeln!(out, "\t    fpu_xmm{i}:");
+        let _ = writeln!(out, "\t      xmm_reg {}", hex_bytes(168 + i * 16, 16));
+    }
+    // The 96 reserved bytes, 16 to a line. (LLVM prints element f*j of line f, column j,
+    // and sign-extends each byte; these are the bytes as they are.)
+    out.push_str("\t    fpu_rsrv4:\n");
+    for line in 0..6 {
+        let _ = writeln!(out, "\t            {}", hex_bytes(424 + line * 16, 16));
+    }
+    let _ = writeln!(out, "\t    fpu_reserved1 0x{:08x}", w.u32(130));
+}
+
 fn thread(
     out: &mut String,
     m: &MachO<'_>,
@@ -881,6 +986,37 @@ fn thread(
                     x86_64_registers(out, &w, 1);
                 } else {
                     let _ = writeln!(out, "\t    tsh.flavor {flavor}  tsh.count {count}");
+                }
+            }
+            (raw::CPU_TYPE_X86_64, 8) => {
+                flavor_count(out, "x86_FLOAT_STATE", state.count, 133);
+                let (flavor, count) = (w.u32(0), w.u32(1));
+                if flavor == raw::X86_FLOAT_STATE64 && count == 131 {
+                    out.push_str(
+                        "\t    fsh.flavor x86_FLOAT_STATE64 fsh.count x86_FLOAT_STATE64_COUNT\n",
+                    );
+                    x86_64_float_state(out, state.state.get(8..).unwrap_or(&[]), lc.endian());
+                } else {
+                    let _ = writeln!(out, "\t    fsh.flavor {flavor}  fsh.count {count}");
+                }
+            }
+            (raw::CPU_TYPE_X86_64, 9) => {
+                flavor_count(out, "x86_EXCEPTION_STATE", state.count, 6);
+                let (flavor, count) = (w.u32(0), w.u32(1));
+                if flavor == raw::X86_EXCEPTION_STATE64 {
+                    out.push_str("\t    esh.flavor x86_EXCEPTION_STATE64\n");
+                    if count == 4 {
+                        out.push_str("\t    esh.count x86_EXCEPTION_STATE64_COUNT\n");
+                    } else {
+                        // LLVM prints no closing parenthesis here; neither do we.
+                        let _ = writeln!(
+                            out,
+                            "\t    esh.count {count} (not x86_EXCEPTION_STATE64_COUNT"
+                        );
+                    }
+                    x86_64_exception(out, &w, 2);
+                } else {
+                    let _ = writeln!(out, "\t    esh.flavor {flavor}  esh.count {count}");
                 }
             }
             (raw::CPU_TYPE_X86_64, raw::X86_EXCEPTION_STATE64) => {

@@ -58,6 +58,14 @@
 #                           scattered SECTDIFF/LOCSDIFF pairs).
 #   fat-obj.o               FAT_MAGIC universal of the three objects (i386 slice).
 #
+# Synthetic fixtures (bin/synth-*): small hand-crafted Mach-O edge cases that
+# no linker produces, written by the Python 3 generators in synth/ (standard
+# library only, deterministic, see the header comment of each and the
+# SYNTH list below).  They get the same reference outputs as the others.
+# Some are refused by LLVM 19 ("truncated or malformed object") or are not
+# Mach-O at all: their STATUS.tsv rows have non-zero exits, and when
+# llvm-lipo cannot list their architectures they have no per-slice outputs.
+#
 # Not producible with ld64.lld 19 (see README.md): an i386 executable or dylib
 # (lld: "missing or unsupported -arch i386"), exports-trie re-exports under a
 # different name (lld: "TODO: support aliasing to symbols of kind 3"),
@@ -83,13 +91,15 @@ OTOOL=llvm-otool-19
 NM=llvm-nm-19
 OBJDUMP=llvm-objdump-19
 
+PYTHON=python3
+
 missing=()
-for tool in "$CLANG" "$LD" "$LIPO" "$OTOOL" "$NM" "$OBJDUMP"; do
+for tool in "$CLANG" "$LD" "$LIPO" "$OTOOL" "$NM" "$OBJDUMP" "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
-	echo "build.sh: missing LLVM 19 tools: ${missing[*]}" >&2
-	echo "build.sh: install them with: apt-get install clang-19 lld-19 llvm-19" >&2
+	echo "build.sh: missing tools: ${missing[*]}" >&2
+	echo "build.sh: install them with: apt-get install clang-19 lld-19 llvm-19 python3" >&2
 	exit 1
 fi
 ldver=$("$LD" --version)
@@ -207,6 +217,39 @@ cc i386 10.7 object.c obj-i386.o -fcommon
 "$LIPO" -create libhelper-x86_64.dylib libhelper-arm64.dylib -output fat-libhelper.dylib
 "$LIPO" -create obj-x86_64.o obj-arm64.o obj-i386.o -output fat-obj.o
 
+# ---- synthetic fixtures ------------------------------------------------
+# synth NAME GENERATOR [ARGS]: runs synth/GENERATOR, which writes NAME.
+# -B and PYTHONDONTWRITEBYTECODE keep __pycache__ out of synth/.
+export PYTHONDONTWRITEBYTECODE=1
+SYNTH=()
+synth() {
+	"$PYTHON" -B "$here/synth/$2" "$1" "${@:3}"
+	SYNTH+=("$1")
+}
+synth synth-loadcmds-x86_64 loadcmds_x86_64.py
+synth synth-routines-i386 routines_i386.py
+synth synth-thread-arm64 thread_arm64.py
+synth synth-thread-armv7 thread_armv7.py
+synth synth-core-x86_64 core_x86_64.py
+synth synth-segname-16 segname16.py
+synth synth-build-version-tools build_version.py tools
+synth synth-build-version-platform13 build_version.py platform13
+synth synth-dysymtab-range dysymtab_range.py
+synth synth-arm64-subtype1 arm64_subtype1.py
+synth synth-symbols-exe symbols.py 2
+synth synth-symbols-obj symbols.py 1
+synth synth-symbols-i386 symbols.py 2 7 32
+synth synth-nm-ties nm_ties.py 5 2000
+synth synth-fat-arm64-arm64e fat.py arm64-arm64e
+synth synth-fat-one-slice fat.py one-slice
+synth synth-fat-x86_64h-arm64 fat.py x86_64h-arm64
+synth synth-fat-arm64-x86_64 fat.py arm64-x86_64
+synth synth-fat-unknown-subtype fat.py unknown-subtype
+synth synth-obsolete-loadfvmlib obsolete_cmd.py 6
+synth synth-function-starts-bad-cmdsize function_starts_cmdsize.py
+synth synth-archive.a archive.py
+synth synth-not-macho not_macho.py
+
 FIXTURES=(
 	exe-x86_64-dyldinfo exe-x86_64-chained
 	exe-arm64-dyldinfo exe-arm64-chained
@@ -217,8 +260,11 @@ FIXTURES=(
 	plugin-x86_64.bundle plugin-arm64-flat.bundle
 	fat-exe fat64-exe fat-libhelper.dylib
 	obj-x86_64.o obj-arm64.o obj-i386.o fat-obj.o
+	"${SYNTH[@]}"
 )
-FAT=(fat-exe fat64-exe fat-libhelper.dylib fat-obj.o)
+FAT=(fat-exe fat64-exe fat-libhelper.dylib fat-obj.o
+	synth-fat-arm64-arm64e synth-fat-one-slice synth-fat-x86_64h-arm64
+	synth-fat-arm64-x86_64 synth-fat-unknown-subtype)
 
 rm -rf "$bin" "$out"
 mkdir -p "$bin" "$out"
@@ -256,6 +302,23 @@ is_fat() {
 	for x in "${FAT[@]}"; do [[ $x == "$1" ]] && return 0; done
 	return 1
 }
+is_synth() {
+	local x
+	for x in "${SYNTH[@]}"; do [[ $x == "$1" ]] && return 0; done
+	return 1
+}
+# archs FIXTURE: the slices to record.  llvm-lipo fails on files LLVM refuses
+# (and crashes on archives); that is expected only of synthetic fixtures,
+# which then get no per-slice outputs.
+archs() {
+	local list
+	if list=$("$LIPO" -archs "$1" 2>/dev/null); then
+		echo "$list"
+	elif ! is_synth "$1"; then
+		echo "build.sh: llvm-lipo -archs $1 failed" >&2
+		exit 1
+	fi
+}
 
 for f in "${FIXTURES[@]}"; do
 	record "$f" - otool-h "$OTOOL" -h "$f"
@@ -265,7 +328,8 @@ for f in "${FIXTURES[@]}"; do
 	if is_fat "$f"; then
 		record "$f" - universal-headers "$OBJDUMP" --macho --universal-headers "$f"
 	fi
-	for arch in $("$LIPO" -archs "$f"); do
+	slices=$(archs "$f")
+	for arch in $slices; do
 		if is_fat "$f"; then archsel=(--arch="$arch"); fi
 		for flag in "${NM_FLAGS[@]}"; do
 			name=nm${flag}
@@ -287,6 +351,8 @@ done
 		"$tool" --version 2>&1 | sed -e '/^ *InstalledDir:/d' -e '/^ *$/d' \
 			-e '/Registered Targets:/,$d'
 	done
+	echo "## $PYTHON --version (synth/ generators; their output does not depend on it)"
+	"$PYTHON" --version 2>&1
 	echo "## host machine (uname -m)"
 	uname -m
 	echo "# llvm-otool-19 ignores -arch and, given a universal file, shows only the"
@@ -299,4 +365,4 @@ done
 	fi
 } >"$out/VERSIONS.txt"
 
-echo "build.sh: ${#FIXTURES[@]} fixtures in $bin, reference outputs in $out"
+echo "build.sh: ${#FIXTURES[@]} fixtures (${#SYNTH[@]} synthetic) in $bin, reference outputs in $out"
