@@ -290,6 +290,7 @@ impl<'data> Iterator for Rebases<'data> {
                 Err(e) => {
                     self.cur.done = true;
                     self.repeat = 0;
+
                     return Some(Err(e));
                 }
             }
@@ -311,7 +312,25 @@ pub struct Binds<'data> {
     repeat: u64,
     step: u64,
     repeating: bool,
+    /// Threaded binding (`BIND_OPCODE_THREADED`, arm64e before chained fixups): once the
+    /// ordinal table is sized, DO_BIND adds the current symbol to it instead of binding.
+    threaded: Option<alloc::vec::Vec<ThreadedImport<'data>>>,
+    /// The chain an APPLY is walking: segment offset of its next location.
+    chain: Option<u64>,
 }
+
+/// One entry of the ordinal table of threaded binding.
+#[derive(Clone, Copy, Debug)]
+struct ThreadedImport<'data> {
+    symbol: &'data [u8],
+    flags: u8,
+    ordinal: i64,
+    addend: i64,
+    bind_type: u8,
+}
+
+/// Most entries a threaded ordinal table may declare (its ordinals are 16 bits).
+const MAX_THREADED_IMPORTS: u64 = 1 << 16;
 
 impl<'data> Binds<'data> {
     /// Decodes `size` bytes of bind opcodes of stream `kind` at file offset `off`.
@@ -340,7 +359,64 @@ impl<'data> Binds<'data> {
             repeat: 0,
             step: 0,
             repeating: false,
+            threaded: None,
+            chain: None,
         })
+    }
+
+    /// Follows the chain of a threaded APPLY by one location: a bind yields a record, a
+    /// rebase (which the rebase stream does not list either) is passed over.
+    fn chain_step(&mut self, offset: u64) -> Result<Option<Bind<'data>>> {
+        self.cur.offset = offset;
+        let (segment_index, segment_offset, address) = self.cur.location()?;
+        let seg = self
+            .cur
+            .segment
+            .map(|s| s.segment)
+            .ok_or(self.cur.error("a segment for the chain"))?;
+        let file_offset = seg.fileoff().saturating_add(segment_offset);
+        let bytes = self
+            .cur
+            .file
+            .bytes_at(file_offset, 8, "threaded bind location")?;
+        let b = [
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        ];
+        let value = match self.cur.file.endian() {
+            crate::Endianness::Little => u64::from_le_bytes(b),
+            crate::Endianness::Big => u64::from_be_bytes(b),
+        };
+        // arm64e layout: bit 62 bind, bits 51..62 the distance to the next location in
+        // 8-byte units, the low 16 bits the index into the ordinal table.
+        let next = (value >> 51) & 0x7ff;
+        self.chain = (next != 0).then(|| offset.saturating_add(next * 8));
+        if value >> 62 & 1 == 0 {
+            return Ok(None);
+        }
+        let index = (value & 0xffff) as usize;
+        let Some(import) = self.threaded.as_ref().and_then(|t| t.get(index)).copied() else {
+            return Err(self
+                .cur
+                .error("a threaded bind whose ordinal is in the table"));
+        };
+        // Non-authenticated binds carry a signed 19-bit addend in bits 32..51.
+        let inline = if value >> 63 == 0 {
+            ((value << 13) as i64) >> 45
+        } else {
+            0
+        };
+        Ok(Some(Bind {
+            kind: self.kind,
+            segment_index,
+            segment_offset,
+            address,
+            bind_type: import.bind_type,
+            symbol: import.symbol,
+            flags: import.flags,
+            library_ordinal: import.ordinal,
+            addend: import.addend.wrapping_add(inline),
+            strong_definition: false,
+        }))
     }
 
     fn record(&self, segment_index: u8, segment_offset: u64, address: u64) -> Bind<'data> {
@@ -369,8 +445,14 @@ impl<'data> Binds<'data> {
     }
 
     fn step(&mut self) -> Result<Option<Bind<'data>>> {
+        if let Some(offset) = self.chain.take() {
+            return self.chain_step(offset);
+        }
         if self.repeat > 0 {
             self.repeat -= 1;
+            if self.threaded.is_some() {
+                return self.add_threaded().map(|()| None);
+            }
             return self.emit().map(Some);
         }
         let c = &mut self.cur;
@@ -441,6 +523,7 @@ impl<'data> Binds<'data> {
                 c.advance(by);
                 Ok(None)
             }
+            BIND_OPCODE_DO_BIND if self.threaded.is_some() => self.add_threaded().map(|()| None),
             BIND_OPCODE_DO_BIND => {
                 (self.step, self.repeating) = (ptr, false);
                 self.emit().map(Some)
@@ -460,11 +543,49 @@ impl<'data> Binds<'data> {
                 (self.repeat, self.step, self.repeating) = (n, c.repeat_step(skip)?, true);
                 Ok(None)
             }
-            BIND_OPCODE_THREADED => {
-                Err(c.error("no BIND_OPCODE_THREADED (pre-chained arm64e binds are not supported)"))
-            }
+            BIND_OPCODE_THREADED => match imm {
+                BIND_SUBOPCODE_THREADED_SET_BIND_ORDINAL_TABLE_SIZE_ULEB => {
+                    let n = c.uleb()?;
+                    if n > MAX_THREADED_IMPORTS {
+                        return Err(c.error("a threaded ordinal table of at most 65536 entries"));
+                    }
+                    self.threaded = Some(alloc::vec::Vec::with_capacity(n as usize));
+                    Ok(None)
+                }
+                BIND_SUBOPCODE_THREADED_APPLY => {
+                    let Some(s) = c.segment else {
+                        return Err(c.error("a segment set before BIND_SUBOPCODE_THREADED_APPLY"));
+                    };
+                    let _ = s;
+                    self.chain = Some(c.offset);
+                    Ok(None)
+                }
+                _ => Err(c.error("a known BIND_OPCODE_THREADED subopcode")),
+            },
             _ => Err(c.error("a known bind opcode")),
         }
+    }
+}
+
+impl<'data> Binds<'data> {
+    fn add_threaded(&mut self) -> Result<()> {
+        let import = ThreadedImport {
+            symbol: self.symbol,
+            flags: self.flags,
+            ordinal: self.ordinal,
+            addend: self.addend,
+            bind_type: self.bind_type,
+        };
+        let Some(table) = self.threaded.as_mut() else {
+            return Ok(());
+        };
+        if table.len() as u64 >= MAX_THREADED_IMPORTS {
+            return Err(self
+                .cur
+                .error("a threaded ordinal table of at most 65536 entries"));
+        }
+        table.push(import);
+        Ok(())
     }
 }
 
@@ -472,17 +593,160 @@ impl<'data> Iterator for Binds<'data> {
     type Item = Result<Bind<'data>>;
 
     fn next(&mut self) -> Option<Result<Bind<'data>>> {
-        while !self.cur.done || self.repeat > 0 {
+        while !self.cur.done || self.repeat > 0 || self.chain.is_some() {
             match self.step() {
                 Ok(Some(b)) => return Some(Ok(b)),
                 Ok(None) => {}
                 Err(e) => {
                     self.cur.done = true;
                     self.repeat = 0;
+                    self.chain = None;
                     return Some(Err(e));
                 }
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    /// A 64-bit little-endian Mach-O with one segment (vmaddr 0x1000, file bytes 0x100..0x200)
+    /// holding `content`, followed at 0x200 by `opcodes`.
+    fn image(content: &[u8], opcodes: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        let w32 = |f: &mut Vec<u8>, v: u32| f.extend_from_slice(&v.to_le_bytes());
+        let w64 = |f: &mut Vec<u8>, v: u64| f.extend_from_slice(&v.to_le_bytes());
+        for v in [
+            MH_MAGIC_64,
+            CPU_TYPE_ARM64 as u32,
+            2,
+            MH_EXECUTE,
+            1,
+            72,
+            0,
+            0,
+        ] {
+            w32(&mut f, v);
+        }
+        w32(&mut f, LC_SEGMENT_64);
+        w32(&mut f, 72);
+        f.extend_from_slice(b"__DATA\0\0\0\0\0\0\0\0\0\0");
+        for v in [0x1000, 0x100, 0x100, 0x100] {
+            w64(&mut f, v);
+        }
+        for v in [3, 3, 0, 0] {
+            w32(&mut f, v);
+        }
+        f.resize(0x100, 0);
+        f.extend_from_slice(content);
+        f.resize(0x200, 0);
+        f.extend_from_slice(opcodes);
+        f
+    }
+
+    #[test]
+    fn threaded_binds_follow_the_chain() {
+        // Three chained locations: bind #1 (+8), a rebase (+8), bind #0 with addend 4 (end).
+        let mut content = Vec::new();
+        content.extend_from_slice(&((1u64 << 62) | (1 << 51) | 1).to_le_bytes());
+        content.extend_from_slice(&((1u64 << 51) | 0x1234).to_le_bytes());
+        content.extend_from_slice(&((1u64 << 62) | (4 << 32)).to_le_bytes());
+        let opcodes = [
+            BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_SET_BIND_ORDINAL_TABLE_SIZE_ULEB,
+            2,
+            BIND_OPCODE_SET_DYLIB_ORDINAL_IMM | 1,
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM,
+            b'_',
+            b'a',
+            0,
+            BIND_OPCODE_DO_BIND,
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM | BIND_SYMBOL_FLAGS_WEAK_IMPORT,
+            b'_',
+            b'b',
+            0,
+            BIND_OPCODE_DO_BIND,
+            BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            0,
+            BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_APPLY,
+            BIND_OPCODE_DONE,
+        ];
+        let data = image(&content, &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let binds: Vec<_> = Binds::new(&file, BindKind::Bind, 0x200, opcodes.len() as u32)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let got: Vec<_> = binds
+            .iter()
+            .map(|b| (b.address, b.symbol, b.addend, b.is_weak_import()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0x1000, &b"_b"[..], 0, true),
+                (0x1010, &b"_a"[..], 4, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn repeats_cannot_move_backwards_or_leave_the_segment() {
+        // DO_BIND_ULEB_TIMES_SKIPPING_ULEB with a skip that wraps to a zero step.
+        let opcodes = [
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM,
+            b'_',
+            b'x',
+            0,
+            BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            0,
+            BIND_OPCODE_DO_BIND_ULEB_TIMES_SKIPPING_ULEB,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0x0f,
+            0xf8,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0x01,
+        ];
+        let data = image(&[], &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let results: Vec<_> = Binds::new(&file, BindKind::Bind, 0x200, opcodes.len() as u32)
+            .unwrap()
+            .collect();
+        assert_eq!(results.len(), 1);
+        assert!(results[0].is_err());
+        // A huge repeat count runs out of segment (0x100 bytes: 32 pointers), then stops.
+        let opcodes = [
+            REBASE_OPCODE_SET_TYPE_IMM | 1,
+            REBASE_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            0,
+            REBASE_OPCODE_DO_REBASE_ULEB_TIMES,
+            0xff,
+            0xff,
+            0xff,
+            0xff,
+            0x0f,
+        ];
+        let data = image(&[], &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let results: Vec<_> = Rebases::new(&file, 0x200, opcodes.len() as u32)
+            .unwrap()
+            .collect();
+        assert_eq!(results.len(), 33);
+        assert!(results[..32].iter().all(|r| r.is_ok()));
+        assert!(results[32].is_err());
     }
 }
