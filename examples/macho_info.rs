@@ -97,17 +97,17 @@ fn describe(m: &MachO<'_>) -> Result<(), Box<dyn std::error::Error>> {
             chained.header().imports_count
         );
     }
-    if let Some(sig) = m.code_signature()? {
-        if let Some(cd) = sig.code_directory()? {
-            let cdhash: String = cd
-                .cdhash()
-                .map(|h| h.iter().map(|b| format!("{b:02x}")).collect())
-                .unwrap_or_default();
-            println!(
-                "  signed: identifier {}, cdhash {cdhash}",
-                String::from_utf8_lossy(cd.identifier()?)
-            );
-        }
+    if let Some(sig) = m.code_signature()?
+        && let Some(cd) = sig.code_directory()?
+    {
+        let cdhash: String = cd
+            .cdhash()
+            .map(|h| h.iter().map(|b| format!("{b:02x}")).collect())
+            .unwrap_or_default();
+        println!(
+            "  signed: identifier {}, cdhash {cdhash}",
+            String::from_utf8_lossy(cd.identifier()?)
+        );
     }
     Ok(())
 }

@@ -26,7 +26,9 @@ macro_rules! check {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     check!(LinuxErrno, text);
     check!(DarwinErrno, text);
     check!(LinuxSignal, text);
@@ -34,7 +36,13 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(n) = text.parse::<i32>() {
         let linux = LinuxErrno::from_raw(n);
         assert_eq!(linux.to_darwin().raw().signum(), n.signum());
-        assert_eq!(DarwinErrno::from_raw(n).to_linux().raw().signum(), n.signum());
-        let _ = (LinuxSignal::from_raw(n).to_darwin(), DarwinSignal::from_raw(n).to_linux());
+        assert_eq!(
+            DarwinErrno::from_raw(n).to_linux().raw().signum(),
+            n.signum()
+        );
+        let _ = (
+            LinuxSignal::from_raw(n).to_darwin(),
+            DarwinSignal::from_raw(n).to_linux(),
+        );
     }
 });

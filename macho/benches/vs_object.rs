@@ -1,1 +1,427 @@
-fn main() {}
+//! darling-macho against the `object` crate (0.40), on the same images in the same run.
+//!
+//! The images are every thin file and fat slice of the third-party corpus
+//! (`$MACHO_CORPUS`, default `target/macho-corpus/files` of the workspace) or, without it, of
+//! the committed fixtures (`tests/data/bin`). Each benchmark is a pair, `<what>/darling` and
+//! `<what>/object`, that starts from the raw bytes of every image and does the same work:
+//!
+//! - `load_commands`: parse the header, walk every load command and decode each into its
+//!   typed view (darling: `LoadCommand::parse`; object: `LoadCommandData::variant`).
+//! - `symbols`: find `LC_SYMTAB` and read the name of every symbol-table entry (darling:
+//!   `MachO::symbol_table`; object: `SymtabCommand::symbols`, `Nlist::name`).
+//! - `exports_trie`: walk the whole exports trie of `LC_DYLD_EXPORTS_TRIE`, else of
+//!   `LC_DYLD_INFO` (darling: `ExportsTrie::iter`; object: its own trie walker,
+//!   `ExportsTrieIterator`, which is what `Object::exports` uses). Both build every name.
+//! - `rebases`, `binds`: decode the `LC_DYLD_INFO` rebase stream and the bind, weak-bind and
+//!   lazy-bind streams into records (darling: `Rebases`, `Binds`; object:
+//!   `DyldInfoCommand::rebases`, `binds`, `weak_binds`, `lazy_binds`).
+//! - `chained_fixups`: walk every chain of `LC_DYLD_CHAINED_FIXUPS` and decode every fixup
+//!   (darling: `ChainedFixups::fixups`; object: `DyldChainedFixups::segments` then
+//!   `DyldChainedSegment::fixups`, given each segment's bytes).
+//!
+//! object's higher-level `Object::imports` is not benchmarked: it reports one entry per
+//! imported symbol, not per location, so it is not the same work as a full bind or fixup walk.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use darling_macho as dm;
+use object::Endianness;
+use object::macho as om;
+use object::read::macho::{MachHeader, Nlist as _, Segment as _};
+
+/// One thin image: its bytes and whether it is 64-bit.
+struct Image {
+    data: &'static [u8],
+    is_64: bool,
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The images of the corpus, or of the fixtures if there is no corpus. Files are leaked: they
+/// live as long as the benchmark process.
+fn images() -> Vec<Image> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("MACHO_CORPUS")
+        .map_or_else(|| root.join("../target/macho-corpus/files"), PathBuf::from);
+    let (set, mut files) = ("corpus", files_in(&corpus));
+    let set = if files.is_empty() {
+        files = files_in(&root.join("tests/data/bin"));
+        "fixtures"
+    } else {
+        set
+    };
+    let mut images = Vec::new();
+    let mut bytes = 0;
+    for path in &files {
+        let Ok(data) = std::fs::read(path) else {
+            continue;
+        };
+        let data: &'static [u8] = Vec::leak(data);
+        let mut push = |slice: &'static [u8]| {
+            // Only images both crates can read.
+            let Ok(m) = dm::MachO::parse(slice) else {
+                return;
+            };
+            let ok = if m.is_64() {
+                om::MachHeader64::<Endianness>::parse(slice, 0).is_ok()
+            } else {
+                om::MachHeader32::<Endianness>::parse(slice, 0).is_ok()
+            };
+            if ok {
+                bytes += slice.len();
+                images.push(Image {
+                    data: slice,
+                    is_64: m.is_64(),
+                });
+            }
+        };
+        match dm::File::parse(data) {
+            Ok(dm::File::MachO(_)) => push(data),
+            Ok(dm::File::Fat(fat)) => {
+                for a in fat.arches() {
+                    if let Ok(slice) = fat.slice_data(&a) {
+                        push(slice);
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    eprintln!(
+        "vs_object: {} images ({set}, {} files, {:.1} MB)",
+        images.len(),
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    images
+}
+
+// ---------------------------------------------------------------------------------------------
+// darling.
+// ---------------------------------------------------------------------------------------------
+
+fn darling_load_commands(data: &[u8]) -> usize {
+    let Ok(m) = dm::MachO::parse(data) else {
+        return 0;
+    };
+    let mut n = 0;
+    for lc in m.load_commands() {
+        let Ok(lc) = lc else { break };
+        if black_box(lc.parse()).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn darling_symbols(data: &[u8]) -> usize {
+    let Ok(m) = dm::MachO::parse(data) else {
+        return 0;
+    };
+    let Ok(Some(table)) = m.symbol_table() else {
+        return 0;
+    };
+    let mut n = 0;
+    for sym in table.iter() {
+        if black_box(sym.name()).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn darling_exports(data: &[u8]) -> usize {
+    let Ok(m) = dm::MachO::parse(data) else {
+        return 0;
+    };
+    let Ok(Some(trie)) = m.exports_trie() else {
+        return 0;
+    };
+    trie.iter().map_while(Result::ok).map(black_box).count()
+}
+
+fn darling_rebases(data: &[u8]) -> usize {
+    let Ok(m) = dm::MachO::parse(data) else {
+        return 0;
+    };
+    let Ok(Some(d)) = m.dyld_info() else {
+        return 0;
+    };
+    dm::Rebases::new(&m, d.rebase_off, d.rebase_size)
+        .map(|r| r.map_while(Result::ok).map(black_box).count())
+        .unwrap_or(0)
+}
+
+fn darling_binds(data: &[u8]) -> usize {
+    let Ok(m) = dm::MachO::parse(data) else {
+        return 0;
+    };
+    let Ok(Some(d)) = m.dyld_info() else {
+        return 0;
+    };
+    [
+        (dm::BindKind::Bind, d.bind_off, d.bind_size),
+        (dm::BindKind::Weak, d.weak_bind_off, d.weak_bind_size),
+        (dm::BindKind::Lazy, d.lazy_bind_off, d.lazy_bind_size),
+    ]
+    .into_iter()
+    .map(|(kind, off, size)| {
+        dm::Binds::new(&m, kind, off, size)
+            .map(|b| b.map_while(Result::ok).map(black_box).count())
+            .unwrap_or(0)
+    })
+    .sum()
+}
+
+fn darling_chained_fixups(data: &[u8]) -> usize {
+    let Ok(m) = dm::MachO::parse(data) else {
+        return 0;
+    };
+    let Ok(Some(cf)) = m.chained_fixups() else {
+        return 0;
+    };
+    cf.fixups().map_while(Result::ok).map(black_box).count()
+}
+
+// ---------------------------------------------------------------------------------------------
+// object, generic over 32- and 64-bit headers.
+// ---------------------------------------------------------------------------------------------
+
+type Mach64 = om::MachHeader64<Endianness>;
+type Mach32 = om::MachHeader32<Endianness>;
+
+fn object_load_commands<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> usize {
+    let Ok(h) = Mach::parse(data, 0) else {
+        return 0;
+    };
+    let Ok(e) = h.endian() else { return 0 };
+    let Ok(mut it) = h.load_commands(e, data, 0) else {
+        return 0;
+    };
+    let mut n = 0;
+    while let Ok(Some(c)) = it.next() {
+        if black_box(c.variant()).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn object_symbols<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> usize {
+    let Ok(h) = Mach::parse(data, 0) else {
+        return 0;
+    };
+    let Ok(e) = h.endian() else { return 0 };
+    let Ok(mut it) = h.load_commands(e, data, 0) else {
+        return 0;
+    };
+    while let Ok(Some(c)) = it.next() {
+        if let Ok(Some(symtab)) = c.symtab() {
+            let Ok(table) = symtab.symbols::<Mach, _>(e, data) else {
+                return 0;
+            };
+            let strings = table.strings();
+            let mut n = 0;
+            for nlist in table.iter() {
+                if black_box(nlist.name(e, strings)).is_ok() {
+                    n += 1;
+                }
+            }
+            return n;
+        }
+    }
+    0
+}
+
+fn object_exports<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> usize {
+    let Ok(h) = Mach::parse(data, 0) else {
+        return 0;
+    };
+    let Ok(e) = h.endian() else { return 0 };
+    let Ok(mut it) = h.load_commands(e, data, 0) else {
+        return 0;
+    };
+    // As darling chooses: LC_DYLD_EXPORTS_TRIE, else the first non-empty LC_DYLD_INFO trie.
+    let mut trie = None;
+    while let Ok(Some(c)) = it.next() {
+        if let Ok(Some(t)) = c.dyld_exports_trie() {
+            trie = t.exports_trie(e, data).ok();
+            break;
+        }
+        if let Ok(Some(d)) = c.dyld_info()
+            && trie.is_none()
+            && d.export_size.get(e) != 0
+        {
+            trie = d.exports_trie(e, data).ok();
+        }
+    }
+    trie.map_or(0, |t| t.map_while(Result::ok).map(black_box).count())
+}
+
+/// The first `LC_DYLD_INFO[_ONLY]`, the byte order and the pointer size.
+type DyldInfo<'a> = (&'a om::DyldInfoCommand<Endianness>, Endianness, u8);
+
+fn object_dyld_info<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> Option<DyldInfo<'_>> {
+    let h = Mach::parse(data, 0).ok()?;
+    let e = h.endian().ok()?;
+    let ptr = if h.is_type_64() { 8 } else { 4 };
+    let mut it = h.load_commands(e, data, 0).ok()?;
+    while let Ok(Some(c)) = it.next() {
+        if let Ok(Some(d)) = c.dyld_info() {
+            return Some((d, e, ptr));
+        }
+    }
+    None
+}
+
+fn object_rebases<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> usize {
+    let Some((d, e, ptr)) = object_dyld_info::<Mach>(data) else {
+        return 0;
+    };
+    d.rebases(e, data, ptr)
+        .map(|r| r.map_while(Result::ok).map(black_box).count())
+        .unwrap_or(0)
+}
+
+fn object_binds<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> usize {
+    let Some((d, e, ptr)) = object_dyld_info::<Mach>(data) else {
+        return 0;
+    };
+    [
+        d.binds(e, data, ptr),
+        d.weak_binds(e, data, ptr),
+        d.lazy_binds(e, data, ptr),
+    ]
+    .into_iter()
+    .map(|b| {
+        b.map(|b| b.map_while(Result::ok).map(black_box).count())
+            .unwrap_or(0)
+    })
+    .sum()
+}
+
+fn object_chained_fixups<Mach: MachHeader<Endian = Endianness>>(data: &[u8]) -> usize {
+    let Ok(h) = Mach::parse(data, 0) else {
+        return 0;
+    };
+    let Ok(e) = h.endian() else { return 0 };
+    let Ok(mut it) = h.load_commands(e, data, 0) else {
+        return 0;
+    };
+    // The segments' bytes (fixups are given per segment) and __TEXT's address.
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let (mut text, mut cmd) = (0, None);
+    while let Ok(Some(c)) = it.next() {
+        if let Ok(Some((seg, _))) = Mach::Segment::from_command(c) {
+            if seg.name() == b"__TEXT" {
+                text = seg.vmaddr(e).into();
+            }
+            segments.push(seg.data(e, data).unwrap_or(&[]));
+        } else if let Ok(Some(l)) = c.dyld_chained_fixups() {
+            cmd.get_or_insert(l);
+        }
+    }
+    let Some(fixups) = cmd.and_then(|l| l.chained_fixups(e, data).ok()) else {
+        return 0;
+    };
+    let Ok(segs) = fixups.segments(e) else {
+        return 0;
+    };
+    let mut n = 0;
+    for seg in segs.map_while(Result::ok) {
+        let bytes = segments.get(seg.index() as usize).copied().unwrap_or(&[]);
+        n += seg
+            .fixups(e, text, bytes)
+            .map_while(Result::ok)
+            .map(black_box)
+            .count();
+    }
+    n
+}
+
+/// Calls the 64- or 32-bit instance of an object function.
+macro_rules! by_width {
+    ($f:ident, $image:expr) => {
+        if $image.is_64 {
+            $f::<Mach64>($image.data)
+        } else {
+            $f::<Mach32>($image.data)
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The benchmarks.
+// ---------------------------------------------------------------------------------------------
+
+fn pair(
+    c: &mut Criterion,
+    images: &[Image],
+    what: &str,
+    darling: fn(&[u8]) -> usize,
+    object: fn(&Image) -> usize,
+) {
+    // Only the images that have something to walk, and the same count from both.
+    let used: Vec<&Image> = images.iter().filter(|i| darling(i.data) > 0).collect();
+    let ours: usize = used.iter().map(|i| darling(i.data)).sum();
+    let theirs: usize = used.iter().map(|i| object(i)).sum();
+    eprintln!(
+        "{what}: {} images, {ours} items by darling, {theirs} by object{}",
+        used.len(),
+        if ours == theirs { "" } else { " (differ)" }
+    );
+    if used.is_empty() {
+        return;
+    }
+    let mut group = c.benchmark_group(what);
+    group.throughput(Throughput::Elements(ours as u64));
+    group.bench_function("darling", |b| {
+        b.iter(|| {
+            used.iter()
+                .map(|i| darling(black_box(i.data)))
+                .sum::<usize>()
+        });
+    });
+    group.bench_function("object", |b| {
+        b.iter(|| used.iter().map(|i| object(black_box(i))).sum::<usize>());
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let images = images();
+    pair(c, &images, "load_commands", darling_load_commands, |i| {
+        by_width!(object_load_commands, i)
+    });
+    pair(c, &images, "symbols", darling_symbols, |i| {
+        by_width!(object_symbols, i)
+    });
+    pair(c, &images, "exports_trie", darling_exports, |i| {
+        by_width!(object_exports, i)
+    });
+    pair(c, &images, "rebases", darling_rebases, |i| {
+        by_width!(object_rebases, i)
+    });
+    pair(c, &images, "binds", darling_binds, |i| {
+        by_width!(object_binds, i)
+    });
+    pair(c, &images, "chained_fixups", darling_chained_fixups, |i| {
+        by_width!(object_chained_fixups, i)
+    });
+}
+
+criterion_group!(vs_object, benches);
+criterion_main!(vs_object);

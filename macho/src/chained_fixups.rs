@@ -285,6 +285,18 @@ fn u64_at(data: &[u8], at: usize, e: Endianness) -> Option<u64> {
     })
 }
 
+/// A library ordinal field: values above `first_special` are the negative special ordinals
+/// (0xff = -1 main executable, 0xfe = -2 flat lookup, 0xfd = -3 weak lookup); everything
+/// else, up to the field's maximum, is a dependency number, as dyld reads them.
+fn special_ordinal(raw: u32, first_special: u32) -> i32 {
+    if raw > first_special {
+        let width = if first_special > 0xff { 16 } else { 8 };
+        raw as i32 - (1 << width)
+    } else {
+        raw as i32
+    }
+}
+
 impl<'data> ChainedFixups<'data> {
     /// The chained fixups of `size` bytes at file offset `off`.
     ///
@@ -330,7 +342,7 @@ impl<'data> ChainedFixups<'data> {
     fn error(&self, at: usize, expected: &'static str) -> Error {
         Error::Malformed {
             what: "chained fixups",
-            offset: self.base + at as u64,
+            offset: self.base.wrapping_add(at as u64),
             expected,
         }
     }
@@ -428,7 +440,7 @@ impl<'data> ChainedFixups<'data> {
             let v = u64_at(self.data, at, e).ok_or_else(bad)?;
             let addend = u64_at(self.data, at + 8, e).ok_or_else(bad)? as i64;
             (
-                i32::from(v as u16 as i16),
+                special_ordinal(u32::from(v as u16), 0xfff0),
                 v >> 16 & 1 != 0,
                 (v >> 32) as u32,
                 addend,
@@ -440,7 +452,12 @@ impl<'data> ChainedFixups<'data> {
             } else {
                 0
             };
-            (i32::from(v as u8 as i8), v >> 8 & 1 != 0, v >> 9, addend)
+            (
+                special_ordinal(v & 0xff, 0xf0),
+                v >> 8 & 1 != 0,
+                v >> 9,
+                addend,
+            )
         };
         let symbols = self.data.get(h.symbols_offset as usize..).unwrap_or(&[]);
         let name = symbols.get(name_offset as usize..).map(crate::read::c_str);
@@ -710,7 +727,17 @@ impl ChainedFixupWalk<'_> {
         seg: &Segment<'_>,
     ) -> Result<ChainedFixup> {
         let (size, stride) = pointer_format_layout(starts.pointer_format).unwrap_or((8, 8));
+        if in_page + size as u64 > u64::from(starts.page_size) {
+            self.cursor = None;
+            return Err(self.fixups.error(0, "a chain start inside its page"));
+        }
         let segment_offset = self.page as u64 * u64::from(starts.page_size) + in_page;
+        if segment_offset + size as u64 > seg.filesize() {
+            self.cursor = None;
+            return Err(self
+                .fixups
+                .error(0, "a fixup location inside its segment's file bytes"));
+        }
         let file_offset = seg.fileoff().saturating_add(segment_offset);
         let bytes =
             self.fixups

@@ -159,7 +159,7 @@ impl<'data> CodeSignature<'data> {
             );
             let bad = |expected| Error::Malformed {
                 what: "code signature blob",
-                offset: self.base + u64::from(offset),
+                offset: self.base.wrapping_add(u64::from(offset)),
                 expected,
             };
             let o = offset as usize;

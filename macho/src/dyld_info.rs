@@ -17,8 +17,10 @@ struct SegmentRef<'data> {
     segment: Segment<'data>,
 }
 
-fn find_segment<'data>(file: &MachO<'data>, index: u8) -> Option<Segment<'data>> {
-    file.segments().filter_map(|s| s.ok()).nth(index.into())
+/// The file's segments, read once per decoder: SET_SEGMENT opcodes are frequent, and walking
+/// the load commands for each would dominate decoding. A damaged load command ends the list.
+fn segment_table<'data>(file: &MachO<'data>) -> alloc::vec::Vec<Segment<'data>> {
+    file.segments().map_while(|s| s.ok()).collect()
 }
 
 /// One rebase: a pointer that dyld slides by the image's load offset.
@@ -90,6 +92,7 @@ struct Cursor<'data> {
     what: &'static str,
     pointer_size: u64,
     segment: Option<SegmentRef<'data>>,
+    segments: alloc::vec::Vec<Segment<'data>>,
     offset: u64,
     done: bool,
 }
@@ -105,6 +108,7 @@ impl<'data> Cursor<'data> {
             what,
             pointer_size: if file.is_64() { 8 } else { 4 },
             segment: None,
+            segments: segment_table(file),
             offset: 0,
             done: false,
         })
@@ -114,7 +118,7 @@ impl<'data> Cursor<'data> {
         self.done = true;
         Error::Malformed {
             what: self.what,
-            offset: self.base + self.pos as u64,
+            offset: self.base.wrapping_add(self.pos as u64),
             expected,
         }
     }
@@ -130,7 +134,7 @@ impl<'data> Cursor<'data> {
     }
 
     fn set_segment(&mut self, index: u8, offset: u64) -> Result<()> {
-        let Some(segment) = find_segment(&self.file, index) else {
+        let Some(&segment) = self.segments.get(usize::from(index)) else {
             return Err(self.error("a segment index that names a segment"));
         };
         self.segment = Some(SegmentRef { index, segment });
@@ -354,7 +358,12 @@ impl<'data> Binds<'data> {
             },
             symbol: b"",
             flags: 0,
-            ordinal: 0,
+            // The weak stream names no library: its binds are looked up among weak definitions.
+            ordinal: if kind == BindKind::Weak {
+                i64::from(BIND_SPECIAL_DYLIB_WEAK_LOOKUP)
+            } else {
+                0
+            },
             addend: 0,
             repeat: 0,
             step: 0,

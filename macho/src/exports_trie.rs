@@ -145,7 +145,7 @@ impl<'data> Exports<'data> {
         self.done = true;
         Error::Malformed {
             what: "exports trie",
-            offset: self.base + at as u64,
+            offset: self.base.wrapping_add(at as u64),
             expected,
         }
     }
@@ -239,7 +239,7 @@ impl<'data> Exports<'data> {
             flags,
             kind,
             function_variant,
-            node_offset: self.base + node as u64,
+            node_offset: self.base.wrapping_add(node as u64),
         })
     }
 

@@ -15,7 +15,7 @@ pub fn read_uleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64)
         let Some(&byte) = data.get(*pos) else {
             return Err(Error::Malformed {
                 what,
-                offset: base + start as u64,
+                offset: base.wrapping_add(start as u64),
                 expected: "a ULEB128 number that ends before the data does",
             });
         };
@@ -25,7 +25,7 @@ pub fn read_uleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64)
             if bits != 0 {
                 return Err(Error::Malformed {
                     what,
-                    offset: base + start as u64,
+                    offset: base.wrapping_add(start as u64),
                     expected: "a ULEB128 number that fits in 64 bits",
                 });
             }
@@ -45,33 +45,30 @@ pub fn read_uleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64)
 /// As for [`read_uleb128`].
 pub fn read_sleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64) -> Result<i64> {
     let start = *pos;
-    let mut value = 0i64;
+    let err = |expected| Error::Malformed {
+        what,
+        offset: base.wrapping_add(start as u64),
+        expected,
+    };
+    // Up to 18 bytes (126 bits) are read exactly, which covers any sign-extension padding
+    // an encoder uses; the value must then fit in 64 bits.
+    let mut value = 0i128;
     let mut shift = 0u32;
     loop {
         let Some(&byte) = data.get(*pos) else {
-            return Err(Error::Malformed {
-                what,
-                offset: base + start as u64,
-                expected: "a SLEB128 number that ends before the data does",
-            });
+            return Err(err("a SLEB128 number that ends before the data does"));
         };
         *pos += 1;
-        let bits = i64::from(byte & 0x7f);
-        if shift < 64 {
-            value |= bits << shift;
-        } else if !(bits == 0 || bits == 0x7f) {
-            return Err(Error::Malformed {
-                what,
-                offset: base + start as u64,
-                expected: "a SLEB128 number that fits in 64 bits",
-            });
+        if shift >= 126 {
+            return Err(err("a SLEB128 number of at most 18 bytes"));
         }
-        shift = shift.saturating_add(7);
+        value |= i128::from(byte & 0x7f) << shift;
+        shift += 7;
         if byte & 0x80 == 0 {
-            if shift < 64 && byte & 0x40 != 0 {
-                value |= -1i64 << shift;
+            if byte & 0x40 != 0 {
+                value |= -1i128 << shift;
             }
-            return Ok(value);
+            return i64::try_from(value).map_err(|_| err("a SLEB128 number that fits in 64 bits"));
         }
     }
 }

@@ -73,9 +73,10 @@ where
 /// it has no NUL.
 #[inline]
 pub(crate) fn c_str(data: &[u8]) -> &[u8] {
-    match data.iter().position(|&b| b == 0) {
-        Some(end) => &data[..end],
-        None => data,
+    // core's NUL search reads a word at a time.
+    match core::ffi::CStr::from_bytes_until_nul(data) {
+        Ok(s) => s.to_bytes(),
+        Err(_) => data,
     }
 }
 

@@ -837,7 +837,7 @@ fn x86_64_float_state(out: &mut String, s: &[u8], endian: darling_macho::Endiann
     let byte = |i: usize| s.get(i).copied().unwrap_or(0);
     let u16_at = |i: usize| {
         let v = w.u32(i / 4);
-        (if i % 4 == 0 { v } else { v >> 16 }) as u16
+        (if i.is_multiple_of(4) { v } else { v >> 16 }) as u16
     };
     let bit = |v: u16, b: u32| (v >> b) & 1;
     let _ = writeln!(
