@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
                     offset: o,
                     expected: x,
                 }),
-            ) => assert_eq!((what, offset + BASE, expected), (w, o, x)),
+            ) => assert_eq!((what, offset.wrapping_add(BASE), expected), (w, o, x)),
             (a, b) => panic!("the base changed the walk: {a:?} vs {b:?}"),
         }
     }
