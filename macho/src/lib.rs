@@ -67,4 +67,4 @@ pub use load_command::{
     TwolevelHints, VersionMin,
 };
 pub use segment::{Section, Sections, Segment};
-pub use symbol::{Symbol, SymbolTable};
+pub use symbol::{Symbol, SymbolTable, Symbols};

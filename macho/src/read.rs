@@ -73,10 +73,10 @@ where
 /// it has no NUL.
 #[inline]
 pub(crate) fn c_str(data: &[u8]) -> &[u8] {
-    // core's NUL search reads a word at a time.
-    match core::ffi::CStr::from_bytes_until_nul(data) {
-        Ok(s) => s.to_bytes(),
-        Err(_) => data,
+    // Symbol and string tables are searched a lot: memchr's vectorised search pays.
+    match memchr::memchr(0, data) {
+        Some(end) => &data[..end],
+        None => data,
     }
 }
 

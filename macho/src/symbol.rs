@@ -103,10 +103,78 @@ impl<'data> SymbolTable<'data> {
     }
 
     /// The entries in table order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = Symbol<'data>> + '_ {
-        (0..self.len()).map(|i| self.get(i).expect("index below len"))
+    pub fn iter(&self) -> Symbols<'data> {
+        Symbols {
+            nlists: self.nlists,
+            strings: self.strings,
+            endian: self.endian,
+            next: 0,
+        }
     }
 }
+
+/// The entries of a [`SymbolTable`], decoded one by one. The word size is decided once per
+/// table, not per entry.
+#[derive(Clone, Debug)]
+pub struct Symbols<'data> {
+    nlists: Nlists<'data>,
+    strings: &'data [u8],
+    endian: Endianness,
+    next: usize,
+}
+
+impl<'data> Iterator for Symbols<'data> {
+    type Item = Symbol<'data>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Symbol<'data>> {
+        let e = self.endian;
+        let index = self.next;
+        let (n_strx, n_type, n_sect, n_desc, n_value) = match self.nlists {
+            Nlists::N64(n) => {
+                let s = n.get(index)?;
+                (
+                    s.n_strx.get(e),
+                    s.n_type,
+                    s.n_sect,
+                    s.n_desc.get(e),
+                    s.n_value.get(e),
+                )
+            }
+            Nlists::N32(n) => {
+                let s = n.get(index)?;
+                (
+                    s.n_strx.get(e),
+                    s.n_type,
+                    s.n_sect,
+                    s.n_desc.get(e),
+                    u64::from(s.n_value.get(e)),
+                )
+            }
+        };
+        self.next += 1;
+        Some(Symbol {
+            index: index as u32,
+            n_strx,
+            n_type,
+            n_sect,
+            n_desc,
+            n_value,
+            strings: self.strings,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = match self.nlists {
+            Nlists::N32(n) => n.len(),
+            Nlists::N64(n) => n.len(),
+        };
+        let left = len.saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Symbols<'_> {}
 
 /// One symbol table entry, decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
