@@ -68,38 +68,13 @@ impl<'data> SymbolTable<'data> {
 
     /// The entry at `index`.
     pub fn get(&self, index: usize) -> Option<Symbol<'data>> {
-        let e = self.endian;
-        let (n_strx, n_type, n_sect, n_desc, n_value) = match self.nlists {
-            Nlists::N32(n) => {
-                let s = n.get(index)?;
-                (
-                    s.n_strx.get(e),
-                    s.n_type,
-                    s.n_sect,
-                    s.n_desc.get(e),
-                    u64::from(s.n_value.get(e)),
-                )
-            }
-            Nlists::N64(n) => {
-                let s = n.get(index)?;
-                (
-                    s.n_strx.get(e),
-                    s.n_type,
-                    s.n_sect,
-                    s.n_desc.get(e),
-                    s.n_value.get(e),
-                )
-            }
-        };
-        Some(Symbol {
-            index: index as u32,
-            n_strx,
-            n_type,
-            n_sect,
-            n_desc,
-            n_value,
+        Symbols {
+            nlists: self.nlists,
             strings: self.strings,
-        })
+            endian: self.endian,
+            next: index,
+        }
+        .next()
     }
 
     /// The entries in table order.
