@@ -936,6 +936,18 @@ fn x86_64_float_state(out: &mut String, s: &[u8], endian: darling_macho::Endiann
     let _ = writeln!(out, "\t    fpu_reserved1 0x{:08x}", w.u32(130));
 }
 
+/// Prints 32-bit registers four to a line, numbered in data order; each label carries the
+/// padding otool gives it.
+fn register_rows(out: &mut String, w: &Words<'_>, rows: &[[&str; 4]]) {
+    for (row, labels) in rows.iter().enumerate() {
+        out.push_str("\t   ");
+        for (col, label) in labels.iter().enumerate() {
+            let _ = write!(out, " {label} 0x{:08x}", w.u32(row * 4 + col));
+        }
+        out.push('\n');
+    }
+}
+
 fn thread(
     out: &mut String,
     m: &MachO<'_>,
@@ -1030,39 +1042,13 @@ fn thread(
                     state.count,
                     raw::X86_THREAD_STATE32_COUNT,
                 );
-                let r = |i: usize| w.u32(i);
-                let _ = writeln!(
-                    out,
-                    "\t    eax 0x{:08x} ebx    0x{:08x} ecx 0x{:08x} edx 0x{:08x}",
-                    r(0),
-                    r(1),
-                    r(2),
-                    r(3)
-                );
-                let _ = writeln!(
-                    out,
-                    "\t    edi 0x{:08x} esi    0x{:08x} ebp 0x{:08x} esp 0x{:08x}",
-                    r(4),
-                    r(5),
-                    r(6),
-                    r(7)
-                );
-                let _ = writeln!(
-                    out,
-                    "\t    ss  0x{:08x} eflags 0x{:08x} eip 0x{:08x} cs  0x{:08x}",
-                    r(8),
-                    r(9),
-                    r(10),
-                    r(11)
-                );
-                let _ = writeln!(
-                    out,
-                    "\t    ds  0x{:08x} es     0x{:08x} fs  0x{:08x} gs  0x{:08x}",
-                    r(12),
-                    r(13),
-                    r(14),
-                    r(15)
-                );
+                let rows = [
+                    ["eax", "ebx   ", "ecx", "edx"],
+                    ["edi", "esi   ", "ebp", "esp"],
+                    ["ss ", "eflags", "eip", "cs "],
+                    ["ds ", "es    ", "fs ", "gs "],
+                ];
+                register_rows(out, &w, &rows);
             }
             (raw::CPU_TYPE_ARM64 | raw::CPU_TYPE_ARM64_32, raw::ARM_THREAD_STATE64) => {
                 flavor_count(
@@ -1102,40 +1088,14 @@ fn thread(
                     state.count,
                     raw::ARM_THREAD_STATE_COUNT,
                 );
-                let r = |i: usize| w.u32(i);
-                let _ = writeln!(
-                    out,
-                    "\t    r0  0x{:08x} r1     0x{:08x} r2  0x{:08x} r3  0x{:08x}",
-                    r(0),
-                    r(1),
-                    r(2),
-                    r(3)
-                );
-                let _ = writeln!(
-                    out,
-                    "\t    r4  0x{:08x} r5     0x{:08x} r6  0x{:08x} r7  0x{:08x}",
-                    r(4),
-                    r(5),
-                    r(6),
-                    r(7)
-                );
-                let _ = writeln!(
-                    out,
-                    "\t    r8  0x{:08x} r9     0x{:08x} r10 0x{:08x} r11 0x{:08x}",
-                    r(8),
-                    r(9),
-                    r(10),
-                    r(11)
-                );
-                let _ = writeln!(
-                    out,
-                    "\t    r12 0x{:08x} sp     0x{:08x} lr  0x{:08x} pc  0x{:08x}",
-                    r(12),
-                    r(13),
-                    r(14),
-                    r(15)
-                );
-                let _ = writeln!(out, "\t   cpsr 0x{:08x}", r(16));
+                let rows = [
+                    ["r0 ", "r1    ", "r2 ", "r3 "],
+                    ["r4 ", "r5    ", "r6 ", "r7 "],
+                    ["r8 ", "r9    ", "r10", "r11"],
+                    ["r12", "sp    ", "lr ", "pc "],
+                ];
+                register_rows(out, &w, &rows);
+                let _ = writeln!(out, "\t   cpsr 0x{:08x}", w.u32(16));
             }
             (
                 raw::CPU_TYPE_X86_64
