@@ -376,8 +376,8 @@ fn walk_command<'data>(
             walk_str(s, lc, f.entry_id);
         }
         Command::PreboundDylib(p) => {
-            walk_str(s, lc, p.name);
-            walk_str(s, lc, p.linked_modules);
+            walk_str(s, lc, p.name());
+            walk_str(s, lc, p.linked_modules());
         }
         Command::Fvmlib(f) => {
             walk_str(s, lc, f.name);

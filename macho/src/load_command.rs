@@ -197,27 +197,8 @@ impl<'data> LoadCommand<'data> {
                 })
             }
             LC_DYSYMTAB => {
-                let d: &DysymtabCommand = self.fixed("cmdsize of 80 for LC_DYSYMTAB")?;
-                Command::Dysymtab(Dysymtab {
-                    ilocalsym: d.ilocalsym.get(e),
-                    nlocalsym: d.nlocalsym.get(e),
-                    iextdefsym: d.iextdefsym.get(e),
-                    nextdefsym: d.nextdefsym.get(e),
-                    iundefsym: d.iundefsym.get(e),
-                    nundefsym: d.nundefsym.get(e),
-                    tocoff: d.tocoff.get(e),
-                    ntoc: d.ntoc.get(e),
-                    modtaboff: d.modtaboff.get(e),
-                    nmodtab: d.nmodtab.get(e),
-                    extrefsymoff: d.extrefsymoff.get(e),
-                    nextrefsyms: d.nextrefsyms.get(e),
-                    indirectsymoff: d.indirectsymoff.get(e),
-                    nindirectsyms: d.nindirectsyms.get(e),
-                    extreloff: d.extreloff.get(e),
-                    nextrel: d.nextrel.get(e),
-                    locreloff: d.locreloff.get(e),
-                    nlocrel: d.nlocrel.get(e),
-                })
+                let raw: &DysymtabCommand = self.fixed("cmdsize of 80 for LC_DYSYMTAB")?;
+                Command::Dysymtab(Dysymtab { raw, endian: e })
             }
             LC_LOAD_DYLIB | LC_LOAD_WEAK_DYLIB | LC_REEXPORT_DYLIB | LC_LAZY_LOAD_DYLIB
             | LC_LOAD_UPWARD_DYLIB | LC_ID_DYLIB => {
@@ -388,34 +369,16 @@ impl<'data> LoadCommand<'data> {
             }
             LC_ROUTINES => {
                 let r: &RoutinesCommand32 = self.fixed("cmdsize of 40 for LC_ROUTINES")?;
-                let v = [
-                    r.reserved1,
-                    r.reserved2,
-                    r.reserved3,
-                    r.reserved4,
-                    r.reserved5,
-                    r.reserved6,
-                ];
                 Command::Routines(Routines {
-                    init_address: r.init_address.get(e).into(),
-                    init_module: r.init_module.get(e).into(),
-                    reserved: v.map(|x| x.get(e).into()),
+                    raw: RawRoutines::R32(r),
+                    endian: e,
                 })
             }
             LC_ROUTINES_64 => {
                 let r: &RoutinesCommand64 = self.fixed("cmdsize of 72 for LC_ROUTINES_64")?;
-                let v = [
-                    r.reserved1,
-                    r.reserved2,
-                    r.reserved3,
-                    r.reserved4,
-                    r.reserved5,
-                    r.reserved6,
-                ];
                 Command::Routines(Routines {
-                    init_address: r.init_address.get(e),
-                    init_module: r.init_module.get(e),
-                    reserved: v.map(|x| x.get(e)),
+                    raw: RawRoutines::R64(r),
+                    endian: e,
                 })
             }
             LC_TWOLEVEL_HINTS => {
@@ -433,9 +396,9 @@ impl<'data> LoadCommand<'data> {
                 let p: &PreboundDylibCommand =
                     self.fixed("cmdsize of at least 20 for LC_PREBOUND_DYLIB")?;
                 Command::PreboundDylib(PreboundDylib {
-                    name: self.str_at(p.name.get(e), 20),
-                    nmodules: p.nmodules.get(e),
-                    linked_modules: self.str_at(p.linked_modules.get(e), 20),
+                    command: self.bytes,
+                    raw: p,
+                    endian: e,
                 })
             }
             LC_LOADFVMLIB | LC_IDFVMLIB => {
@@ -482,7 +445,7 @@ pub enum Command<'data> {
     /// `LC_SYMTAB`.
     Symtab(Symtab),
     /// `LC_DYSYMTAB`.
-    Dysymtab(Dysymtab),
+    Dysymtab(Dysymtab<'data>),
     /// `LC_ID_DYLIB`, `LC_LOAD_DYLIB`, `LC_LOAD_WEAK_DYLIB`, `LC_REEXPORT_DYLIB`,
     /// `LC_LAZY_LOAD_DYLIB`, `LC_LOAD_UPWARD_DYLIB`.
     Dylib(Dylib<'data>),
@@ -524,7 +487,7 @@ pub enum Command<'data> {
     /// `LC_FILESET_ENTRY`.
     FilesetEntry(FilesetEntry<'data>),
     /// `LC_ROUTINES`, `LC_ROUTINES_64`.
-    Routines(Routines),
+    Routines(Routines<'data>),
     /// `LC_TWOLEVEL_HINTS`.
     TwolevelHints(TwolevelHints),
     /// `LC_PREBIND_CKSUM`: the checksum.
@@ -588,45 +551,96 @@ pub struct Symtab {
     pub strsize: u32,
 }
 
-/// `LC_DYSYMTAB`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Dysymtab {
-    /// Index of the first local symbol.
-    pub ilocalsym: u32,
-    /// Number of local symbols.
-    pub nlocalsym: u32,
-    /// Index of the first defined external symbol.
-    pub iextdefsym: u32,
-    /// Number of defined external symbols.
-    pub nextdefsym: u32,
-    /// Index of the first undefined symbol.
-    pub iundefsym: u32,
-    /// Number of undefined symbols.
-    pub nundefsym: u32,
-    /// File offset of the table of contents.
-    pub tocoff: u32,
-    /// Number of table-of-contents entries.
-    pub ntoc: u32,
-    /// File offset of the module table.
-    pub modtaboff: u32,
-    /// Number of module table entries.
-    pub nmodtab: u32,
-    /// File offset of the referenced-symbol table.
-    pub extrefsymoff: u32,
-    /// Number of referenced-symbol entries.
-    pub nextrefsyms: u32,
-    /// File offset of the indirect symbol table.
-    pub indirectsymoff: u32,
-    /// Number of indirect symbol table entries.
-    pub nindirectsyms: u32,
-    /// File offset of the external relocations.
-    pub extreloff: u32,
-    /// Number of external relocations.
-    pub nextrel: u32,
-    /// File offset of the local relocations.
-    pub locreloff: u32,
-    /// Number of local relocations.
-    pub nlocrel: u32,
+/// `LC_DYSYMTAB`, viewed in place.
+#[derive(Clone, Copy, Debug)]
+pub struct Dysymtab<'data> {
+    raw: &'data DysymtabCommand,
+    endian: Endianness,
+}
+
+macro_rules! dysymtab_field {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[inline]
+        pub fn $name(&self) -> u32 {
+            self.raw.$name.get(self.endian)
+        }
+    };
+}
+
+impl Dysymtab<'_> {
+    dysymtab_field!(
+        /// Index of the first local symbol.
+        ilocalsym
+    );
+    dysymtab_field!(
+        /// Number of local symbols.
+        nlocalsym
+    );
+    dysymtab_field!(
+        /// Index of the first defined external symbol.
+        iextdefsym
+    );
+    dysymtab_field!(
+        /// Number of defined external symbols.
+        nextdefsym
+    );
+    dysymtab_field!(
+        /// Index of the first undefined symbol.
+        iundefsym
+    );
+    dysymtab_field!(
+        /// Number of undefined symbols.
+        nundefsym
+    );
+    dysymtab_field!(
+        /// File offset of the table of contents.
+        tocoff
+    );
+    dysymtab_field!(
+        /// Number of table-of-contents entries.
+        ntoc
+    );
+    dysymtab_field!(
+        /// File offset of the module table.
+        modtaboff
+    );
+    dysymtab_field!(
+        /// Number of module table entries.
+        nmodtab
+    );
+    dysymtab_field!(
+        /// File offset of the referenced-symbol table.
+        extrefsymoff
+    );
+    dysymtab_field!(
+        /// Number of referenced-symbol entries.
+        nextrefsyms
+    );
+    dysymtab_field!(
+        /// File offset of the indirect symbol table.
+        indirectsymoff
+    );
+    dysymtab_field!(
+        /// Number of indirect symbol table entries.
+        nindirectsyms
+    );
+    dysymtab_field!(
+        /// File offset of the external relocations.
+        extreloff
+    );
+    dysymtab_field!(
+        /// Number of external relocations.
+        nextrel
+    );
+    dysymtab_field!(
+        /// File offset of the local relocations.
+        locreloff
+    );
+    dysymtab_field!(
+        /// Number of local relocations.
+        nlocrel
+    );
 }
 
 /// Which dylib command a [`Dylib`] is.
@@ -920,15 +934,65 @@ pub struct FilesetEntry<'data> {
     pub reserved: u32,
 }
 
-/// `LC_ROUTINES` or `LC_ROUTINES_64`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Routines {
+/// `LC_ROUTINES` or `LC_ROUTINES_64`, viewed in place.
+#[derive(Clone, Copy, Debug)]
+pub struct Routines<'data> {
+    raw: RawRoutines<'data>,
+    endian: Endianness,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum RawRoutines<'data> {
+    R32(&'data RoutinesCommand32),
+    R64(&'data RoutinesCommand64),
+}
+
+impl Routines<'_> {
+    /// Whether this is an `LC_ROUTINES_64`.
+    pub fn is_64(&self) -> bool {
+        matches!(self.raw, RawRoutines::R64(_))
+    }
+
     /// Address of the initialisation routine.
-    pub init_address: u64,
+    pub fn init_address(&self) -> u64 {
+        match self.raw {
+            RawRoutines::R32(r) => r.init_address.get(self.endian).into(),
+            RawRoutines::R64(r) => r.init_address.get(self.endian),
+        }
+    }
+
     /// Index of the module that holds it.
-    pub init_module: u64,
+    pub fn init_module(&self) -> u64 {
+        match self.raw {
+            RawRoutines::R32(r) => r.init_module.get(self.endian).into(),
+            RawRoutines::R64(r) => r.init_module.get(self.endian),
+        }
+    }
+
     /// The six reserved fields.
-    pub reserved: [u64; 6],
+    pub fn reserved(&self) -> [u64; 6] {
+        let e = self.endian;
+        match self.raw {
+            RawRoutines::R32(r) => [
+                r.reserved1,
+                r.reserved2,
+                r.reserved3,
+                r.reserved4,
+                r.reserved5,
+                r.reserved6,
+            ]
+            .map(|x| x.get(e).into()),
+            RawRoutines::R64(r) => [
+                r.reserved1,
+                r.reserved2,
+                r.reserved3,
+                r.reserved4,
+                r.reserved5,
+                r.reserved6,
+            ]
+            .map(|x| x.get(e)),
+        }
+    }
 }
 
 /// `LC_TWOLEVEL_HINTS`.
@@ -940,15 +1004,37 @@ pub struct TwolevelHints {
     pub nhints: u32,
 }
 
-/// `LC_PREBOUND_DYLIB`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `LC_PREBOUND_DYLIB`, viewed in place.
+#[derive(Clone, Copy, Debug)]
 pub struct PreboundDylib<'data> {
+    command: &'data [u8],
+    raw: &'data PreboundDylibCommand,
+    endian: Endianness,
+}
+
+impl<'data> PreboundDylib<'data> {
     /// The library's path.
-    pub name: LcStr<'data>,
+    pub fn name(&self) -> LcStr<'data> {
+        LcStr {
+            command: self.command,
+            offset: self.raw.name.get(self.endian),
+            fixed: 20,
+        }
+    }
+
     /// Number of modules.
-    pub nmodules: u32,
+    pub fn nmodules(&self) -> u32 {
+        self.raw.nmodules.get(self.endian)
+    }
+
     /// The bit vector of linked modules (read as a string, as tools print it).
-    pub linked_modules: LcStr<'data>,
+    pub fn linked_modules(&self) -> LcStr<'data> {
+        LcStr {
+            command: self.command,
+            offset: self.raw.linked_modules.get(self.endian),
+            fixed: 20,
+        }
+    }
 }
 
 /// `LC_LOADFVMLIB` or `LC_IDFVMLIB`.

@@ -435,13 +435,13 @@ fn command(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>) -> darling_mac
             let is64 = lc.cmd() == raw::LC_ROUTINES_64;
             head(out, 13, cmd, lc, cmdsize != if is64 { 72 } else { 40 });
             let addr = if is64 {
-                format!("0x{:016x}", r.init_address)
+                format!("0x{:016x}", r.init_address())
             } else {
-                format!("0x{:08x}", r.init_address)
+                format!("0x{:08x}", r.init_address())
             };
             field(out, 13, "init_address", addr);
-            field(out, 13, "init_module", r.init_module);
-            for (i, v) in r.reserved.iter().enumerate() {
+            field(out, 13, "init_module", r.init_module());
+            for (i, v) in r.reserved().iter().enumerate() {
                 field(out, 13, &format!("reserved{}", i + 1), v);
             }
         }
@@ -507,7 +507,7 @@ fn dysymtab(
     m: &MachO<'_>,
     lc: &LoadCommand<'_>,
     cmd: &str,
-    d: &darling_macho::Dysymtab,
+    d: &darling_macho::Dysymtab<'_>,
 ) -> darling_macho::Result<()> {
     let w = 15;
     let size = m.data().len() as u64;
@@ -518,9 +518,9 @@ fn dysymtab(
         .flatten()
         .map_or(0, |t| t.len() as u64);
     for (ilabel, index, nlabel, count) in [
-        ("ilocalsym", d.ilocalsym, "nlocalsym", d.nlocalsym),
-        ("iextdefsym", d.iextdefsym, "nextdefsym", d.nextdefsym),
-        ("iundefsym", d.iundefsym, "nundefsym", d.nundefsym),
+        ("ilocalsym", d.ilocalsym(), "nlocalsym", d.nlocalsym()),
+        ("iextdefsym", d.iextdefsym(), "nextdefsym", d.nextdefsym()),
+        ("iundefsym", d.iundefsym(), "nundefsym", d.nundefsym()),
     ] {
         let big = if u64::from(index) > nsyms {
             " (greater than the number of symbols)"
@@ -538,24 +538,24 @@ fn dysymtab(
     }
     let module = if m.is_64() { 56 } else { 52 };
     for (olabel, off, nlabel, count, entry) in [
-        ("tocoff", d.tocoff, "ntoc", d.ntoc, 8),
-        ("modtaboff", d.modtaboff, "nmodtab", d.nmodtab, module),
+        ("tocoff", d.tocoff(), "ntoc", d.ntoc(), 8),
+        ("modtaboff", d.modtaboff(), "nmodtab", d.nmodtab(), module),
         (
             "extrefsymoff",
-            d.extrefsymoff,
+            d.extrefsymoff(),
             "nextrefsyms",
-            d.nextrefsyms,
+            d.nextrefsyms(),
             4,
         ),
         (
             "indirectsymoff",
-            d.indirectsymoff,
+            d.indirectsymoff(),
             "nindirectsyms",
-            d.nindirectsyms,
+            d.nindirectsyms(),
             4,
         ),
-        ("extreloff", d.extreloff, "nextrel", d.nextrel, 8),
-        ("locreloff", d.locreloff, "nlocrel", d.nlocrel, 8),
+        ("extreloff", d.extreloff(), "nextrel", d.nextrel(), 8),
+        ("locreloff", d.locreloff(), "nlocrel", d.nlocrel(), 8),
     ] {
         let off64 = u64::from(off);
         field(out, w, olabel, format!("{off}{}", past_end(off64, size)));
