@@ -8,6 +8,7 @@
 use crate::endian::Endianness;
 use crate::error::{Error, Result};
 use crate::file::MachO;
+use crate::read::{u32_at, u64_at};
 use crate::segment::Segment;
 
 /// `DYLD_CHAINED_PTR_START_NONE`: a page with no fixups.
@@ -263,26 +264,6 @@ pub struct ChainedFixups<'data> {
     data: &'data [u8],
     base: u64,
     header: ChainedFixupsHeader,
-}
-
-fn u32_at(data: &[u8], at: usize, e: Endianness) -> Option<u32> {
-    let b = data.get(at..at.checked_add(4)?)?;
-    let b = [b[0], b[1], b[2], b[3]];
-    Some(match e {
-        Endianness::Little => u32::from_le_bytes(b),
-        Endianness::Big => u32::from_be_bytes(b),
-    })
-}
-
-fn u64_at(data: &[u8], at: usize, e: Endianness) -> Option<u64> {
-    let (lo, hi) = (
-        u64::from(u32_at(data, at, e)?),
-        u64::from(u32_at(data, at + 4, e)?),
-    );
-    Some(match e {
-        Endianness::Little => lo | (hi << 32),
-        Endianness::Big => (lo << 32) | hi,
-    })
 }
 
 /// A library ordinal field: values above `first_special` are the negative special ordinals
@@ -702,7 +683,7 @@ impl ChainedFixupWalk<'_> {
                 .fixups
                 .file
                 .segments()
-                .filter_map(|x| x.ok())
+                .map_while(|x| x.ok())
                 .nth(index as usize)
             else {
                 return Err(self
@@ -799,14 +780,8 @@ impl<'data> MachO<'data> {
     /// # Errors
     /// A malformed load command, or data that is not inside the file.
     pub fn chained_fixups(&self) -> Result<Option<ChainedFixups<'data>>> {
-        for lc in self.load_commands() {
-            let lc = lc?;
-            if lc.cmd() == crate::raw::LC_DYLD_CHAINED_FIXUPS
-                && let crate::Command::LinkeditData(l) = lc.parse()?
-            {
-                return ChainedFixups::new(self, l.dataoff, l.datasize).map(Some);
-            }
-        }
-        Ok(None)
+        self.linkedit_data(crate::raw::LC_DYLD_CHAINED_FIXUPS)?
+            .map(|l| ChainedFixups::new(self, l.dataoff, l.datasize))
+            .transpose()
     }
 }

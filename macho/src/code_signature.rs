@@ -449,14 +449,8 @@ impl<'data> MachO<'data> {
     /// # Errors
     /// A malformed load command, or a signature that is not inside the file or no SuperBlob.
     pub fn code_signature(&self) -> Result<Option<CodeSignature<'data>>> {
-        for lc in self.load_commands() {
-            let lc = lc?;
-            if lc.cmd() == crate::raw::LC_CODE_SIGNATURE
-                && let crate::Command::LinkeditData(l) = lc.parse()?
-            {
-                return CodeSignature::new(self, l.dataoff, l.datasize).map(Some);
-            }
-        }
-        Ok(None)
+        self.linkedit_data(crate::raw::LC_CODE_SIGNATURE)?
+            .map(|l| CodeSignature::new(self, l.dataoff, l.datasize))
+            .transpose()
     }
 }

@@ -388,13 +388,8 @@ impl<'data> Binds<'data> {
             .cur
             .file
             .bytes_at(file_offset, 8, "threaded bind location")?;
-        let b = [
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-        ];
-        let value = match self.cur.file.endian() {
-            crate::Endianness::Little => u64::from_le_bytes(b),
-            crate::Endianness::Big => u64::from_be_bytes(b),
-        };
+        // bytes_at returned exactly 8 bytes.
+        let value = crate::read::u64_at(bytes, 0, self.cur.file.endian()).unwrap_or(0);
         // arm64e layout: bit 62 bind, bits 51..62 the distance to the next location in
         // 8-byte units, the low 16 bits the index into the ordinal table.
         let next = (value >> 51) & 0x7ff;

@@ -180,6 +180,23 @@ impl<'data> MachO<'data> {
             })
     }
 
+    /// The first `linkedit_data_command` whose `cmd` is `cmd` (`LC_CODE_SIGNATURE`,
+    /// `LC_DYLD_CHAINED_FIXUPS`, …), if any.
+    ///
+    /// # Errors
+    /// A malformed load command.
+    pub fn linkedit_data(&self, cmd: u32) -> Result<Option<crate::load_command::LinkeditData>> {
+        for lc in self.load_commands() {
+            let lc = lc?;
+            if lc.cmd() == cmd
+                && let crate::load_command::Command::LinkeditData(l) = lc.parse()?
+            {
+                return Ok(Some(l));
+            }
+        }
+        Ok(None)
+    }
+
     /// The first `LC_DYLD_INFO` or `LC_DYLD_INFO_ONLY`, if any.
     ///
     /// # Errors

@@ -823,9 +823,7 @@ impl<'data> ThreadStates<'data> {
         let mut at = 0usize;
         core::iter::from_fn(move || {
             let header = data.get(at..at.checked_add(8)?)?;
-            let word =
-                |i: usize| raw_u32([header[i], header[i + 1], header[i + 2], header[i + 3]], e);
-            let (flavor, count) = (word(0), word(4));
+            let (flavor, count) = (read::u32_at(header, 0, e)?, read::u32_at(header, 4, e)?);
             let start = at + 8;
             let want = (count as usize).saturating_mul(4);
             let end = start.saturating_add(want).min(data.len());
@@ -846,19 +844,8 @@ impl<'data> ThreadStates<'data> {
     /// `x86_THREAD_STATE`).
     pub fn entry_pc(&self, cputype: i32) -> Option<u64> {
         let e = self.endian;
-        let u32_at = |s: &[u8], i: usize| {
-            s.get(i..i + 4)
-                .map(|b| raw_u32([b[0], b[1], b[2], b[3]], e))
-        };
-        let u64_at = |s: &[u8], i: usize| {
-            s.get(i..i + 8).map(|b| {
-                let a = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
-                match e {
-                    Endianness::Little => u64::from_le_bytes(a),
-                    Endianness::Big => u64::from_be_bytes(a),
-                }
-            })
-        };
+        let u32_at = |s: &[u8], i: usize| read::u32_at(s, i, e);
+        let u64_at = |s: &[u8], i: usize| read::u64_at(s, i, e);
         self.iter().find_map(|t| match (cputype, t.flavor) {
             (CPU_TYPE_X86_64, X86_THREAD_STATE64) => u64_at(t.state, 16 * 8),
             (CPU_TYPE_X86_64, X86_THREAD_STATE)
@@ -874,13 +861,6 @@ impl<'data> ThreadStates<'data> {
             (CPU_TYPE_ARM, ARM_THREAD_STATE) => u32_at(t.state, 15 * 4).map(u64::from),
             _ => None,
         })
-    }
-}
-
-fn raw_u32(b: [u8; 4], e: Endianness) -> u32 {
-    match e {
-        Endianness::Little => u32::from_le_bytes(b),
-        Endianness::Big => u32::from_be_bytes(b),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
+use crate::endian::Endianness;
 use crate::error::{Error, Result};
 
 /// `len` bytes of `data` at `offset`, or a [`Error::Truncated`] naming `what`.
@@ -66,6 +67,26 @@ where
         offset,
         size,
         available: b.len() as u64,
+    })
+}
+
+/// The `u32` at byte `at` of `data` in byte order `e`, or `None` past the end.
+#[inline]
+pub(crate) fn u32_at(data: &[u8], at: usize, e: Endianness) -> Option<u32> {
+    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(match e {
+        Endianness::Little => u32::from_le_bytes(b),
+        Endianness::Big => u32::from_be_bytes(b),
+    })
+}
+
+/// The `u64` at byte `at` of `data` in byte order `e`, or `None` past the end.
+#[inline]
+pub(crate) fn u64_at(data: &[u8], at: usize, e: Endianness) -> Option<u64> {
+    let b: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(match e {
+        Endianness::Little => u64::from_le_bytes(b),
+        Endianness::Big => u64::from_be_bytes(b),
     })
 }
 
