@@ -759,6 +759,7 @@ impl ChainedFixupWalk<'_> {
 impl Iterator for ChainedFixupWalk<'_> {
     type Item = Result<ChainedFixup>;
 
+    #[inline]
     fn next(&mut self) -> Option<Result<ChainedFixup>> {
         if self.done {
             return None;

@@ -8,19 +8,31 @@ use crate::error::{Error, Result};
 use crate::file::MachO;
 use crate::leb128::{read_sleb128, read_uleb128};
 use crate::raw::*;
-use crate::segment::Segment;
 
 /// A segment as the opcode decoders see it: its index among the segment commands.
 #[derive(Clone, Copy, Debug)]
-struct SegmentRef<'data> {
+struct SegmentRef {
     index: u8,
-    segment: Segment<'data>,
+    vmaddr: u64,
+    vmsize: u64,
+    fileoff: u64,
 }
 
-/// The file's segments, read once per decoder: SET_SEGMENT opcodes are frequent, and walking
-/// the load commands for each would dominate decoding. A damaged load command ends the list.
-fn segment_table<'data>(file: &MachO<'data>) -> alloc::vec::Vec<Segment<'data>> {
-    file.segments().map_while(|s| s.ok()).collect()
+/// The file's segments, read once per decoder (when the first SET_SEGMENT opcode needs them):
+/// SET_SEGMENT opcodes are frequent, and walking the load commands for each would dominate
+/// decoding. A damaged load command ends the list.
+fn segment_table(file: &MachO<'_>) -> alloc::vec::Vec<SegmentRef> {
+    let mut table = alloc::vec::Vec::with_capacity(8);
+    // Opcodes name a segment by a 4-bit immediate: only the first 16 can be named.
+    for (index, segment) in (0..=REBASE_IMMEDIATE_MASK).zip(file.segments().map_while(|s| s.ok())) {
+        table.push(SegmentRef {
+            index,
+            vmaddr: segment.vmaddr(),
+            vmsize: segment.vmsize(),
+            fileoff: segment.fileoff(),
+        });
+    }
+    table
 }
 
 /// One rebase: a pointer that dyld slides by the image's load offset.
@@ -91,8 +103,9 @@ struct Cursor<'data> {
     pos: usize,
     what: &'static str,
     pointer_size: u64,
-    segment: Option<SegmentRef<'data>>,
-    segments: alloc::vec::Vec<Segment<'data>>,
+    segment: Option<SegmentRef>,
+    /// Built by the first SET_SEGMENT opcode.
+    segments: Option<alloc::vec::Vec<SegmentRef>>,
     offset: u64,
     done: bool,
 }
@@ -108,12 +121,13 @@ impl<'data> Cursor<'data> {
             what,
             pointer_size: if file.is_64() { 8 } else { 4 },
             segment: None,
-            segments: segment_table(file),
+            segments: None,
             offset: 0,
             done: false,
         })
     }
 
+    #[cold]
     fn error(&mut self, expected: &'static str) -> Error {
         self.done = true;
         Error::Malformed {
@@ -134,37 +148,38 @@ impl<'data> Cursor<'data> {
     }
 
     fn set_segment(&mut self, index: u8, offset: u64) -> Result<()> {
-        let Some(&segment) = self.segments.get(usize::from(index)) else {
+        let file = self.file;
+        let table = self.segments.get_or_insert_with(|| segment_table(&file));
+        let Some(&segment) = table.get(usize::from(index)) else {
             return Err(self.error("a segment index that names a segment"));
         };
-        self.segment = Some(SegmentRef { index, segment });
+        self.segment = Some(segment);
         self.offset = offset;
         Ok(())
     }
 
     /// The current location, checked to be inside its segment.
+    #[inline]
     fn location(&mut self) -> Result<(u8, u64, u64)> {
-        let Some(s) = self.segment else {
-            return Err(self.error("a segment set before the first record"));
-        };
-        if self.offset >= s.segment.vmsize() {
-            return Err(self.error("a location inside its segment"));
+        match self.segment {
+            Some(s) if self.offset < s.vmsize => {
+                Ok((s.index, self.offset, s.vmaddr.wrapping_add(self.offset)))
+            }
+            Some(_) => Err(self.error("a location inside its segment")),
+            None => Err(self.error("a segment set before the first record")),
         }
-        Ok((
-            s.index,
-            self.offset,
-            s.segment.vmaddr().wrapping_add(self.offset),
-        ))
     }
 
     /// Moves by a delta from an ADD_ADDR opcode. Linkers encode backward moves as wrapped
     /// ULEB128 numbers, so this wraps.
+    #[inline]
     fn advance(&mut self, by: u64) {
         self.offset = self.offset.wrapping_add(by);
     }
 
     /// Moves past a record by `step` (at least a pointer). Saturates, so that a run of records
     /// can only move forward and must leave the segment (an error) rather than wrap around.
+    #[inline]
     fn step_past(&mut self, step: u64) {
         self.offset = self.offset.saturating_add(step);
     }
@@ -207,6 +222,7 @@ impl<'data> Rebases<'data> {
         })
     }
 
+    #[inline]
     fn emit(&mut self) -> Result<Rebase> {
         let (segment_index, segment_offset, address) = self.cur.location()?;
         if self.repeating {
@@ -222,15 +238,35 @@ impl<'data> Rebases<'data> {
         })
     }
 
-    fn step(&mut self) -> Result<Option<Rebase>> {
-        if self.repeat > 0 {
-            self.repeat -= 1;
-            return self.emit().map(Some);
+    /// Decodes opcodes until one leaves records to emit (`true`) or the stream ends
+    /// (`false`). Kept out of line, and returning only that answer, so that `next` builds
+    /// every record itself: most records come from a repeating opcode and take no call.
+    #[inline(never)]
+    fn decode(&mut self) -> Result<bool> {
+        while !self.cur.done {
+            if let Err(e) = self.opcode() {
+                return Err(self.stop(e));
+            }
+            if self.repeat > 0 {
+                return Ok(true);
+            }
         }
+        Ok(false)
+    }
+
+    #[cold]
+    fn stop(&mut self, e: Error) -> Error {
+        self.cur.done = true;
+        self.repeat = 0;
+        e
+    }
+
+    /// Decodes one opcode. Those that emit records set `repeat` (1 for a single record).
+    fn opcode(&mut self) -> Result<()> {
         let c = &mut self.cur;
         let Some(&byte) = c.data.get(c.pos) else {
             c.done = true;
-            return Ok(None);
+            return Ok(());
         };
         c.pos += 1;
         let imm = byte & REBASE_IMMEDIATE_MASK;
@@ -238,45 +274,45 @@ impl<'data> Rebases<'data> {
         match byte & REBASE_OPCODE_MASK {
             REBASE_OPCODE_DONE => {
                 c.done = true;
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_SET_TYPE_IMM => {
                 self.kind = imm;
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB => {
                 let offset = c.uleb()?;
                 c.set_segment(imm, offset)?;
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_ADD_ADDR_ULEB => {
                 let by = c.uleb()?;
                 c.advance(by);
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_ADD_ADDR_IMM_SCALED => {
                 c.advance(u64::from(imm) * ptr);
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_DO_REBASE_IMM_TIMES => {
                 (self.repeat, self.step, self.repeating) = (imm.into(), ptr, true);
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_DO_REBASE_ULEB_TIMES => {
                 let n = c.uleb()?;
                 (self.repeat, self.step, self.repeating) = (n, ptr, true);
-                Ok(None)
+                Ok(())
             }
             REBASE_OPCODE_DO_REBASE_ADD_ADDR_ULEB => {
                 let skip = c.uleb()?;
-                (self.step, self.repeating) = (skip.wrapping_add(ptr), false);
-                self.emit().map(Some)
+                (self.repeat, self.step, self.repeating) = (1, skip.wrapping_add(ptr), false);
+                Ok(())
             }
             REBASE_OPCODE_DO_REBASE_ULEB_TIMES_SKIPPING_ULEB => {
                 let n = c.uleb()?;
                 let skip = c.uleb()?;
                 (self.repeat, self.step, self.repeating) = (n, c.repeat_step(skip)?, true);
-                Ok(None)
+                Ok(())
             }
             _ => Err(c.error("a known rebase opcode")),
         }
@@ -286,20 +322,17 @@ impl<'data> Rebases<'data> {
 impl<'data> Iterator for Rebases<'data> {
     type Item = Result<Rebase>;
 
+    #[inline]
     fn next(&mut self) -> Option<Result<Rebase>> {
-        while !self.cur.done || self.repeat > 0 {
-            match self.step() {
-                Ok(Some(r)) => return Some(Ok(r)),
-                Ok(None) => {}
-                Err(e) => {
-                    self.cur.done = true;
-                    self.repeat = 0;
-
-                    return Some(Err(e));
-                }
+        if self.repeat == 0 {
+            match self.decode() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
             }
         }
-        None
+        self.repeat -= 1;
+        Some(self.emit().map_err(|e| self.stop(e)))
     }
 }
 
@@ -321,6 +354,16 @@ pub struct Binds<'data> {
     threaded: Option<alloc::vec::Vec<ThreadedImport<'data>>>,
     /// The chain an APPLY is walking: segment offset of its next location.
     chain: Option<u64>,
+}
+
+/// What [`Binds::decode`] found.
+enum Decoded<'data> {
+    /// `repeat` records to emit from the decoder's state.
+    Pending,
+    /// A record of its own.
+    Record(Bind<'data>),
+    /// The end of the stream.
+    End,
 }
 
 /// One entry of the ordinal table of threaded binding.
@@ -378,12 +421,12 @@ impl<'data> Binds<'data> {
     fn chain_step(&mut self, offset: u64) -> Result<Option<Bind<'data>>> {
         self.cur.offset = offset;
         let (segment_index, segment_offset, address) = self.cur.location()?;
-        let seg = self
+        let fileoff = self
             .cur
             .segment
-            .map(|s| s.segment)
+            .map(|s| s.fileoff)
             .ok_or(self.cur.error("a segment for the chain"))?;
-        let file_offset = seg.fileoff().saturating_add(segment_offset);
+        let file_offset = fileoff.saturating_add(segment_offset);
         let bytes = self
             .cur
             .file
@@ -423,6 +466,7 @@ impl<'data> Binds<'data> {
         }))
     }
 
+    #[inline]
     fn record(&self, segment_index: u8, segment_offset: u64, address: u64) -> Bind<'data> {
         Bind {
             kind: self.kind,
@@ -438,6 +482,7 @@ impl<'data> Binds<'data> {
         }
     }
 
+    #[inline]
     fn emit(&mut self) -> Result<Bind<'data>> {
         let (segment_index, segment_offset, address) = self.cur.location()?;
         if self.repeating {
@@ -448,16 +493,43 @@ impl<'data> Binds<'data> {
         Ok(self.record(segment_index, segment_offset, address))
     }
 
+    /// Decodes opcodes until one leaves records to emit, one yields a record of its own (a
+    /// strong-definition announcement, a threaded bind), or the stream ends; see
+    /// [`Rebases::decode`].
+    #[inline(never)]
+    fn decode(&mut self) -> Result<Decoded<'data>> {
+        loop {
+            if self.repeat > 0 && self.threaded.is_none() {
+                return Ok(Decoded::Pending);
+            }
+            if self.cur.done && self.repeat == 0 && self.chain.is_none() {
+                return Ok(Decoded::End);
+            }
+            match self.step() {
+                Ok(Some(b)) => return Ok(Decoded::Record(b)),
+                Ok(None) => {}
+                Err(e) => return Err(self.stop(e)),
+            }
+        }
+    }
+
+    #[cold]
+    fn stop(&mut self, e: Error) -> Error {
+        self.cur.done = true;
+        self.repeat = 0;
+        self.chain = None;
+        e
+    }
+
     fn step(&mut self) -> Result<Option<Bind<'data>>> {
         if let Some(offset) = self.chain.take() {
             return self.chain_step(offset);
         }
         if self.repeat > 0 {
+            // Only threaded repeats reach here (`decode` hands the others to `next`): each
+            // adds the symbol to the ordinal table.
             self.repeat -= 1;
-            if self.threaded.is_some() {
-                return self.add_threaded().map(|()| None);
-            }
-            return self.emit().map(Some);
+            return self.add_threaded().map(|()| None);
         }
         let c = &mut self.cur;
         let Some(&byte) = c.data.get(c.pos) else {
@@ -496,7 +568,7 @@ impl<'data> Binds<'data> {
             }
             BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM => {
                 let rest = &c.data[c.pos..];
-                let Some(len) = rest.iter().position(|&b| b == 0) else {
+                let Some(len) = memchr::memchr(0, rest) else {
                     return Err(c.error("a NUL-terminated symbol name"));
                 };
                 self.symbol = &rest[..len];
@@ -529,17 +601,17 @@ impl<'data> Binds<'data> {
             }
             BIND_OPCODE_DO_BIND if self.threaded.is_some() => self.add_threaded().map(|()| None),
             BIND_OPCODE_DO_BIND => {
-                (self.step, self.repeating) = (ptr, false);
-                self.emit().map(Some)
+                (self.repeat, self.step, self.repeating) = (1, ptr, false);
+                Ok(None)
             }
             BIND_OPCODE_DO_BIND_ADD_ADDR_ULEB => {
                 let skip = c.uleb()?;
-                (self.step, self.repeating) = (skip.wrapping_add(ptr), false);
-                self.emit().map(Some)
+                (self.repeat, self.step, self.repeating) = (1, skip.wrapping_add(ptr), false);
+                Ok(None)
             }
             BIND_OPCODE_DO_BIND_ADD_ADDR_IMM_SCALED => {
-                (self.step, self.repeating) = (u64::from(imm) * ptr + ptr, false);
-                self.emit().map(Some)
+                (self.repeat, self.step, self.repeating) = (1, u64::from(imm) * ptr + ptr, false);
+                Ok(None)
             }
             BIND_OPCODE_DO_BIND_ULEB_TIMES_SKIPPING_ULEB => {
                 let n = c.uleb()?;
@@ -596,20 +668,18 @@ impl<'data> Binds<'data> {
 impl<'data> Iterator for Binds<'data> {
     type Item = Result<Bind<'data>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Result<Bind<'data>>> {
-        while !self.cur.done || self.repeat > 0 || self.chain.is_some() {
-            match self.step() {
-                Ok(Some(b)) => return Some(Ok(b)),
-                Ok(None) => {}
-                Err(e) => {
-                    self.cur.done = true;
-                    self.repeat = 0;
-                    self.chain = None;
-                    return Some(Err(e));
-                }
+        if self.repeat == 0 || self.threaded.is_some() {
+            match self.decode() {
+                Ok(Decoded::Pending) => {}
+                Ok(Decoded::Record(b)) => return Some(Ok(b)),
+                Ok(Decoded::End) => return None,
+                Err(e) => return Some(Err(e)),
             }
         }
-        None
+        self.repeat -= 1;
+        Some(self.emit().map_err(|e| self.stop(e)))
     }
 }
 

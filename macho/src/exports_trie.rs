@@ -123,8 +123,18 @@ struct Frame<'data> {
     children_left: u8,
     /// Length of the name at this node.
     name_len: usize,
-    /// The node's own export, yielded once its children are done.
-    export: Option<Export<'data>>,
+    /// The node's own export, yielded once its children are done (its name is the walk's
+    /// name at that point, copied then).
+    export: Option<Terminal<'data>>,
+}
+
+/// An export without its name.
+#[derive(Clone, Copy, Debug)]
+struct Terminal<'data> {
+    flags: u64,
+    kind: ExportKind<'data>,
+    function_variant: Option<u64>,
+    node_offset: u64,
 }
 
 /// The walk over an [`ExportsTrie`].
@@ -141,6 +151,7 @@ pub struct Exports<'data> {
 }
 
 impl<'data> Exports<'data> {
+    #[cold]
     fn error(&mut self, at: usize, expected: &'static str) -> Error {
         self.done = true;
         Error::Malformed {
@@ -197,14 +208,14 @@ impl<'data> Exports<'data> {
         Ok(())
     }
 
-    fn terminal(&mut self, node: usize, start: usize, end: usize) -> Result<Export<'data>> {
+    fn terminal(&mut self, node: usize, start: usize, end: usize) -> Result<Terminal<'data>> {
         let mut pos = start;
         let flags = self.uleb(&mut pos)?;
         let mut function_variant = None;
         let kind = if flags & EXPORT_SYMBOL_FLAGS_REEXPORT != 0 {
             let library_ordinal = self.uleb(&mut pos)?;
             let rest = &self.data[pos.min(end)..end];
-            let Some(len) = rest.iter().position(|&b| b == 0) else {
+            let Some(len) = memchr::memchr(0, rest) else {
                 return Err(self.error(
                     pos,
                     "a NUL-terminated imported name inside the terminal information",
@@ -234,8 +245,7 @@ impl<'data> Exports<'data> {
         if pos > end {
             return Err(self.error(start, "terminal information no longer than its size"));
         }
-        Ok(Export {
-            name: self.name.clone(),
+        Ok(Terminal {
             flags,
             kind,
             function_variant,
@@ -254,9 +264,17 @@ impl<'data> Exports<'data> {
             return Ok(None);
         };
         if top.children_left == 0 {
-            let export = top.export.take();
+            let (terminal, name_len) = (top.export, top.name_len);
             self.stack.pop();
-            // Back at the parent, the name is the parent's again.
+            // The node's name, then (back at the parent) the parent's.
+            self.name.truncate(name_len);
+            let export = terminal.map(|t| Export {
+                name: self.name.clone(),
+                flags: t.flags,
+                kind: t.kind,
+                function_variant: t.function_variant,
+                node_offset: t.node_offset,
+            });
             let parent_len = self.stack.last().map_or(0, |f| f.name_len);
             self.name.truncate(parent_len);
             return Ok(export);
@@ -264,7 +282,7 @@ impl<'data> Exports<'data> {
         top.children_left -= 1;
         let (mut pos, name_len) = (top.child_pos, top.name_len);
         let rest = self.data.get(pos..).unwrap_or(&[]);
-        let Some(len) = rest.iter().position(|&b| b == 0) else {
+        let Some(len) = memchr::memchr(0, rest) else {
             return Err(self.error(pos, "a NUL-terminated edge label"));
         };
         self.name.truncate(name_len);
@@ -285,6 +303,7 @@ impl<'data> Exports<'data> {
 impl<'data> Iterator for Exports<'data> {
     type Item = Result<Export<'data>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             match self.step() {

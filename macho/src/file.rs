@@ -25,6 +25,7 @@ impl<'data> File<'data> {
     /// # Errors
     /// [`Error::BadMagic`] for anything else, and whatever [`FatFile::parse`] or
     /// [`MachO::parse`] finds wrong.
+    #[inline]
     pub fn parse(data: &'data [u8]) -> Result<Self> {
         let magic = read::bytes(data, 0, 4, "magic number")?;
         match u32::from_be_bytes([magic[0], magic[1], magic[2], magic[3]]) {
@@ -74,6 +75,7 @@ impl<'data> MachO<'data> {
     /// # Errors
     /// [`Error::BadMagic`] if `data` does not start with a Mach-O magic number,
     /// [`Error::Truncated`] if the header or the load commands do not fit.
+    #[inline]
     pub fn parse(data: &'data [u8]) -> Result<Self> {
         let raw = read::bytes(data, 0, 4, "magic number")?;
         let magic = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]);
@@ -146,6 +148,7 @@ impl<'data> MachO<'data> {
     }
 
     /// Size of the header: 28 or 32 bytes.
+    #[inline]
     pub fn header_size(&self) -> u64 {
         if self.is_64 {
             size_of::<MachHeader64>() as u64
@@ -155,6 +158,7 @@ impl<'data> MachO<'data> {
     }
 
     /// The load commands, in file order.
+    #[inline]
     pub fn load_commands(&self) -> LoadCommands<'data> {
         LoadCommands::new(self)
     }

@@ -7,7 +7,19 @@ use crate::error::{Error, Result};
 /// # Errors
 /// [`Error::Malformed`] if the number runs past the end of `data` or does not fit in 64
 /// bits. `what` names the stream, `base` is `data`'s file offset (both for the error).
+#[inline]
 pub fn read_uleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64) -> Result<u64> {
+    // Most numbers in opcode streams and tries are one byte.
+    if let Some(&byte) = data.get(*pos)
+        && byte < 0x80
+    {
+        *pos += 1;
+        return Ok(byte.into());
+    }
+    read_uleb128_long(data, pos, what, base)
+}
+
+fn read_uleb128_long(data: &[u8], pos: &mut usize, what: &'static str, base: u64) -> Result<u64> {
     let start = *pos;
     let mut value = 0u64;
     let mut shift = 0u32;

@@ -148,6 +148,7 @@ enum RawSections<'data> {
 impl<'data> Iterator for Sections<'data> {
     type Item = Section<'data>;
 
+    #[inline]
     fn next(&mut self) -> Option<Section<'data>> {
         let raw = match self.raw {
             RawSections::S32(s) => RawSection::S32(s.get(self.next)?),

@@ -78,6 +78,7 @@ impl<'data> SymbolTable<'data> {
     }
 
     /// The entries in table order.
+    #[inline]
     pub fn iter(&self) -> Symbols<'data> {
         Symbols {
             nlists: self.nlists,
@@ -175,6 +176,7 @@ impl<'data> Symbol<'data> {
     ///
     /// # Errors
     /// [`Error::Malformed`] if `n_strx` is past the end of the string table.
+    #[inline]
     pub fn name(&self) -> Result<&'data [u8]> {
         if self.n_strx == 0 {
             return Ok(b"");
@@ -182,6 +184,7 @@ impl<'data> Symbol<'data> {
         self.string_at(self.n_strx)
     }
 
+    #[inline]
     fn string_at(&self, strx: u32) -> Result<&'data [u8]> {
         match self.strings.get(strx as usize..) {
             Some(rest) => Ok(read::c_str(rest)),
@@ -260,6 +263,7 @@ impl<'data> MachO<'data> {
     ///
     /// # Errors
     /// A malformed load command, or a table that is not inside the file.
+    #[inline]
     pub fn symbol_table(&self) -> Result<Option<SymbolTable<'data>>> {
         for lc in self.load_commands() {
             if let Command::Symtab(s) = lc?.parse()? {
