@@ -1,10 +1,10 @@
-//! Summarises a Mach-O or fat file with darling-macho: slices, header, dependencies,
+//! Summarises a Mach-O file, fat file or static archive with darling-macho: slices, header, dependencies,
 //! exports, fixups and signature.
 //!
 //! Run with `cargo run --example macho_info -- FILE` (without FILE it reads one of the
 //! committed test fixtures).
 
-use darling_macho::{Command, File, MachO, arch_name, dylib_short_name};
+use darling_macho::{Command, File, MachO, MemberKind, arch_name, dylib_short_name};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
@@ -30,6 +30,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 describe(&fat.macho(&arch)?)?;
             }
         }
+        File::Archive(archive) => {
+            println!("{path}: static archive");
+            for member in archive.members() {
+                let member = member?;
+                if member.kind != MemberKind::File {
+                    continue;
+                }
+                println!("\n== member {}", String::from_utf8_lossy(member.name));
+                match MachO::parse(member.data) {
+                    Ok(m) => describe(&m)?,
+                    Err(e) => println!("  not a Mach-O file: {e}"),
+                }
+            }
+        }
+        _ => println!("{path}: a kind of file this example does not know"),
     }
     Ok(())
 }

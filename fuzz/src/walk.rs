@@ -19,7 +19,7 @@ use darling_macho::raw::{
     LC_ENCRYPTION_INFO_64, LC_ID_DYLIB, LC_SEGMENT_64,
 };
 use darling_macho::{
-    BindKind, Binds, ChainedFixups, Command, DyldInfo, DylibKind,
+    Archive, BindKind, Binds, ChainedFixups, Command, DyldInfo, DylibKind,
     EXPORT_SYMBOL_FLAGS_FUNCTION_VARIANT, Endianness, Error, ExportKind, ExportsTrie, FatFile,
     File, FixupTarget, LcStr, LoadCommand, MAX_FAT_ARCHES, MachO, Rebases, Result, Segment,
     SymbolTable, Symtab, ThreadStates, arch_from_name, arch_name, dylib_short_name,
@@ -137,9 +137,37 @@ pub fn walk_file(data: &[u8]) -> Summary {
             assert_eq!(again.len(), fat.len());
             walk_fat(&mut s, &fat);
         }
+        Ok(File::Archive(archive)) => walk_archive(&mut s, &archive),
+        Ok(_) => {}
         Err(e) => check_error(&mut s, &e),
     }
     s
+}
+
+/// Walks every member of an archive: each stays inside the archive, and each Mach-O member
+/// is walked like a thin file.
+pub fn walk_archive(s: &mut Summary, archive: &Archive<'_>) {
+    let data = archive.data();
+    let range = data.as_ptr_range();
+    for member in archive.members() {
+        match member {
+            Ok(m) => {
+                let r = m.data.as_ptr_range();
+                assert!(range.start <= r.start && r.end <= range.end);
+                assert_eq!(
+                    m.data_offset as usize,
+                    r.start as usize - range.start as usize
+                );
+                if let Ok(macho) = MachO::parse(m.data) {
+                    walk_macho(s, &macho);
+                }
+            }
+            Err(e) => {
+                check_error(s, &e);
+                break;
+            }
+        }
+    }
 }
 
 /// Checks a fat file's slice table (everything [`FatFile::parse`] promises) and walks every

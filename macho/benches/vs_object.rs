@@ -97,7 +97,7 @@ fn images() -> Vec<Image> {
                     }
                 }
             }
-            Err(_) => {}
+            Ok(_) | Err(_) => {}
         }
     }
     eprintln!(

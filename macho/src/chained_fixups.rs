@@ -495,6 +495,24 @@ pub struct ChainedFixupWalk<'data> {
     pending_error: Option<Error>,
 }
 impl ChainedFixupWalk<'_> {
+    /// An error in the `dyld_chained_starts_in_segment` of `starts`, at its file offset.
+    #[cold]
+    fn starts_error(&self, starts: &SegmentStarts<'_>, expected: &'static str) -> Error {
+        let at = u64::from(self.fixups.header.starts_offset) + u64::from(starts.info_offset);
+        self.fixups.error(at as usize, expected)
+    }
+
+    /// An error at a fixup location (a file offset in a segment).
+    #[cold]
+    fn location_error(&mut self, file_offset: u64, expected: &'static str) -> Error {
+        self.cursor = None;
+        Error::Malformed {
+            what: "chained fixup location",
+            offset: file_offset,
+            expected,
+        }
+    }
+
     fn decode(
         &self,
         format: u16,
@@ -654,7 +672,7 @@ impl ChainedFixupWalk<'_> {
                     self.next_start = 0;
                     for s in starts.chain_starts(self.page) {
                         if self.n_starts == self.starts_in_page.len() {
-                            return Err(self.fixups.error(0, "at most 64 chains in one page"));
+                            return Err(self.starts_error(&starts, "at most 64 chains in one page"));
                         }
                         self.starts_in_page[self.n_starts] = s;
                         self.n_starts += 1;
@@ -674,10 +692,10 @@ impl ChainedFixupWalk<'_> {
                 continue;
             };
             if pointer_format_layout(s.pointer_format).is_none() {
-                return Err(self.fixups.error(0, "a known pointer_format"));
+                return Err(self.starts_error(&s, "a known pointer_format"));
             }
             if s.page_size == 0 {
-                return Err(self.fixups.error(0, "a non-zero page_size"));
+                return Err(self.starts_error(&s, "a non-zero page_size"));
             }
             let Some(seg) = self
                 .fixups
@@ -686,9 +704,7 @@ impl ChainedFixupWalk<'_> {
                 .map_while(|x| x.ok())
                 .nth(index as usize)
             else {
-                return Err(self
-                    .fixups
-                    .error(0, "fixups only for segments the file has"));
+                return Err(self.starts_error(&s, "fixups only for segments the file has"));
             };
             (
                 self.starts,
@@ -708,18 +724,17 @@ impl ChainedFixupWalk<'_> {
         seg: &Segment<'_>,
     ) -> Result<ChainedFixup> {
         let (size, stride) = pointer_format_layout(starts.pointer_format).unwrap_or((8, 8));
-        if in_page + size as u64 > u64::from(starts.page_size) {
-            self.cursor = None;
-            return Err(self.fixups.error(0, "a chain start inside its page"));
-        }
         let segment_offset = self.page as u64 * u64::from(starts.page_size) + in_page;
-        if segment_offset + size as u64 > seg.filesize() {
-            self.cursor = None;
-            return Err(self
-                .fixups
-                .error(0, "a fixup location inside its segment's file bytes"));
-        }
         let file_offset = seg.fileoff().saturating_add(segment_offset);
+        if in_page + size as u64 > u64::from(starts.page_size) {
+            return Err(self.location_error(file_offset, "a chain start inside its page"));
+        }
+        if segment_offset + size as u64 > seg.filesize() {
+            return Err(self.location_error(
+                file_offset,
+                "a fixup location inside its segment's file bytes",
+            ));
+        }
         let bytes =
             self.fixups
                 .file
@@ -739,8 +754,7 @@ impl ChainedFixupWalk<'_> {
             // A chain only moves forward, and stays in its page.
             let n = in_page + next * stride;
             if n + size as u64 > u64::from(starts.page_size) {
-                self.cursor = None;
-                return Err(self.fixups.error(0, "a chain that stays inside its page"));
+                return Err(self.location_error(file_offset, "a chain that stays inside its page"));
             }
             Some(n)
         };

@@ -69,6 +69,8 @@ pub struct Blob<'data> {
     pub slot: u32,
     /// Offset of the blob from the SuperBlob's start.
     pub offset: u32,
+    /// The blob's offset in the file (the SuperBlob's offset plus `offset`).
+    pub file_offset: u64,
     /// The blob's magic (`CSMAGIC_*`).
     pub magic: u32,
     /// The whole blob, its 8-byte header included.
@@ -181,6 +183,7 @@ impl<'data> CodeSignature<'data> {
             Ok(Blob {
                 slot,
                 offset,
+                file_offset: self.base.wrapping_add(offset.into()),
                 magic,
                 data,
             })
@@ -264,6 +267,8 @@ impl<'data> CodeSignature<'data> {
 pub struct CodeDirectory<'data> {
     /// The whole blob.
     pub blob: &'data [u8],
+    /// The blob's offset in the file.
+    pub file_offset: u64,
     /// The slot it was found in.
     pub slot: u32,
     /// Format version (0x20001 to 0x20600).
@@ -301,7 +306,7 @@ impl<'data> CodeDirectory<'data> {
         let d = blob.data;
         let bad = |expected| Error::Malformed {
             what: "code directory",
-            offset: u64::from(blob.offset),
+            offset: blob.file_offset,
             expected,
         };
         if blob.magic != CSMAGIC_CODEDIRECTORY {
@@ -331,6 +336,7 @@ impl<'data> CodeDirectory<'data> {
         };
         Ok(CodeDirectory {
             blob: d,
+            file_offset: blob.file_offset,
             slot: blob.slot,
             version,
             flags: w(12)?,
@@ -358,7 +364,7 @@ impl<'data> CodeDirectory<'data> {
             Some(rest) if offset != 0 && !rest.is_empty() => Ok(read::c_str(rest)),
             _ => Err(Error::Malformed {
                 what,
-                offset: offset.into(),
+                offset: self.file_offset.wrapping_add(offset.into()),
                 expected: "a string inside the CodeDirectory",
             }),
         }

@@ -1,5 +1,6 @@
 //! A thin Mach-O file ([`MachO`]) and the entry point for any file ([`File`]).
 
+use crate::archive::Archive;
 use crate::endian::Endianness;
 use crate::error::{Error, Result};
 use crate::fat::FatFile;
@@ -10,23 +11,29 @@ use crate::raw::{
 };
 use crate::read;
 
-/// A Mach-O or fat file.
+/// A Mach-O file, a fat file or a static archive.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum File<'data> {
     /// A single Mach-O image.
     MachO(MachO<'data>),
     /// A fat (universal) file holding several.
     Fat(FatFile<'data>),
+    /// A static archive (`.a`), whose members are usually Mach-O object files.
+    Archive(Archive<'data>),
 }
 
 impl<'data> File<'data> {
-    /// Parses `data` as a fat file or a thin Mach-O file, by its magic number.
+    /// Parses `data` as a fat file, a thin Mach-O file or an archive, by its magic number.
     ///
     /// # Errors
     /// [`Error::BadMagic`] for anything else, and whatever [`FatFile::parse`] or
     /// [`MachO::parse`] finds wrong.
     #[inline]
     pub fn parse(data: &'data [u8]) -> Result<Self> {
+        if Archive::is_archive(data) {
+            return Ok(File::Archive(Archive::parse(data)?));
+        }
         let magic = read::bytes(data, 0, 4, "magic number")?;
         match u32::from_be_bytes([magic[0], magic[1], magic[2], magic[3]]) {
             FAT_MAGIC | FAT_MAGIC_64 => FatFile::parse(data).map(File::Fat),

@@ -1,4 +1,4 @@
-//! Zero-copy, fuzz-hardened Mach-O and fat (universal) binary parsing.
+//! Zero-copy, fuzz-hardened Mach-O, fat (universal) and static-archive parsing.
 //!
 //! Every later piece of darling-rs (the loader, dyld-style binding, the `darling otool`,
 //! `nm` and `dyldinfo` tools) reads Mach-O through this crate. It views borrowed bytes in
@@ -12,6 +12,7 @@
 //! let macho = match File::parse(&data)? {
 //!     File::MachO(m) => m,
 //!     File::Fat(fat) => fat.macho(&fat.arch(0).expect("a slice"))?,
+//!     _ => return Err("an archive, not an executable".into()),
 //! };
 //! for lc in macho.load_commands() {
 //!     if let Command::Dylib(d) = lc?.parse()? {
@@ -22,7 +23,7 @@
 //! ```
 //!
 //! - [`raw`]: the on-disk structures and constants, named as in Apple's headers.
-//! - [`File`], [`MachO`], [`FatFile`]: entry points.
+//! - [`File`], [`MachO`], [`FatFile`], [`Archive`]: entry points.
 //! - [`LoadCommands`] and [`Command`]: the checked walk over load commands and their views.
 #![no_std]
 #![forbid(unsafe_code)]
@@ -31,6 +32,7 @@
 extern crate alloc;
 
 mod arch;
+pub mod archive;
 pub mod chained_fixups;
 pub mod code_signature;
 mod dyld_info;
@@ -49,6 +51,7 @@ mod segment;
 mod symbol;
 
 pub use arch::{arch_from_name, arch_name};
+pub use archive::{Archive, Member, MemberKind, Members};
 pub use chained_fixups::{ChainedFixup, ChainedFixups, ChainedImport, FixupTarget};
 pub use code_signature::{Blob, CodeDirectory, CodeSignature};
 pub use dyld_info::{Bind, BindKind, Binds, Rebase, Rebases};

@@ -165,6 +165,7 @@ impl<'data> LoadCommand<'data> {
     fn str_at(&self, offset: u32, fixed: usize) -> LcStr<'data> {
         LcStr {
             command: self.bytes,
+            at: self.offset,
             offset,
             fixed: fixed as u32,
         }
@@ -407,6 +408,7 @@ impl<'data> LoadCommand<'data> {
                     self.fixed("cmdsize of at least 20 for LC_PREBOUND_DYLIB")?;
                 Command::PreboundDylib(PreboundDylib {
                     command: self.bytes,
+                    at: self.offset,
                     raw: p,
                     endian: e,
                 })
@@ -520,6 +522,8 @@ pub enum Command<'data> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LcStr<'data> {
     command: &'data [u8],
+    /// The command's offset in the file (for errors).
+    at: u64,
     offset: u32,
     fixed: u32,
 }
@@ -540,7 +544,7 @@ impl<'data> LcStr<'data> {
         if offset < self.fixed as usize || offset >= self.command.len() {
             return Err(Error::Malformed {
                 what: "load command string",
-                offset: self.offset.into(),
+                offset: self.at.wrapping_add(self.offset.into()),
                 expected: "an offset past the command's fixed part and inside the command",
             });
         }
@@ -998,6 +1002,7 @@ pub struct TwolevelHints {
 #[derive(Clone, Copy, Debug)]
 pub struct PreboundDylib<'data> {
     command: &'data [u8],
+    at: u64,
     raw: &'data PreboundDylibCommand,
     endian: Endianness,
 }
@@ -1007,6 +1012,7 @@ impl<'data> PreboundDylib<'data> {
     pub fn name(&self) -> LcStr<'data> {
         LcStr {
             command: self.command,
+            at: self.at,
             offset: self.raw.name.get(self.endian),
             fixed: 20,
         }
@@ -1021,6 +1027,7 @@ impl<'data> PreboundDylib<'data> {
     pub fn linked_modules(&self) -> LcStr<'data> {
         LcStr {
             command: self.command,
+            at: self.at,
             offset: self.raw.linked_modules.get(self.endian),
             fixed: 20,
         }

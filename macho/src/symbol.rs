@@ -13,6 +13,8 @@ use crate::read;
 pub struct SymbolTable<'data> {
     nlists: Nlists<'data>,
     strings: &'data [u8],
+    /// File offset of the string table (for errors).
+    stroff: u32,
     endian: Endianness,
 }
 
@@ -44,6 +46,7 @@ impl<'data> SymbolTable<'data> {
         Ok(SymbolTable {
             nlists,
             strings,
+            stroff: symtab.stroff,
             endian: file.endian(),
         })
     }
@@ -71,6 +74,7 @@ impl<'data> SymbolTable<'data> {
         Symbols {
             nlists: self.nlists,
             strings: self.strings,
+            stroff: self.stroff,
             endian: self.endian,
             next: index,
         }
@@ -83,6 +87,7 @@ impl<'data> SymbolTable<'data> {
         Symbols {
             nlists: self.nlists,
             strings: self.strings,
+            stroff: self.stroff,
             endian: self.endian,
             next: 0,
         }
@@ -95,6 +100,7 @@ impl<'data> SymbolTable<'data> {
 pub struct Symbols<'data> {
     nlists: Nlists<'data>,
     strings: &'data [u8],
+    stroff: u32,
     endian: Endianness,
     next: usize,
 }
@@ -137,6 +143,7 @@ impl<'data> Iterator for Symbols<'data> {
             n_desc,
             n_value,
             strings: self.strings,
+            stroff: self.stroff,
         })
     }
 
@@ -168,6 +175,8 @@ pub struct Symbol<'data> {
     /// Value (usually an address; for `N_INDR`, a string-table offset).
     pub n_value: u64,
     strings: &'data [u8],
+    /// File offset of the string table (for errors).
+    stroff: u32,
 }
 
 impl<'data> Symbol<'data> {
@@ -175,7 +184,8 @@ impl<'data> Symbol<'data> {
     /// symbol has no name (linkers put a `" "` there), so it gives the empty name.
     ///
     /// # Errors
-    /// [`Error::Malformed`] if `n_strx` is past the end of the string table.
+    /// [`Error::Malformed`] if `n_strx` is past the end of the string table; its offset is
+    /// where the name would start in the file.
     #[inline]
     pub fn name(&self) -> Result<&'data [u8]> {
         if self.n_strx == 0 {
@@ -190,7 +200,7 @@ impl<'data> Symbol<'data> {
             Some(rest) => Ok(read::c_str(rest)),
             None => Err(Error::Malformed {
                 what: "symbol name",
-                offset: strx.into(),
+                offset: u64::from(self.stroff) + u64::from(strx),
                 expected: "a string index inside the string table",
             }),
         }

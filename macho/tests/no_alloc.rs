@@ -91,7 +91,14 @@ fn load_command_walk_does_not_allocate() {
                     }
                 }
             }
-            Err(_) => {}
+            Ok(File::Archive(archive)) => {
+                for member in archive.members().map_while(Result::ok) {
+                    if let Ok(m) = MachO::parse(member.data) {
+                        commands += walk(&m);
+                    }
+                }
+            }
+            Ok(_) | Err(_) => {}
         }
     }
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;

@@ -217,6 +217,8 @@ fn darling_verdict(data: &[u8]) -> String {
     match dm::File::parse(data) {
         Ok(dm::File::MachO(_)) => "darling reads a thin file".to_string(),
         Ok(dm::File::Fat(_)) => "darling reads a fat file".to_string(),
+        Ok(dm::File::Archive(_)) => "darling reads an archive".to_string(),
+        Ok(_) => "darling reads another kind of file".to_string(),
         Err(e) => format!("darling: {e}"),
     }
 }
@@ -308,6 +310,7 @@ fn fat_file<A: object::read::macho::FatArch>(
             check.seq("fat arches", &ours, &theirs);
         }
         Ok(dm::File::MachO(_)) => check.diff("fat", "darling reads a thin file"),
+        Ok(_) => check.diff("fat", "darling reads no fat file"),
         Err(dm::Error::BadFatArch { .. }) => check.explain(FAT_STRICT),
         Err(e) => check.diff("fat", format!("darling rejects the table: {e}")),
     }
@@ -1675,5 +1678,84 @@ fn object_agrees_on_chained_import_ordinals() {
             a, b,
             "imports_format {format}: darling (left) vs object (right)"
         );
+    }
+}
+
+/// `(name, data offset, data size, is a symbol table)` of every member, as darling sees it.
+fn darling_members(data: &[u8]) -> Vec<(Vec<u8>, u64, u64)> {
+    let a = dm::Archive::parse(data).unwrap();
+    a.members()
+        .map(Result::unwrap)
+        .filter(|m| m.kind == dm::MemberKind::File)
+        .map(|m| (m.name.to_vec(), m.data_offset, m.data.len() as u64))
+        .collect()
+}
+
+/// The same, as object sees it.
+fn object_members(data: &[u8]) -> Vec<(Vec<u8>, u64, u64)> {
+    let a = object::read::archive::ArchiveFile::parse(data).unwrap();
+    a.members()
+        .map(|m| {
+            let m = m.unwrap();
+            let (offset, size) = m.file_range();
+            (m.name().to_vec(), offset, size)
+        })
+        .collect()
+}
+
+/// An archive in `kind`'s naming ("bsd" or "gnu"), with one long and one short name.
+fn synthetic_archive(kind: &str) -> Vec<u8> {
+    let members: [(&str, &[u8]); 2] = [("a_rather_long_member_name.o", b"odd"), ("b.o", b"1234")];
+    let mut out = b"!<arch>\n".to_vec();
+    let header = |out: &mut Vec<u8>, name: &str, size: usize| {
+        let h = format!(
+            "{name:<16}{:<12}{:<6}{:<6}{:<8}{size:<10}`\n",
+            0, 0, 0, "644"
+        );
+        out.extend_from_slice(h.as_bytes());
+    };
+    let pad = |out: &mut Vec<u8>| {
+        if out.len() % 2 == 1 {
+            out.push(b'\n');
+        }
+    };
+    if kind == "gnu" {
+        let table = format!("{}/\n", members[0].0);
+        header(&mut out, "//", table.len());
+        out.extend_from_slice(table.as_bytes());
+        pad(&mut out);
+    }
+    for (name, data) in members {
+        if name.len() > 15 && kind == "bsd" {
+            let padded = name.len().div_ceil(8) * 8;
+            header(&mut out, &format!("#1/{padded}"), padded + data.len());
+            out.extend_from_slice(name.as_bytes());
+            out.resize(out.len() + padded - name.len(), 0);
+        } else if name.len() > 15 {
+            header(&mut out, "/0", data.len());
+        } else if kind == "gnu" {
+            header(&mut out, &format!("{name}/"), data.len());
+        } else {
+            header(&mut out, name, data.len());
+        }
+        out.extend_from_slice(data);
+        pad(&mut out);
+    }
+    out
+}
+
+#[test]
+fn object_agrees_on_archive_members() {
+    let fixture =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bin/synth-archive.a"))
+            .unwrap();
+    for (what, data) in [
+        ("synth-archive.a", fixture),
+        ("BSD names", synthetic_archive("bsd")),
+        ("GNU names", synthetic_archive("gnu")),
+    ] {
+        let ours = darling_members(&data);
+        assert_eq!(ours.len(), 2, "{what}");
+        assert_eq!(ours, object_members(&data), "{what}");
     }
 }

@@ -137,7 +137,17 @@ fn locate(fx: &mut Fixture) {
                 }
             }
         }
-        Err(_) => {}
+        Ok(File::Archive(archive)) => {
+            for member in archive.members().map_while(Result::ok) {
+                // The member header, then the Mach-O inside.
+                fx.regions
+                    .push((member.header_offset as usize, member.data_offset as usize));
+                if let Ok(m) = MachO::parse(member.data) {
+                    locate_macho(fx, &m, member.data_offset as usize);
+                }
+            }
+        }
+        Ok(_) | Err(_) => {}
     }
     fx.regions.push((0, fx.data.len()));
     fx.regions
@@ -370,7 +380,7 @@ proptest! {
                     Err(_) => prop_assert!((cut.len() as u64) < need),
                 }
             }
-            Err(_) => {}
+            Ok(_) | Err(_) => {}
         }
     }
 
@@ -623,6 +633,7 @@ fn llvm_fixtures_walk_cleanly() {
         let images: Vec<MachO<'_>> = match File::parse(&fx.data).unwrap() {
             File::MachO(m) => vec![m],
             File::Fat(fat) => fat.arches().map(|a| fat.macho(&a).unwrap()).collect(),
+            _ => panic!("{name} is no Mach-O or fat file"),
         };
         assert_eq!(s.images, images.len(), "{name}");
         let ncmds: u32 = images.iter().map(|m| m.header().ncmds).sum();
@@ -655,6 +666,7 @@ fn sections_lie_inside_their_segments() {
         let images: Vec<MachO<'_>> = match File::parse(&fx.data).unwrap() {
             File::MachO(m) => vec![m],
             File::Fat(fat) => fat.arches().map(|a| fat.macho(&a).unwrap()).collect(),
+            _ => panic!("{name} is no Mach-O or fat file"),
         };
         for m in images {
             let segments: Vec<Segment<'_>> = m.segments().map(|s| s.unwrap()).collect();

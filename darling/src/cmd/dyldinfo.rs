@@ -61,12 +61,15 @@ pub fn run(args: &Args) -> Result<String, String> {
     let mut out = String::new();
     for path in &args.files {
         let data = macho_files::read(path)?;
-        let (slices, several) = macho_files::select(path, &data, args.arch.as_deref())?;
+        let sel = macho_files::select(path, &data, args.arch.as_deref())?;
         let name = macho_files::display(path);
-        for slice in &slices {
-            match (&slice.arch, several) {
+        if sel.archive {
+            let _ = writeln!(out, "Archive : {name}");
+        }
+        for slice in &sel.slices {
+            match (&slice.arch, sel.several) {
                 (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
-                _ => writeln!(out, "{name}:"),
+                _ => writeln!(out, "{}:", slice.label(&name)),
             }
             .ok();
             dump(&mut out, slice, args).map_err(|e| format!("{name}: {e}"))?;

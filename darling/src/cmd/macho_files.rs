@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use darling_macho::{File, MachO, arch_from_name, arch_name, raw};
+use darling_macho::{File, MachO, MemberKind, arch_from_name, arch_name, raw};
 
 /// One Mach-O image to show.
 pub struct Slice<'data> {
@@ -11,6 +11,28 @@ pub struct Slice<'data> {
     /// The architecture to name in the label: `Some` for a slice of a fat file with several
     /// slices, when the slice's architecture has a name.
     pub arch: Option<String>,
+    /// For a member of an archive, its name.
+    pub member: Option<String>,
+}
+
+impl Slice<'_> {
+    /// `file(member)` for an archive member, else `file`: how LLVM's tools name an image.
+    pub fn label(&self, name: &str) -> String {
+        match &self.member {
+            Some(member) => format!("{name}({member})"),
+            None => name.to_owned(),
+        }
+    }
+}
+
+/// What [`select`] chose.
+pub struct Selection<'data> {
+    pub slices: Vec<Slice<'data>>,
+    /// Whether the slices are labelled with their architecture (several slices of a fat
+    /// file shown).
+    pub several: bool,
+    /// Whether the file is an archive (the tools print `Archive : FILE` first).
+    pub archive: bool,
 }
 
 /// The slice LLVM's tools pick from a fat file when no architecture is asked for is the first
@@ -37,29 +59,77 @@ fn same_arch(cputype: i32, cpusubtype: i32, wanted: (i32, i32)) -> bool {
     cputype == wanted.0 && (cpusubtype & !raw::CPU_SUBTYPE_MASK) == wanted.1
 }
 
-/// The slices to show, and whether they are labelled with their architecture.
+fn thin(slices: Vec<Slice<'_>>) -> Selection<'_> {
+    Selection {
+        slices,
+        several: false,
+        archive: false,
+    }
+}
+
+/// The slices to show, and how to label them.
 ///
 /// With `arch` (a name, or "all"), that slice (every slice for "all"). Without it, LLVM's
 /// rule: the host's slice if the fat file has one, shown like a thin file, else every slice.
+/// An archive gives its Mach-O members (of architecture `arch`, if given), in order.
 pub fn select<'data>(
     path: &Path,
     data: &'data [u8],
     arch: Option<&str>,
-) -> Result<(Vec<Slice<'data>>, bool), String> {
+) -> Result<Selection<'data>, String> {
     let name = path.display();
     let unknown = |a: &str| format!("unknown architecture name '{a}'");
+    let wanted_thin = |a: Option<&str>| -> Result<Option<(i32, i32)>, String> {
+        match a.filter(|a| *a != "all") {
+            Some(a) => arch_from_name(a).map(Some).ok_or_else(|| unknown(a)),
+            None => Ok(None),
+        }
+    };
     let fat = match File::parse(data).map_err(|e| format!("{name}: {e}"))? {
         File::MachO(macho) => {
-            if let Some(a) = arch.filter(|a| *a != "all") {
-                let wanted = arch_from_name(a).ok_or_else(|| unknown(a))?;
+            if let Some(wanted) = wanted_thin(arch)? {
                 let h = macho.header();
                 if !same_arch(h.cputype, h.cpusubtype, wanted) {
+                    let a = arch.unwrap_or("?");
                     return Err(format!("{name}: file does not contain architecture {a}"));
                 }
             }
-            return Ok((vec![Slice { macho, arch: None }], false));
+            return Ok(thin(vec![Slice {
+                macho,
+                arch: None,
+                member: None,
+            }]));
+        }
+        File::Archive(archive) => {
+            let wanted = wanted_thin(arch)?;
+            let mut slices = Vec::new();
+            for member in archive.members() {
+                let member = member.map_err(|e| format!("{name}: {e}"))?;
+                if member.kind != MemberKind::File {
+                    continue;
+                }
+                // Members that are not Mach-O files (LLVM bitcode, text) are passed over.
+                let Ok(macho) = MachO::parse(member.data) else {
+                    continue;
+                };
+                let h = macho.header();
+                if wanted.is_some_and(|w| !same_arch(h.cputype, h.cpusubtype, w)) {
+                    continue;
+                }
+                slices.push(Slice {
+                    macho,
+                    arch: None,
+                    member: Some(String::from_utf8_lossy(member.name).into_owned()),
+                });
+            }
+            return Ok(Selection {
+                slices,
+                several: false,
+                archive: true,
+            });
         }
         File::Fat(fat) => fat,
+        _ => return Err(format!("{name}: a kind of file the tools do not read")),
     };
     let wanted: Option<(i32, i32)> = match arch {
         Some("all") => None,
@@ -80,7 +150,11 @@ pub fn select<'data>(
         let arch = arch_name(a.cputype, a.cpusubtype)
             .filter(|_| fat.len() > 1)
             .map(str::to_owned);
-        chosen.push(Slice { macho, arch });
+        chosen.push(Slice {
+            macho,
+            arch,
+            member: None,
+        });
         if wanted.is_some() {
             break;
         }
@@ -92,7 +166,11 @@ pub fn select<'data>(
         ));
     }
     // A slice picked by the host rule or by -arch is shown like a thin file.
-    Ok((chosen, wanted.is_none()))
+    Ok(Selection {
+        slices: chosen,
+        several: wanted.is_none(),
+        archive: false,
+    })
 }
 
 /// The display name of a file: as given on the command line.

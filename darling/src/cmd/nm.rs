@@ -43,10 +43,16 @@ pub fn run(args: &Args) -> Result<String, String> {
     let many_files = args.files.len() > 1;
     for path in &args.files {
         let data = macho_files::read(path)?;
-        let (slices, several) = macho_files::select(path, &data, args.arch.as_deref())?;
+        let sel = macho_files::select(path, &data, args.arch.as_deref())?;
+        let several = sel.several;
         let name = macho_files::display(path);
-        for slice in &slices {
+        for slice in &sel.slices {
             match (&slice.arch, several) {
+                // An archive member is headed by its own name.
+                _ if slice.member.is_some() => {
+                    let member = slice.member.as_deref().unwrap_or_default();
+                    let _ = write!(out, "\n{member}:\n");
+                }
                 (Some(arch), true) => {
                     let _ = write!(out, "\n{name} (for architecture {arch}):\n");
                 }
@@ -61,6 +67,10 @@ pub fn run(args: &Args) -> Result<String, String> {
             let found = symbols(&mut out, slice, args).map_err(|e| format!("{name}: {e}"))?;
             if !found {
                 match (&slice.arch, several) {
+                    _ if slice.member.is_some() => {
+                        let member = slice.member.as_deref().unwrap_or_default();
+                        eprintln!("{name}:{member}: no symbols");
+                    }
                     (Some(arch), true) => eprintln!("(for architecture {arch}):{name}: no symbols"),
                     _ => eprintln!("{name}: no symbols"),
                 }

@@ -44,10 +44,13 @@ pub fn run(args: &Args) -> Result<String, String> {
             let _ = writeln!(out, "{}: is not an object file", path.display());
             continue;
         }
-        let (slices, several) = macho_files::select(path, &data, args.arch.as_deref())?;
+        let sel = macho_files::select(path, &data, args.arch.as_deref())?;
         let name = macho_files::display(path);
-        for slice in &slices {
-            dump(&mut out, &name, slice, several, args)?;
+        if sel.archive {
+            let _ = writeln!(out, "Archive : {name}");
+        }
+        for slice in &sel.slices {
+            dump(&mut out, &name, slice, sel.several, args)?;
         }
     }
     Ok(out)
@@ -64,7 +67,7 @@ fn dump(
     if args.load_commands || args.libraries {
         match (&slice.arch, several) {
             (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
-            _ => writeln!(out, "{name}:"),
+            _ => writeln!(out, "{}:", slice.label(name)),
         }
         .ok();
     }

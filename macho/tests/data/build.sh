@@ -309,10 +309,13 @@ is_synth() {
 }
 # archs FIXTURE: the slices to record.  llvm-lipo fails on files LLVM refuses
 # (and crashes on archives); that is expected only of synthetic fixtures,
-# which then get no per-slice outputs.
+# which then get no per-slice outputs.  An archive gets one pseudo-slice,
+# "archive": nm and objdump run on the whole archive (every member, in order).
 archs() {
 	local list
-	if list=$("$LIPO" -archs "$1" 2>/dev/null); then
+	if [[ $1 == *.a ]]; then
+		echo archive
+	elif list=$("$LIPO" -archs "$1" 2>/dev/null); then
 		echo "$list"
 	elif ! is_synth "$1"; then
 		echo "build.sh: llvm-lipo -archs $1 failed" >&2
