@@ -100,6 +100,17 @@ impl<'data> ExportsTrie<'data> {
         ExportsTrie { data, base }
     }
 
+    /// The trie's bytes.
+    pub fn data(&self) -> &'data [u8] {
+        self.data
+    }
+
+    /// The file offset of the trie (the base of the offsets in errors and
+    /// [`Export::node_offset`]).
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
     /// The exports, depth-first, a node's own symbol after its children's (the order LLVM's
     /// tools list them in).
     pub fn iter(&self) -> Exports<'data> {
