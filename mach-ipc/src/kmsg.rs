@@ -1,0 +1,174 @@
+//! Messages in transit: the rights and memory a message carries between being sent and being
+//! received.
+//!
+//! A sent message keeps its bytes as the sender wrote them (header fields that name ports
+//! are filled in again on receive), and holds its rights as [`Carried`] values, each owning
+//! one reference to its port and one count of its kind of right. Whoever ends up with the
+//! message either copies the rights out into a space or releases them.
+
+use crate::consts::*;
+use crate::state::PortId;
+
+/// A right held outside any space: in a message, a notification request or a kernel slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Carried {
+    /// `MACH_PORT_NULL`: no right.
+    Null,
+    /// `MACH_PORT_DEAD`: a right that was dead when sent.
+    Dead,
+    Receive(PortId),
+    Send(PortId),
+    SendOnce(PortId),
+}
+
+impl Carried {
+    /// The type name the receiver sees (`MACH_MSG_TYPE_PORT_*`), 0 for none.
+    pub(crate) fn type_name(self) -> mach_msg_type_name_t {
+        match self {
+            Carried::Null => 0,
+            // A dead right keeps the type it was sent as; callers track it where it matters.
+            Carried::Dead => MACH_MSG_TYPE_PORT_SEND,
+            Carried::Receive(_) => MACH_MSG_TYPE_PORT_RECEIVE,
+            Carried::Send(_) => MACH_MSG_TYPE_PORT_SEND,
+            Carried::SendOnce(_) => MACH_MSG_TYPE_PORT_SEND_ONCE,
+        }
+    }
+}
+
+/// What the sender of a message is, for the trailer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Sender {
+    /// `security_token_t`: uid, gid.
+    pub security: [u32; 2],
+    /// `audit_token_t`: auid, euid, egid, ruid, rgid, pid, asid, pid version.
+    pub audit: [u32; 8],
+}
+
+impl Sender {
+    /// The kernel, as notifications name it.
+    pub(crate) const KERNEL: Sender = Sender {
+        security: [0, 1],
+        audit: [0; 8],
+    };
+}
+
+/// A descriptor's carried contents, with its offset in the body.
+#[derive(Debug)]
+pub(crate) enum KDesc {
+    Port {
+        at: usize,
+        right: Carried,
+        /// The type name the receiver sees (kept for dead rights).
+        type_name: mach_msg_type_name_t,
+        /// Sent in a guarded port descriptor.
+        guarded: bool,
+    },
+    Ool {
+        at: usize,
+        data: Vec<u8>,
+    },
+    OolPorts {
+        at: usize,
+        rights: Vec<Carried>,
+        type_name: mach_msg_type_name_t,
+    },
+}
+
+/// A message in transit.
+#[derive(Debug)]
+pub(crate) struct Kmsg {
+    /// `msgh_bits` without the port dispositions.
+    pub bits: u32,
+    pub remote: Carried,
+    /// The type name of `remote` as the receiver sees it.
+    pub remote_type: mach_msg_type_name_t,
+    pub local: Carried,
+    pub local_type: mach_msg_type_name_t,
+    pub voucher: Carried,
+    pub id: mach_msg_id_t,
+    /// The bytes after the header, as sent (descriptors are rewritten on receive).
+    pub body: Vec<u8>,
+    pub descs: Vec<KDesc>,
+    pub sender: Sender,
+    /// Enqueue order across all ports, for fair receives from port sets.
+    pub order: u64,
+    /// `msgh_voucher_port` of a message sent without a voucher disposition: delivered as is.
+    pub voucher_name: mach_port_name_t,
+}
+
+impl Kmsg {
+    /// A kernel notification `id` with `body` (after the header), sent to the send-once right
+    /// `remote`.
+    pub(crate) fn notification(remote: Carried, id: mach_msg_id_t, body: Vec<u8>) -> Kmsg {
+        Kmsg {
+            bits: 0,
+            remote,
+            remote_type: MACH_MSG_TYPE_PORT_SEND_ONCE,
+            local: Carried::Null,
+            local_type: 0,
+            voucher: Carried::Null,
+            id,
+            body,
+            descs: Vec::new(),
+            sender: Sender::KERNEL,
+            order: 0,
+            voucher_name: 0,
+        }
+    }
+
+    /// The port-destroyed notification: the receive right of `port` goes to `notify`.
+    pub(crate) fn port_destroyed(notify: PortId, port: PortId) -> Kmsg {
+        let mut body = 1u32.to_ne_bytes().to_vec();
+        // mach_msg_port_descriptor_t: name, pad, then pad2:16 disposition:8 type:8.
+        body.extend_from_slice(&[0; 8]);
+        let word = MACH_MSG_TYPE_MOVE_RECEIVE << 16 | MACH_MSG_PORT_DESCRIPTOR << 24;
+        body.extend_from_slice(&word.to_ne_bytes());
+        let mut k = Kmsg::notification(
+            Carried::SendOnce(notify),
+            MACH_NOTIFY_PORT_DESTROYED,
+            body,
+        );
+        k.bits = MACH_MSGH_BITS_COMPLEX;
+        k.descs.push(KDesc::Port {
+            at: 4,
+            right: Carried::Receive(port),
+            type_name: MACH_MSG_TYPE_PORT_RECEIVE,
+            guarded: false,
+        });
+        k
+    }
+
+    /// Every right the message holds, moved out onto `work` for release.
+    pub(crate) fn release_into(self, work: &mut Vec<Carried>) {
+        work.push(self.remote);
+        work.push(self.local);
+        work.push(self.voucher);
+        for d in self.descs {
+            match d {
+                KDesc::Port { right, .. } => work.push(right),
+                KDesc::OolPorts { rights, .. } => work.extend(rights),
+                KDesc::Ool { .. } => {}
+            }
+        }
+    }
+
+    /// The ports whose receive rights the message carries.
+    pub(crate) fn receive_rights(&self) -> impl Iterator<Item = PortId> + '_ {
+        self.descs.iter().flat_map(|d| {
+            let rights: &[Carried] = match d {
+                KDesc::Port { right, .. } => std::slice::from_ref(right),
+                KDesc::OolPorts { rights, .. } => rights,
+                KDesc::Ool { .. } => &[],
+            };
+            rights.iter().filter_map(|r| match r {
+                Carried::Receive(p) => Some(*p),
+                _ => None,
+            })
+        })
+    }
+
+    /// `msgh_size` as the receiver sees it.
+    pub(crate) fn size(&self) -> usize {
+        size_of::<crate::wire::MachMsgHeader>() + self.body.len()
+    }
+}

@@ -1,0 +1,1128 @@
+//! The `mach_port_*` calls, as methods of [`Task`] (the task whose space they work on), with
+//! XNU's return codes (xnu-7195, the release Darling's kernel is based on, where later
+//! releases differ).
+
+use std::sync::{Arc, Condvar};
+
+use crate::consts::*;
+use crate::kmsg::{Carried, Kmsg};
+use crate::state::{Entry, NameRequest, Obj, Pset, Receiver, State, TaskId};
+use crate::task::Task;
+
+fn err<T>(code: kern_return_t) -> Result<T, KernReturn> {
+    Err(KernReturn(code))
+}
+
+fn valid(name: mach_port_name_t) -> bool {
+    name != MACH_PORT_NULL && name != MACH_PORT_DEAD
+}
+
+/// The receive right (its port) under `name`: `KERN_INVALID_NAME` if there is no such name,
+/// `KERN_INVALID_RIGHT` if it holds no receive right.
+fn receive_port(
+    s: &mut State,
+    t: TaskId,
+    name: mach_port_name_t,
+) -> Result<crate::state::PortId, KernReturn> {
+    let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+    match e.object {
+        Obj::Port(p) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => Ok(p),
+        _ => err(KERN_INVALID_RIGHT),
+    }
+}
+
+fn pset_of(
+    s: &mut State,
+    t: TaskId,
+    name: mach_port_name_t,
+) -> Result<crate::state::PsetId, KernReturn> {
+    let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+    match e.object {
+        Obj::Pset(p) => Ok(p),
+        _ => err(KERN_INVALID_RIGHT),
+    }
+}
+
+/// The type bits `mach_port_type` reports for an entry.
+fn type_bits(e: &Entry) -> mach_port_type_t {
+    let mut bits = e.rights;
+    if e.request {
+        bits |= MACH_PORT_TYPE_DNREQUEST;
+    }
+    bits
+}
+
+impl Task {
+    fn alive(&self, s: &State) -> Result<(), KernReturn> {
+        match s.tasks.get(self.id) {
+            Some(t) if t.alive => Ok(()),
+            _ => err(KERN_INVALID_TASK),
+        }
+    }
+
+    /// Allocates a right of kind `right` under `name`, or under a new name.
+    fn allocate_in(
+        &self,
+        s: &mut State,
+        right: mach_port_right_t,
+        name: Option<mach_port_name_t>,
+    ) -> Result<mach_port_name_t, KernReturn> {
+        self.alive(s)?;
+        let t = self.id;
+        let entry = match right {
+            MACH_PORT_RIGHT_RECEIVE => Entry {
+                rights: MACH_PORT_TYPE_RECEIVE,
+                urefs: 0,
+                object: Obj::None,
+                request: false,
+            },
+            MACH_PORT_RIGHT_PORT_SET => Entry {
+                rights: MACH_PORT_TYPE_PORT_SET,
+                urefs: 0,
+                object: Obj::None,
+                request: false,
+            },
+            MACH_PORT_RIGHT_DEAD_NAME => {
+                // XNU allocates dead names under a name of its own choice, even from
+                // mach_port_allocate_name.
+                let space = s.space_mut(t).ok_or(KernReturn(KERN_INVALID_TASK))?;
+                return Ok(space.alloc(Entry {
+                    rights: MACH_PORT_TYPE_DEAD_NAME,
+                    urefs: 1,
+                    object: Obj::None,
+                    request: false,
+                }));
+            }
+            _ => return err(KERN_INVALID_VALUE),
+        };
+        let space = s.space_mut(t).ok_or(KernReturn(KERN_INVALID_TASK))?;
+        let name = match name {
+            Some(name) => {
+                space.alloc_name(name, entry).map_err(KernReturn)?;
+                name
+            }
+            None => space.alloc(entry),
+        };
+        let object = if right == MACH_PORT_RIGHT_RECEIVE {
+            let p = s.new_port(Receiver::Task(t, name), crate::state::KObject::None);
+            if let Some(space) = s.space_mut(t) {
+                space.reverse.insert(p, name);
+            }
+            Obj::Port(p)
+        } else {
+            Obj::Pset(s.psets.insert(Pset {
+                owner: (t, name),
+                members: Vec::new(),
+                cv: Arc::new(Condvar::new()),
+            }))
+        };
+        if let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name)) {
+            e.object = object;
+        }
+        Ok(name)
+    }
+
+    /// `mach_port_allocate`: a new receive right, port set or dead name, under a new name.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_VALUE` for another kind of right.
+    pub fn mach_port_allocate(
+        &self,
+        right: mach_port_right_t,
+    ) -> Result<mach_port_name_t, KernReturn> {
+        let mut s = self.lock();
+        self.allocate_in(&mut s, right, None)
+    }
+
+    /// `mach_port_allocate_name`: as [`mach_port_allocate`](Self::mach_port_allocate), under
+    /// the caller's `name` (except dead names, which XNU names itself).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_VALUE` for `MACH_PORT_NULL`/`MACH_PORT_DEAD` or another kind of right,
+    /// `KERN_NAME_EXISTS` if the name is in use, `KERN_FAILURE` for a name below 0x100 or one
+    /// whose index is in use under another generation.
+    pub fn mach_port_allocate_name(
+        &self,
+        right: mach_port_right_t,
+        name: mach_port_name_t,
+    ) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_VALUE);
+        }
+        let mut s = self.lock();
+        self.allocate_in(&mut s, right, Some(name)).map(|_| ())
+    }
+
+    /// `mach_port_deallocate`: drops one user reference of a send, send-once or dead-name
+    /// right (a port set is destroyed).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME` for an unknown name, `KERN_INVALID_RIGHT` for a receive right
+    /// alone. `MACH_PORT_NULL` and `MACH_PORT_DEAD` succeed doing nothing.
+    pub fn mach_port_deallocate(&self, name: mach_port_name_t) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return Ok(());
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let t = self.id;
+        let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let mut work = Vec::new();
+        if e.rights & MACH_PORT_TYPE_PORT_SET != 0 {
+            s.destroy_name(t, name, &mut work);
+        } else if e.rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
+            s.destroy_name(t, name, &mut work);
+        } else if e.rights & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME) != 0 {
+            s.drop_urefs(t, name, 1, &mut work);
+        } else {
+            return err(KERN_INVALID_RIGHT);
+        }
+        s.drain(&mut work);
+        Ok(())
+    }
+
+    /// `mach_port_destroy`: removes every right under `name`, whatever its references (a
+    /// receive right destroys the port).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME` for an unknown name, `KERN_INVALID_RIGHT` for a guarded receive
+    /// right. `MACH_PORT_NULL` and `MACH_PORT_DEAD` succeed doing nothing.
+    pub fn mach_port_destroy(&self, name: mach_port_name_t) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return Ok(());
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        if let Obj::Port(p) = e.object
+            && e.rights & MACH_PORT_TYPE_RECEIVE != 0
+            && s.port(p).is_some_and(|p| p.guarded)
+        {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut work = Vec::new();
+        s.destroy_name(self.id, name, &mut work);
+        s.drain(&mut work);
+        Ok(())
+    }
+
+    /// `mach_port_mod_refs`: adds `delta` user references of kind `right` to `name`.
+    ///
+    /// Send and dead-name references saturate at `MACH_PORT_UREFS_MAX`: once there, every
+    /// delta but `-MACH_PORT_UREFS_MAX` is ignored (XNU's "pegged" references;
+    /// `KERN_UREFS_OVERFLOW` is never returned). Receive, send-once and port-set rights take
+    /// only 0 and -1 (-1 destroys them).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_VALUE` for an unknown kind, a delta out of range or one that would take
+    /// the count below zero; `KERN_INVALID_NAME`; `KERN_INVALID_RIGHT` when the name holds no
+    /// right of that kind.
+    pub fn mach_port_mod_refs(
+        &self,
+        name: mach_port_name_t,
+        right: mach_port_right_t,
+        delta: i32,
+    ) -> Result<(), KernReturn> {
+        if right >= MACH_PORT_RIGHT_NUMBER {
+            return err(KERN_INVALID_VALUE);
+        }
+        if !valid(name) {
+            return if right == MACH_PORT_RIGHT_SEND || right == MACH_PORT_RIGHT_SEND_ONCE {
+                Ok(())
+            } else {
+                err(KERN_INVALID_NAME)
+            };
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let t = self.id;
+        // Whether the port behind a send or send-once entry has died (the lookup turns such
+        // an entry into a dead name).
+        let before = s
+            .space(t)
+            .and_then(|sp| sp.get(name))
+            .copied()
+            .ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let converted = e.rights != before.rights;
+        let mut work = Vec::new();
+        match right {
+            MACH_PORT_RIGHT_PORT_SET => {
+                if e.rights & MACH_PORT_TYPE_PORT_SET == 0 {
+                    return err(KERN_INVALID_RIGHT);
+                }
+                match delta {
+                    0 => {}
+                    -1 => s.destroy_name(t, name, &mut work),
+                    _ => return err(KERN_INVALID_VALUE),
+                }
+            }
+            MACH_PORT_RIGHT_RECEIVE => {
+                let Obj::Port(p) = e.object else {
+                    return err(KERN_INVALID_RIGHT);
+                };
+                if e.rights & MACH_PORT_TYPE_RECEIVE == 0 {
+                    return err(KERN_INVALID_RIGHT);
+                }
+                match delta {
+                    0 => {}
+                    -1 => {
+                        if s.port(p).is_some_and(|p| p.guarded) {
+                            return err(KERN_INVALID_RIGHT);
+                        }
+                        self.destroy_receive_of(&mut s, name, p, &mut work);
+                    }
+                    _ => return err(KERN_INVALID_VALUE),
+                }
+            }
+            MACH_PORT_RIGHT_SEND_ONCE => {
+                if converted || e.rights & MACH_PORT_TYPE_SEND_ONCE == 0 {
+                    return err(KERN_INVALID_RIGHT);
+                }
+                match delta {
+                    0 => {}
+                    -1 => s.destroy_name(t, name, &mut work),
+                    _ => return err(KERN_INVALID_VALUE),
+                }
+            }
+            MACH_PORT_RIGHT_DEAD_NAME | MACH_PORT_RIGHT_SEND => {
+                let bit = if right == MACH_PORT_RIGHT_SEND {
+                    MACH_PORT_TYPE_SEND
+                } else {
+                    MACH_PORT_TYPE_DEAD_NAME
+                };
+                if e.rights & bit == 0 || (right == MACH_PORT_RIGHT_SEND && converted) {
+                    return err(KERN_INVALID_RIGHT);
+                }
+                let max = MACH_PORT_UREFS_MAX as i64;
+                let d = i64::from(delta);
+                if d.abs() > max {
+                    return err(KERN_INVALID_VALUE);
+                }
+                let u = i64::from(e.urefs);
+                if u == max && d != -max {
+                    // Pegged: the delta is ignored.
+                } else if d < 0 {
+                    if -d > u {
+                        return err(KERN_INVALID_VALUE);
+                    }
+                    s.drop_urefs(t, name, (-d) as u32, &mut work);
+                } else if d > 0
+                    && let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name))
+                {
+                    e.urefs = (u + d).min(max) as u32;
+                }
+            }
+            _ => return err(KERN_INVALID_RIGHT),
+        }
+        s.drain(&mut work);
+        Ok(())
+    }
+
+    /// Destroys the receive right under `name` (the name keeps its send rights, which then
+    /// belong to a dead port, unless a port-destroyed request saves the port).
+    fn destroy_receive_of(
+        &self,
+        s: &mut State,
+        name: mach_port_name_t,
+        p: crate::state::PortId,
+        work: &mut Vec<Carried>,
+    ) {
+        let t = self.id;
+        let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name)) else {
+            return;
+        };
+        e.rights &= !MACH_PORT_TYPE_RECEIVE;
+        if e.rights & MACH_PORT_TYPE_SEND == 0 {
+            s.free_name(t, name, work);
+        } else {
+            s.port_ref(p);
+        }
+        if let Some(port) = s.port_mut(p) {
+            port.receiver = Receiver::Transit(None);
+        }
+        work.push(Carried::Receive(p));
+    }
+
+    /// `mach_port_get_refs`: the user references of kind `right` under `name` (1 for a
+    /// receive, send-once or port-set right, 0 if the name holds no such right).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_VALUE` for an unknown kind, `KERN_INVALID_NAME`.
+    pub fn mach_port_get_refs(
+        &self,
+        name: mach_port_name_t,
+        right: mach_port_right_t,
+    ) -> Result<u32, KernReturn> {
+        if right >= MACH_PORT_RIGHT_NUMBER {
+            return err(KERN_INVALID_VALUE);
+        }
+        if !valid(name) {
+            return if right == MACH_PORT_RIGHT_SEND || right == MACH_PORT_RIGHT_SEND_ONCE {
+                Ok(1)
+            } else {
+                err(KERN_INVALID_NAME)
+            };
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let has = |bit| e.rights & bit != 0;
+        Ok(match right {
+            MACH_PORT_RIGHT_SEND if has(MACH_PORT_TYPE_SEND) => e.urefs,
+            MACH_PORT_RIGHT_DEAD_NAME if has(MACH_PORT_TYPE_DEAD_NAME) => e.urefs,
+            MACH_PORT_RIGHT_RECEIVE if has(MACH_PORT_TYPE_RECEIVE) => 1,
+            MACH_PORT_RIGHT_SEND_ONCE if has(MACH_PORT_TYPE_SEND_ONCE) => 1,
+            MACH_PORT_RIGHT_PORT_SET if has(MACH_PORT_TYPE_PORT_SET) => 1,
+            _ => 0,
+        })
+    }
+
+    /// `mach_port_type`: the `MACH_PORT_TYPE_*` bits of `name` (with
+    /// `MACH_PORT_TYPE_DNREQUEST` when a dead-name request is armed).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME` (`MACH_PORT_DEAD` gives `MACH_PORT_TYPE_DEAD_NAME`).
+    pub fn mach_port_type(&self, name: mach_port_name_t) -> Result<mach_port_type_t, KernReturn> {
+        if name == MACH_PORT_NULL {
+            return err(KERN_INVALID_NAME);
+        }
+        if name == MACH_PORT_DEAD {
+            return Ok(MACH_PORT_TYPE_DEAD_NAME);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        Ok(type_bits(&e))
+    }
+
+    /// `mach_port_names`: every name in the space with its type bits, in name order.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_TASK` for a terminated task.
+    pub fn mach_port_names(&self) -> Result<Vec<(mach_port_name_t, mach_port_type_t)>, KernReturn> {
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let names = s.space(self.id).map(|sp| sp.names()).unwrap_or_default();
+        Ok(names
+            .into_iter()
+            .filter_map(|n| s.lookup(self.id, n).map(|e| (n, type_bits(&e))))
+            .collect())
+    }
+
+    /// `mach_port_insert_right`: puts the right `poly` (a name in this task, copied in with
+    /// disposition `poly_poly`) into this task under `name`.
+    ///
+    /// # Errors
+    /// As [`mach_port_insert_right_into`](Self::mach_port_insert_right_into).
+    pub fn mach_port_insert_right(
+        &self,
+        name: mach_port_name_t,
+        poly: mach_port_name_t,
+        poly_poly: mach_msg_type_name_t,
+    ) -> Result<(), KernReturn> {
+        self.mach_port_insert_right_into(self, name, poly, poly_poly)
+    }
+
+    /// `mach_port_insert_right` with a target task: the right `poly` of this task (copied in
+    /// with `poly_poly`) goes into `target` under `name`.
+    ///
+    /// # Errors
+    /// For `poly`: `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT` (wrong right for the
+    /// disposition), `KERN_INVALID_CAPABILITY` (a dead name, or `MACH_PORT_NULL`/`DEAD`).
+    /// For `name`: `KERN_INVALID_VALUE` (`MACH_PORT_NULL`/`DEAD`, or a disposition that is no
+    /// right), `KERN_NAME_EXISTS` (it holds another right), `KERN_RIGHT_EXISTS` (the target
+    /// already has send or receive rights for the port under another name), `KERN_FAILURE`
+    /// (index 0, generation clash). After a failure the copied-in right is destroyed, as XNU
+    /// does.
+    pub fn mach_port_insert_right_into(
+        &self,
+        target: &Task,
+        name: mach_port_name_t,
+        poly: mach_port_name_t,
+        poly_poly: mach_msg_type_name_t,
+    ) -> Result<(), KernReturn> {
+        let mut s = self.lock();
+        self.alive(&s)?;
+        target.alive(&s)?;
+        let mut work = Vec::new();
+        // The right, copied in from this task.
+        if poly == MACH_PORT_NULL || poly == MACH_PORT_DEAD {
+            return err(KERN_INVALID_CAPABILITY);
+        }
+        if !(MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MAKE_SEND_ONCE).contains(&poly_poly) {
+            return err(KERN_INVALID_VALUE);
+        }
+        let e = s.lookup(self.id, poly).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
+            return err(KERN_INVALID_CAPABILITY);
+        }
+        let right = s
+            .copyin(self.id, poly, poly_poly, &mut work)
+            .map_err(|e| KernReturn(e.kern_return()))?;
+        let result = insert(&mut s, target.id, name, right);
+        if let Err((e, right)) = result {
+            work.push(right);
+            s.drain(&mut work);
+            return Err(e);
+        }
+        s.drain(&mut work);
+        Ok(())
+    }
+
+    /// `mach_port_extract_right`: takes the right under `name` (with disposition
+    /// `msgt_name`) out of this task and puts it into `into` under a new name (send rights
+    /// join the name already holding rights for the port). Returns that name and the type
+    /// of the right (`MACH_MSG_TYPE_PORT_*`).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_VALUE` for a disposition that is no right, `KERN_INVALID_RIGHT` for
+    /// `MACH_PORT_NULL`/`DEAD`, a dead name or the wrong right, `KERN_INVALID_NAME`.
+    pub fn mach_port_extract_right(
+        &self,
+        name: mach_port_name_t,
+        msgt_name: mach_msg_type_name_t,
+        into: &Task,
+    ) -> Result<(mach_port_name_t, mach_msg_type_name_t), KernReturn> {
+        if !(MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MAKE_SEND_ONCE).contains(&msgt_name) {
+            return err(KERN_INVALID_VALUE);
+        }
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        into.alive(&s)?;
+        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut work = Vec::new();
+        let right = s
+            .copyin(self.id, name, msgt_name, &mut work)
+            .map_err(|e| KernReturn(e.kern_return()))?;
+        let type_name = right.type_name();
+        let out = s.copyout(into.id, right);
+        s.drain(&mut work);
+        Ok((out, type_name))
+    }
+
+    /// `mach_port_move_member`: puts the receive right `member` into the set `after` (leaving
+    /// every other set), or with `after` = `MACH_PORT_NULL` takes it out of all sets.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT` for an invalid `member`, `after` = `MACH_PORT_DEAD`, or names that
+    /// hold the wrong rights; `KERN_INVALID_NAME`; `KERN_NOT_IN_SET` when removing a port
+    /// that is in no set.
+    pub fn mach_port_move_member(
+        &self,
+        member: mach_port_name_t,
+        after: mach_port_name_t,
+    ) -> Result<(), KernReturn> {
+        if !valid(member) || after == MACH_PORT_DEAD {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, member)?;
+        let target = if after == MACH_PORT_NULL {
+            None
+        } else {
+            Some(pset_of(&mut s, self.id, after)?)
+        };
+        let old = s.port(p).map(|p| p.psets.clone()).unwrap_or_default();
+        if target.is_none() && old.is_empty() {
+            return err(KERN_NOT_IN_SET);
+        }
+        for set in old {
+            if Some(set) != target {
+                unlink(&mut s, p, set);
+            }
+        }
+        if let Some(set) = target {
+            link(&mut s, p, set);
+        }
+        Ok(())
+    }
+
+    /// `mach_port_insert_member`: adds the receive right `name` to the set `pset` (a port may
+    /// be in several sets).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT` (invalid names, wrong rights), `KERN_INVALID_NAME`,
+    /// `KERN_ALREADY_IN_SET`.
+    pub fn mach_port_insert_member(
+        &self,
+        name: mach_port_name_t,
+        pset: mach_port_name_t,
+    ) -> Result<(), KernReturn> {
+        if !valid(name) || !valid(pset) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        let set = pset_of(&mut s, self.id, pset)?;
+        if s.port(p).is_some_and(|port| port.psets.contains(&set)) {
+            return err(KERN_ALREADY_IN_SET);
+        }
+        link(&mut s, p, set);
+        Ok(())
+    }
+
+    /// `mach_port_extract_member`: takes the receive right `name` out of the set `pset`.
+    ///
+    /// # Errors
+    /// As [`mach_port_insert_member`](Self::mach_port_insert_member); `KERN_NOT_IN_SET`.
+    pub fn mach_port_extract_member(
+        &self,
+        name: mach_port_name_t,
+        pset: mach_port_name_t,
+    ) -> Result<(), KernReturn> {
+        if !valid(name) || !valid(pset) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        let set = pset_of(&mut s, self.id, pset)?;
+        if !s.port(p).is_some_and(|port| port.psets.contains(&set)) {
+            return err(KERN_NOT_IN_SET);
+        }
+        unlink(&mut s, p, set);
+        Ok(())
+    }
+
+    /// `mach_port_get_set_status`: the names of the members of the set `pset`, ascending.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`.
+    pub fn mach_port_get_set_status(
+        &self,
+        pset: mach_port_name_t,
+    ) -> Result<Vec<mach_port_name_t>, KernReturn> {
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let set = pset_of(&mut s, self.id, pset)?;
+        let members = s.psets.get(set).map(|x| x.members.clone()).unwrap_or_default();
+        let mut names: Vec<_> = members
+            .into_iter()
+            .filter_map(|p| match s.port(p).map(|p| p.receiver) {
+                Some(Receiver::Task(t, n)) if t == self.id => Some(n),
+                _ => None,
+            })
+            .collect();
+        names.sort_unstable();
+        Ok(names)
+    }
+
+    /// `mach_port_request_notification`: arms notification `msgid` for `name`, to be sent to
+    /// the send-once right made or moved from `notify` with `notify_disposition`
+    /// (`MACH_MSG_TYPE_MAKE_SEND_ONCE` or `MACH_MSG_TYPE_MOVE_SEND_ONCE`; `MACH_PORT_NULL`
+    /// cancels). Returns the name of the send-once right of the request it replaced
+    /// (`MACH_PORT_NULL` if none).
+    ///
+    /// - `MACH_NOTIFY_NO_SENDERS` on a receive right: if there are no send rights and the
+    ///   make-send count is at least `sync`, it fires at once; otherwise it fires the next
+    ///   time the send rights drop to none.
+    /// - `MACH_NOTIFY_PORT_DESTROYED` on a receive right (`sync` 0): instead of dying, the
+    ///   port's receive right is sent to `notify`.
+    /// - `MACH_NOTIFY_DEAD_NAME` on a send, send-once or receive right: when the port dies,
+    ///   `notify` learns the name (which gets one more uref). On a name that is already dead
+    ///   and `sync` non-zero, it fires at once (xnu-7195).
+    /// - `MACH_NOTIFY_SEND_POSSIBLE`: armed like a dead-name request (and fires as one when
+    ///   the port dies); the queue never stays full here long enough to need more.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_VALUE` for another `msgid` or a non-zero `sync` with port-destroyed;
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`, `KERN_INVALID_ARGUMENT` (dead-name request
+    /// on an invalid or dead name), `KERN_INVALID_CAPABILITY` (`notify` is `MACH_PORT_DEAD`),
+    /// `KERN_FAILURE` (a port-destroyed request is already armed). After a failure, a made
+    /// send-once right is destroyed (so `notify` gets a send-once notification).
+    pub fn mach_port_request_notification(
+        &self,
+        name: mach_port_name_t,
+        msgid: mach_msg_id_t,
+        sync: u32,
+        notify: mach_port_name_t,
+        notify_disposition: mach_msg_type_name_t,
+    ) -> Result<mach_port_name_t, KernReturn> {
+        if notify == MACH_PORT_DEAD {
+            return err(KERN_INVALID_CAPABILITY);
+        }
+        if notify != MACH_PORT_NULL
+            && notify_disposition != MACH_MSG_TYPE_MAKE_SEND_ONCE
+            && notify_disposition != MACH_MSG_TYPE_MOVE_SEND_ONCE
+        {
+            return err(KERN_INVALID_VALUE);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let t = self.id;
+        let mut work = Vec::new();
+        let so = match s.copyin(t, notify, notify_disposition, &mut work) {
+            Ok(Carried::SendOnce(p)) => Some(p),
+            Ok(_) => None,
+            Err(e) => return Err(KernReturn(e.kern_return())),
+        };
+        let result = request(&mut s, t, name, msgid, sync, so, &mut work);
+        let out = match result {
+            Ok(previous) => Ok(match previous {
+                Some(p) => s.copyout(t, Carried::SendOnce(p)),
+                None => MACH_PORT_NULL,
+            }),
+            Err(e) => {
+                if let Some(p) = so {
+                    work.push(Carried::SendOnce(p));
+                }
+                Err(KernReturn(e))
+            }
+        };
+        s.drain(&mut work);
+        out
+    }
+
+    /// `mach_port_get_attributes`: writes flavor `flavor` of the receive right `name` into
+    /// `info` (`natural_t` words) and returns how many words it wrote.
+    ///
+    /// Flavors: `MACH_PORT_LIMITS_INFO` (1 word: the queue limit), `MACH_PORT_RECEIVE_STATUS`
+    /// (10 words: `mach_port_status_t`), `MACH_PORT_DNREQUESTS_SIZE` (1 word),
+    /// `MACH_PORT_INFO_EXT` (17 words: the status, then the boost count and 6 reserved).
+    ///
+    /// # Errors
+    /// `KERN_FAILURE` if `info` is too short, `KERN_INVALID_ARGUMENT` for another flavor,
+    /// `KERN_INVALID_RIGHT` / `KERN_INVALID_NAME` for `name`.
+    pub fn mach_port_get_attributes(
+        &self,
+        name: mach_port_name_t,
+        flavor: i32,
+        info: &mut [u32],
+    ) -> Result<usize, KernReturn> {
+        let need = match flavor {
+            MACH_PORT_LIMITS_INFO | MACH_PORT_DNREQUESTS_SIZE => 1,
+            MACH_PORT_RECEIVE_STATUS => 10,
+            MACH_PORT_INFO_EXT => 17,
+            _ => return err(KERN_INVALID_ARGUMENT),
+        };
+        if info.len() < need {
+            return err(KERN_FAILURE);
+        }
+        if !valid(name) {
+            return match flavor {
+                MACH_PORT_LIMITS_INFO | MACH_PORT_DNREQUESTS_SIZE => Ok(0),
+                _ => err(KERN_INVALID_RIGHT),
+            };
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        let Some(port) = s.port(p) else {
+            return err(KERN_INVALID_NAME);
+        };
+        match flavor {
+            MACH_PORT_LIMITS_INFO => info[0] = port.qlimit,
+            MACH_PORT_DNREQUESTS_SIZE => info[0] = port.requests.len() as u32,
+            _ => {
+                let mut flags = 0;
+                if port.guarded {
+                    flags |= MACH_PORT_STATUS_FLAG_GUARDED;
+                }
+                let status = [
+                    u32::from(!port.psets.is_empty()),
+                    port.seqno,
+                    port.mscount,
+                    port.qlimit,
+                    port.queue.len() as u32,
+                    port.sorights,
+                    u32::from(port.srights > 0),
+                    u32::from(port.pdrequest.is_some()),
+                    u32::from(port.nsrequest.is_some()),
+                    flags,
+                ];
+                info[..10].copy_from_slice(&status);
+                if flavor == MACH_PORT_INFO_EXT {
+                    info[10..17].fill(0);
+                }
+            }
+        }
+        Ok(need)
+    }
+
+    /// `mach_port_set_attributes`: sets flavor `flavor` of the receive right `name` from
+    /// `info`. Only `MACH_PORT_LIMITS_INFO` (the queue limit, at most
+    /// `MACH_PORT_QLIMIT_MAX`) changes anything; `MACH_PORT_DNREQUESTS_SIZE` is accepted.
+    ///
+    /// # Errors
+    /// `KERN_FAILURE` for a short `info`, `KERN_INVALID_VALUE` for a queue limit above the
+    /// maximum, `KERN_INVALID_ARGUMENT` for another flavor, `KERN_INVALID_RIGHT` /
+    /// `KERN_INVALID_NAME` for `name`.
+    pub fn mach_port_set_attributes(
+        &self,
+        name: mach_port_name_t,
+        flavor: i32,
+        info: &[u32],
+    ) -> Result<(), KernReturn> {
+        match flavor {
+            MACH_PORT_LIMITS_INFO | MACH_PORT_DNREQUESTS_SIZE => {}
+            _ => return err(KERN_INVALID_ARGUMENT),
+        }
+        let Some(&value) = info.first() else {
+            return err(KERN_FAILURE);
+        };
+        if flavor == MACH_PORT_LIMITS_INFO && value > MACH_PORT_QLIMIT_MAX {
+            return err(KERN_INVALID_VALUE);
+        }
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        if flavor == MACH_PORT_LIMITS_INFO
+            && let Some(port) = s.port_mut(p)
+        {
+            port.qlimit = value;
+            // Room for blocked senders, perhaps.
+            port.send_cv.notify_all();
+        }
+        Ok(())
+    }
+
+    /// `mach_port_get_context`: the context value of the receive right `name` (0 for a
+    /// strictly guarded port).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`.
+    pub fn mach_port_get_context(&self, name: mach_port_name_t) -> Result<u64, KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        Ok(s.port(p).map_or(0, |p| p.context))
+    }
+
+    /// `mach_port_set_context`: sets the context value of the receive right `name` (it comes
+    /// back in the `MACH_RCV_TRAILER_CTX` trailer of messages received from it).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`, `KERN_INVALID_ARGUMENT` for a guarded port.
+    pub fn mach_port_set_context(
+        &self,
+        name: mach_port_name_t,
+        context: u64,
+    ) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        let Some(port) = s.port_mut(p) else {
+            return err(KERN_INVALID_NAME);
+        };
+        if port.guarded {
+            return err(KERN_INVALID_ARGUMENT);
+        }
+        port.context = context;
+        Ok(())
+    }
+
+    /// `mach_port_guard`: guards the receive right `name` with `guard` (stored as its
+    /// context); a guarded receive right cannot be destroyed until unguarded.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME` (also for `MACH_PORT_NULL`/`DEAD`), `KERN_INVALID_RIGHT`,
+    /// `KERN_INVALID_ARGUMENT` if the port already has a context or guard.
+    pub fn mach_port_guard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_NAME);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        let Some(port) = s.port_mut(p) else {
+            return err(KERN_INVALID_NAME);
+        };
+        if port.guarded || port.context != 0 {
+            return err(KERN_INVALID_ARGUMENT);
+        }
+        port.context = guard;
+        port.guarded = true;
+        Ok(())
+    }
+
+    /// `mach_port_unguard`: removes the guard `guard` from the receive right `name`.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`, `KERN_INVALID_ARGUMENT` if the port is not
+    /// guarded or `guard` is not its guard.
+    pub fn mach_port_unguard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_NAME);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        let Some(port) = s.port_mut(p) else {
+            return err(KERN_INVALID_NAME);
+        };
+        if !port.guarded || port.context != guard {
+            return err(KERN_INVALID_ARGUMENT);
+        }
+        port.context = 0;
+        port.guarded = false;
+        Ok(())
+    }
+
+    /// `mach_port_set_mscount`: sets the make-send count of the receive right `name`.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`.
+    pub fn mach_port_set_mscount(
+        &self,
+        name: mach_port_name_t,
+        mscount: u32,
+    ) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        if let Some(port) = s.port_mut(p) {
+            port.mscount = mscount;
+        }
+        Ok(())
+    }
+
+    /// `mach_port_set_seqno`: sets the sequence number the next message received from the
+    /// receive right `name` gets.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`.
+    pub fn mach_port_set_seqno(&self, name: mach_port_name_t, seqno: u32) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        if let Some(port) = s.port_mut(p) {
+            port.seqno = seqno;
+        }
+        Ok(())
+    }
+}
+
+fn link(s: &mut State, p: crate::state::PortId, set: crate::state::PsetId) {
+    if let Some(port) = s.port_mut(p)
+        && !port.psets.contains(&set)
+    {
+        port.psets.push(set);
+        let has_messages = !port.queue.is_empty();
+        if let Some(x) = s.psets.get_mut(set) {
+            x.members.push(p);
+            if has_messages {
+                x.cv.notify_all();
+            }
+        }
+    }
+}
+
+fn unlink(s: &mut State, p: crate::state::PortId, set: crate::state::PsetId) {
+    if let Some(port) = s.port_mut(p) {
+        port.psets.retain(|&x| x != set);
+    }
+    if let Some(x) = s.psets.get_mut(set) {
+        x.members.retain(|&m| m != p);
+    }
+}
+
+/// Copies `right` out into `t` under the caller-chosen `name`; on failure the right comes
+/// back with the error.
+fn insert(
+    s: &mut State,
+    t: TaskId,
+    name: mach_port_name_t,
+    right: Carried,
+) -> Result<(), (KernReturn, Carried)> {
+    let fail = |code| Err((KernReturn(code), right));
+    let p = match right {
+        Carried::Send(p) | Carried::SendOnce(p) | Carried::Receive(p) => p,
+        Carried::Null | Carried::Dead => return fail(KERN_INVALID_CAPABILITY),
+    };
+    if !valid(name) {
+        return fail(KERN_INVALID_VALUE);
+    }
+    if !s.is_active(p) && !matches!(right, Carried::Receive(_)) {
+        return fail(KERN_INVALID_CAPABILITY);
+    }
+    let Some(space) = s.space(t) else {
+        return fail(KERN_INVALID_TASK);
+    };
+    let existing = space.reverse.get(&p).copied();
+    let at_name = space.get(name).copied();
+    if let Some(e) = at_name {
+        // Only a send or receive right may join the name that holds rights for its port.
+        let same_port = e.object == Obj::Port(p) && existing == Some(name);
+        if !same_port || matches!(right, Carried::SendOnce(_)) {
+            return fail(KERN_NAME_EXISTS);
+        }
+        let merged = s.copyout(t, right);
+        debug_assert_eq!(merged, name);
+        return Ok(());
+    }
+    if existing.is_some() && !matches!(right, Carried::SendOnce(_)) {
+        return fail(KERN_RIGHT_EXISTS);
+    }
+    let (rights, urefs) = match right {
+        Carried::Send(_) => (MACH_PORT_TYPE_SEND, 1),
+        Carried::SendOnce(_) => (MACH_PORT_TYPE_SEND_ONCE, 1),
+        _ => (MACH_PORT_TYPE_RECEIVE, 0),
+    };
+    let entry = Entry {
+        rights,
+        urefs,
+        object: Obj::Port(p),
+        request: false,
+    };
+    let Some(space) = s.space_mut(t) else {
+        return fail(KERN_INVALID_TASK);
+    };
+    if let Err(code) = space.alloc_name(name, entry) {
+        return fail(code);
+    }
+    if !matches!(right, Carried::SendOnce(_)) {
+        space.reverse.insert(p, name);
+    }
+    if let Carried::Receive(_) = right
+        && let Some(port) = s.port_mut(p)
+    {
+        port.receiver = Receiver::Task(t, name);
+    }
+    Ok(())
+}
+
+/// Arms (or replaces, or cancels) a notification request; returns the replaced request's
+/// send-once right.
+fn request(
+    s: &mut State,
+    t: TaskId,
+    name: mach_port_name_t,
+    msgid: mach_msg_id_t,
+    sync: u32,
+    notify: Option<crate::state::PortId>,
+    work: &mut Vec<Carried>,
+) -> Result<Option<crate::state::PortId>, kern_return_t> {
+    match msgid {
+        MACH_NOTIFY_PORT_DESTROYED => {
+            if sync != 0 {
+                return Err(KERN_INVALID_VALUE);
+            }
+            if !valid(name) {
+                return Err(KERN_INVALID_RIGHT);
+            }
+            let p = receive_port(s, t, name).map_err(|e| e.0)?;
+            let port = s.port_mut(p).ok_or(KERN_INVALID_NAME)?;
+            if port.kobject != crate::state::KObject::None {
+                return Err(KERN_INVALID_RIGHT);
+            }
+            if port.pdrequest.is_some() {
+                return Err(KERN_FAILURE);
+            }
+            port.pdrequest = notify;
+            Ok(None)
+        }
+        MACH_NOTIFY_NO_SENDERS => {
+            if !valid(name) {
+                return Err(KERN_INVALID_RIGHT);
+            }
+            let p = receive_port(s, t, name).map_err(|e| e.0)?;
+            let port = s.port_mut(p).ok_or(KERN_INVALID_NAME)?;
+            let previous = port.nsrequest.take().map(|(n, _)| n);
+            if let Some(n) = notify {
+                if port.srights == 0 && sync <= port.mscount {
+                    // Already due: fires now, nothing stays armed.
+                    let mut body = NDR_record.to_vec();
+                    body.extend_from_slice(&port.mscount.to_ne_bytes());
+                    let k = Kmsg::notification(Carried::SendOnce(n), MACH_NOTIFY_NO_SENDERS, body);
+                    s.enqueue_kernel(n, k, work);
+                } else {
+                    port.nsrequest = Some((n, sync));
+                }
+            }
+            Ok(previous)
+        }
+        MACH_NOTIFY_DEAD_NAME | MACH_NOTIFY_SEND_POSSIBLE => {
+            if !valid(name) {
+                return Err(if msgid == MACH_NOTIFY_DEAD_NAME {
+                    KERN_INVALID_ARGUMENT
+                } else {
+                    KERN_INVALID_RIGHT
+                });
+            }
+            let e = s.lookup(t, name).ok_or(KERN_INVALID_NAME)?;
+            if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
+                // Already dead: with sync (or for send-possible), notify at once; the name
+                // gets the uref the notification carries.
+                let Some(n) = notify.filter(|_| sync != 0 || msgid == MACH_NOTIFY_SEND_POSSIBLE)
+                else {
+                    return Err(KERN_INVALID_ARGUMENT);
+                };
+                if let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name))
+                    && e.urefs < MACH_PORT_UREFS_MAX
+                {
+                    e.urefs += 1;
+                }
+                let mut body = NDR_record.to_vec();
+                body.extend_from_slice(&name.to_ne_bytes());
+                let k = Kmsg::notification(Carried::SendOnce(n), MACH_NOTIFY_DEAD_NAME, body);
+                s.enqueue_kernel(n, k, work);
+                return Ok(None);
+            }
+            let Obj::Port(p) = e.object else {
+                return Err(KERN_INVALID_RIGHT);
+            };
+            if msgid == MACH_NOTIFY_SEND_POSSIBLE
+                && e.rights & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE) == 0
+            {
+                return Err(KERN_INVALID_RIGHT);
+            }
+            let previous = s.cancel_request(p, t, name, work, false);
+            if let Some(n) = notify {
+                if msgid == MACH_NOTIFY_SEND_POSSIBLE && sync != 0 {
+                    // The queue is not full (or the right is send-once): possible now.
+                    let full = s
+                        .port(p)
+                        .is_some_and(|port| port.queue.len() as u32 >= port.qlimit);
+                    if !full || e.rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
+                        let mut body = NDR_record.to_vec();
+                        body.extend_from_slice(&name.to_ne_bytes());
+                        let k = Kmsg::notification(
+                            Carried::SendOnce(n),
+                            MACH_NOTIFY_SEND_POSSIBLE,
+                            body,
+                        );
+                        s.enqueue_kernel(n, k, work);
+                        return Ok(previous);
+                    }
+                }
+                if let Some(port) = s.port_mut(p) {
+                    port.requests.push(NameRequest {
+                        task: t,
+                        name,
+                        notify: n,
+                        kind: msgid,
+                    });
+                }
+                if let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name)) {
+                    e.request = true;
+                }
+            }
+            Ok(previous)
+        }
+        _ => Err(KERN_INVALID_VALUE),
+    }
+}
