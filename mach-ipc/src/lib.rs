@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bootstrap;
 pub mod consts;
 mod kmsg;
 mod msg;
@@ -41,6 +42,7 @@ mod task;
 mod vm;
 pub mod wire;
 
+pub use bootstrap::{BootstrapServer, bootstrap_check_in, bootstrap_look_up, bootstrap_register};
 pub use consts::KernReturn;
 pub use msg::{IPC_KMSG_MAX_BODY_SPACE, IPC_KMSG_MAX_OOL_PORT_COUNT};
 pub use task::{Kernel, Task};

@@ -564,6 +564,7 @@ impl Task {
             return fail(MACH_RCV_TOO_LARGE);
         }
         let (k, seqno, context) = dequeue(&mut s, p);
+        s.send_possible(p);
         let size = k.size();
         // The destination right is used up by the delivery.
         let (remote, local) = (k.remote, k.local);

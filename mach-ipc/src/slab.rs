@@ -90,15 +90,6 @@ impl<T> Slab<T> {
         self.len
     }
 
-    /// The keys of every object.
-    pub(crate) fn keys(&self) -> impl Iterator<Item = Key> + '_ {
-        self.slots.iter().enumerate().filter_map(|(i, s)| {
-            s.value.as_ref().map(|_| Key {
-                index: i as u32,
-                generation: s.generation,
-            })
-        })
-    }
 }
 
 #[cfg(test)]

@@ -500,6 +500,33 @@ impl State {
         self.enqueue_kernel(r.notify, k, work);
     }
 
+    /// After a message left `p`'s queue: send-possible requests armed on a full queue fire
+    /// now that there is room (each becomes a `MACH_NOTIFY_SEND_POSSIBLE` message).
+    pub(crate) fn send_possible(&mut self, p: PortId) {
+        let Some(port) = self.port_mut(p) else { return };
+        if port.queue.len() as u32 >= port.qlimit
+            || !port.requests.iter().any(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE)
+        {
+            return;
+        }
+        let (fire, keep) = std::mem::take(&mut port.requests)
+            .into_iter()
+            .partition::<Vec<_>, _>(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE);
+        port.requests = keep;
+        let mut work = Vec::new();
+        for r in fire {
+            if let Some(e) = self.space_mut(r.task).and_then(|sp| sp.get_mut(r.name)) {
+                e.request = false;
+            }
+            let mut body = NDR_record.to_vec();
+            body.extend_from_slice(&r.name.to_ne_bytes());
+            let k =
+                Kmsg::notification(Carried::SendOnce(r.notify), MACH_NOTIFY_SEND_POSSIBLE, body);
+            self.enqueue_kernel(r.notify, k, &mut work);
+        }
+        self.drain(&mut work);
+    }
+
     /// Queues a kernel-made message on `p` (no queue limit: it is sent to a send-once right).
     pub(crate) fn enqueue_kernel(&mut self, p: PortId, mut k: Kmsg, work: &mut Vec<Carried>) {
         if !self.is_active(p) {

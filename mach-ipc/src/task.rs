@@ -133,7 +133,7 @@ impl Kernel {
     }
 
     /// Makes `port` (a send right in `task`'s space, copied) the bootstrap port that tasks
-    /// created without a parent get.
+    /// created without a parent get; `MACH_PORT_NULL` clears it.
     ///
     /// # Errors
     /// As for copying a send right: `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`.
@@ -147,11 +147,15 @@ impl Kernel {
         let right = s
             .copyin(task.id, port, MACH_MSG_TYPE_COPY_SEND, &mut work)
             .map_err(|e| KernReturn(e.kern_return()))?;
-        let Carried::Send(p) = right else {
-            s.release(right);
-            return Err(KernReturn(KERN_INVALID_CAPABILITY));
+        let new = match right {
+            Carried::Send(p) => Some(p),
+            Carried::Null => None,
+            other => {
+                s.release(other);
+                return Err(KernReturn(KERN_INVALID_CAPABILITY));
+            }
         };
-        if let Some(old) = s.default_bootstrap.replace(p) {
+        if let Some(old) = std::mem::replace(&mut s.default_bootstrap, new) {
             s.release(Carried::Send(old));
         }
         s.drain(&mut work);

@@ -60,20 +60,6 @@ impl Vm {
         Some(region[at..at + len as usize].to_vec())
     }
 
-    /// Writes `data` at `address`, if one region holds it all.
-    pub(crate) fn write(&mut self, address: u64, data: &[u8]) -> bool {
-        let len = data.len() as u64;
-        let Some((start, _)) = self.find(address, len) else {
-            return data.is_empty();
-        };
-        let Some(region) = self.regions.get_mut(&start) else {
-            return false;
-        };
-        let at = (address - start) as usize;
-        region[at..at + data.len()].copy_from_slice(data);
-        true
-    }
-
     /// Removes the region that starts at `address`.
     pub(crate) fn deallocate(&mut self, address: u64) -> bool {
         self.regions.remove(&address).is_some()
@@ -109,9 +95,8 @@ mod tests {
         assert_eq!(vm.read(a + 1, 3), None);
         assert_eq!(vm.read(a - 1, 1), None);
         assert_eq!(vm.read(u64::MAX, 2), None);
-        assert!(vm.write(b + 8, &[9, 9]));
-        assert!(!vm.write(b + 9, &[9, 9]));
-        assert_eq!(vm.read(b + 8, 2), Some(vec![9, 9]));
+        assert_eq!(vm.read(b + 8, 2), Some(vec![4, 4]));
+        assert_eq!(vm.read(b + 9, 2), None);
         assert!(vm.deallocate(a));
         assert_eq!(vm.read(a, 1), None);
         assert_eq!(vm.regions(), 1);
