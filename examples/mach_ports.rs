@@ -11,7 +11,7 @@
 use std::sync::mpsc;
 
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::{BootstrapServer, Kernel, KernReturn, Task};
+use darling_mach_ipc::{BootstrapServer, KernReturn, Kernel, Task};
 use darling_mach_ipc::{bootstrap_look_up, bootstrap_register};
 
 const SERVICE: &str = "org.darlinghq.example";
@@ -30,7 +30,10 @@ fn check<T>(call: &str, r: Result<T, KernReturn>) -> T {
 }
 
 fn receiver(task: &Task, registered: mpsc::Sender<()>, sent: mpsc::Receiver<()>) {
-    let port = check("mach_port_allocate", task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE));
+    let port = check(
+        "mach_port_allocate",
+        task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE),
+    );
     println!("mach_port_allocate() created port right name {port}");
 
     check(

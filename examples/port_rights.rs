@@ -9,7 +9,7 @@
 //! Run with `cargo run --example port_rights`.
 
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::{Kernel, KernReturn, Task};
+use darling_mach_ipc::{KernReturn, Kernel, Task};
 
 fn put(buf: &mut [u8], at: usize, v: u32) {
     buf[at..at + 4].copy_from_slice(&v.to_ne_bytes());
@@ -58,13 +58,29 @@ fn main() -> Result<(), KernReturn> {
 
     // A complex message: one port descriptor making a send right from the receive right.
     let mut msg = [0u8; 40];
-    put(&mut msg, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0) | MACH_MSGH_BITS_COMPLEX);
+    put(
+        &mut msg,
+        0,
+        MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
+    );
     put(&mut msg, 8, to_client);
     put(&mut msg, 20, 1000);
     put(&mut msg, 24, 1);
     put(&mut msg, 28, service);
-    put(&mut msg, 36, MACH_MSG_TYPE_MAKE_SEND << 16 | MACH_MSG_PORT_DESCRIPTOR << 24);
-    server.mach_msg(&mut msg, MACH_SEND_MSG, 40, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL)?;
+    put(
+        &mut msg,
+        36,
+        MACH_MSG_TYPE_MAKE_SEND << 16 | MACH_MSG_PORT_DESCRIPTOR << 24,
+    );
+    server.mach_msg(
+        &mut msg,
+        MACH_SEND_MSG,
+        40,
+        0,
+        MACH_PORT_NULL,
+        0,
+        MACH_PORT_NULL,
+    )?;
     println!("server: sent a send right to the service in message 1000");
 
     let got = receive(&client, inbox)?;
@@ -81,9 +97,21 @@ fn main() -> Result<(), KernReturn> {
     put(&mut req, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0));
     put(&mut req, 8, right);
     put(&mut req, 20, 2000);
-    client.mach_msg(&mut req, MACH_SEND_MSG, 24, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL)?;
+    client.mach_msg(
+        &mut req,
+        MACH_SEND_MSG,
+        24,
+        0,
+        MACH_PORT_NULL,
+        0,
+        MACH_PORT_NULL,
+    )?;
     let got = receive(&server, service)?;
-    println!("server: request {} arrived on port {}", get(&got, 20), get(&got, 12));
+    println!(
+        "server: request {} arrived on port {}",
+        get(&got, 20),
+        get(&got, 12)
+    );
 
     // The last send right goes away: the kernel notifies the server.
     client.mach_port_deallocate(right)?;
@@ -98,6 +126,9 @@ fn main() -> Result<(), KernReturn> {
 
     client.terminate();
     server.terminate();
-    println!("ports left in the kernel: {} (the host port)", kernel.port_count());
+    println!(
+        "ports left in the kernel: {} (the host port)",
+        kernel.port_count()
+    );
     Ok(())
 }

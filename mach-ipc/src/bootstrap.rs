@@ -67,7 +67,11 @@ fn header(b: &mut [u8], bits: u32, size: usize, remote: u32, local: u32, id: i32
 fn port_descriptor(b: &mut [u8], at: usize, name: u32, disposition: u32) {
     put32(b, at, name);
     put32(b, at + 4, 0);
-    put32(b, at + 8, disposition << 16 | MACH_MSG_PORT_DESCRIPTOR << 24);
+    put32(
+        b,
+        at + 8,
+        disposition << 16 | MACH_MSG_PORT_DESCRIPTOR << 24,
+    );
 }
 
 /// A service name as a fixed, NUL-terminated 128-byte field.
@@ -157,7 +161,8 @@ impl Drop for BootstrapServer {
 fn serve(task: &Task, port: mach_port_name_t) {
     let mut services: HashMap<String, Service> = HashMap::new();
     let mut buf = [0u8; BUFFER];
-    let option = MACH_RCV_MSG | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0 as i32)
+    let option = MACH_RCV_MSG
+        | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0 as i32)
         | MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT);
     loop {
         match task.mach_msg(&mut buf, option, 0, BUFFER as u32, port, 0, 0) {
@@ -241,12 +246,11 @@ fn handle(
         }
         BOOTSTRAP_CHECK_IN_ID if size == CHECK_IN_SIZE => {
             let name = read_name(&req[32..160]);
-            if services.contains_key(&name) {
-                BOOTSTRAP_SERVICE_ACTIVE
-            } else {
-                match new_service_port(task) {
+            match services.entry(name) {
+                std::collections::hash_map::Entry::Occupied(_) => BOOTSTRAP_SERVICE_ACTIVE,
+                std::collections::hash_map::Entry::Vacant(slot) => match new_service_port(task) {
                     Ok(port) => {
-                        services.insert(name, Service { port, owner: pid });
+                        slot.insert(Service { port, owner: pid });
                         header(
                             reply,
                             MACH_MSGH_BITS_COMPLEX,
@@ -262,7 +266,7 @@ fn handle(
                         return CHECK_IN_REPLY_SIZE;
                     }
                     Err(e) => e.0,
-                }
+                },
             }
         }
         // A malformed request or an unknown routine.
@@ -320,8 +324,8 @@ fn register(
 /// and returns the reply.
 fn call(task: &Task, bp: mach_port_name_t, request: &mut [u8]) -> Result<Vec<u8>, KernReturn> {
     let reply_port = task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
-    let bits = get32(request, 0)
-        | MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    let bits =
+        get32(request, 0) | MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
     put32(request, 0, bits);
     put32(request, 8, bp);
     put32(request, 12, reply_port);
@@ -384,6 +388,24 @@ pub fn bootstrap_register(
     ret_code(&call(task, bp, &mut req)?)
 }
 
+/// Sends a request that is a service name only (`look_up2`, `check_in2`: the name at 32,
+/// zeroed arguments after it) and returns the port of the reply.
+fn port_for_name(
+    task: &Task,
+    bp: mach_port_name_t,
+    name: &str,
+    id: mach_msg_id_t,
+    size: usize,
+) -> Result<mach_port_name_t, KernReturn> {
+    let mut req = vec![0u8; size];
+    header(&mut req, 0, size, 0, 0, id);
+    req[24..32].copy_from_slice(&NDR_record);
+    req[32..160].copy_from_slice(&name_field(name));
+    let reply = call(task, bp, &mut req)?;
+    ret_code(&reply)?;
+    Ok(get32(&reply, 28))
+}
+
 /// `bootstrap_look_up`: a send right to the service `name`, through the bootstrap port `bp`.
 ///
 /// # Errors
@@ -393,13 +415,7 @@ pub fn bootstrap_look_up(
     bp: mach_port_name_t,
     name: &str,
 ) -> Result<mach_port_name_t, KernReturn> {
-    let mut req = [0u8; LOOK_UP_SIZE];
-    header(&mut req, 0, LOOK_UP_SIZE, 0, 0, BOOTSTRAP_LOOK_UP_ID);
-    req[24..32].copy_from_slice(&NDR_record);
-    req[32..160].copy_from_slice(&name_field(name));
-    let reply = call(task, bp, &mut req)?;
-    ret_code(&reply)?;
-    Ok(get32(&reply, 28))
+    port_for_name(task, bp, name, BOOTSTRAP_LOOK_UP_ID, LOOK_UP_SIZE)
 }
 
 /// `bootstrap_check_in`: the receive right of the service `name`, created by the server
@@ -412,11 +428,5 @@ pub fn bootstrap_check_in(
     bp: mach_port_name_t,
     name: &str,
 ) -> Result<mach_port_name_t, KernReturn> {
-    let mut req = [0u8; CHECK_IN_SIZE];
-    header(&mut req, 0, CHECK_IN_SIZE, 0, 0, BOOTSTRAP_CHECK_IN_ID);
-    req[24..32].copy_from_slice(&NDR_record);
-    req[32..160].copy_from_slice(&name_field(name));
-    let reply = call(task, bp, &mut req)?;
-    ret_code(&reply)?;
-    Ok(get32(&reply, 28))
+    port_for_name(task, bp, name, BOOTSTRAP_CHECK_IN_ID, CHECK_IN_SIZE)
 }

@@ -21,20 +21,6 @@ pub(crate) enum Carried {
     SendOnce(PortId),
 }
 
-impl Carried {
-    /// The type name the receiver sees (`MACH_MSG_TYPE_PORT_*`), 0 for none.
-    pub(crate) fn type_name(self) -> mach_msg_type_name_t {
-        match self {
-            Carried::Null => 0,
-            // A dead right keeps the type it was sent as; callers track it where it matters.
-            Carried::Dead => MACH_MSG_TYPE_PORT_SEND,
-            Carried::Receive(_) => MACH_MSG_TYPE_PORT_RECEIVE,
-            Carried::Send(_) => MACH_MSG_TYPE_PORT_SEND,
-            Carried::SendOnce(_) => MACH_MSG_TYPE_PORT_SEND_ONCE,
-        }
-    }
-}
-
 /// What the sender of a message is, for the trailer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub(crate) struct Sender {
@@ -123,11 +109,7 @@ impl Kmsg {
         body.extend_from_slice(&[0; 8]);
         let word = MACH_MSG_TYPE_MOVE_RECEIVE << 16 | MACH_MSG_PORT_DESCRIPTOR << 24;
         body.extend_from_slice(&word.to_ne_bytes());
-        let mut k = Kmsg::notification(
-            Carried::SendOnce(notify),
-            MACH_NOTIFY_PORT_DESTROYED,
-            body,
-        );
+        let mut k = Kmsg::notification(Carried::SendOnce(notify), MACH_NOTIFY_PORT_DESTROYED, body);
         k.bits = MACH_MSGH_BITS_COMPLEX;
         k.descs.push(KDesc::Port {
             at: 4,

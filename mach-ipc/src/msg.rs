@@ -2,12 +2,13 @@
 //! queueing it, and receiving it (copying them out into the receiver's space), with XNU's
 //! return codes and XNU's 64-bit user-space byte layout.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::consts::*;
 use crate::kmsg::{Carried, KDesc, Kmsg};
-use crate::state::{Obj, PortId, Receiver, RightError, State, TaskId};
+use crate::state::{Obj, PortId, Receiver, RightError, State, TaskId, wake_one};
 use crate::task::Task;
 
 /// Size of `mach_msg_header_t`.
@@ -44,20 +45,44 @@ fn fail<T>(code: mach_msg_return_t) -> Result<T, KernReturn> {
 /// One descriptor found by the structural walk, before any right is touched.
 #[derive(Clone, Copy, Debug)]
 enum Walked {
-    Port { at: usize, name: u32, disposition: u32 },
-    Ool { at: usize, address: u64, size: u32, deallocate: bool },
-    OolPorts { at: usize, address: u64, count: u32, disposition: u32, deallocate: bool },
-    Guarded { at: usize, name: u32, disposition: u32 },
+    Port {
+        at: usize,
+        name: u32,
+        disposition: u32,
+    },
+    Ool {
+        at: usize,
+        address: u64,
+        size: u32,
+        deallocate: bool,
+    },
+    OolPorts {
+        at: usize,
+        address: u64,
+        count: u32,
+        copy: u32,
+        disposition: u32,
+        deallocate: bool,
+    },
+    Guarded {
+        at: usize,
+        name: u32,
+        disposition: u32,
+        flags: u32,
+        context: u64,
+    },
+    /// A type byte XNU does not know: 12 bytes in the walk, MACH_SEND_INVALID_TYPE when its
+    /// turn comes to be copied in.
+    Unknown,
 }
 
-/// Walks the descriptors of a complex message (`body` = the bytes after the header):
-/// sizes, types and copy options, as XNU checks them before copying any right in.
+/// Walks the descriptors of a complex message (`body` = the bytes after the header) as
+/// xnu-7195's first pass in ipc_kmsg_copyin_body does: sizes, OOL copy options, guarded
+/// descriptor flags and the number of rights, before any descriptor is copied in.
 fn walk_descriptors(body: &[u8]) -> Result<Vec<Walked>, KernReturn> {
     let count = get32(body, 0) as usize;
-    if count > body.len().saturating_sub(4) / 12 {
-        return fail(MACH_SEND_MSG_TOO_SMALL);
-    }
-    let mut out = Vec::with_capacity(count);
+    // Each descriptor takes at least 12 bytes: more than fit cannot all be walked.
+    let mut out = Vec::with_capacity(count.min(body.len() / 12));
     let mut at = 4;
     let mut ports: u64 = 0;
     for _ in 0..count {
@@ -65,10 +90,13 @@ fn walk_descriptors(body: &[u8]) -> Result<Vec<Walked>, KernReturn> {
             return fail(MACH_SEND_MSG_TOO_SMALL);
         }
         let ty = u32::from(body[at + 11]);
-        let size = if ty == MACH_MSG_PORT_DESCRIPTOR { 12 } else { 16 };
-        if ty > MACH_MSG_GUARDED_PORT_DESCRIPTOR {
-            return fail(MACH_SEND_INVALID_TYPE);
-        }
+        let size = match ty {
+            MACH_MSG_OOL_DESCRIPTOR
+            | MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+            | MACH_MSG_OOL_PORTS_DESCRIPTOR
+            | MACH_MSG_GUARDED_PORT_DESCRIPTOR => 16,
+            _ => 12,
+        };
         if body.len() < at + size {
             return fail(MACH_SEND_MSG_TOO_SMALL);
         }
@@ -95,27 +123,25 @@ fn walk_descriptors(body: &[u8]) -> Result<Vec<Walked>, KernReturn> {
                 }
             }
             MACH_MSG_OOL_PORTS_DESCRIPTOR => {
-                let copy = u32::from(body[at + 9]);
-                if copy != MACH_MSG_PHYSICAL_COPY && copy != MACH_MSG_VIRTUAL_COPY {
-                    return fail(MACH_SEND_INVALID_TYPE);
-                }
                 let count = get32(body, at + 12);
                 ports += u64::from(count);
                 Walked::OolPorts {
                     at,
                     address: get64(body, at),
                     count,
+                    // Checked when the descriptor is copied in.
+                    copy: u32::from(body[at + 9]),
                     disposition,
                     deallocate: body[at + 8] != 0,
                 }
             }
-            _ => {
+            MACH_MSG_GUARDED_PORT_DESCRIPTOR => {
                 // Guarded port: only a receive right, with a valid guard flag.
                 let flags = u32::from(u16::from_ne_bytes([body[at + 8], body[at + 9]]));
                 let context = get64(body, at);
                 if disposition != MACH_MSG_TYPE_MOVE_RECEIVE
                     || flags == 0
-                    || flags & !3 != 0
+                    || flags & !MACH_MSG_GUARD_FLAGS_MASK != 0
                     || (flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND != 0 && context != 0)
                 {
                     return fail(MACH_SEND_INVALID_TYPE);
@@ -125,13 +151,18 @@ fn walk_descriptors(body: &[u8]) -> Result<Vec<Walked>, KernReturn> {
                     at,
                     name: get32(body, at + 12),
                     disposition,
+                    flags,
+                    context,
                 }
             }
+            _ => Walked::Unknown,
         };
         out.push(walked);
         at += size;
     }
-    if ports > IPC_KMSG_MAX_OOL_PORT_COUNT {
+    // xnu-7195: `total_ool_port_count >= MACH_PORT_UREFS_MAX / 4`, so 16383 rights are
+    // already too many (later releases allow exactly 16383).
+    if ports >= IPC_KMSG_MAX_OOL_PORT_COUNT {
         return fail(MACH_SEND_TOO_LARGE);
     }
     Ok(out)
@@ -162,6 +193,39 @@ fn holds(s: &mut State, t: TaskId, name: u32, d: u32) -> Option<bool> {
         MACH_MSG_TYPE_MOVE_SEND_ONCE => has(MACH_PORT_TYPE_SEND_ONCE),
         _ => false,
     })
+}
+
+fn valid_name(name: mach_port_name_t) -> bool {
+    name != MACH_PORT_NULL && name != MACH_PORT_DEAD
+}
+
+/// Whether the reply right `name` can be copied in with `d` (ipc_right_copyin_check_reply):
+/// a dead name (or a right whose port died) is fine for the dispositions that copy or move
+/// a send or send-once right, and travels as `MACH_PORT_DEAD`.
+fn reply_copyin_ok(s: &mut State, t: TaskId, name: u32, d: u32) -> bool {
+    match s.lookup(t, name) {
+        Some(e) if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 => matches!(
+            d,
+            MACH_MSG_TYPE_COPY_SEND | MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE
+        ),
+        Some(_) => holds(s, t, name, d) == Some(true),
+        None => false,
+    }
+}
+
+/// Copies the reply right in (a null or dead name as it is).
+fn copyin_reply(
+    s: &mut State,
+    t: TaskId,
+    name: u32,
+    d: u32,
+    work: &mut Vec<Carried>,
+) -> Result<Carried, RightError> {
+    match name {
+        MACH_PORT_NULL => Ok(Carried::Null),
+        MACH_PORT_DEAD => Ok(Carried::Dead),
+        _ => s.copyin(t, name, d, work),
+    }
 }
 
 /// Where a receive waits: one port, or a port set.
@@ -201,19 +265,28 @@ impl Task {
         timeout: mach_msg_timeout_t,
         _notify: mach_port_name_t,
     ) -> Result<(), KernReturn> {
+        // A send followed by a receive keeps the lock in between: one critical section
+        // instead of two, as if no other thread had run in between (which it may not have).
+        let mut held = None;
         if option & MACH_SEND_MSG != 0 {
             let t = (option & MACH_SEND_TIMEOUT != 0).then_some(timeout);
-            self.send(msg, send_size, t)?;
+            held = Some(self.send(msg, send_size, t)?);
         }
         if option & MACH_RCV_MSG != 0 {
             let t = (option & MACH_RCV_TIMEOUT != 0).then_some(timeout);
-            self.receive(msg, option, rcv_size, rcv_name, t)?;
+            self.receive(held, msg, option, rcv_size, rcv_name, t)?;
         }
         Ok(())
     }
 
-    fn send(&self, msg: &mut [u8], send_size: u32, timeout: Option<u32>) -> Result<(), KernReturn> {
-        if send_size < HEADER as u32 || send_size % 4 != 0 {
+    /// Sends; on success returns the lock, still held.
+    fn send(
+        &self,
+        msg: &mut [u8],
+        send_size: u32,
+        timeout: Option<u32>,
+    ) -> Result<MutexGuard<'_, State>, KernReturn> {
+        if send_size < HEADER as u32 || !send_size.is_multiple_of(4) {
             return fail(MACH_SEND_MSG_TOO_SMALL);
         }
         if send_size > IPC_KMSG_MAX_BODY_SPACE {
@@ -232,34 +305,19 @@ impl Task {
         if complex && size < HEADER + 4 {
             return fail(MACH_SEND_MSG_TOO_SMALL);
         }
-        let body = &msg[HEADER..size];
-        let walked = if complex {
-            walk_descriptors(body)?
-        } else {
-            Vec::new()
-        };
-        // The header, checked before any right moves.
+        // The header (ipc_kmsg_copyin_header, in xnu-7195's order), checked before any right
+        // moves.
         if bits & !MACH_MSGH_BITS_USER != 0 {
             return fail(MACH_SEND_INVALID_HEADER);
         }
         let (rd, ld, vd) = (bits & 0x1f, bits >> 8 & 0x1f, bits >> 16 & 0x1f);
-        if (ld == 0 && local != MACH_PORT_NULL) || (ld != 0 && !is_send_disposition(ld)) {
-            return fail(MACH_SEND_INVALID_HEADER);
-        }
-        if (vd != 0 && vd != MACH_MSG_TYPE_MOVE_SEND && vd != MACH_MSG_TYPE_COPY_SEND)
-            || (vd != 0 && voucher == MACH_PORT_DEAD)
+        if !is_send_disposition(rd)
+            || (ld == 0 && local != MACH_PORT_NULL)
+            || (ld != 0 && !is_send_disposition(ld))
         {
-            return fail(MACH_SEND_INVALID_VOUCHER);
-        }
-        if !is_send_disposition(rd) {
             return fail(MACH_SEND_INVALID_HEADER);
         }
         if remote == MACH_PORT_NULL || remote == MACH_PORT_DEAD {
-            return fail(MACH_SEND_INVALID_DEST);
-        }
-        if remote == local
-            && (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE || ld == MACH_MSG_TYPE_MOVE_SEND_ONCE)
-        {
             return fail(MACH_SEND_INVALID_DEST);
         }
         let mut s = self.lock();
@@ -267,36 +325,44 @@ impl Task {
             return fail(MACH_SEND_INVALID_DEST);
         }
         // No voucher objects exist here: a voucher right is never a valid voucher.
-        if vd != 0 && voucher != MACH_PORT_NULL {
+        if vd != 0
+            && (voucher != MACH_PORT_NULL
+                || (vd != MACH_MSG_TYPE_MOVE_SEND && vd != MACH_MSG_TYPE_COPY_SEND))
+        {
             return fail(MACH_SEND_INVALID_VOUCHER);
         }
         let t = self.id;
         let mut work = Vec::new();
-        // The destination must hold some port right; a dead name, a set or nothing is an
-        // invalid destination.
-        match s.lookup(t, remote) {
-            Some(e) if matches!(e.object, Obj::Port(_)) => {}
-            _ => return fail(MACH_SEND_INVALID_DEST),
-        }
-        if ld != 0 && local != MACH_PORT_NULL && local != MACH_PORT_DEAD {
-            match s.lookup(t, local) {
-                Some(e) if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 => {
-                    // A dead reply travels as MACH_PORT_DEAD (xnu-7195), unless made from a
-                    // receive right it does not have.
-                    if !matches!(
-                        ld,
-                        MACH_MSG_TYPE_COPY_SEND
-                            | MACH_MSG_TYPE_MOVE_SEND
-                            | MACH_MSG_TYPE_MOVE_SEND_ONCE
-                    ) {
-                        return fail(MACH_SEND_INVALID_REPLY);
-                    }
-                }
-                Some(_) if holds(&mut s, t, local, ld) == Some(true) => {}
-                _ => return fail(MACH_SEND_INVALID_REPLY),
+        // The destination name must exist (any entry will do at this point); then the reply
+        // right must be one the copyin below can take; then the destination right.
+        let Some(dest_entry) = s.space(t).and_then(|sp| sp.get(remote)).copied() else {
+            return fail(MACH_SEND_INVALID_DEST);
+        };
+        if valid_name(local) {
+            if s.space(t).and_then(|sp| sp.get(local)).is_none()
+                || !reply_copyin_ok(&mut s, t, local, ld)
+            {
+                return fail(MACH_SEND_INVALID_REPLY);
+            }
+            if remote == local
+                && (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE || ld == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+            {
+                // ipc_right_copyin_two: one send-once right cannot be both.
+                return fail(MACH_SEND_INVALID_DEST);
             }
         }
-        if holds(&mut s, t, remote, rd) != Some(true) {
+        // A send-once right whose port died (with no dead-name request) is still a
+        // destination (ALLOW_DEAD_SEND_ONCE): the message is destroyed on delivery.
+        let dead_send_once = match dest_entry.object {
+            Obj::Port(p) => {
+                rd == MACH_MSG_TYPE_MOVE_SEND_ONCE
+                    && dest_entry.rights & MACH_PORT_TYPE_SEND_ONCE != 0
+                    && !dest_entry.request
+                    && !s.is_active(p)
+            }
+            _ => false,
+        };
+        if !dead_send_once && holds(&mut s, t, remote, rd) != Some(true) {
             return fail(MACH_SEND_INVALID_DEST);
         }
         if remote == local && rd == MACH_MSG_TYPE_MOVE_SEND && ld == MACH_MSG_TYPE_MOVE_SEND {
@@ -307,17 +373,21 @@ impl Task {
         }
         // Copy the header rights in: on one name, the one that does not move goes first.
         let moves = |d| d == MACH_MSG_TYPE_MOVE_SEND || d == MACH_MSG_TYPE_MOVE_SEND_ONCE;
-        let (dest, reply) = if remote == local && moves(rd) && !moves(ld) {
+        let (dest, reply) = if dead_send_once {
+            let Obj::Port(p) = dest_entry.object else {
+                unreachable!("checked above")
+            };
+            // The entry's reference goes with the right.
+            s.free_name(t, remote, &mut work);
+            let reply = copyin_reply(&mut s, t, local, ld, &mut work);
+            (Ok(Carried::SendOnce(p)), reply)
+        } else if remote == local && moves(rd) && !moves(ld) {
             let reply = s.copyin(t, local, ld, &mut work);
             let dest = s.copyin(t, remote, rd, &mut work);
             (dest, reply)
         } else {
             let dest = s.copyin(t, remote, rd, &mut work);
-            let reply = if ld == 0 {
-                Ok(Carried::Null)
-            } else {
-                s.copyin(t, local, ld, &mut work)
-            };
+            let reply = copyin_reply(&mut s, t, local, ld, &mut work);
             (dest, reply)
         };
         let (dest, reply) = match (dest, reply) {
@@ -340,7 +410,7 @@ impl Task {
             voucher: Carried::Null,
             id,
             body: msg[HEADER..size].to_vec(),
-            descs: Vec::with_capacity(walked.len()),
+            descs: Vec::new(),
             sender: s.tasks.get(t).map(|t| t.sender).unwrap_or_default(),
             order: 0,
             voucher_name: 0,
@@ -349,31 +419,39 @@ impl Task {
         if vd == 0 {
             k.voucher_name = voucher;
         }
-        // The body's rights and memory.
-        if let Err(code) = copyin_body(&mut s, t, &walked, &mut k, &mut work) {
+        // The body (ipc_kmsg_copyin_body): xnu-7195 walks the descriptors only now, after the
+        // header rights were copied in, so any failure from here on destroys those rights
+        // (and the descriptors copied in before the failing one).
+        let body = if complex {
+            walk_descriptors(&msg[HEADER..size]).and_then(|walked| {
+                copyin_body(&mut s, t, &walked, &mut k, &mut work).map_err(KernReturn)
+            })
+        } else {
+            Ok(())
+        };
+        if let Err(code) = body {
             k.release_into(&mut work);
             s.drain(&mut work);
-            return fail(code);
+            return Err(code);
         }
         s.drain(&mut work);
         let (Carried::Send(p) | Carried::SendOnce(p)) = k.remote else {
-            // A send-once right to a dead port may be a destination: the message is dropped.
             k.release_into(&mut work);
             s.drain(&mut work);
-            return Ok(());
+            return Ok(s);
         };
         self.deliver(s, p, k, timeout, msg)
     }
 
     /// Queues `k` on `p`, waiting for room if the queue is full.
-    fn deliver(
-        &self,
-        mut s: MutexGuard<'_, State>,
+    fn deliver<'a>(
+        &'a self,
+        mut s: MutexGuard<'a, State>,
         p: PortId,
         k: Kmsg,
         timeout: Option<u32>,
         msg: &mut [u8],
-    ) -> Result<(), KernReturn> {
+    ) -> Result<MutexGuard<'a, State>, KernReturn> {
         let mut work = Vec::new();
         // A receive right sent into its own port (or into a port inside it) makes a cycle:
         // the message is destroyed, and the send succeeds.
@@ -384,7 +462,7 @@ impl Task {
             // send-once reply right tells the client (MACH_NOTIFY_SEND_ONCE).
             k.release_into(&mut work);
             s.drain(&mut work);
-            return Ok(());
+            return Ok(s);
         }
         let exempt = matches!(k.remote, Carried::SendOnce(_));
         let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
@@ -392,13 +470,13 @@ impl Task {
             let Some(port) = s.port(p) else {
                 k.release_into(&mut work);
                 s.drain(&mut work);
-                return Ok(());
+                return Ok(s);
             };
             if !port.is_active() {
                 // Died while we waited: delivered and destroyed.
                 k.release_into(&mut work);
                 s.drain(&mut work);
-                return Ok(());
+                return Ok(s);
             }
             let len = port.queue.len() as u32;
             if len >= MACH_PORT_QLIMIT_KERNEL {
@@ -425,18 +503,18 @@ impl Task {
         let mut k = k;
         k.order = s.enqueued;
         s.enqueue(p, k);
-        Ok(())
+        Ok(s)
     }
 
     /// A send that failed after its message was copied in gives the message back: its rights
     /// go into the sender's space as if received (header not swapped, no trailer).
-    fn pseudo_receive(
+    fn pseudo_receive<T>(
         &self,
         mut s: MutexGuard<'_, State>,
         k: Kmsg,
         msg: &mut [u8],
         code: mach_msg_return_t,
-    ) -> Result<(), KernReturn> {
+    ) -> Result<T, KernReturn> {
         let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.remote_type | k.local_type << 8;
         let (remote, local) = (k.remote, k.local);
         let remote_name = s.copyout(self.id, remote);
@@ -452,8 +530,10 @@ impl Task {
         fail(code)
     }
 
+    /// Receives, with the lock `held` since a send, if any.
     fn receive(
         &self,
+        held: Option<MutexGuard<'_, State>>,
         msg: &mut [u8],
         option: mach_msg_option_t,
         rcv_size: u32,
@@ -464,7 +544,7 @@ impl Task {
         if msg.len() < rcv_size {
             return fail(MACH_RCV_INVALID_DATA);
         }
-        let mut s = self.lock();
+        let mut s = held.unwrap_or_else(|| self.lock());
         let t = self.id;
         let source = match s.lookup(t, rcv_name).map(|e| (e.rights, e.object)) {
             Some((r, Obj::Port(p))) if r & MACH_PORT_TYPE_RECEIVE != 0 => Source::Port(p),
@@ -472,6 +552,7 @@ impl Task {
             _ => return fail(MACH_RCV_INVALID_NAME),
         };
         let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
+        let mut spin = SPIN_LIMIT;
         loop {
             // Still ours? (Moved away or destroyed while we waited.)
             let cv: Arc<Condvar> = match source {
@@ -492,6 +573,17 @@ impl Task {
             };
             if let Some(p) = from {
                 return self.take(s, p, msg, option, rcv_size);
+            }
+            // Before sleeping (a wake-up costs microseconds), watch for a message for a
+            // moment without the lock; whatever is seen, everything is looked at again with it.
+            if spin > 0 && deadline.is_none_or(|d| Instant::now() < d) {
+                let activity = Arc::clone(&s.activity);
+                let seen = activity.load(Ordering::Relaxed);
+                drop(cv);
+                drop(s);
+                spin = spin_for_activity(&activity, seen, spin, deadline);
+                s = self.lock();
+                continue;
             }
             s = match deadline {
                 None => cv.wait(s).unwrap_or_else(|e| e.into_inner()),
@@ -549,15 +641,28 @@ impl Task {
                 s.drain(&mut work);
                 return fail(MACH_RCV_INVALID_DATA);
             }
+            // ipc_kmsg_copyout_dest: the reply right is destroyed (a dead one still reads
+            // MACH_PORT_DEAD), the voucher name is passed through as on a normal receive.
             let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.local_type | k.remote_type << 8;
+            let reply = if k.local == Carried::Dead {
+                MACH_PORT_DEAD
+            } else {
+                MACH_PORT_NULL
+            };
             put32(msg, 0, bits);
             put32(msg, 4, HEADER as u32);
-            put32(msg, 8, MACH_PORT_NULL);
+            put32(msg, 8, reply);
             put32(msg, 12, dest_name);
-            put32(msg, 16, 0);
+            put32(msg, 16, k.voucher_name);
             put32(msg, 20, k.id as u32);
+            // msg_receive_error: the trailer is the kernel's template (kernel security
+            // token), with the seqno, context and requested size; it is cut to the buffer.
             let fits = trailer.min(rcv_size - HEADER);
-            write_trailer(msg, HEADER, fits, seqno, &k, context);
+            let bare = Kmsg::notification(Carried::Null, 0, Vec::new());
+            write_trailer(msg, HEADER, fits, seqno, &bare, context);
+            if fits >= 8 {
+                put32(msg, HEADER + 4, trailer as u32);
+            }
             let mut work = Vec::new();
             k.release_into(&mut work);
             s.drain(&mut work);
@@ -589,12 +694,45 @@ impl Task {
     }
 }
 
+/// How many times, in all, a receiver looks at [`State::activity`] before it sleeps.
+const SPIN_LIMIT: u32 = 1024;
+/// Of those, the first ones only pause the CPU; the rest also yield it.
+const SPIN_BUSY: u32 = 256;
+
+/// Watches `activity` until it moves away from `seen`, `budget` looks are used up or the
+/// deadline passes; returns the looks left.
+fn spin_for_activity(
+    activity: &AtomicU64,
+    seen: u64,
+    mut budget: u32,
+    deadline: Option<Instant>,
+) -> u32 {
+    while budget > 0 {
+        budget -= 1;
+        if activity.load(Ordering::Relaxed) != seen {
+            break;
+        }
+        if SPIN_LIMIT - budget <= SPIN_BUSY {
+            std::hint::spin_loop();
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    budget
+}
+
 /// The port of set `set` whose first message was queued first.
 fn first_ready(s: &State, set: crate::state::PsetId) -> Option<PortId> {
     let members = &s.psets.get(set)?.members;
     members
         .iter()
-        .filter_map(|&m| s.port(m).and_then(|p| p.queue.front()).map(|k| (k.order, m)))
+        .filter_map(|&m| {
+            s.port(m)
+                .and_then(|p| p.queue.front())
+                .map(|k| (k.order, m))
+        })
         .min()
         .map(|(_, m)| m)
 }
@@ -606,7 +744,7 @@ fn dequeue(s: &mut State, p: PortId) -> (Kmsg, u32, u64) {
     let k = port.queue.pop_front().expect("the caller found a message");
     let seqno = port.seqno;
     port.seqno = port.seqno.wrapping_add(1);
-    port.send_cv.notify_one();
+    wake_one(&port.send_cv);
     let context = port.context;
     (k, seqno, context)
 }
@@ -628,8 +766,8 @@ fn write_trailer(msg: &mut [u8], at: usize, len: usize, seqno: u32, k: &Kmsg, co
     }
 }
 
-/// Copies in the rights and memory of the walked descriptors into `k`. On failure, the
-/// descriptors already copied in are in `k` (to be released with it).
+/// Copies in the rights and memory of the walked descriptors into `k`, in order. On
+/// failure, the descriptors already copied in are in `k` (to be released with it).
 fn copyin_body(
     s: &mut State,
     t: TaskId,
@@ -637,8 +775,15 @@ fn copyin_body(
     k: &mut Kmsg,
     work: &mut Vec<Carried>,
 ) -> Result<(), mach_msg_return_t> {
-    let right_err = |e: RightError| match e {
-        RightError::Name | RightError::Right | RightError::Disposition => MACH_SEND_INVALID_RIGHT,
+    // ipc_object_copyin: a null or dead name passes as it is, whatever the disposition;
+    // dead names are taken with the send dispositions (DEADOK); every failure is
+    // MACH_SEND_INVALID_RIGHT.
+    let copyin = |s: &mut State, name: u32, d: u32, work: &mut Vec<Carried>| match name {
+        MACH_PORT_NULL => Ok(Carried::Null),
+        MACH_PORT_DEAD => Ok(Carried::Dead),
+        _ => s
+            .copyin(t, name, d, work)
+            .map_err(|_| MACH_SEND_INVALID_RIGHT),
     };
     for w in walked {
         match *w {
@@ -647,7 +792,7 @@ fn copyin_body(
                 name,
                 disposition,
             } => {
-                let right = s.copyin(t, name, disposition, work).map_err(right_err)?;
+                let right = copyin(s, name, disposition, work)?;
                 k.descs.push(KDesc::Port {
                     at,
                     right,
@@ -659,8 +804,31 @@ fn copyin_body(
                 at,
                 name,
                 disposition,
+                flags,
+                context,
             } => {
-                let right = s.copyin(t, name, disposition, work).map_err(right_err)?;
+                if valid_name(name) {
+                    // ipc_right_copyin_check_guard_locked: the port must be unguarded (with
+                    // UNGUARDED_ON_SEND) or guarded with exactly `context`.
+                    let guard_ok = match s.lookup(t, name) {
+                        Some(e) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => {
+                            let Obj::Port(p) = e.object else {
+                                return Err(MACH_SEND_INVALID_RIGHT);
+                            };
+                            s.port(p).is_some_and(|port| {
+                                (flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND != 0
+                                    && !port.guarded
+                                    && context == 0)
+                                    || (port.guarded && port.context == context)
+                            })
+                        }
+                        _ => true,
+                    };
+                    if !guard_ok {
+                        return Err(MACH_SEND_INVALID_RIGHT);
+                    }
+                }
+                let right = copyin(s, name, disposition, work)?;
                 k.descs.push(KDesc::Port {
                     at,
                     right,
@@ -687,27 +855,26 @@ fn copyin_body(
                 at,
                 address,
                 count,
+                copy,
                 disposition,
                 deallocate,
             } => {
+                if copy != MACH_MSG_PHYSICAL_COPY && copy != MACH_MSG_VIRTUAL_COPY {
+                    return Err(MACH_SEND_INVALID_TYPE);
+                }
                 let len = u64::from(count) * 4;
                 let vm = &mut s.tasks.get_mut(t).ok_or(MACH_SEND_INVALID_MEMORY)?.vm;
                 let names = vm.read(address, len).ok_or(MACH_SEND_INVALID_MEMORY)?;
                 if deallocate {
                     vm.deallocate_range(address, len);
                 }
-                if !(MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MAKE_SEND_ONCE)
-                    .contains(&disposition)
-                {
-                    return Err(MACH_SEND_INVALID_RIGHT);
-                }
                 let mut rights = Vec::with_capacity(count as usize);
                 for i in 0..count as usize {
-                    match s.copyin(t, get32(&names, i * 4), disposition, work) {
+                    match copyin(s, get32(&names, i * 4), disposition, work) {
                         Ok(r) => rights.push(r),
                         Err(e) => {
                             work.extend(rights);
-                            return Err(right_err(e));
+                            return Err(e);
                         }
                     }
                 }
@@ -717,6 +884,7 @@ fn copyin_body(
                     type_name: carried_type(disposition),
                 });
             }
+            Walked::Unknown => return Err(MACH_SEND_INVALID_TYPE),
         }
     }
     Ok(())

@@ -43,6 +43,21 @@ fn pset_of(
     }
 }
 
+/// The receive right `name` and the port set `pset`, as ipc_object_translate_two checks
+/// them: both names must exist (`KERN_INVALID_NAME`) before either right is checked
+/// (`KERN_INVALID_RIGHT`).
+fn member_and_set(
+    s: &mut State,
+    t: TaskId,
+    name: mach_port_name_t,
+    pset: mach_port_name_t,
+) -> Result<(crate::state::PortId, crate::state::PsetId), KernReturn> {
+    if s.lookup(t, name).is_none() || s.lookup(t, pset).is_none() {
+        return err(KERN_INVALID_NAME);
+    }
+    Ok((receive_port(s, t, name)?, pset_of(s, t, pset)?))
+}
+
 /// The type bits `mach_port_type` reports for an entry.
 fn type_bits(e: &Entry) -> mach_port_type_t {
     let mut bits = e.rights;
@@ -168,9 +183,7 @@ impl Task {
         let t = self.id;
         let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
         let mut work = Vec::new();
-        if e.rights & MACH_PORT_TYPE_PORT_SET != 0 {
-            s.destroy_name(t, name, &mut work);
-        } else if e.rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
+        if e.rights & (MACH_PORT_TYPE_PORT_SET | MACH_PORT_TYPE_SEND_ONCE) != 0 {
             s.destroy_name(t, name, &mut work);
         } else if e.rights & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME) != 0 {
             s.drop_urefs(t, name, 1, &mut work);
@@ -193,7 +206,9 @@ impl Task {
         }
         let mut s = self.lock();
         self.alive(&s)?;
-        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let e = s
+            .lookup(self.id, name)
+            .ok_or(KernReturn(KERN_INVALID_NAME))?;
         if let Obj::Port(p) = e.object
             && e.rights & MACH_PORT_TYPE_RECEIVE != 0
             && s.port(p).is_some_and(|p| p.guarded)
@@ -366,7 +381,9 @@ impl Task {
         }
         let mut s = self.lock();
         self.alive(&s)?;
-        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let e = s
+            .lookup(self.id, name)
+            .ok_or(KernReturn(KERN_INVALID_NAME))?;
         let has = |bit| e.rights & bit != 0;
         Ok(match right {
             MACH_PORT_RIGHT_SEND if has(MACH_PORT_TYPE_SEND) => e.urefs,
@@ -392,7 +409,9 @@ impl Task {
         }
         let mut s = self.lock();
         self.alive(&s)?;
-        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let e = s
+            .lookup(self.id, name)
+            .ok_or(KernReturn(KERN_INVALID_NAME))?;
         Ok(type_bits(&e))
     }
 
@@ -427,14 +446,19 @@ impl Task {
     /// `mach_port_insert_right` with a target task: the right `poly` of this task (copied in
     /// with `poly_poly`) goes into `target` under `name`.
     ///
+    /// As the xnu-7195 trap does: with `name == poly` and `MAKE_SEND`/`COPY_SEND` (into this
+    /// task) the send right is added in place; otherwise `poly` is copied in as a message
+    /// right would be (a dead name copied or moved as a send right yields `MACH_PORT_DEAD`,
+    /// which `mach_port_insert_right` refuses), then inserted under `name`.
+    ///
     /// # Errors
-    /// For `poly`: `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT` (wrong right for the
-    /// disposition), `KERN_INVALID_CAPABILITY` (a dead name, or `MACH_PORT_NULL`/`DEAD`).
-    /// For `name`: `KERN_INVALID_VALUE` (`MACH_PORT_NULL`/`DEAD`, or a disposition that is no
-    /// right), `KERN_NAME_EXISTS` (it holds another right), `KERN_RIGHT_EXISTS` (the target
-    /// already has send or receive rights for the port under another name), `KERN_FAILURE`
-    /// (index 0, generation clash). After a failure the copied-in right is destroyed, as XNU
-    /// does.
+    /// For `poly`: `KERN_INVALID_NAME` (no such name, `MACH_PORT_NULL`, `MACH_PORT_DEAD`),
+    /// `KERN_INVALID_RIGHT` (wrong right for the disposition, or no disposition at all),
+    /// `KERN_INVALID_CAPABILITY` (a dead name or a dead port). For `name`:
+    /// `KERN_INVALID_VALUE` (`MACH_PORT_NULL`/`DEAD`), `KERN_FAILURE` (index 0, generation
+    /// clash), `KERN_RIGHT_EXISTS` (the target already has send or receive rights for the
+    /// port under another name), `KERN_NAME_EXISTS` (it holds another right). After a
+    /// failure the copied-in right is destroyed, as XNU does.
     pub fn mach_port_insert_right_into(
         &self,
         target: &Task,
@@ -446,20 +470,33 @@ impl Task {
         self.alive(&s)?;
         target.alive(&s)?;
         let mut work = Vec::new();
-        // The right, copied in from this task.
-        if poly == MACH_PORT_NULL || poly == MACH_PORT_DEAD {
-            return err(KERN_INVALID_CAPABILITY);
+        if name == poly
+            && target.id == self.id
+            && (poly_poly == MACH_MSG_TYPE_MAKE_SEND || poly_poly == MACH_MSG_TYPE_COPY_SEND)
+        {
+            // ipc_object_insert_send_right: no copyin, so a dead name or a dead port is
+            // KERN_INVALID_CAPABILITY whatever the disposition.
+            let e = s
+                .lookup(self.id, name)
+                .ok_or(KernReturn(KERN_INVALID_NAME))?;
+            let needed = if poly_poly == MACH_MSG_TYPE_MAKE_SEND {
+                MACH_PORT_TYPE_RECEIVE
+            } else {
+                MACH_PORT_TYPE_SEND
+            };
+            match e.object {
+                Obj::None => return err(KERN_INVALID_CAPABILITY),
+                _ if e.rights & needed == 0 => return err(KERN_INVALID_RIGHT),
+                _ => {}
+            }
         }
-        if !(MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MAKE_SEND_ONCE).contains(&poly_poly) {
-            return err(KERN_INVALID_VALUE);
-        }
-        let e = s.lookup(self.id, poly).ok_or(KernReturn(KERN_INVALID_NAME))?;
-        if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
-            return err(KERN_INVALID_CAPABILITY);
+        // ipc_object_copyin: the name is looked up before the disposition is looked at.
+        if !valid(poly) || s.lookup(self.id, poly).is_none() {
+            return err(KERN_INVALID_NAME);
         }
         let right = s
             .copyin(self.id, poly, poly_poly, &mut work)
-            .map_err(|e| KernReturn(e.kern_return()))?;
+            .map_err(|_| KernReturn(KERN_INVALID_RIGHT))?;
         let result = insert(&mut s, target.id, name, right);
         if let Err((e, right)) = result {
             work.push(right);
@@ -493,15 +530,19 @@ impl Task {
         let mut s = self.lock();
         self.alive(&s)?;
         into.alive(&s)?;
-        let e = s.lookup(self.id, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
-        if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
-            return err(KERN_INVALID_RIGHT);
-        }
         let mut work = Vec::new();
+        // ipc_object_copyin takes dead names (DEADOK): copied or moved as a send or
+        // send-once right, a dead name comes out as MACH_PORT_DEAD (a move uses a uref up).
         let right = s
             .copyin(self.id, name, msgt_name, &mut work)
             .map_err(|e| KernReturn(e.kern_return()))?;
-        let type_name = right.type_name();
+        let type_name = match msgt_name {
+            MACH_MSG_TYPE_MOVE_RECEIVE => MACH_MSG_TYPE_PORT_RECEIVE,
+            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE => {
+                MACH_MSG_TYPE_PORT_SEND_ONCE
+            }
+            _ => MACH_MSG_TYPE_PORT_SEND,
+        };
         let out = s.copyout(into.id, right);
         s.drain(&mut work);
         Ok((out, type_name))
@@ -512,8 +553,8 @@ impl Task {
     ///
     /// # Errors
     /// `KERN_INVALID_RIGHT` for an invalid `member`, `after` = `MACH_PORT_DEAD`, or names that
-    /// hold the wrong rights; `KERN_INVALID_NAME`; `KERN_NOT_IN_SET` when removing a port
-    /// that is in no set.
+    /// hold the wrong rights; `KERN_INVALID_NAME`. Taking a port that is in no set out of
+    /// all sets succeeds (xnu-7195; later releases return `KERN_NOT_IN_SET`).
     pub fn mach_port_move_member(
         &self,
         member: mach_port_name_t,
@@ -524,16 +565,16 @@ impl Task {
         }
         let mut s = self.lock();
         self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, member)?;
+        // xnu-7195 looks the set up first (ipc_pset_lazy_allocate), then both names.
         let target = if after == MACH_PORT_NULL {
             None
         } else {
             Some(pset_of(&mut s, self.id, after)?)
         };
+        let p = receive_port(&mut s, self.id, member)?;
+        // Leaving no set at all is not an error in xnu-7195 (it ignores the KERN_NOT_IN_SET
+        // of ipc_pset_remove_from_all; later releases return it).
         let old = s.port(p).map(|p| p.psets.clone()).unwrap_or_default();
-        if target.is_none() && old.is_empty() {
-            return err(KERN_NOT_IN_SET);
-        }
         for set in old {
             if Some(set) != target {
                 unlink(&mut s, p, set);
@@ -561,8 +602,9 @@ impl Task {
         }
         let mut s = self.lock();
         self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        let set = pset_of(&mut s, self.id, pset)?;
+        // The set first (ipc_pset_lazy_allocate), then both names, then both rights.
+        pset_of(&mut s, self.id, pset)?;
+        let (p, set) = member_and_set(&mut s, self.id, name, pset)?;
         if s.port(p).is_some_and(|port| port.psets.contains(&set)) {
             return err(KERN_ALREADY_IN_SET);
         }
@@ -584,8 +626,7 @@ impl Task {
         }
         let mut s = self.lock();
         self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        let set = pset_of(&mut s, self.id, pset)?;
+        let (p, set) = member_and_set(&mut s, self.id, name, pset)?;
         if !s.port(p).is_some_and(|port| port.psets.contains(&set)) {
             return err(KERN_NOT_IN_SET);
         }
@@ -604,7 +645,11 @@ impl Task {
         let mut s = self.lock();
         self.alive(&s)?;
         let set = pset_of(&mut s, self.id, pset)?;
-        let members = s.psets.get(set).map(|x| x.members.clone()).unwrap_or_default();
+        let members = s
+            .psets
+            .get(set)
+            .map(|x| x.members.clone())
+            .unwrap_or_default();
         let mut names: Vec<_> = members
             .into_iter()
             .filter_map(|p| match s.port(p).map(|p| p.receiver) {
@@ -660,10 +705,19 @@ impl Task {
         self.alive(&s)?;
         let t = self.id;
         let mut work = Vec::new();
-        let so = match s.copyin(t, notify, notify_disposition, &mut work) {
-            Ok(Carried::SendOnce(p)) => Some(p),
-            Ok(_) => None,
-            Err(e) => return Err(KernReturn(e.kern_return())),
+        let so = if notify == MACH_PORT_NULL {
+            None
+        } else {
+            match s.copyin(t, notify, notify_disposition, &mut work) {
+                Ok(Carried::SendOnce(p)) => Some(p),
+                Ok(_) => {
+                    // A dead name moved as the notify right comes in as MACH_PORT_DEAD
+                    // (ipc_object_copyin is DEADOK), which the request refuses.
+                    s.drain(&mut work);
+                    return err(KERN_INVALID_CAPABILITY);
+                }
+                Err(e) => return Err(KernReturn(e.kern_return())),
+            }
         };
         let result = request(&mut s, t, name, msgid, sync, so, &mut work);
         let out = match result {
@@ -709,7 +763,11 @@ impl Task {
         }
         if !valid(name) {
             return match flavor {
-                MACH_PORT_LIMITS_INFO | MACH_PORT_DNREQUESTS_SIZE => Ok(0),
+                MACH_PORT_LIMITS_INFO => Ok(0),
+                MACH_PORT_DNREQUESTS_SIZE => {
+                    info[0] = 0;
+                    Ok(1)
+                }
                 _ => err(KERN_INVALID_RIGHT),
             };
         }
@@ -750,7 +808,9 @@ impl Task {
 
     /// `mach_port_set_attributes`: sets flavor `flavor` of the receive right `name` from
     /// `info`. Only `MACH_PORT_LIMITS_INFO` (the queue limit, at most
-    /// `MACH_PORT_QLIMIT_MAX`) changes anything; `MACH_PORT_DNREQUESTS_SIZE` is accepted.
+    /// `MACH_PORT_QLIMIT_MAX`) changes anything; `MACH_PORT_DNREQUESTS_SIZE` and the
+    /// importance flavors (`MACH_PORT_TEMPOWNER`, `MACH_PORT_IMPORTANCE_RECEIVER`,
+    /// `MACH_PORT_DENAP_RECEIVER`, which take no data) are accepted.
     ///
     /// # Errors
     /// `KERN_FAILURE` for a short `info`, `KERN_INVALID_VALUE` for a queue limit above the
@@ -762,12 +822,13 @@ impl Task {
         flavor: i32,
         info: &[u32],
     ) -> Result<(), KernReturn> {
-        match flavor {
-            MACH_PORT_LIMITS_INFO | MACH_PORT_DNREQUESTS_SIZE => {}
+        let value = match flavor {
+            MACH_PORT_LIMITS_INFO | MACH_PORT_DNREQUESTS_SIZE => match info.first() {
+                Some(&value) => value,
+                None => return err(KERN_FAILURE),
+            },
+            MACH_PORT_TEMPOWNER | MACH_PORT_IMPORTANCE_RECEIVER | MACH_PORT_DENAP_RECEIVER => 0,
             _ => return err(KERN_INVALID_ARGUMENT),
-        }
-        let Some(&value) = info.first() else {
-            return err(KERN_FAILURE);
         };
         if flavor == MACH_PORT_LIMITS_INFO && value > MACH_PORT_QLIMIT_MAX {
             return err(KERN_INVALID_VALUE);
@@ -902,7 +963,11 @@ impl Task {
     ///
     /// # Errors
     /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`.
-    pub fn mach_port_set_seqno(&self, name: mach_port_name_t, seqno: u32) -> Result<(), KernReturn> {
+    pub fn mach_port_set_seqno(
+        &self,
+        name: mach_port_name_t,
+        seqno: u32,
+    ) -> Result<(), KernReturn> {
         if !valid(name) {
             return err(KERN_INVALID_RIGHT);
         }
@@ -941,7 +1006,8 @@ fn unlink(s: &mut State, p: crate::state::PortId, set: crate::state::PsetId) {
 }
 
 /// Copies `right` out into `t` under the caller-chosen `name`; on failure the right comes
-/// back with the error.
+/// back with the error. The checks are those of `mach_port_insert_right` and
+/// `ipc_object_copyout_name`, in their order.
 fn insert(
     s: &mut State,
     t: TaskId,
@@ -949,33 +1015,45 @@ fn insert(
     right: Carried,
 ) -> Result<(), (KernReturn, Carried)> {
     let fail = |code| Err((KernReturn(code), right));
+    if !valid(name) {
+        return fail(KERN_INVALID_VALUE);
+    }
     let p = match right {
         Carried::Send(p) | Carried::SendOnce(p) | Carried::Receive(p) => p,
         Carried::Null | Carried::Dead => return fail(KERN_INVALID_CAPABILITY),
     };
-    if !valid(name) {
-        return fail(KERN_INVALID_VALUE);
-    }
-    if !s.is_active(p) && !matches!(right, Carried::Receive(_)) {
-        return fail(KERN_INVALID_CAPABILITY);
-    }
     let Some(space) = s.space(t) else {
         return fail(KERN_INVALID_TASK);
     };
+    // ipc_entry_alloc_name: index 0 and an index in use under another generation.
+    let index = name >> 8;
+    if index == 0
+        || space
+            .entries
+            .get(&index)
+            .is_some_and(|&(g, _)| g != name & 0xff)
+    {
+        return fail(KERN_FAILURE);
+    }
+    if !s.is_active(p) {
+        return fail(KERN_INVALID_CAPABILITY);
+    }
     let existing = space.reverse.get(&p).copied();
     let at_name = space.get(name).copied();
-    if let Some(e) = at_name {
-        // Only a send or receive right may join the name that holds rights for its port.
-        let same_port = e.object == Obj::Port(p) && existing == Some(name);
-        if !same_port || matches!(right, Carried::SendOnce(_)) {
-            return fail(KERN_NAME_EXISTS);
+    if !matches!(right, Carried::SendOnce(_)) {
+        match existing {
+            // Only a send or receive right may join the name that holds rights for its port.
+            Some(n) if n == name => {
+                let merged = s.copyout(t, right);
+                debug_assert_eq!(merged, name);
+                return Ok(());
+            }
+            Some(_) => return fail(KERN_RIGHT_EXISTS),
+            None => {}
         }
-        let merged = s.copyout(t, right);
-        debug_assert_eq!(merged, name);
-        return Ok(());
     }
-    if existing.is_some() && !matches!(right, Carried::SendOnce(_)) {
-        return fail(KERN_RIGHT_EXISTS);
+    if at_name.is_some() {
+        return fail(KERN_NAME_EXISTS);
     }
     let (rights, urefs) = match right {
         Carried::Send(_) => (MACH_PORT_TYPE_SEND, 1),
@@ -1057,11 +1135,13 @@ fn request(
         }
         MACH_NOTIFY_DEAD_NAME | MACH_NOTIFY_SEND_POSSIBLE => {
             if !valid(name) {
-                return Err(if msgid == MACH_NOTIFY_DEAD_NAME {
-                    KERN_INVALID_ARGUMENT
-                } else {
-                    KERN_INVALID_RIGHT
-                });
+                return Err(KERN_INVALID_ARGUMENT);
+            }
+            // ipc_right_request_alloc: nothing asked for and nothing armed is a success,
+            // whatever the name holds.
+            let armed = s.space(t).and_then(|sp| sp.get(name)).map(|e| e.request);
+            if notify.is_none() && armed == Some(false) {
+                return Ok(None);
             }
             let e = s.lookup(t, name).ok_or(KERN_INVALID_NAME)?;
             if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
@@ -1085,11 +1165,6 @@ fn request(
             let Obj::Port(p) = e.object else {
                 return Err(KERN_INVALID_RIGHT);
             };
-            if msgid == MACH_NOTIFY_SEND_POSSIBLE
-                && e.rights & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE) == 0
-            {
-                return Err(KERN_INVALID_RIGHT);
-            }
             let previous = s.cancel_request(p, t, name, work, false);
             if let Some(n) = notify {
                 if msgid == MACH_NOTIFY_SEND_POSSIBLE && sync != 0 {

@@ -6,6 +6,8 @@
 //! so every operation is atomic, as a Mach trap is.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar};
 
 use crate::consts::*;
@@ -78,9 +80,10 @@ pub(crate) struct Port {
     /// Holders: entries (one each), rights in messages, kernel slots.
     pub refs: u32,
     pub kobject: KObject,
-    /// Receivers blocked on this port wait here.
+    /// Receivers blocked on this port wait here, holding a clone of the `Arc` (see
+    /// [`wake_all`]).
     pub recv_cv: Arc<Condvar>,
-    /// Senders blocked on a full queue wait here.
+    /// Senders blocked on a full queue wait here, holding a clone of the `Arc`.
     pub send_cv: Arc<Condvar>,
 }
 
@@ -95,6 +98,7 @@ impl Port {
 pub(crate) struct Pset {
     pub owner: (TaskId, mach_port_name_t),
     pub members: Vec<PortId>,
+    /// Receivers blocked on the set wait here, holding a clone of the `Arc`.
     pub cv: Arc<Condvar>,
 }
 
@@ -123,18 +127,56 @@ pub(crate) const GEN_FIRST: u32 = 0x03;
 /// A reused index gets a generation 4 higher, so kernel-chosen names always end in binary 11.
 pub(crate) const GEN_STEP: u32 = 0x04;
 
+/// A map keyed by the kernel's small integers (name indices, port keys), hashed by
+/// [`IdHasher`]: every `mach_msg` looks names up several times, and SipHash was a third of a
+/// message's cost.
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// The Fx hash (as rustc's own maps use): one rotate, xor and multiply per word. Not
+/// resistant to chosen collisions, which here could only slow a task's own lookups down.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IdHasher(u64);
+
+impl IdHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+}
+
 /// An IPC space: a task's names.
 #[derive(Debug, Default)]
 pub(crate) struct Space {
     /// By index (`name >> 8`): the generation the entry was made with, and the entry.
-    pub entries: HashMap<u32, (u32, Entry)>,
+    pub entries: IdMap<u32, (u32, Entry)>,
     next_index: u32,
     /// Freed indices (most recent first, as XNU reuses them) and the generation each will
     /// be reused with.
     free: VecDeque<(u32, u32)>,
     /// The name of the entry holding send or receive rights for a port (rights of one port
     /// share one name).
-    pub reverse: HashMap<PortId, mach_port_name_t>,
+    pub reverse: IdMap<PortId, mach_port_name_t>,
 }
 
 fn name_of(index: u32, generation: u32) -> mach_port_name_t {
@@ -205,8 +247,10 @@ impl Space {
         let index = name >> 8;
         let (generation, entry) = self.entries.remove(&index)?;
         let mut next = generation.wrapping_add(GEN_STEP) & 0xff;
-        if next < GEN_STEP {
-            // Wrapped: start the cycle again.
+        // Wrapped: start the cycle again. XNU takes the new generation modulo 0xff (roll
+        // bits 0, IE_BITS_ROLL), so 0xfb + 4 gives 0, below the old one: 0xff is never
+        // handed out and a cycle has 63 generations, 0x03..=0xfb.
+        if next < GEN_STEP || next == 0xff {
             next = GEN_FIRST;
         }
         self.free.push_front((index, next));
@@ -243,7 +287,7 @@ pub(crate) struct TaskData {
     /// Send rights held for `task_get_special_port` (index = `TASK_*_PORT`).
     pub special: [Option<PortId>; SPECIAL_SLOTS],
     /// `mach_ports_register` slots.
-    pub registered: [Option<PortId>; TASK_PORT_REGISTER_MAX as usize],
+    pub registered: [Option<PortId>; TASK_PORT_REGISTER_MAX],
     pub vm: Vm,
     pub sender: Sender,
 }
@@ -260,6 +304,28 @@ pub(crate) struct State {
     /// Order of enqueued messages, for fair receives on port sets.
     pub enqueued: u64,
     pub next_pid: u32,
+    /// Bumped ([`State::signal`], with the lock held) whenever a message is queued anywhere
+    /// and when a receive right dies or moves or a set dies. A receiver about to block
+    /// watches it for a moment without the lock first: only a hint, the receiver looks at
+    /// its port or set again with the lock before taking a message or waiting.
+    pub activity: Arc<AtomicU64>,
+}
+
+/// Wakes every thread waiting on `cv`, skipping the futex call when nobody waits: a waiter
+/// clones the `Arc` with the kernel's lock held and keeps the clone while it waits (the wait
+/// releases the lock), so a count of one, seen with the lock held, means no waiter. A clone
+/// being dropped late only costs a needless wake.
+pub(crate) fn wake_all(cv: &Arc<Condvar>) {
+    if Arc::strong_count(cv) > 1 {
+        cv.notify_all();
+    }
+}
+
+/// As [`wake_all`], for one waiter.
+pub(crate) fn wake_one(cv: &Arc<Condvar>) {
+    if Arc::strong_count(cv) > 1 {
+        cv.notify_one();
+    }
 }
 
 /// A failure while copying in a right, before the caller maps it to its return code.
@@ -453,6 +519,7 @@ impl State {
             port.recv_cv.notify_all();
             let psets = std::mem::take(&mut port.psets);
             self.unlink_psets(p, &psets);
+            self.signal();
             let k = Kmsg::port_destroyed(notify, p);
             self.enqueue_kernel(notify, k, work);
             return;
@@ -466,6 +533,7 @@ impl State {
         port.recv_cv.notify_all();
         port.send_cv.notify_all();
         self.unlink_psets(p, &psets);
+        self.signal();
         for k in queue {
             k.release_into(work);
         }
@@ -505,7 +573,10 @@ impl State {
     pub(crate) fn send_possible(&mut self, p: PortId) {
         let Some(port) = self.port_mut(p) else { return };
         if port.queue.len() as u32 >= port.qlimit
-            || !port.requests.iter().any(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE)
+            || !port
+                .requests
+                .iter()
+                .any(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE)
         {
             return;
         }
@@ -548,13 +619,20 @@ impl State {
         }
         let Some(port) = self.port_mut(p) else { return };
         port.queue.push_back(k);
-        port.recv_cv.notify_all();
+        wake_all(&port.recv_cv);
         let psets = port.psets.clone();
         for s in psets {
             if let Some(set) = self.psets.get(s) {
-                set.cv.notify_all();
+                wake_all(&set.cv);
             }
         }
+        self.signal();
+    }
+
+    /// Tells receivers watching [`State::activity`] (without the lock) that something they
+    /// may wait for changed: a message was queued, a port or set went away or moved.
+    pub(crate) fn signal(&self) {
+        self.activity.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether `inner`'s receive right is (transitively) inside a message queued on
@@ -660,8 +738,7 @@ impl State {
         if deleted {
             let mut body = NDR_record.to_vec();
             body.extend_from_slice(&name.to_ne_bytes());
-            let k =
-                Kmsg::notification(Carried::SendOnce(r.notify), MACH_NOTIFY_PORT_DELETED, body);
+            let k = Kmsg::notification(Carried::SendOnce(r.notify), MACH_NOTIFY_PORT_DELETED, body);
             self.enqueue_kernel(r.notify, k, work);
             None
         } else {
@@ -725,6 +802,7 @@ impl State {
                 port.recv_cv.notify_all();
                 let psets = std::mem::take(&mut port.psets);
                 self.unlink_psets(p, &psets);
+                self.signal();
                 Ok(Carried::Receive(p))
             }
             MACH_MSG_TYPE_COPY_SEND => {
@@ -912,7 +990,12 @@ impl State {
     }
 
     /// Destroys every right of `name` (mach_port_destroy, task termination).
-    pub(crate) fn destroy_name(&mut self, t: TaskId, name: mach_port_name_t, work: &mut Vec<Carried>) {
+    pub(crate) fn destroy_name(
+        &mut self,
+        t: TaskId,
+        name: mach_port_name_t,
+        work: &mut Vec<Carried>,
+    ) {
         let Some(entry) = self.lookup(t, name) else {
             return;
         };
@@ -928,6 +1011,16 @@ impl State {
                     work.push(Carried::SendOnce(p));
                     return;
                 }
+                // `work` is a stack: the receive right goes on first so that the send right
+                // is released before the port dies, as ipc_right_destroy does (an armed
+                // no-senders request then fires as NO_SENDERS, not as SEND_ONCE).
+                if entry.rights & MACH_PORT_TYPE_RECEIVE != 0 {
+                    self.port_ref(p);
+                    if let Some(port) = self.port_mut(p) {
+                        port.receiver = Receiver::Transit(None);
+                    }
+                    work.push(Carried::Receive(p));
+                }
                 if entry.rights & MACH_PORT_TYPE_SEND != 0 {
                     // The entry's send right: its reference is the entry's.
                     self.copy_send(p);
@@ -935,13 +1028,6 @@ impl State {
                     if let Some(port) = self.port_mut(p) {
                         port.srights -= 1;
                     }
-                }
-                if entry.rights & MACH_PORT_TYPE_RECEIVE != 0 {
-                    self.port_ref(p);
-                    if let Some(port) = self.port_mut(p) {
-                        port.receiver = Receiver::Transit(None);
-                    }
-                    work.push(Carried::Receive(p));
                 }
                 self.port_unref(p);
             }
@@ -956,6 +1042,7 @@ impl State {
                 }
             }
             set.cv.notify_all();
+            self.signal();
         }
     }
 

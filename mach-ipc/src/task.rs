@@ -60,7 +60,7 @@ impl Kernel {
         s.next_pid += 1;
         let pid = s.next_pid;
         let mut special = [None; SPECIAL_SLOTS];
-        let mut registered = [None; TASK_PORT_REGISTER_MAX as usize];
+        let mut registered = [None; TASK_PORT_REGISTER_MAX];
         let inherited = parent
             .and_then(|p| s.tasks.get(p.id))
             .map(|t| (t.special[TASK_BOOTSTRAP_PORT as usize], t.registered));
@@ -104,7 +104,10 @@ impl Kernel {
                 audit: [0, 0, 0, 0, 0, pid, pid, 0],
             },
         });
-        for (p, k) in [(self_port, KObject::Task(id)), (name_port, KObject::TaskName(id))] {
+        for (p, k) in [
+            (self_port, KObject::Task(id)),
+            (name_port, KObject::TaskName(id)),
+        ] {
             if let Some(port) = s.port_mut(p) {
                 port.kobject = k;
             }
@@ -215,9 +218,15 @@ impl Task {
     /// `KERN_INVALID_ARGUMENT` for an unknown slot, `KERN_FAILURE` for a terminated task.
     pub fn task_get_special_port(&self, which: i32) -> Result<mach_port_name_t, KernReturn> {
         let mut s = self.lock();
-        let slot = special_slot(which)?;
         let Some(t) = s.tasks.get(self.id).filter(|t| t.alive) else {
             return Err(KernReturn(KERN_FAILURE));
+        };
+        // xnu-7195 serves these; 8 and TASK_RESOURCE_NOTIFY_PORT (11) are unknown to it.
+        let slot = match which {
+            TASK_KERNEL_PORT..=TASK_SEATBELT_PORT | TASK_ACCESS_PORT | TASK_DEBUG_CONTROL_PORT => {
+                special_slot(which)?
+            }
+            _ => return Err(KernReturn(KERN_INVALID_ARGUMENT)),
         };
         let Some(p) = t.special[slot] else {
             return Ok(MACH_PORT_NULL);
@@ -231,23 +240,36 @@ impl Task {
     ///
     /// # Errors
     /// `KERN_NO_ACCESS` for `TASK_KERNEL_PORT` and `TASK_HOST_PORT` (XNU refuses them with
-    /// System Integrity Protection on), `KERN_INVALID_ARGUMENT` for `TASK_NAME_PORT` and
+    /// System Integrity Protection on) and for a second `TASK_SEATBELT_PORT` or
+    /// `TASK_ACCESS_PORT` (set once), `KERN_INVALID_ARGUMENT` for `TASK_NAME_PORT` and
     /// unknown slots, `KERN_INVALID_NAME` / `KERN_INVALID_RIGHT` for `port`.
     pub fn task_set_special_port(
         &self,
         which: i32,
         port: mach_port_name_t,
     ) -> Result<(), KernReturn> {
-        let slot = special_slot(which)?;
         if which == TASK_KERNEL_PORT || which == TASK_HOST_PORT {
             return Err(KernReturn(KERN_NO_ACCESS));
-        }
-        if which == TASK_NAME_PORT || which == TASK_INSPECT_PORT || which == TASK_READ_PORT {
-            return Err(KernReturn(KERN_INVALID_ARGUMENT));
         }
         let mut s = self.lock();
         if !s.tasks.get(self.id).is_some_and(|t| t.alive) {
             return Err(KernReturn(KERN_FAILURE));
+        }
+        // task_set_special_port_internal: only these slots can be set, and the seatbelt and
+        // access ports only once.
+        let slot = match which {
+            TASK_BOOTSTRAP_PORT
+            | TASK_SEATBELT_PORT
+            | TASK_ACCESS_PORT
+            | TASK_DEBUG_CONTROL_PORT => special_slot(which)?,
+            _ => return Err(KernReturn(KERN_INVALID_ARGUMENT)),
+        };
+        if (which == TASK_SEATBELT_PORT || which == TASK_ACCESS_PORT)
+            && s.tasks
+                .get(self.id)
+                .is_some_and(|t| t.special[slot].is_some())
+        {
+            return Err(KernReturn(KERN_NO_ACCESS));
         }
         let mut work = Vec::new();
         let right = s
@@ -285,12 +307,12 @@ impl Task {
     /// `KERN_INVALID_ARGUMENT` for more than `TASK_PORT_REGISTER_MAX` ports; the copy-in errors
     /// of a bad name (nothing is changed then).
     pub fn mach_ports_register(&self, ports: &[mach_port_name_t]) -> Result<(), KernReturn> {
-        if ports.len() > TASK_PORT_REGISTER_MAX as usize {
+        if ports.len() > TASK_PORT_REGISTER_MAX {
             return Err(KernReturn(KERN_INVALID_ARGUMENT));
         }
         let mut s = self.lock();
         let mut work = Vec::new();
-        let mut new = [None; TASK_PORT_REGISTER_MAX as usize];
+        let mut new = [None; TASK_PORT_REGISTER_MAX];
         for (i, &name) in ports.iter().enumerate() {
             match s.copyin(self.id, name, MACH_MSG_TYPE_COPY_SEND, &mut work) {
                 Ok(Carried::Send(p)) => new[i] = Some(p),
@@ -317,9 +339,13 @@ impl Task {
 
     /// `mach_ports_lookup`: copies of the three registered ports (`MACH_PORT_NULL` for empty
     /// slots).
-    pub fn mach_ports_lookup(&self) -> [mach_port_name_t; TASK_PORT_REGISTER_MAX as usize] {
+    pub fn mach_ports_lookup(&self) -> [mach_port_name_t; TASK_PORT_REGISTER_MAX] {
         let mut s = self.lock();
-        let reg = s.tasks.get(self.id).map(|t| t.registered).unwrap_or_default();
+        let reg = s
+            .tasks
+            .get(self.id)
+            .map(|t| t.registered)
+            .unwrap_or_default();
         reg.map(|r| match r {
             Some(p) => {
                 s.copy_send(p);
@@ -385,7 +411,10 @@ impl Task {
     /// `KERN_INVALID_ADDRESS` if no region starts there.
     pub fn vm_deallocate(&self, address: u64) -> Result<(), KernReturn> {
         let mut s = self.lock();
-        if s.tasks.get_mut(self.id).is_some_and(|t| t.vm.deallocate(address)) {
+        if s.tasks
+            .get_mut(self.id)
+            .is_some_and(|t| t.vm.deallocate(address))
+        {
             Ok(())
         } else {
             Err(KernReturn(KERN_INVALID_ADDRESS))
@@ -401,7 +430,7 @@ impl Task {
 
 fn special_slot(which: i32) -> Result<usize, KernReturn> {
     match usize::try_from(which) {
-        Ok(slot) if slot >= 1 && slot < SPECIAL_SLOTS => Ok(slot),
+        Ok(slot) if (1..SPECIAL_SLOTS).contains(&slot) => Ok(slot),
         _ => Err(KernReturn(KERN_INVALID_ARGUMENT)),
     }
 }

@@ -146,7 +146,9 @@ impl Drop for PortSet {
 impl Clone for SendRight {
     /// Adds one user reference to the same name (saturating at `MACH_PORT_UREFS_MAX`).
     fn clone(&self) -> Self {
-        let _ = self.task.mach_port_mod_refs(self.name, MACH_PORT_RIGHT_SEND, 1);
+        let _ = self
+            .task
+            .mach_port_mod_refs(self.name, MACH_PORT_RIGHT_SEND, 1);
         SendRight {
             task: self.task.clone(),
             name: self.name,
@@ -185,9 +187,11 @@ impl ReceiveRight {
     /// # Errors
     /// As `mach_port_extract_right`.
     pub fn make_send_once(&self) -> Result<SendOnceRight, KernReturn> {
-        let (name, _) =
-            self.task
-                .mach_port_extract_right(self.name, MACH_MSG_TYPE_MAKE_SEND_ONCE, &self.task)?;
+        let (name, _) = self.task.mach_port_extract_right(
+            self.name,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE,
+            &self.task,
+        )?;
         Ok(SendOnceRight {
             task: self.task.clone(),
             name,
@@ -229,7 +233,13 @@ impl SendRight {
     /// The `MACH_SEND_*` codes; a message that could not be queued in time
     /// (`MACH_SEND_TIMED_OUT`) is destroyed, its rights released.
     pub fn send(&self, message: Message<'_>, timeout: Option<Duration>) -> Result<(), KernReturn> {
-        send(&self.task, self.name, MACH_MSG_TYPE_COPY_SEND, message, timeout)
+        send(
+            &self.task,
+            self.name,
+            MACH_MSG_TYPE_COPY_SEND,
+            message,
+            timeout,
+        )
     }
 
     /// Arms a dead-name notification to `notify` for when this right's port dies.
@@ -304,7 +314,11 @@ impl PortSet {
 /// One part of a message's body.
 #[derive(Debug)]
 enum Part<'a> {
-    Port(mach_port_name_t, mach_msg_type_name_t, std::marker::PhantomData<&'a ()>),
+    Port(
+        mach_port_name_t,
+        mach_msg_type_name_t,
+        std::marker::PhantomData<&'a ()>,
+    ),
     Ool(Vec<u8>),
 }
 
@@ -423,7 +437,10 @@ fn send(
                     task.vm_allocate(data)
                 };
                 b.extend_from_slice(&address.to_ne_bytes());
-                put32(&mut b, 1 | MACH_MSG_VIRTUAL_COPY << 8 | MACH_MSG_OOL_DESCRIPTOR << 24);
+                put32(
+                    &mut b,
+                    1 | MACH_MSG_VIRTUAL_COPY << 8 | MACH_MSG_OOL_DESCRIPTOR << 24,
+                );
                 put32(&mut b, size);
             }
         }

@@ -3,8 +3,7 @@
 
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::{
-    BootstrapServer, KernReturn, Kernel, bootstrap_check_in, bootstrap_look_up,
-    bootstrap_register,
+    BootstrapServer, KernReturn, Kernel, bootstrap_check_in, bootstrap_look_up, bootstrap_register,
 };
 
 fn get(b: &[u8], at: usize) -> u32 {
@@ -26,7 +25,8 @@ fn register_look_up_and_check_in_follow_launchd() {
     );
 
     let port = a.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    a.mach_port_insert_right(port, port, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    a.mach_port_insert_right(port, port, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
     bootstrap_register(&a, bpa, "com.example.a", port).unwrap();
     // The same task again: active; another task: not privileged.
     assert_eq!(
@@ -34,7 +34,8 @@ fn register_look_up_and_check_in_follow_launchd() {
         Err(KernReturn(BOOTSTRAP_SERVICE_ACTIVE))
     );
     let other = b.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    b.mach_port_insert_right(other, other, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    b.mach_port_insert_right(other, other, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
     assert_eq!(
         bootstrap_register(&b, bpb, "com.example.a", other),
         Err(KernReturn(BOOTSTRAP_NOT_PRIVILEGED))
@@ -55,7 +56,8 @@ fn register_look_up_and_check_in_follow_launchd() {
     assert_eq!(a.mach_port_type(to_b), Ok(MACH_PORT_TYPE_SEND));
 
     // When a service's port dies, the name is free again.
-    a.mach_port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1).unwrap();
+    a.mach_port_mod_refs(port, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
     let again = a.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     a.mach_port_insert_right(again, again, MACH_MSG_TYPE_MAKE_SEND)
         .unwrap();
@@ -75,7 +77,9 @@ fn the_documentation_exchange_byte_for_byte() {
     let receiver = kernel.task_create(None);
     let sender = kernel.task_create(None);
 
-    let port = receiver.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let port = receiver
+        .mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .unwrap();
     // The first kernel-chosen name of a space: index 1, generation 3.
     assert_eq!(port, 0x103);
     receiver
@@ -96,9 +100,21 @@ fn the_documentation_exchange_byte_for_byte() {
 
     let mut buf = [0xAAu8; 48];
     receiver
-        .mach_msg(&mut buf, MACH_RCV_MSG, 0, 48, port, MACH_MSG_TIMEOUT_NONE, 0)
+        .mach_msg(
+            &mut buf,
+            MACH_RCV_MSG,
+            0,
+            48,
+            port,
+            MACH_MSG_TIMEOUT_NONE,
+            0,
+        )
         .unwrap();
-    assert_eq!(get(&buf, 0), 0x1100, "COPY_SEND arrives as a send right, local");
+    assert_eq!(
+        get(&buf, 0),
+        0x1100,
+        "COPY_SEND arrives as a send right, local"
+    );
     assert_eq!(get(&buf, 4), 40);
     assert_eq!(get(&buf, 8), MACH_PORT_NULL);
     assert_eq!(get(&buf, 12), port);

@@ -16,14 +16,23 @@ fn handles_count_user_references() {
     let port = ReceiveRight::allocate(&task).unwrap();
     let send = port.make_send().unwrap();
     let more = send.clone();
-    assert_eq!(task.mach_port_get_refs(port.name(), MACH_PORT_RIGHT_SEND), Ok(2));
+    assert_eq!(
+        task.mach_port_get_refs(port.name(), MACH_PORT_RIGHT_SEND),
+        Ok(2)
+    );
     drop(more);
-    assert_eq!(task.mach_port_get_refs(port.name(), MACH_PORT_RIGHT_SEND), Ok(1));
+    assert_eq!(
+        task.mach_port_get_refs(port.name(), MACH_PORT_RIGHT_SEND),
+        Ok(1)
+    );
     drop(send);
     assert_eq!(task.mach_port_type(port.name()), Ok(MACH_PORT_TYPE_RECEIVE));
     let name = port.name();
     drop(port);
-    assert_eq!(task.mach_port_type(name), Err(KernReturn(KERN_INVALID_NAME)));
+    assert_eq!(
+        task.mach_port_type(name),
+        Err(KernReturn(KERN_INVALID_NAME))
+    );
     task.terminate();
     assert_eq!(kernel.port_count(), 1);
 }
@@ -126,7 +135,13 @@ fn a_timed_out_send_gives_its_rights_back() {
     );
     // The moved send right came back and was released: `other` is receive-only again, and
     // `port` has its one send right.
-    assert_eq!(task.mach_port_type(other.name()), Ok(MACH_PORT_TYPE_RECEIVE));
-    assert_eq!(task.mach_port_get_refs(port.name(), MACH_PORT_RIGHT_SEND), Ok(1));
+    assert_eq!(
+        task.mach_port_type(other.name()),
+        Ok(MACH_PORT_TYPE_RECEIVE)
+    );
+    assert_eq!(
+        task.mach_port_get_refs(port.name(), MACH_PORT_RIGHT_SEND),
+        Ok(1)
+    );
     assert_eq!(port.receive(NOW).unwrap().id, 1);
 }
