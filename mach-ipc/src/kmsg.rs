@@ -21,21 +21,36 @@ pub(crate) enum Carried {
     SendOnce(PortId),
 }
 
-/// What the sender of a message is, for the trailer.
+/// What the sender of a message is, for the trailer: the kernel, or a task by process id.
+/// (Kept small: every queued message carries one.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub(crate) struct Sender {
-    /// `security_token_t`: uid, gid.
-    pub security: [u32; 2],
-    /// `audit_token_t`: auid, euid, egid, ruid, rgid, pid, asid, pid version.
-    pub audit: [u32; 8],
+    pub pid: u32,
+    pub kernel: bool,
 }
 
 impl Sender {
     /// The kernel, as notifications name it.
     pub(crate) const KERNEL: Sender = Sender {
-        security: [0, 1],
-        audit: [0; 8],
+        pid: 0,
+        kernel: true,
     };
+
+    /// A task with process id `pid` (tasks here run as uid 0, gid 0).
+    pub(crate) fn task(pid: u32) -> Sender {
+        Sender { pid, kernel: false }
+    }
+
+    /// `security_token_t`: uid, gid (the kernel's is {0, 1}).
+    pub(crate) fn security(self) -> [u32; 2] {
+        [0, u32::from(self.kernel)]
+    }
+
+    /// `audit_token_t`: auid, euid, egid, ruid, rgid, pid, asid, pid version (all zero for
+    /// the kernel).
+    pub(crate) fn audit(self) -> [u32; 8] {
+        [0, 0, 0, 0, 0, self.pid, self.pid, 0]
+    }
 }
 
 /// A descriptor's carried contents, with its offset in the body.
@@ -70,7 +85,6 @@ pub(crate) struct Kmsg {
     pub remote_type: mach_msg_type_name_t,
     pub local: Carried,
     pub local_type: mach_msg_type_name_t,
-    pub voucher: Carried,
     pub id: mach_msg_id_t,
     /// The bytes after the header, as sent (descriptors are rewritten on receive).
     pub body: Vec<u8>,
@@ -92,7 +106,6 @@ impl Kmsg {
             remote_type: MACH_MSG_TYPE_PORT_SEND_ONCE,
             local: Carried::Null,
             local_type: 0,
-            voucher: Carried::Null,
             id,
             body,
             descs: Vec::new(),
@@ -124,7 +137,6 @@ impl Kmsg {
     pub(crate) fn release_into(self, work: &mut Vec<Carried>) {
         work.push(self.remote);
         work.push(self.local);
-        work.push(self.voucher);
         for d in self.descs {
             match d {
                 KDesc::Port { right, .. } => work.push(right),

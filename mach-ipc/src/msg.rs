@@ -184,15 +184,20 @@ fn carried_type(d: u32) -> u32 {
 /// Whether the entry `name` of `t` holds what disposition `d` needs (dead names: never).
 fn holds(s: &mut State, t: TaskId, name: u32, d: u32) -> Option<bool> {
     let e = s.lookup(t, name)?;
-    let has = |bit| e.rights & bit != 0;
-    Some(match d {
+    Some(entry_holds(e.rights, d))
+}
+
+/// Whether an entry with `rights` holds what disposition `d` needs.
+fn entry_holds(rights: mach_port_type_t, d: u32) -> bool {
+    let has = |bit| rights & bit != 0;
+    match d {
         MACH_MSG_TYPE_MOVE_RECEIVE | MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE => {
             has(MACH_PORT_TYPE_RECEIVE)
         }
         MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND => has(MACH_PORT_TYPE_SEND),
         MACH_MSG_TYPE_MOVE_SEND_ONCE => has(MACH_PORT_TYPE_SEND_ONCE),
         _ => false,
-    })
+    }
 }
 
 fn valid_name(name: mach_port_name_t) -> bool {
@@ -362,7 +367,17 @@ impl Task {
             }
             _ => false,
         };
-        if !dead_send_once && holds(&mut s, t, remote, rd) != Some(true) {
+        // The entry read above answers for a live port; only a dead one needs the lookup that
+        // turns it into a dead name (and then it holds no right).
+        let dest_ok = match dest_entry.object {
+            Obj::Port(p) => {
+                entry_holds(dest_entry.rights, rd)
+                    && (dest_entry.rights & MACH_PORT_TYPE_RECEIVE != 0 || s.is_active(p))
+            }
+            _ => false,
+        };
+        if !dead_send_once && !dest_ok {
+            let _ = s.lookup(t, remote);
             return fail(MACH_SEND_INVALID_DEST);
         }
         if remote == local && rd == MACH_MSG_TYPE_MOVE_SEND && ld == MACH_MSG_TYPE_MOVE_SEND {
@@ -407,9 +422,13 @@ impl Task {
             remote_type: carried_type(rd),
             local: reply,
             local_type: if ld == 0 { 0 } else { carried_type(ld) },
-            voucher: Carried::Null,
             id,
-            body: msg[HEADER..size].to_vec(),
+            body: {
+                // A recycled buffer, if there is one: no allocation per message.
+                let mut body = s.bodies.pop().unwrap_or_default();
+                body.extend_from_slice(&msg[HEADER..size]);
+                body
+            },
             descs: Vec::new(),
             sender: s.tasks.get(t).map(|t| t.sender).unwrap_or_default(),
             order: 0,
@@ -754,10 +773,10 @@ fn write_trailer(msg: &mut [u8], at: usize, len: usize, seqno: u32, k: &Kmsg, co
     let mut t = [0u8; 68];
     t[4..8].copy_from_slice(&(len as u32).to_ne_bytes());
     t[8..12].copy_from_slice(&seqno.to_ne_bytes());
-    for (i, w) in k.sender.security.iter().enumerate() {
+    for (i, w) in k.sender.security().iter().enumerate() {
         t[12 + i * 4..16 + i * 4].copy_from_slice(&w.to_ne_bytes());
     }
-    for (i, w) in k.sender.audit.iter().enumerate() {
+    for (i, w) in k.sender.audit().iter().enumerate() {
         t[20 + i * 4..24 + i * 4].copy_from_slice(&w.to_ne_bytes());
     }
     t[52..60].copy_from_slice(&context.to_ne_bytes());
@@ -890,14 +909,27 @@ fn copyin_body(
     Ok(())
 }
 
+/// Largest message-body buffer kept for reuse.
+const BODY_POOL_MAX_BYTES: usize = 4096;
+/// Most message-body buffers kept for reuse.
+const BODY_POOL_MAX: usize = 64;
+
 /// Writes the body of `k` into `msg` after the header, its rights copied out into `t` and
 /// its out-of-line memory into `t`'s memory.
 fn copyout_body(s: &mut State, t: TaskId, k: Kmsg, msg: &mut [u8], _work: &mut Vec<Carried>) {
-    let body_end = HEADER + k.body.len();
+    let Kmsg {
+        mut body, descs, ..
+    } = k;
+    let body_end = HEADER + body.len();
     if let Some(dst) = msg.get_mut(HEADER..body_end) {
-        dst.copy_from_slice(&k.body);
+        dst.copy_from_slice(&body);
     }
-    for d in k.descs {
+    // The buffer goes back for the next message (small ones only, and not too many).
+    if body.capacity() <= BODY_POOL_MAX_BYTES && s.bodies.len() < BODY_POOL_MAX {
+        body.clear();
+        s.bodies.push(body);
+    }
+    for d in descs {
         match d {
             KDesc::Port {
                 at,

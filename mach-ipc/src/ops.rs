@@ -861,14 +861,17 @@ impl Task {
         let mut s = self.lock();
         self.alive(&s)?;
         let p = receive_port(&mut s, self.id, name)?;
-        Ok(s.port(p).map_or(0, |p| p.context))
+        // A strict guard is not disclosed.
+        Ok(s.port(p)
+            .map_or(0, |p| if p.strict_guard { 0 } else { p.context }))
     }
 
     /// `mach_port_set_context`: sets the context value of the receive right `name` (it comes
     /// back in the `MACH_RCV_TRAILER_CTX` trailer of messages received from it).
     ///
     /// # Errors
-    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`, `KERN_INVALID_ARGUMENT` for a guarded port.
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`, `KERN_INVALID_ARGUMENT` for a strictly
+    /// guarded port (a plain guard is overwritten, as in XNU).
     pub fn mach_port_set_context(
         &self,
         name: mach_port_name_t,
@@ -883,7 +886,7 @@ impl Task {
         let Some(port) = s.port_mut(p) else {
             return err(KERN_INVALID_NAME);
         };
-        if port.guarded {
+        if port.strict_guard {
             return err(KERN_INVALID_ARGUMENT);
         }
         port.context = context;
@@ -891,12 +894,19 @@ impl Task {
     }
 
     /// `mach_port_guard`: guards the receive right `name` with `guard` (stored as its
-    /// context); a guarded receive right cannot be destroyed until unguarded.
+    /// context); a guarded receive right cannot be destroyed until unguarded. A `strict`
+    /// guard also hides the context from `mach_port_get_context` and refuses
+    /// `mach_port_set_context`.
     ///
     /// # Errors
     /// `KERN_INVALID_NAME` (also for `MACH_PORT_NULL`/`DEAD`), `KERN_INVALID_RIGHT`,
     /// `KERN_INVALID_ARGUMENT` if the port already has a context or guard.
-    pub fn mach_port_guard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
+    pub fn mach_port_guard(
+        &self,
+        name: mach_port_name_t,
+        guard: u64,
+        strict: bool,
+    ) -> Result<(), KernReturn> {
         if !valid(name) {
             return err(KERN_INVALID_NAME);
         }
@@ -911,6 +921,7 @@ impl Task {
         }
         port.context = guard;
         port.guarded = true;
+        port.strict_guard = strict;
         Ok(())
     }
 
@@ -934,6 +945,7 @@ impl Task {
         }
         port.context = 0;
         port.guarded = false;
+        port.strict_guard = false;
         Ok(())
     }
 

@@ -72,6 +72,8 @@ pub(crate) struct Port {
     pub sorights: u32,
     pub context: u64,
     pub guarded: bool,
+    /// Guarded with `strict`: the context is hidden and cannot be set.
+    pub strict_guard: bool,
     /// No-senders request: the notify port and the make-send count it waits for.
     pub nsrequest: Option<(PortId, u32)>,
     pub pdrequest: Option<PortId>,
@@ -303,6 +305,8 @@ pub(crate) struct State {
     pub default_bootstrap: Option<PortId>,
     /// Order of enqueued messages, for fair receives on port sets.
     pub enqueued: u64,
+    /// Emptied message-body buffers, for the next messages to reuse.
+    pub bodies: Vec<Vec<u8>>,
     pub next_pid: u32,
     /// Bumped ([`State::signal`], with the lock held) whenever a message is queued anywhere
     /// and when a receive right dies or moves or a set dies. A receiver about to block
@@ -364,6 +368,7 @@ impl State {
             sorights: 0,
             context: 0,
             guarded: false,
+            strict_guard: false,
             nsrequest: None,
             pdrequest: None,
             requests: Vec::new(),
@@ -516,6 +521,7 @@ impl State {
             port.seqno = 0;
             port.context = 0;
             port.guarded = false;
+            port.strict_guard = false;
             port.recv_cv.notify_all();
             let psets = std::mem::take(&mut port.psets);
             self.unlink_psets(p, &psets);
@@ -799,6 +805,7 @@ impl State {
                 port.seqno = 0;
                 port.context = 0;
                 port.guarded = false;
+                port.strict_guard = false;
                 port.recv_cv.notify_all();
                 let psets = std::mem::take(&mut port.psets);
                 self.unlink_psets(p, &psets);

@@ -99,10 +99,7 @@ impl Kernel {
             special,
             registered,
             vm: Vm::default(),
-            sender: Sender {
-                security: [0, 0],
-                audit: [0, 0, 0, 0, 0, pid, pid, 0],
-            },
+            sender: Sender::task(pid),
         });
         for (p, k) in [
             (self_port, KObject::Task(id)),
@@ -193,10 +190,7 @@ impl Task {
 
     /// The task's process id (as its audit token reports it).
     pub fn pid(&self) -> u32 {
-        self.lock()
-            .tasks
-            .get(self.id)
-            .map_or(0, |t| t.sender.audit[5])
+        self.lock().tasks.get(self.id).map_or(0, |t| t.sender.pid)
     }
 
     /// Whether the task has not been terminated.

@@ -1280,7 +1280,7 @@ fn guarded_port_descriptors() {
     let owner = k.task_create(None);
     let (or, s) = send_right(&owner, &t);
     let g = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    t.mach_port_guard(g, 0x77).unwrap();
+    t.mach_port_guard(g, 0x77, false).unwrap();
     // The guard must match.
     assert_eq!(
         Msg::new(s, COPY, 0, 0)

@@ -419,7 +419,7 @@ fn destroy_each_right() {
     assert_eq!(k.port_set_count(), 0);
     // Guarded receive right.
     let g = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    t.mach_port_guard(g, 0xfeed).unwrap();
+    t.mach_port_guard(g, 0xfeed, false).unwrap();
     assert_eq!(t.mach_port_destroy(g), e(KERN_INVALID_RIGHT));
     assert_eq!(ty(&t, g), Ok(MACH_PORT_TYPE_RECEIVE));
     t.mach_port_unguard(g, 0xfeed).unwrap();
@@ -541,7 +541,7 @@ fn mod_refs_receive() {
         e(KERN_INVALID_VALUE)
     );
     // Guarded: 0 and bad deltas answer as usual, -1 is refused.
-    t.mach_port_guard(r, 7).unwrap();
+    t.mach_port_guard(r, 7, false).unwrap();
     assert_eq!(t.mach_port_mod_refs(r, MACH_PORT_RIGHT_RECEIVE, 0), Ok(()));
     assert_eq!(
         t.mach_port_mod_refs(r, MACH_PORT_RIGHT_RECEIVE, 2),
@@ -1458,7 +1458,7 @@ fn receive_status_fields() {
     .unwrap();
     t.mach_port_set_attributes(r, MACH_PORT_LIMITS_INFO, &[16])
         .unwrap();
-    t.mach_port_guard(r, 99).unwrap();
+    t.mach_port_guard(r, 99, false).unwrap();
     assert_eq!(
         status(&t, r),
         [1, 1, 1, 16, 1, 1, 1, 1, 1, MACH_PORT_STATUS_FLAG_GUARDED]
@@ -1575,20 +1575,20 @@ fn guard_and_unguard() {
     let owner = k.task_create(None);
     let (_, s) = foreign_send(&owner, &t);
     for name in [MACH_PORT_NULL, MACH_PORT_DEAD] {
-        assert_eq!(t.mach_port_guard(name, 1), e(KERN_INVALID_NAME));
+        assert_eq!(t.mach_port_guard(name, 1, false), e(KERN_INVALID_NAME));
         assert_eq!(t.mach_port_unguard(name, 1), e(KERN_INVALID_NAME));
     }
-    assert_eq!(t.mach_port_guard(0x7703, 1), e(KERN_INVALID_NAME));
-    assert_eq!(t.mach_port_guard(s, 1), e(KERN_INVALID_RIGHT));
+    assert_eq!(t.mach_port_guard(0x7703, 1, false), e(KERN_INVALID_NAME));
+    assert_eq!(t.mach_port_guard(s, 1, false), e(KERN_INVALID_RIGHT));
     assert_eq!(t.mach_port_unguard(s, 1), e(KERN_INVALID_RIGHT));
     let r = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     assert_eq!(t.mach_port_unguard(r, 0), e(KERN_INVALID_ARGUMENT));
     // A context already set counts as a guard.
     t.mach_port_set_context(r, 5).unwrap();
-    assert_eq!(t.mach_port_guard(r, 6), e(KERN_INVALID_ARGUMENT));
+    assert_eq!(t.mach_port_guard(r, 6, false), e(KERN_INVALID_ARGUMENT));
     t.mach_port_set_context(r, 0).unwrap();
-    t.mach_port_guard(r, 6).unwrap();
-    assert_eq!(t.mach_port_guard(r, 7), e(KERN_INVALID_ARGUMENT));
+    t.mach_port_guard(r, 6, false).unwrap();
+    assert_eq!(t.mach_port_guard(r, 7, false), e(KERN_INVALID_ARGUMENT));
     assert_eq!(t.mach_port_unguard(r, 7), e(KERN_INVALID_ARGUMENT));
     assert_eq!(status(&t, r)[ST_FLAGS], MACH_PORT_STATUS_FLAG_GUARDED);
     t.mach_port_unguard(r, 6).unwrap();
@@ -1596,7 +1596,7 @@ fn guard_and_unguard() {
     assert_eq!(t.mach_port_get_context(r), Ok(0));
     assert_eq!(t.mach_port_unguard(r, 6), e(KERN_INVALID_ARGUMENT));
     // A guard does not stop a move; the move clears it.
-    t.mach_port_guard(r, 8).unwrap();
+    t.mach_port_guard(r, 8, false).unwrap();
     let (n, _) = t
         .mach_port_extract_right(r, MACH_MSG_TYPE_MOVE_RECEIVE, &owner)
         .unwrap();
@@ -1817,4 +1817,28 @@ fn terminated_task_reports_invalid_task_everywhere() {
         e(KERN_INVALID_TASK)
     );
     let _ = KernReturn::SUCCESS;
+}
+
+/// A strict guard hides the context and refuses a new one; a plain guard is overwritten by
+/// `mach_port_set_context`, as in XNU.
+#[test]
+fn strict_guards_hide_and_keep_the_context() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let strict = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(strict, 0x5157, true).unwrap();
+    assert_eq!(t.mach_port_get_context(strict), Ok(0));
+    assert_eq!(
+        t.mach_port_set_context(strict, 1),
+        Err(KernReturn(KERN_INVALID_ARGUMENT))
+    );
+    t.mach_port_unguard(strict, 0x5157).unwrap();
+    t.mach_port_set_context(strict, 1).unwrap();
+    assert_eq!(t.mach_port_get_context(strict), Ok(1));
+
+    let plain = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(plain, 0x77, false).unwrap();
+    assert_eq!(t.mach_port_get_context(plain), Ok(0x77));
+    t.mach_port_set_context(plain, 0x78).unwrap();
+    assert_eq!(t.mach_port_get_context(plain), Ok(0x78));
 }
