@@ -572,20 +572,19 @@ impl Task {
         };
         let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
         let mut spin = SPIN_LIMIT;
+        // Taken once: cloning per look would write the Arc's counts while senders read them.
+        let activity = Arc::clone(&s.activity);
         loop {
             // Still ours? (Moved away or destroyed while we waited.)
-            let cv: Arc<Condvar> = match source {
-                Source::Port(p) => match s.port(p) {
-                    Some(port) if port.receiver == Receiver::Task(t, rcv_name) => {
-                        Arc::clone(&port.recv_cv)
-                    }
-                    _ => return fail(MACH_RCV_PORT_CHANGED),
-                },
-                Source::Set(set) => match s.psets.get(set) {
-                    Some(x) if x.owner == (t, rcv_name) => Arc::clone(&x.cv),
-                    _ => return fail(MACH_RCV_PORT_CHANGED),
-                },
+            let still_ours = match source {
+                Source::Port(p) => s
+                    .port(p)
+                    .is_some_and(|port| port.receiver == Receiver::Task(t, rcv_name)),
+                Source::Set(set) => s.psets.get(set).is_some_and(|x| x.owner == (t, rcv_name)),
             };
+            if !still_ours {
+                return fail(MACH_RCV_PORT_CHANGED);
+            }
             let from = match source {
                 Source::Port(p) => s.port(p).filter(|x| !x.queue.is_empty()).map(|_| p),
                 Source::Set(set) => first_ready(&s, set),
@@ -596,14 +595,24 @@ impl Task {
             // Before sleeping (a wake-up costs microseconds), watch for a message for a
             // moment without the lock; whatever is seen, everything is looked at again with it.
             if spin > 0 && deadline.is_none_or(|d| Instant::now() < d) {
-                let activity = Arc::clone(&s.activity);
-                let seen = activity.load(Ordering::Relaxed);
-                drop(cv);
+                let seen = activity.0.load(Ordering::Relaxed);
                 drop(s);
-                spin = spin_for_activity(&activity, seen, spin, deadline);
+                spin = spin_for_activity(&activity.0, seen, spin, deadline);
                 s = self.lock();
                 continue;
             }
+            // Going to sleep: holding a clone of the Condvar's Arc is what tells senders to
+            // notify it.
+            let cv: Arc<Condvar> = match source {
+                Source::Port(p) => match s.port(p) {
+                    Some(port) => Arc::clone(&port.recv_cv),
+                    None => return fail(MACH_RCV_PORT_CHANGED),
+                },
+                Source::Set(set) => match s.psets.get(set) {
+                    Some(x) => Arc::clone(&x.cv),
+                    None => return fail(MACH_RCV_PORT_CHANGED),
+                },
+            };
             s = match deadline {
                 None => cv.wait(s).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {

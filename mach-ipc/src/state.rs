@@ -312,13 +312,19 @@ pub(crate) struct State {
     /// and when a receive right dies or moves or a set dies. A receiver about to block
     /// watches it for a moment without the lock first: only a hint, the receiver looks at
     /// its port or set again with the lock before taking a message or waiting.
-    pub activity: Arc<AtomicU64>,
+    pub activity: Arc<Activity>,
 }
 
 /// Wakes every thread waiting on `cv`, skipping the futex call when nobody waits: a waiter
 /// clones the `Arc` with the kernel's lock held and keeps the clone while it waits (the wait
 /// releases the lock), so a count of one, seen with the lock held, means no waiter. A clone
 /// being dropped late only costs a needless wake.
+/// The activity counter, alone on its cache line: receivers watch it while senders bump it,
+/// and the `Arc`'s reference counts (written when a receiver takes a clone) stay elsewhere.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct Activity(pub AtomicU64);
+
 pub(crate) fn wake_all(cv: &Arc<Condvar>) {
     if Arc::strong_count(cv) > 1 {
         cv.notify_all();
@@ -638,7 +644,7 @@ impl State {
     /// Tells receivers watching [`State::activity`] (without the lock) that something they
     /// may wait for changed: a message was queued, a port or set went away or moved.
     pub(crate) fn signal(&self) {
-        self.activity.fetch_add(1, Ordering::Relaxed);
+        self.activity.0.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether `inner`'s receive right is (transitively) inside a message queued on
