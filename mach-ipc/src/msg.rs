@@ -189,15 +189,7 @@ fn holds(s: &mut State, t: TaskId, name: u32, d: u32) -> Option<bool> {
 
 /// Whether an entry with `rights` holds what disposition `d` needs.
 fn entry_holds(rights: mach_port_type_t, d: u32) -> bool {
-    let has = |bit| rights & bit != 0;
-    match d {
-        MACH_MSG_TYPE_MOVE_RECEIVE | MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE => {
-            has(MACH_PORT_TYPE_RECEIVE)
-        }
-        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND => has(MACH_PORT_TYPE_SEND),
-        MACH_MSG_TYPE_MOVE_SEND_ONCE => has(MACH_PORT_TYPE_SEND_ONCE),
-        _ => false,
-    }
+    rights & crate::state::needed_right(d) != 0
 }
 
 fn valid_name(name: mach_port_name_t) -> bool {

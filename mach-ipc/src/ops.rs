@@ -5,7 +5,7 @@
 use std::sync::{Arc, Condvar};
 
 use crate::consts::*;
-use crate::kmsg::{Carried, Kmsg};
+use crate::kmsg::Carried;
 use crate::state::{Entry, NameRequest, Obj, Pset, Receiver, State, TaskId};
 use crate::task::Task;
 
@@ -68,6 +68,26 @@ fn type_bits(e: &Entry) -> mach_port_type_t {
 }
 
 impl Task {
+    /// Runs `f` on the port of the receive right `name`: `invalid` for `MACH_PORT_NULL` or
+    /// `MACH_PORT_DEAD`, then the task and name checks of a receive-right call.
+    fn with_receive<R>(
+        &self,
+        name: mach_port_name_t,
+        invalid: kern_return_t,
+        f: impl FnOnce(&mut crate::state::Port) -> Result<R, KernReturn>,
+    ) -> Result<R, KernReturn> {
+        if !valid(name) {
+            return err(invalid);
+        }
+        let mut s = self.lock();
+        self.alive(&s)?;
+        let p = receive_port(&mut s, self.id, name)?;
+        match s.port_mut(p) {
+            Some(port) => f(port),
+            None => err(KERN_INVALID_NAME),
+        }
+    }
+
     fn alive(&self, s: &State) -> Result<(), KernReturn> {
         match s.tasks.get(self.id) {
             Some(t) if t.alive => Ok(()),
@@ -855,15 +875,10 @@ impl Task {
     /// # Errors
     /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`.
     pub fn mach_port_get_context(&self, name: mach_port_name_t) -> Result<u64, KernReturn> {
-        if !valid(name) {
-            return err(KERN_INVALID_RIGHT);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        // A strict guard is not disclosed.
-        Ok(s.port(p)
-            .map_or(0, |p| if p.strict_guard { 0 } else { p.context }))
+        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
+            // A strict guard is not disclosed.
+            Ok(if port.strict_guard { 0 } else { port.context })
+        })
     }
 
     /// `mach_port_set_context`: sets the context value of the receive right `name` (it comes
@@ -877,20 +892,13 @@ impl Task {
         name: mach_port_name_t,
         context: u64,
     ) -> Result<(), KernReturn> {
-        if !valid(name) {
-            return err(KERN_INVALID_RIGHT);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        let Some(port) = s.port_mut(p) else {
-            return err(KERN_INVALID_NAME);
-        };
-        if port.strict_guard {
-            return err(KERN_INVALID_ARGUMENT);
-        }
-        port.context = context;
-        Ok(())
+        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
+            if port.strict_guard {
+                return err(KERN_INVALID_ARGUMENT);
+            }
+            port.context = context;
+            Ok(())
+        })
     }
 
     /// `mach_port_guard`: guards the receive right `name` with `guard` (stored as its
@@ -907,22 +915,15 @@ impl Task {
         guard: u64,
         strict: bool,
     ) -> Result<(), KernReturn> {
-        if !valid(name) {
-            return err(KERN_INVALID_NAME);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        let Some(port) = s.port_mut(p) else {
-            return err(KERN_INVALID_NAME);
-        };
-        if port.guarded || port.context != 0 {
-            return err(KERN_INVALID_ARGUMENT);
-        }
-        port.context = guard;
-        port.guarded = true;
-        port.strict_guard = strict;
-        Ok(())
+        self.with_receive(name, KERN_INVALID_NAME, |port| {
+            if port.guarded || port.context != 0 {
+                return err(KERN_INVALID_ARGUMENT);
+            }
+            port.context = guard;
+            port.guarded = true;
+            port.strict_guard = strict;
+            Ok(())
+        })
     }
 
     /// `mach_port_unguard`: removes the guard `guard` from the receive right `name`.
@@ -931,22 +932,15 @@ impl Task {
     /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`, `KERN_INVALID_ARGUMENT` if the port is not
     /// guarded or `guard` is not its guard.
     pub fn mach_port_unguard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
-        if !valid(name) {
-            return err(KERN_INVALID_NAME);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        let Some(port) = s.port_mut(p) else {
-            return err(KERN_INVALID_NAME);
-        };
-        if !port.guarded || port.context != guard {
-            return err(KERN_INVALID_ARGUMENT);
-        }
-        port.context = 0;
-        port.guarded = false;
-        port.strict_guard = false;
-        Ok(())
+        self.with_receive(name, KERN_INVALID_NAME, |port| {
+            if !port.guarded || port.context != guard {
+                return err(KERN_INVALID_ARGUMENT);
+            }
+            port.context = 0;
+            port.guarded = false;
+            port.strict_guard = false;
+            Ok(())
+        })
     }
 
     /// `mach_port_set_mscount`: sets the make-send count of the receive right `name`.
@@ -958,16 +952,11 @@ impl Task {
         name: mach_port_name_t,
         mscount: u32,
     ) -> Result<(), KernReturn> {
-        if !valid(name) {
-            return err(KERN_INVALID_RIGHT);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        if let Some(port) = s.port_mut(p) {
+        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
             port.mscount = mscount;
-        }
-        Ok(())
+
+            Ok(())
+        })
     }
 
     /// `mach_port_set_seqno`: sets the sequence number the next message received from the
@@ -980,16 +969,11 @@ impl Task {
         name: mach_port_name_t,
         seqno: u32,
     ) -> Result<(), KernReturn> {
-        if !valid(name) {
-            return err(KERN_INVALID_RIGHT);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        if let Some(port) = s.port_mut(p) {
+        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
             port.seqno = seqno;
-        }
-        Ok(())
+
+            Ok(())
+        })
     }
 }
 
@@ -1135,10 +1119,8 @@ fn request(
             if let Some(n) = notify {
                 if port.srights == 0 && sync <= port.mscount {
                     // Already due: fires now, nothing stays armed.
-                    let mut body = NDR_record.to_vec();
-                    body.extend_from_slice(&port.mscount.to_ne_bytes());
-                    let k = Kmsg::notification(Carried::SendOnce(n), MACH_NOTIFY_NO_SENDERS, body);
-                    s.enqueue_kernel(n, k, work);
+                    let mscount = port.mscount;
+                    s.notify(n, MACH_NOTIFY_NO_SENDERS, mscount, work);
                 } else {
                     port.nsrequest = Some((n, sync));
                 }
@@ -1168,10 +1150,7 @@ fn request(
                 {
                     e.urefs += 1;
                 }
-                let mut body = NDR_record.to_vec();
-                body.extend_from_slice(&name.to_ne_bytes());
-                let k = Kmsg::notification(Carried::SendOnce(n), MACH_NOTIFY_DEAD_NAME, body);
-                s.enqueue_kernel(n, k, work);
+                s.notify(n, MACH_NOTIFY_DEAD_NAME, name, work);
                 return Ok(None);
             }
             let Obj::Port(p) = e.object else {
@@ -1185,14 +1164,7 @@ fn request(
                         .port(p)
                         .is_some_and(|port| port.queue.len() as u32 >= port.qlimit);
                     if !full || e.rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
-                        let mut body = NDR_record.to_vec();
-                        body.extend_from_slice(&name.to_ne_bytes());
-                        let k = Kmsg::notification(
-                            Carried::SendOnce(n),
-                            MACH_NOTIFY_SEND_POSSIBLE,
-                            body,
-                        );
-                        s.enqueue_kernel(n, k, work);
+                        s.notify(n, MACH_NOTIFY_SEND_POSSIBLE, name, work);
                         return Ok(previous);
                     }
                 }

@@ -338,6 +338,19 @@ pub(crate) fn wake_one(cv: &Arc<Condvar>) {
     }
 }
 
+/// The right (`MACH_PORT_TYPE_*` bit) a name must hold to be copied in with `disposition`
+/// (0, which no name holds, for a disposition that is no right).
+pub(crate) fn needed_right(disposition: mach_msg_type_name_t) -> mach_port_type_t {
+    match disposition {
+        MACH_MSG_TYPE_MOVE_RECEIVE | MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE => {
+            MACH_PORT_TYPE_RECEIVE
+        }
+        MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_COPY_SEND => MACH_PORT_TYPE_SEND,
+        MACH_MSG_TYPE_MOVE_SEND_ONCE => MACH_PORT_TYPE_SEND_ONCE,
+        _ => 0,
+    }
+}
+
 /// A failure while copying in a right, before the caller maps it to its return code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RightError {
@@ -501,14 +514,9 @@ impl State {
         }
         port.nsrequest = None;
         let mscount = port.mscount;
-        let mut body = NDR_record.to_vec();
-        body.extend_from_slice(&mscount.to_ne_bytes());
-        let k = Kmsg::notification(Carried::SendOnce(notify), MACH_NOTIFY_NO_SENDERS, body);
         let mut work = Vec::new();
-        self.enqueue_kernel(notify, k, &mut work);
-        for r in work {
-            self.release(r);
-        }
+        self.notify(notify, MACH_NOTIFY_NO_SENDERS, mscount, &mut work);
+        self.drain(&mut work);
     }
 
     /// Destroys a receive right (or, with a port-destroyed request armed, sends it away in
@@ -574,10 +582,7 @@ impl State {
     /// name gets its extra uref when the entry is next looked at); a send-possible request
     /// also gets a dead-name notification, as XNU does.
     fn fire_dead_name(&mut self, r: NameRequest, work: &mut Vec<Carried>) {
-        let mut body = NDR_record.to_vec();
-        body.extend_from_slice(&r.name.to_ne_bytes());
-        let k = Kmsg::notification(Carried::SendOnce(r.notify), MACH_NOTIFY_DEAD_NAME, body);
-        self.enqueue_kernel(r.notify, k, work);
+        self.notify(r.notify, MACH_NOTIFY_DEAD_NAME, r.name, work);
     }
 
     /// After a message left `p`'s queue: send-possible requests armed on a full queue fire
@@ -601,13 +606,24 @@ impl State {
             if let Some(e) = self.space_mut(r.task).and_then(|sp| sp.get_mut(r.name)) {
                 e.request = false;
             }
-            let mut body = NDR_record.to_vec();
-            body.extend_from_slice(&r.name.to_ne_bytes());
-            let k =
-                Kmsg::notification(Carried::SendOnce(r.notify), MACH_NOTIFY_SEND_POSSIBLE, body);
-            self.enqueue_kernel(r.notify, k, &mut work);
+            self.notify(r.notify, MACH_NOTIFY_SEND_POSSIBLE, r.name, &mut work);
         }
         self.drain(&mut work);
+    }
+
+    /// Sends the notification `id` whose body is the NDR record and one word, `value` (a name,
+    /// or a make-send count), to the send-once right `notify`.
+    pub(crate) fn notify(
+        &mut self,
+        notify: PortId,
+        id: mach_msg_id_t,
+        value: u32,
+        work: &mut Vec<Carried>,
+    ) {
+        let mut body = NDR_record.to_vec();
+        body.extend_from_slice(&value.to_ne_bytes());
+        let k = Kmsg::notification(Carried::SendOnce(notify), id, body);
+        self.enqueue_kernel(notify, k, work);
     }
 
     /// Queues a kernel-made message on `p` (no queue limit: it is sent to a send-once right).
@@ -748,10 +764,7 @@ impl State {
             e.request = false;
         }
         if deleted {
-            let mut body = NDR_record.to_vec();
-            body.extend_from_slice(&name.to_ne_bytes());
-            let k = Kmsg::notification(Carried::SendOnce(r.notify), MACH_NOTIFY_PORT_DELETED, body);
-            self.enqueue_kernel(r.notify, k, work);
+            self.notify(r.notify, MACH_NOTIFY_PORT_DELETED, name, work);
             None
         } else {
             Some(r.notify)
@@ -791,11 +804,11 @@ impl State {
         let Obj::Port(p) = entry.object else {
             return Err(RightError::Right);
         };
+        if !has(needed_right(disposition)) {
+            return Err(RightError::Right);
+        }
         match disposition {
             MACH_MSG_TYPE_MOVE_RECEIVE => {
-                if !has(MACH_PORT_TYPE_RECEIVE) {
-                    return Err(RightError::Right);
-                }
                 let space = self.space_mut(t).ok_or(RightError::Name)?;
                 let e = space.get_mut(name).ok_or(RightError::Name)?;
                 e.rights &= !MACH_PORT_TYPE_RECEIVE;
@@ -819,16 +832,10 @@ impl State {
                 Ok(Carried::Receive(p))
             }
             MACH_MSG_TYPE_COPY_SEND => {
-                if !has(MACH_PORT_TYPE_SEND) {
-                    return Err(RightError::Right);
-                }
                 self.copy_send(p);
                 Ok(Carried::Send(p))
             }
             MACH_MSG_TYPE_MOVE_SEND => {
-                if !has(MACH_PORT_TYPE_SEND) {
-                    return Err(RightError::Right);
-                }
                 let space = self.space_mut(t).ok_or(RightError::Name)?;
                 let e = space.get_mut(name).ok_or(RightError::Name)?;
                 if e.urefs > 1 {
@@ -851,23 +858,14 @@ impl State {
                 Ok(Carried::Send(p))
             }
             MACH_MSG_TYPE_MAKE_SEND => {
-                if !has(MACH_PORT_TYPE_RECEIVE) {
-                    return Err(RightError::Right);
-                }
                 self.make_send(p);
                 Ok(Carried::Send(p))
             }
             MACH_MSG_TYPE_MAKE_SEND_ONCE => {
-                if !has(MACH_PORT_TYPE_RECEIVE) {
-                    return Err(RightError::Right);
-                }
                 self.make_send_once(p);
                 Ok(Carried::SendOnce(p))
             }
             MACH_MSG_TYPE_MOVE_SEND_ONCE => {
-                if !has(MACH_PORT_TYPE_SEND_ONCE) {
-                    return Err(RightError::Right);
-                }
                 self.free_name(t, name, work);
                 Ok(Carried::SendOnce(p))
             }
