@@ -165,4 +165,18 @@ impl Kmsg {
     pub(crate) fn size(&self) -> usize {
         size_of::<crate::wire::MachMsgHeader>() + self.body.len()
     }
+
+    /// `msgh_size` as a receiver sees it: without `guarded_ok` (`MACH_RCV_GUARDED_DESC`)
+    /// every 16-byte guarded port descriptor arrives as a 12-byte port descriptor.
+    pub(crate) fn size_for(&self, guarded_ok: bool) -> usize {
+        let guarded = if guarded_ok {
+            0
+        } else {
+            self.descs
+                .iter()
+                .filter(|d| matches!(d, KDesc::Port { guarded: true, .. }))
+                .count()
+        };
+        self.size() - 4 * guarded
+    }
 }

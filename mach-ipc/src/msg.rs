@@ -536,7 +536,7 @@ impl Task {
         put32(msg, 12, local_name);
         put32(msg, 20, k.id as u32);
         let mut work = Vec::new();
-        copyout_body(&mut s, self.id, k, msg, &mut work);
+        copyout_body(&mut s, self.id, k, msg, true, &mut work);
         s.drain(&mut work);
         fail(code)
     }
@@ -641,7 +641,8 @@ impl Task {
         let Some(head) = port.queue.front() else {
             return fail(MACH_RCV_PORT_CHANGED);
         };
-        let needed = head.size();
+        let guarded_ok = option & MACH_RCV_GUARDED_DESC != 0;
+        let needed = head.size_for(guarded_ok);
         if needed + trailer > rcv_size {
             if option & MACH_RCV_LARGE != 0 {
                 // The message stays; the caller learns its size (without the trailer).
@@ -690,7 +691,7 @@ impl Task {
         }
         let (k, seqno, context) = dequeue(&mut s, p);
         s.send_possible(p);
-        let size = k.size();
+        let size = k.size_for(guarded_ok);
         // The destination right is used up by the delivery.
         let (remote, local) = (k.remote, k.local);
         match remote {
@@ -708,7 +709,7 @@ impl Task {
         put32(msg, 20, k.id as u32);
         write_trailer(msg, size, trailer, seqno, &k, context);
         let mut work = Vec::new();
-        copyout_body(&mut s, t, k, msg, &mut work);
+        copyout_body(&mut s, t, k, msg, guarded_ok, &mut work);
         s.drain(&mut work);
         Ok(())
     }
@@ -916,32 +917,69 @@ const BODY_POOL_MAX_BYTES: usize = 4096;
 const BODY_POOL_MAX: usize = 64;
 
 /// Writes the body of `k` into `msg` after the header, its rights copied out into `t` and
-/// its out-of-line memory into `t`'s memory.
-fn copyout_body(s: &mut State, t: TaskId, k: Kmsg, msg: &mut [u8], _work: &mut Vec<Carried>) {
+/// its out-of-line memory into `t`'s memory; returns the body's size as written.
+///
+/// Without `guarded_ok` (`MACH_RCV_GUARDED_DESC`), a guarded port descriptor is not delivered:
+/// as in xnu-7195, its right is destroyed and a 12-byte port descriptor naming
+/// `MACH_PORT_NULL` takes its place, so the message shrinks by 4 bytes.
+fn copyout_body(
+    s: &mut State,
+    t: TaskId,
+    k: Kmsg,
+    msg: &mut [u8],
+    guarded_ok: bool,
+    work: &mut Vec<Carried>,
+) -> usize {
     let Kmsg {
         mut body, descs, ..
     } = k;
-    let body_end = HEADER + body.len();
-    if let Some(dst) = msg.get_mut(HEADER..body_end) {
-        dst.copy_from_slice(&body);
-    }
-    // The buffer goes back for the next message (small ones only, and not too many).
-    if body.capacity() <= BODY_POOL_MAX_BYTES && s.bodies.len() < BODY_POOL_MAX {
-        body.clear();
-        s.bodies.push(body);
-    }
+    // Bytes of `body` already written (`pos`) and where the next ones go in `msg` (`out`).
+    let (mut pos, mut out) = (0, HEADER);
+    let copy = |msg: &mut [u8], from: usize, to: usize, out: &mut usize| {
+        let n = to.saturating_sub(from);
+        if let (Some(src), Some(dst)) = (body.get(from..to), msg.get_mut(*out..*out + n)) {
+            dst.copy_from_slice(src);
+        }
+        *out += n;
+    };
     for d in descs {
+        let (at, size) = match &d {
+            KDesc::Port { at, guarded, .. } => (*at, if *guarded { 16 } else { 12 }),
+            KDesc::Ool { at, .. } | KDesc::OolPorts { at, .. } => (*at, 16),
+        };
+        // What lies before the descriptor (the count, before the first one).
+        copy(msg, pos, at, &mut out);
+        pos = at + size;
+        if !guarded_ok
+            && let KDesc::Port {
+                right,
+                type_name,
+                guarded: true,
+                ..
+            } = d
+        {
+            work.push(right);
+            if let Some(b) = msg.get_mut(out..out + 12) {
+                b.fill(0);
+                b[10] = type_name as u8;
+                b[11] = MACH_MSG_PORT_DESCRIPTOR as u8;
+            }
+            out += 12;
+            continue;
+        }
+        copy(msg, at, at + size, &mut out);
+        let at = out - size;
         match d {
             KDesc::Port {
-                at,
                 right,
                 type_name,
                 guarded,
+                ..
             } => {
-                let at = HEADER + at;
                 let name = s.copyout(t, right);
                 if guarded {
-                    // The guarded layout stays (context, flags, disposition, type, name).
+                    // The guarded layout stays (flags, disposition, type, name); the context
+                    // is not the sender's to show (xnu-7195 writes 0).
                     put64(msg, at, 0);
                     if let Some(b) = msg.get_mut(at + 10..at + 11) {
                         b[0] = type_name as u8;
@@ -955,8 +993,7 @@ fn copyout_body(s: &mut State, t: TaskId, k: Kmsg, msg: &mut [u8], _work: &mut V
                     b[11] = MACH_MSG_PORT_DESCRIPTOR as u8;
                 }
             }
-            KDesc::Ool { at, data } => {
-                let at = HEADER + at;
+            KDesc::Ool { data, .. } => {
                 let len = data.len() as u32;
                 let address = match s.tasks.get_mut(t) {
                     Some(task) if !data.is_empty() => task.vm.allocate(data),
@@ -971,11 +1008,8 @@ fn copyout_body(s: &mut State, t: TaskId, k: Kmsg, msg: &mut [u8], _work: &mut V
                 put32(msg, at + 12, len);
             }
             KDesc::OolPorts {
-                at,
-                rights,
-                type_name,
+                rights, type_name, ..
             } => {
-                let at = HEADER + at;
                 let mut names = Vec::with_capacity(rights.len() * 4);
                 for r in rights {
                     names.extend_from_slice(&s.copyout(t, r).to_ne_bytes());
@@ -995,4 +1029,12 @@ fn copyout_body(s: &mut State, t: TaskId, k: Kmsg, msg: &mut [u8], _work: &mut V
             }
         }
     }
+    // The inline data after the last descriptor.
+    copy(msg, pos, body.len(), &mut out);
+    // The buffer goes back for the next message (small ones only, and not too many).
+    if body.capacity() <= BODY_POOL_MAX_BYTES && s.bodies.len() < BODY_POOL_MAX {
+        body.clear();
+        s.bodies.push(body);
+    }
+    out - HEADER
 }

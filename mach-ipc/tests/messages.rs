@@ -1311,3 +1311,49 @@ fn guarded_port_descriptors() {
     assert_eq!(ty(&t, u), e(KERN_INVALID_NAME));
     assert_eq!(status(&owner, or)[ST_MSGCOUNT], 2);
 }
+
+/// A guarded port descriptor reaches only a receiver that asks for it
+/// (`MACH_RCV_GUARDED_DESC`); any other receiver gets a 12-byte port descriptor naming
+/// `MACH_PORT_NULL` and the right is destroyed, so the message is 4 bytes shorter
+/// (xnu-7195's `ipc_kmsg_copyout_guarded_port_descriptor`).
+#[test]
+fn guarded_descriptors_need_the_receive_option() {
+    let (k, t) = setup();
+    let owner = k.task_create(None);
+    let (or, s) = send_right(&owner, &t);
+    // Two unguarded ports sent with UNGUARDED_ON_SEND, each followed by 4 bytes of data; t
+    // keeps a send right to the first to see it die.
+    let a = port_with_send(&t);
+    let b = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    for (port, data) in [(a, b"AAAA"), (b, b"BBBB")] {
+        Msg::new(s, COPY, 0, 0)
+            .guarded(port, MOVE_RECV, 2, 0)
+            .data(data)
+            .send(&t)
+            .unwrap();
+    }
+
+    // Without the option: a plain port descriptor with no name, then the data.
+    let m = recv(&owner, or);
+    assert_eq!(hdr(&m).size, 24 + 4 + 12 + 4);
+    assert_eq!(
+        port_desc(&m, 28),
+        (MACH_PORT_NULL, MOVE_RECV, MACH_MSG_PORT_DESCRIPTOR)
+    );
+    assert_eq!(&m[40..44], b"AAAA");
+    assert_eq!(
+        ty(&t, a),
+        Ok(MACH_PORT_TYPE_DEAD_NAME),
+        "the receive right was destroyed"
+    );
+
+    // With it: the guarded descriptor, naming the receive right now in `owner`.
+    let (r, m) = recv_opts(&owner, or, 256, MACH_RCV_GUARDED_DESC | MACH_RCV_TIMEOUT, 0);
+    r.unwrap();
+    assert_eq!(hdr(&m).size, 24 + 4 + 16 + 4);
+    assert_eq!(m[28 + 11], MACH_MSG_GUARDED_PORT_DESCRIPTOR as u8);
+    assert_eq!(m[28 + 10], MOVE_RECV as u8);
+    let name = u32_at(&m, 28 + 12);
+    assert_eq!(ty(&owner, name), Ok(MACH_PORT_TYPE_RECEIVE));
+    assert_eq!(&m[44..48], b"BBBB");
+}
