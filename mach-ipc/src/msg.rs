@@ -510,9 +510,6 @@ impl Task {
                 }
             };
         }
-        s.enqueued += 1;
-        let mut k = k;
-        k.order = s.enqueued;
         s.enqueue(p, k);
         Ok(s)
     }

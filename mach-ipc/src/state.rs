@@ -303,8 +303,6 @@ pub(crate) struct State {
     pub host: Option<PortId>,
     /// Send right the kernel gives new tasks as their bootstrap port.
     pub default_bootstrap: Option<PortId>,
-    /// Order of enqueued messages, for fair receives on port sets.
-    pub enqueued: u64,
     /// Emptied message-body buffers, for the next messages to reuse.
     pub bodies: Vec<Vec<u8>>,
     pub next_pid: u32,
@@ -627,18 +625,19 @@ impl State {
     }
 
     /// Queues a kernel-made message on `p` (no queue limit: it is sent to a send-once right).
-    pub(crate) fn enqueue_kernel(&mut self, p: PortId, mut k: Kmsg, work: &mut Vec<Carried>) {
+    pub(crate) fn enqueue_kernel(&mut self, p: PortId, k: Kmsg, work: &mut Vec<Carried>) {
         if !self.is_active(p) {
             k.release_into(work);
             return;
         }
-        self.enqueued += 1;
-        k.order = self.enqueued;
         self.enqueue(p, k);
     }
 
     /// Puts `k` on `p`'s queue and wakes its receivers (on the port and on its sets).
-    pub(crate) fn enqueue(&mut self, p: PortId, k: Kmsg) {
+    pub(crate) fn enqueue(&mut self, p: PortId, mut k: Kmsg) {
+        // The activity counter orders messages across ports (for fair receives on port
+        // sets), and bumping it is the signal to watching receivers.
+        k.order = self.activity.0.fetch_add(1, Ordering::Relaxed) + 1;
         // Receive rights carried by the message are now inside `p`.
         for r in k.receive_rights() {
             if let Some(port) = self.port_mut(r) {
@@ -654,7 +653,6 @@ impl State {
                 wake_all(&set.cv);
             }
         }
-        self.signal();
     }
 
     /// Tells receivers watching [`State::activity`] (without the lock) that something they
