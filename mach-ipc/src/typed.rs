@@ -212,17 +212,7 @@ impl ReceiveRight {
     /// # Errors
     /// As `mach_port_request_notification`.
     pub fn request_no_senders(&self, notify: &ReceiveRight, sync: u32) -> Result<(), KernReturn> {
-        let previous = self.task.mach_port_request_notification(
-            self.name,
-            MACH_NOTIFY_NO_SENDERS,
-            sync,
-            notify.name,
-            MACH_MSG_TYPE_MAKE_SEND_ONCE,
-        )?;
-        if previous != MACH_PORT_NULL {
-            drop(SendOnceRight::from_name(&self.task, previous));
-        }
-        Ok(())
+        request(&self.task, self.name, MACH_NOTIFY_NO_SENDERS, sync, notify)
     }
 }
 
@@ -247,17 +237,7 @@ impl SendRight {
     /// # Errors
     /// As `mach_port_request_notification`.
     pub fn request_dead_name(&self, notify: &ReceiveRight) -> Result<(), KernReturn> {
-        let previous = self.task.mach_port_request_notification(
-            self.name,
-            MACH_NOTIFY_DEAD_NAME,
-            0,
-            notify.name,
-            MACH_MSG_TYPE_MAKE_SEND_ONCE,
-        )?;
-        if previous != MACH_PORT_NULL {
-            drop(SendOnceRight::from_name(&self.task, previous));
-        }
-        Ok(())
+        request(&self.task, self.name, MACH_NOTIFY_DEAD_NAME, 0, notify)
     }
 }
 
@@ -309,6 +289,28 @@ impl PortSet {
     pub fn receive(&self, timeout: Option<Duration>) -> Result<Received, KernReturn> {
         receive(&self.task, self.name, timeout)
     }
+}
+
+/// Arms notification `msgid` on `name` to a send-once right made from `notify`; the request
+/// it replaces (a send-once right) is released.
+fn request(
+    task: &Task,
+    name: mach_port_name_t,
+    msgid: mach_msg_id_t,
+    sync: u32,
+    notify: &ReceiveRight,
+) -> Result<(), KernReturn> {
+    let previous = task.mach_port_request_notification(
+        name,
+        msgid,
+        sync,
+        notify.name,
+        MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    )?;
+    if previous != MACH_PORT_NULL {
+        drop(SendOnceRight::from_name(task, previous));
+    }
+    Ok(())
 }
 
 /// One part of a message's body.

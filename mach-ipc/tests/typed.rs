@@ -145,3 +145,42 @@ fn a_timed_out_send_gives_its_rights_back() {
     );
     assert_eq!(port.receive(NOW).unwrap().id, 1);
 }
+
+#[test]
+fn notification_requests_through_handles() {
+    let kernel = Kernel::new();
+    let task = kernel.task_create(None);
+    let port = ReceiveRight::allocate(&task).unwrap();
+    let notify = ReceiveRight::allocate(&task).unwrap();
+    let send = {
+        // A send right under its own name: made in another task and given back.
+        let other = kernel.task_create(None);
+        let (name, _) = task
+            .mach_port_extract_right(port.name(), MACH_MSG_TYPE_MAKE_SEND, &other)
+            .unwrap();
+        let (back, _) = other
+            .mach_port_extract_right(name, MACH_MSG_TYPE_MOVE_SEND, &task)
+            .unwrap();
+        other.terminate();
+        SendRight::from_name(&task, back)
+    };
+    port.request_no_senders(&notify, 1).unwrap();
+    send.request_dead_name(&notify).unwrap();
+    // The send right shares the receive right's name in this task, so the dead-name request
+    // sits on that name.
+    assert_eq!(send.name(), port.name());
+    drop(send);
+    let got = notify.receive(NOW).unwrap();
+    assert_eq!(got.id, MACH_NOTIFY_NO_SENDERS);
+    // Destroying the receive right takes the name away with the request still armed on it:
+    // that is a port-deleted notification (XNU), not a dead-name one.
+    let name = port.name();
+    drop(port);
+    let got = notify.receive(NOW).unwrap();
+    assert_eq!(got.id, MACH_NOTIFY_PORT_DELETED);
+    assert_eq!(got.data[8..12], name.to_ne_bytes());
+    assert_eq!(
+        notify.receive(NOW).unwrap_err(),
+        KernReturn(MACH_RCV_TIMED_OUT)
+    );
+}
