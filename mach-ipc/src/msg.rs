@@ -382,7 +382,8 @@ impl Task {
         let moves = |d| d == MACH_MSG_TYPE_MOVE_SEND || d == MACH_MSG_TYPE_MOVE_SEND_ONCE;
         let (dest, reply) = if dead_send_once {
             let Obj::Port(p) = dest_entry.object else {
-                unreachable!("checked above")
+                // (dead_send_once holds only for a port entry.)
+                return fail(MACH_SEND_INVALID_DEST);
             };
             // The entry's reference goes with the right.
             s.free_name(t, remote, &mut work);
@@ -652,7 +653,9 @@ impl Task {
                 return fail(MACH_RCV_TOO_LARGE);
             }
             // Dequeued and destroyed: the receiver gets a bare header and what trailer fits.
-            let (k, seqno, context) = dequeue(&mut s, p);
+            let Some((k, seqno, context)) = dequeue(&mut s, p) else {
+                return fail(MACH_RCV_PORT_CHANGED);
+            };
             if rcv_size < HEADER {
                 let mut work = Vec::new();
                 k.release_into(&mut work);
@@ -686,7 +689,9 @@ impl Task {
             s.drain(&mut work);
             return fail(MACH_RCV_TOO_LARGE);
         }
-        let (k, seqno, context) = dequeue(&mut s, p);
+        let Some((k, seqno, context)) = dequeue(&mut s, p) else {
+            return fail(MACH_RCV_PORT_CHANGED);
+        };
         s.send_possible(p);
         let size = k.size_for(guarded_ok);
         // The destination right is used up by the delivery.
@@ -757,14 +762,14 @@ fn first_ready(s: &State, set: crate::state::PsetId) -> Option<PortId> {
 
 /// Takes the first message off `p`: the message, its sequence number and the port's
 /// context. Wakes a sender waiting for room.
-fn dequeue(s: &mut State, p: PortId) -> (Kmsg, u32, u64) {
-    let port = s.port_mut(p).expect("the caller found the port");
-    let k = port.queue.pop_front().expect("the caller found a message");
+fn dequeue(s: &mut State, p: PortId) -> Option<(Kmsg, u32, u64)> {
+    let port = s.port_mut(p)?;
+    let k = port.queue.pop_front()?;
     let seqno = port.seqno;
     port.seqno = port.seqno.wrapping_add(1);
     wake_one(&port.send_cv);
     let context = port.context;
-    (k, seqno, context)
+    Some((k, seqno, context))
 }
 
 /// Writes `len` bytes of the format-0 trailer at `at`.

@@ -887,8 +887,9 @@ impl State {
                     self.release_send(p);
                     return MACH_PORT_DEAD;
                 };
-                if let Some(&name) = space.reverse.get(&p) {
-                    let e = space.get_mut(name).expect("reverse map names an entry");
+                if let Some(name) = space.reverse.get(&p).copied()
+                    && let Some(e) = space.get_mut(name)
+                {
                     if e.rights & MACH_PORT_TYPE_SEND != 0 {
                         // Merged into the right already there.
                         e.urefs = (e.urefs + 1).min(MACH_PORT_UREFS_MAX);
@@ -932,8 +933,9 @@ impl State {
                     self.release(Carried::Receive(p));
                     return MACH_PORT_DEAD;
                 };
-                let name = if let Some(&name) = space.reverse.get(&p) {
-                    let e = space.get_mut(name).expect("reverse map names an entry");
+                let name = if let Some(name) = space.reverse.get(&p).copied()
+                    && let Some(e) = space.get_mut(name)
+                {
                     e.rights |= MACH_PORT_TYPE_RECEIVE;
                     self.port_unref(p);
                     name
