@@ -160,6 +160,27 @@ fn finish(p: Pair) {
     assert_eq!(p.kernel.port_count(), 1, "ports leaked");
 }
 
+/// `n` request/reply round trips from the client, timed.
+fn round_trips(p: &Pair, request: &[u8], buf: &mut [u8], n: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..n {
+        buf[..MSG as usize].copy_from_slice(&request[..MSG as usize]);
+        p.client
+            .mach_msg(
+                buf,
+                MACH_SEND_MSG | MACH_RCV_MSG,
+                MSG,
+                BUF as u32,
+                p.y_client,
+                0,
+                0,
+            )
+            .expect("round trip");
+        black_box(&buf);
+    }
+    start.elapsed()
+}
+
 fn mach_msg_inline(c: &mut Criterion) {
     let p = pair();
     let server = serve(p.server.clone(), p.x_server, p.y_server, false);
@@ -175,25 +196,7 @@ fn mach_msg_inline(c: &mut Criterion) {
     }
     let mut buf = [0u8; BUF];
     c.bench_function("round_trip/mach_msg_64B", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                buf[..MSG as usize].copy_from_slice(&request[..MSG as usize]);
-                p.client
-                    .mach_msg(
-                        &mut buf,
-                        MACH_SEND_MSG | MACH_RCV_MSG,
-                        MSG,
-                        BUF as u32,
-                        p.y_client,
-                        0,
-                        0,
-                    )
-                    .expect("round trip");
-                black_box(&buf);
-            }
-            start.elapsed()
-        });
+        b.iter_custom(|iters| round_trips(&p, &request, &mut buf, iters));
     });
     stop(&p.client, p.x_client, server);
     finish(p);
@@ -229,23 +232,7 @@ fn mach_msg_port(c: &mut Criterion) {
             while left > 0 {
                 let n = left.min(CHUNK);
                 left -= n;
-                let start = Instant::now();
-                for _ in 0..n {
-                    buf[..MSG as usize].copy_from_slice(&request[..MSG as usize]);
-                    p.client
-                        .mach_msg(
-                            &mut buf,
-                            MACH_SEND_MSG | MACH_RCV_MSG,
-                            MSG,
-                            BUF as u32,
-                            p.y_client,
-                            0,
-                            0,
-                        )
-                        .expect("round trip");
-                    black_box(&buf);
-                }
-                total += start.elapsed();
+                total += round_trips(&p, &request, &mut buf, n);
                 // Each reply brought the copied right back: one more uref on Z, dropped
                 // outside the timing so that the count never saturates.
                 p.client
