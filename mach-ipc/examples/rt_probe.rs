@@ -1,0 +1,112 @@
+//! Round-trip time of `mach_msg` (64-byte inline message, SEND|RCV on both sides, two
+//! threads) in batches of 100 000, each next to a one-cache-line ping-pong between the same
+//! two threads: the machine's inter-core latency of the moment, to read the kernel's cost
+//! against. On a VM whose vCPUs move, criterion's numbers alone swing 2-3x between runs.
+//!
+//! Run with `cargo run --release -p darling-mach-ipc --example rt_probe [BATCHES]`.
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Instant;
+
+use darling_mach_ipc::Kernel;
+use darling_mach_ipc::consts::*;
+
+#[repr(align(128))]
+struct Line(AtomicU64);
+
+fn put32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+}
+
+fn main() {
+    let batches: usize = std::env::args().nth(1).map_or(20, |s| s.parse().unwrap());
+    let per: u64 = 100_000;
+    let kernel = Kernel::new();
+    let client = kernel.task_create(None);
+    let server = kernel.task_create(None);
+    let xs = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (xc, _) = server
+        .mach_port_extract_right(xs, MACH_MSG_TYPE_MAKE_SEND, &client)
+        .unwrap();
+    let yc = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (ys, _) = client
+        .mach_port_extract_right(yc, MACH_MSG_TYPE_MAKE_SEND, &server)
+        .unwrap();
+    let line = Arc::new(Line(AtomicU64::new(0)));
+    let bar = Arc::new(Barrier::new(2));
+    let (l2, b2) = (line.clone(), bar.clone());
+    let h = thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        for _ in 0..batches {
+            // ping-pong phase
+            b2.wait();
+            for i in 0..per {
+                while l2.0.load(Ordering::Acquire) != 2 * i + 1 {
+                    std::hint::spin_loop();
+                }
+                l2.0.store(2 * i + 2, Ordering::Release);
+            }
+            b2.wait();
+            // mach_msg phase: per requests
+            server
+                .mach_msg(&mut buf, MACH_RCV_MSG, 0, 256, xs, 0, 0)
+                .unwrap();
+            for i in 0..per {
+                put32(&mut buf, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0));
+                put32(&mut buf, 4, 64);
+                put32(&mut buf, 8, ys);
+                put32(&mut buf, 12, 0);
+                put32(&mut buf, 16, 0);
+                put32(&mut buf, 20, 2);
+                let opt = if i + 1 == per {
+                    MACH_SEND_MSG
+                } else {
+                    MACH_SEND_MSG | MACH_RCV_MSG
+                };
+                server.mach_msg(&mut buf, opt, 64, 256, xs, 0, 0).unwrap();
+            }
+            l2.0.store(0, Ordering::Relaxed);
+        }
+    });
+    let mut buf = [0u8; 256];
+    let mut rows = Vec::new();
+    for _ in 0..batches {
+        bar.wait();
+        let s = Instant::now();
+        for i in 0..per {
+            line.0.store(2 * i + 1, Ordering::Release);
+            while line.0.load(Ordering::Acquire) != 2 * i + 2 {
+                std::hint::spin_loop();
+            }
+        }
+        let pp = s.elapsed().as_nanos() as f64 / per as f64;
+        bar.wait();
+        let s = Instant::now();
+        for _ in 0..per {
+            put32(&mut buf, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0));
+            put32(&mut buf, 4, 64);
+            put32(&mut buf, 8, xc);
+            put32(&mut buf, 12, 0);
+            put32(&mut buf, 16, 0);
+            put32(&mut buf, 20, 1);
+            client
+                .mach_msg(&mut buf, MACH_SEND_MSG | MACH_RCV_MSG, 64, 256, yc, 0, 0)
+                .unwrap();
+        }
+        let rt = s.elapsed().as_nanos() as f64 / per as f64;
+        rows.push((pp, rt));
+    }
+    h.join().unwrap();
+    for (pp, rt) in &rows {
+        println!("line ping-pong {pp:6.0} ns   mach_msg round trip {rt:6.0} ns");
+    }
+    let mut r: Vec<f64> = rows.iter().map(|x| x.1).collect();
+    r.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "mach_msg min {:.0} median {:.0} max {:.0}",
+        r[0],
+        r[r.len() / 2],
+        r[r.len() - 1]
+    );
+}
