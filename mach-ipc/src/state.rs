@@ -528,16 +528,7 @@ impl State {
             && port.kobject == KObject::None
         {
             // The receive right travels in the notification, as if moved.
-            port.receiver = Receiver::Transit(None);
-            port.mscount = 0;
-            port.seqno = 0;
-            port.context = 0;
-            port.guarded = false;
-            port.strict_guard = false;
-            port.recv_cv.notify_all();
-            let psets = std::mem::take(&mut port.psets);
-            self.unlink_psets(p, &psets);
-            self.signal();
+            self.clear_receiver(p);
             let k = Kmsg::port_destroyed(notify, p);
             self.enqueue_kernel(notify, k, work);
             return;
@@ -566,6 +557,24 @@ impl State {
         }
         // The reference the receive right held.
         self.port_unref(p);
+    }
+
+    /// A receive right leaving its space (moved in a message, or sent away by a
+    /// port-destroyed notification) starts afresh, as XNU's `ipc_port_clear_receiver` does:
+    /// in transit, make-send count, sequence number, context and guard reset, out of every
+    /// set, and its waiting receivers told.
+    fn clear_receiver(&mut self, p: PortId) {
+        let Some(port) = self.port_mut(p) else { return };
+        port.receiver = Receiver::Transit(None);
+        port.mscount = 0;
+        port.seqno = 0;
+        port.context = 0;
+        port.guarded = false;
+        port.strict_guard = false;
+        port.recv_cv.notify_all();
+        let psets = std::mem::take(&mut port.psets);
+        self.unlink_psets(p, &psets);
+        self.signal();
     }
 
     fn unlink_psets(&mut self, p: PortId, psets: &[PsetId]) {
@@ -815,18 +824,7 @@ impl State {
                 } else {
                     self.port_ref(p);
                 }
-                let port = self.port_mut(p).ok_or(RightError::Name)?;
-                // A moved receive right starts afresh, as XNU's ipc_port_clear_receiver does.
-                port.receiver = Receiver::Transit(None);
-                port.mscount = 0;
-                port.seqno = 0;
-                port.context = 0;
-                port.guarded = false;
-                port.strict_guard = false;
-                port.recv_cv.notify_all();
-                let psets = std::mem::take(&mut port.psets);
-                self.unlink_psets(p, &psets);
-                self.signal();
+                self.clear_receiver(p);
                 Ok(Carried::Receive(p))
             }
             MACH_MSG_TYPE_COPY_SEND => {
