@@ -20,8 +20,12 @@
 use std::collections::HashMap;
 use std::thread::JoinHandle;
 
+use zerocopy::IntoBytes;
+
 use crate::consts::*;
+use crate::msg::{get32, put32};
 use crate::task::{Kernel, Task};
+use crate::wire::MachMsgPortDescriptor;
 
 /// `check_in2` request id.
 pub const BOOTSTRAP_CHECK_IN_ID: mach_msg_id_t = 402;
@@ -45,14 +49,6 @@ const ERROR_REPLY_SIZE: usize = 36;
 /// Receive buffer: the largest request plus the audit trailer.
 const BUFFER: usize = 256;
 
-fn get32(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().unwrap_or([0; 4]))
-}
-
-fn put32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-}
-
 /// Writes a header.
 fn header(b: &mut [u8], bits: u32, size: usize, remote: u32, local: u32, id: i32) {
     put32(b, 0, bits);
@@ -65,13 +61,7 @@ fn header(b: &mut [u8], bits: u32, size: usize, remote: u32, local: u32, id: i32
 
 /// Writes a port descriptor at `at`.
 fn port_descriptor(b: &mut [u8], at: usize, name: u32, disposition: u32) {
-    put32(b, at, name);
-    put32(b, at + 4, 0);
-    put32(
-        b,
-        at + 8,
-        disposition << 16 | MACH_MSG_PORT_DESCRIPTOR << 24,
-    );
+    b[at..at + 12].copy_from_slice(MachMsgPortDescriptor::new(name, disposition).as_bytes());
 }
 
 /// A service name as a fixed, NUL-terminated 128-byte field.

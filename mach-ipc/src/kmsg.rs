@@ -6,8 +6,11 @@
 //! one reference to its port and one count of its kind of right. Whoever ends up with the
 //! message either copies the rights out into a space or releases them.
 
+use zerocopy::IntoBytes;
+
 use crate::consts::*;
 use crate::state::PortId;
+use crate::wire::MachMsgPortDescriptor;
 
 /// A right held outside any space: in a message, a notification request or a kernel slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,10 +121,9 @@ impl Kmsg {
     /// The port-destroyed notification: the receive right of `port` goes to `notify`.
     pub(crate) fn port_destroyed(notify: PortId, port: PortId) -> Kmsg {
         let mut body = 1u32.to_ne_bytes().to_vec();
-        // mach_msg_port_descriptor_t: name, pad, then pad2:16 disposition:8 type:8.
-        body.extend_from_slice(&[0; 8]);
-        let word = MACH_MSG_TYPE_MOVE_RECEIVE << 16 | MACH_MSG_PORT_DESCRIPTOR << 24;
-        body.extend_from_slice(&word.to_ne_bytes());
+        // The name is written when the message is received.
+        let descriptor = MachMsgPortDescriptor::new(MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_RECEIVE);
+        body.extend_from_slice(descriptor.as_bytes());
         let mut k = Kmsg::notification(Carried::SendOnce(notify), MACH_NOTIFY_PORT_DESTROYED, body);
         k.bits = MACH_MSGH_BITS_COMPLEX;
         k.descs.push(KDesc::Port {

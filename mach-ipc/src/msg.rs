@@ -18,16 +18,19 @@ pub const IPC_KMSG_MAX_BODY_SPACE: u32 = 64 * 1024 * 1024 * 3 / 4 - 68;
 /// The most port rights one message may carry (`IPC_KMSG_MAX_OOL_PORT_COUNT`).
 pub const IPC_KMSG_MAX_OOL_PORT_COUNT: u64 = 16383;
 
-fn get32(b: &[u8], at: usize) -> u32 {
+/// The native-endian `u32` at `at` of `b` (0 past its end).
+pub(crate) fn get32(b: &[u8], at: usize) -> u32 {
     b.get(at..at + 4)
         .map_or(0, |x| u32::from_ne_bytes([x[0], x[1], x[2], x[3]]))
 }
 
-fn get64(b: &[u8], at: usize) -> u64 {
+/// The native-endian `u64` at `at` of `b` (0 past its end).
+pub(crate) fn get64(b: &[u8], at: usize) -> u64 {
     u64::from(get32(b, at)) | u64::from(get32(b, at + 4)) << 32
 }
 
-fn put32(b: &mut [u8], at: usize, v: u32) {
+/// Writes `v` at `at` of `b` (nothing past its end).
+pub(crate) fn put32(b: &mut [u8], at: usize, v: u32) {
     if let Some(x) = b.get_mut(at..at + 4) {
         x.copy_from_slice(&v.to_ne_bytes());
     }

@@ -24,20 +24,16 @@
 
 use std::time::Duration;
 
+use zerocopy::IntoBytes;
+
 use crate::consts::*;
+use crate::msg::{get32, get64};
 use crate::task::Task;
+use crate::wire::{MachMsgOolDescriptor64, MachMsgPortDescriptor};
 
-fn put32(b: &mut Vec<u8>, v: u32) {
+/// Appends `v` to `b`.
+fn push32(b: &mut Vec<u8>, v: u32) {
     b.extend_from_slice(&v.to_ne_bytes());
-}
-
-fn get32(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .map_or(0, |x| u32::from_ne_bytes([x[0], x[1], x[2], x[3]]))
-}
-
-fn get64(b: &[u8], at: usize) -> u64 {
-    u64::from(get32(b, at)) | u64::from(get32(b, at + 4)) << 32
 }
 
 /// A timeout for `mach_msg`: `None` waits forever, `Some(ZERO)` does not wait.
@@ -414,21 +410,19 @@ fn send(
     if complex {
         bits |= MACH_MSGH_BITS_COMPLEX;
     }
-    put32(&mut b, bits);
-    put32(&mut b, 0);
-    put32(&mut b, dest);
-    put32(&mut b, reply);
-    put32(&mut b, 0);
-    put32(&mut b, m.id as u32);
+    push32(&mut b, bits);
+    push32(&mut b, 0);
+    push32(&mut b, dest);
+    push32(&mut b, reply);
+    push32(&mut b, 0);
+    push32(&mut b, m.id as u32);
     if complex {
-        put32(&mut b, m.parts.len() as u32);
+        push32(&mut b, m.parts.len() as u32);
     }
     for part in m.parts {
         match part {
             Part::Port(name, d, _) => {
-                put32(&mut b, name);
-                put32(&mut b, 0);
-                put32(&mut b, d << 16 | MACH_MSG_PORT_DESCRIPTOR << 24);
+                b.extend_from_slice(MachMsgPortDescriptor::new(name, d).as_bytes());
             }
             Part::Ool(data) => {
                 let size = data.len() as u32;
@@ -438,12 +432,9 @@ fn send(
                 } else {
                     task.vm_allocate(data)
                 };
-                b.extend_from_slice(&address.to_ne_bytes());
-                put32(
-                    &mut b,
-                    1 | MACH_MSG_VIRTUAL_COPY << 8 | MACH_MSG_OOL_DESCRIPTOR << 24,
-                );
-                put32(&mut b, size);
+                let descriptor =
+                    MachMsgOolDescriptor64::new(address, size, true, MACH_MSG_VIRTUAL_COPY);
+                b.extend_from_slice(descriptor.as_bytes());
             }
         }
     }
