@@ -653,11 +653,13 @@ impl State {
                 port.receiver = Receiver::Transit(Some(p));
             }
         }
-        let Some(port) = self.port_mut(p) else { return };
+        // The port and the sets are separate fields: no copy of the member list is needed.
+        let Some(port) = self.ports.get_mut(p) else {
+            return;
+        };
         port.queue.push_back(k);
         wake_all(&port.recv_cv);
-        let psets = port.psets.clone();
-        for s in psets {
+        for &s in &port.psets {
             if let Some(set) = self.psets.get(s) {
                 wake_all(&set.cv);
             }
