@@ -1,7 +1,9 @@
 //! Round-trip time of `mach_msg` (64-byte inline message, SEND|RCV on both sides, two
 //! threads) in batches of 100 000, each next to a one-cache-line ping-pong between the same
-//! two threads: the machine's inter-core latency of the moment, to read the kernel's cost
-//! against. On a VM whose vCPUs move, criterion's numbers alone swing 2-3x between runs.
+//! two threads (the machine's inter-core latency of the moment, to read the kernel's cost
+//! against) and a crossbeam-channel bounded(5) round trip of 64 bytes between the same two
+//! threads, so that the ratio compares runs made under the same conditions. On a VM whose
+//! vCPUs move, criterion's numbers alone swing 2-3x between runs.
 //!
 //! Run with `cargo run --release -p darling-mach-ipc --example rt_probe [BATCHES]`.
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +38,8 @@ fn main() {
     let line = Arc::new(Line(AtomicU64::new(0)));
     let bar = Arc::new(Barrier::new(2));
     let (l2, b2) = (line.clone(), bar.clone());
+    let (cb_req, cb_req_rx) = crossbeam_channel::bounded::<[u8; 64]>(5);
+    let (cb_resp_tx, cb_resp) = crossbeam_channel::bounded::<[u8; 64]>(5);
     let h = thread::spawn(move || {
         let mut buf = [0u8; 256];
         for _ in 0..batches {
@@ -67,6 +71,12 @@ fn main() {
                 server.mach_msg(&mut buf, opt, 64, 256, xs, 0, 0).unwrap();
             }
             l2.0.store(0, Ordering::Relaxed);
+            b2.wait();
+            for _ in 0..per {
+                let mut m = cb_req_rx.recv().unwrap();
+                m[0] = m[0].wrapping_add(1);
+                cb_resp_tx.send(m).unwrap();
+            }
         }
     });
     let mut buf = [0u8; 256];
@@ -95,18 +105,33 @@ fn main() {
                 .unwrap();
         }
         let rt = s.elapsed().as_nanos() as f64 / per as f64;
-        rows.push((pp, rt));
+        bar.wait();
+        let s = Instant::now();
+        for i in 0..per {
+            let mut m = [0u8; 64];
+            m[0] = i as u8;
+            cb_req.send(m).unwrap();
+            std::hint::black_box(cb_resp.recv().unwrap());
+        }
+        let cb = s.elapsed().as_nanos() as f64 / per as f64;
+        rows.push((pp, rt, cb));
     }
     h.join().unwrap();
-    for (pp, rt) in &rows {
-        println!("line ping-pong {pp:6.0} ns   mach_msg round trip {rt:6.0} ns");
+    for (pp, rt, cb) in &rows {
+        println!(
+            "line ping-pong {pp:6.0} ns   mach_msg round trip {rt:6.0} ns   crossbeam {cb:6.0} ns   ratio {:.2}",
+            rt / cb
+        );
     }
-    let mut r: Vec<f64> = rows.iter().map(|x| x.1).collect();
-    r.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "mach_msg min {:.0} median {:.0} max {:.0}",
-        r[0],
-        r[r.len() / 2],
-        r[r.len() - 1]
-    );
+    let stats = |f: fn(&(f64, f64, f64)) -> f64| {
+        let mut r: Vec<f64> = rows.iter().map(f).collect();
+        r.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        (r[0], r[r.len() / 2], r[r.len() - 1])
+    };
+    let (a, b, c) = stats(|x| x.1);
+    println!("mach_msg  min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.2);
+    println!("crossbeam min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.1 / x.2);
+    println!("ratio     min {a:.2} median {b:.2} max {c:.2}");
 }
