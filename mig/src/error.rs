@@ -74,6 +74,15 @@ pub enum Error {
         /// What.
         kind: SemanticError,
     },
+    /// The Rust generator cannot express this (native C types, arrays of out-of-line
+    /// arrays); the layout tables still can.
+    #[error("{location}: {what} is not supported by the Rust generator")]
+    Unsupported {
+        /// Where.
+        location: Location,
+        /// What.
+        what: String,
+    },
 }
 
 impl Error {
@@ -83,7 +92,8 @@ impl Error {
             Error::Io { .. } => None,
             Error::Preprocess { location, .. }
             | Error::Syntax { location, .. }
-            | Error::Semantic { location, .. } => Some(location),
+            | Error::Semantic { location, .. }
+            | Error::Unsupported { location, .. } => Some(location),
         }
     }
 }

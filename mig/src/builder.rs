@@ -1,0 +1,158 @@
+//! [`Builder`]: compiling `.defs` files from a build script.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::cpp::Preprocessor;
+use crate::interface::Interface;
+
+/// Compiles `.defs` files into Rust modules, for `build.rs`.
+///
+/// Each `NAME.defs` becomes `NAME.rs` in the output directory (`OUT_DIR` by default),
+/// holding `pub mod <subsystem> { … }`; include it where the module should live:
+///
+/// ```no_run
+/// // build.rs
+/// darling_mig::Builder::new()
+///     .include("defs/include")
+///     .define("MY_FEATURE", "1")
+///     .compile(&["defs/window.defs"])
+///     .expect("window.defs");
+/// ```
+///
+/// ```ignore
+/// // src/lib.rs
+/// include!(concat!(env!("OUT_DIR"), "/window.rs"));
+/// ```
+///
+/// The output goes through `rustfmt` when one is found (`RUSTFMT`, else `rustfmt` on the
+/// `PATH`); without it the code is valid but unformatted.
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    preprocessor: Preprocessor,
+    includes: Vec<PathBuf>,
+    out_dir: Option<PathBuf>,
+    cargo_metadata: bool,
+}
+
+impl Builder {
+    /// A builder with the `mig` driver's predefined macros and no include directory, writing
+    /// to `OUT_DIR` and telling Cargo to rerun when an input changes.
+    pub fn new() -> Builder {
+        Builder {
+            preprocessor: Preprocessor::new(),
+            includes: Vec::new(),
+            out_dir: None,
+            cargo_metadata: true,
+        }
+    }
+
+    /// Adds an include directory (`-I`).
+    pub fn include(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        let dir = dir.into();
+        self.preprocessor.include_dir(dir.clone());
+        self.includes.push(dir);
+        self
+    }
+
+    /// Defines a macro (`-Dname=value`).
+    pub fn define(&mut self, name: &str, value: &str) -> &mut Self {
+        self.preprocessor.define(name, value);
+        self
+    }
+
+    /// Removes a macro (`-Uname`).
+    pub fn undefine(&mut self, name: &str) -> &mut Self {
+        self.preprocessor.undefine(name);
+        self
+    }
+
+    /// Where the `.rs` files go (default: the `OUT_DIR` Cargo gives build scripts).
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` lines (default: yes).
+    pub fn cargo_metadata(&mut self, on: bool) -> &mut Self {
+        self.cargo_metadata = on;
+        self
+    }
+
+    /// The generated Rust for one `.defs` file.
+    ///
+    /// # Errors
+    /// The first problem in the file, with its location.
+    pub fn generate(&self, defs: &Path) -> Result<String, crate::Error> {
+        let iface = Interface::load(defs, &self.preprocessor)?;
+        let name = defs.file_name().map_or_else(
+            || defs.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let code = crate::codegen::generate(&iface, &name)?;
+        Ok(rustfmt(&code).unwrap_or(code))
+    }
+
+    /// Compiles each file into `<stem>.rs` in the output directory; returns the paths
+    /// written.
+    ///
+    /// # Errors
+    /// The first problem in a file, or an I/O error writing the output (no `OUT_DIR` and
+    /// no [`Builder::out_dir`] is an I/O error of kind `NotFound`).
+    pub fn compile(&self, files: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>, crate::Error> {
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| crate::Error::Io {
+                    path: PathBuf::from("$OUT_DIR"),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "OUT_DIR is not set"),
+                })?,
+        };
+        if self.cargo_metadata {
+            for dir in &self.includes {
+                println!("cargo:rerun-if-changed={}", dir.display());
+            }
+        }
+        let mut written = Vec::new();
+        for f in files {
+            let f = f.as_ref();
+            if self.cargo_metadata {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+            let code = self.generate(f)?;
+            let stem = f
+                .file_stem()
+                .map_or_else(|| "mig".into(), |s| s.to_string_lossy().into_owned());
+            let out = out_dir.join(format!("{stem}.rs"));
+            std::fs::write(&out, code).map_err(|source| crate::Error::Io {
+                path: out.clone(),
+                source,
+            })?;
+            written.push(out);
+        }
+        Ok(written)
+    }
+}
+
+/// `code` formatted by rustfmt (edition 2024), if one runs.
+pub fn rustfmt(code: &str) -> Option<String> {
+    use std::io::Write;
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(program)
+        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = code.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8(out.stdout).ok()
+}
