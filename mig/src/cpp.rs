@@ -7,9 +7,11 @@
 //! groups and their integer expressions, and macro expansion (Prosser's hide-set algorithm, the
 //! one the C standard's rules were written from).
 //!
-//! It must never panic, loop forever or overflow the stack on any input: include nesting,
-//! macro argument nesting, expression nesting and the amount of work one line's expansion may
-//! do are all bounded, and going past a bound is an ordinary [`PreprocessError`].
+//! It must never panic, loop forever or overflow the stack on any input: include nesting and
+//! count, bytes read, macro argument nesting, expression nesting and the work expansion may do
+//! (per line and per run) are all bounded, and going past a bound is an ordinary
+//! [`PreprocessError`]. Where C leaves a choice open (out-of-range shift counts, tokens
+//! spliced together), it does what clang, Apple's `cc`, does.
 //!
 //! What it leaves out, because no `.defs` file or header they include needs it: trigraphs,
 //! digraphs, `_Pragma`, `__VA_OPT__`, `__has_include` and friends, `__DATE__`/`__TIME__`/
@@ -29,7 +31,14 @@ const MAX_INCLUDE_DEPTH: usize = 200;
 /// How deeply macro arguments may nest inside macro arguments (each level is a recursion).
 const MAX_EXPANSION_DEPTH: usize = 100;
 /// How many tokens (and hide-set entries) expanding one line may produce.
-const MAX_EXPANSION_WORK: usize = 1 << 22;
+const MAX_EXPANSION_WORK: usize = 1 << 20;
+/// How many tokens (and hide-set entries) all expansions of one run may produce.
+const MAX_RUN_WORK: usize = 1 << 23;
+/// How many `#include`s one run may carry out (includes nested a few deep but many wide
+/// would otherwise multiply without bound).
+const MAX_INCLUDES: usize = 10_000;
+/// How many bytes one run may read, all files together.
+const MAX_INPUT_BYTES: usize = 32 << 20;
 /// How deeply parentheses and unary operators may nest in an `#if` expression.
 const MAX_EXPRESSION_DEPTH: usize = 200;
 /// The name errors and directives give to the `-D`/`-U` definitions.
@@ -215,6 +224,24 @@ pub enum PreprocessError {
         /// The limit.
         limit: usize,
     },
+    /// All expansions of the run together produce more than the limit of tokens.
+    #[error("macro expansions exceed {limit} tokens in all")]
+    RunTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The run carries out more `#include`s than the limit.
+    #[error("more than {limit} #includes")]
+    TooManyIncludes {
+        /// The limit.
+        limit: usize,
+    },
+    /// The files read add up to more bytes than the limit.
+    #[error("input exceeds {limit} bytes")]
+    InputTooLarge {
+        /// The limit.
+        limit: usize,
+    },
     /// Macro invocations nest inside arguments deeper than the limit.
     #[error("macro arguments nested deeper than {limit}")]
     ExpansionTooDeep {
@@ -392,6 +419,10 @@ impl Preprocessor {
 
     /// Preprocesses the file at `path`.
     ///
+    /// `#include "f"` looks in `path`'s directory first; `mig` also passes that directory as
+    /// `-I`, so a driver that wants `<f>` found there too adds it with
+    /// [`Preprocessor::include_dir`].
+    ///
     /// # Errors
     /// [`Error::Io`] if `path` (or an included file) cannot be read, [`Error::Preprocess`] for
     /// everything the preprocessor refuses.
@@ -506,9 +537,8 @@ impl HideSet {
         }
     }
 
-    fn from_names(mut names: Vec<Rc<str>>) -> HideSet {
-        names.sort();
-        names.dedup();
+    /// A set from names already sorted and distinct.
+    fn from_sorted(names: Vec<Rc<str>>) -> HideSet {
         if names.is_empty() {
             HideSet(None)
         } else {
@@ -517,25 +547,55 @@ impl HideSet {
     }
 
     fn with(&self, name: &Rc<str>) -> HideSet {
-        let mut names = self.names().to_vec();
-        names.push(name.clone());
-        HideSet::from_names(names)
+        let names = self.names();
+        match names.binary_search_by(|n| (**n).cmp(name)) {
+            Ok(_) => self.clone(),
+            Err(at) => {
+                let mut names = names.to_vec();
+                names.insert(at, name.clone());
+                HideSet::from_sorted(names)
+            }
+        }
     }
 
     fn union(&self, other: &HideSet) -> HideSet {
-        let mut names = self.names().to_vec();
-        names.extend_from_slice(other.names());
-        HideSet::from_names(names)
+        if other.is_empty() || self.same(other) {
+            return self.clone();
+        }
+        if self.is_empty() {
+            return other.clone();
+        }
+        let (mut a, mut b) = (
+            self.names().iter().peekable(),
+            other.names().iter().peekable(),
+        );
+        let mut names = Vec::with_capacity(self.names().len() + other.names().len());
+        while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+            match x.cmp(y) {
+                std::cmp::Ordering::Less => names.extend(a.next().cloned()),
+                std::cmp::Ordering::Greater => names.extend(b.next().cloned()),
+                std::cmp::Ordering::Equal => {
+                    names.extend(a.next().cloned());
+                    b.next();
+                }
+            }
+        }
+        names.extend(a.cloned());
+        names.extend(b.cloned());
+        HideSet::from_sorted(names)
     }
 
     fn intersect(&self, other: &HideSet) -> HideSet {
+        if self.same(other) {
+            return self.clone();
+        }
         let names = self
             .names()
             .iter()
             .filter(|n| other.contains(n))
             .cloned()
             .collect();
-        HideSet::from_names(names)
+        HideSet::from_sorted(names)
     }
 }
 
@@ -627,10 +687,25 @@ const PUNCTUATORS: &[&str] = &[
     "+", "-", "~", "!", "/", "%", "<", ">", "^", "|", "?", ":", ";", "=", ",", "#",
 ];
 
-/// A file's bytes with backslash-newlines removed, each byte's original line and column kept.
+/// A file's bytes with backslash-newlines removed, and where each original line starts in
+/// them (to give tokens their original line and column).
 struct Spliced {
     bytes: Vec<u8>,
-    positions: Vec<(u32, u32)>,
+    /// The offset in `bytes` where each physical line starts; line 1 at 0.
+    line_starts: Vec<usize>,
+}
+
+impl Spliced {
+    /// The original 1-based line and column of `bytes[offset]`.
+    fn position(&self, offset: usize) -> (u32, u32) {
+        let index = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(index).copied().unwrap_or(0);
+        let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (as_u32(index + 1), as_u32(offset - start + 1))
+    }
 }
 
 /// Translation phases 1–2: `\r\n` becomes `\n`, and a backslash followed by a newline
@@ -638,15 +713,23 @@ struct Spliced {
 fn splice(text: &str) -> Spliced {
     let b = text.as_bytes();
     let mut bytes = Vec::with_capacity(b.len());
-    let mut positions = Vec::with_capacity(b.len());
-    let (mut line, mut column) = (1u32, 1u32);
+    let mut line_starts = vec![0];
     let mut i = 0;
-    while let Some(&c) = b.get(i) {
+    while i < b.len() {
+        let rest = b.get(i..).unwrap_or_default();
+        let plain = rest
+            .iter()
+            .position(|&c| matches!(c, b'\\' | b'\r' | b'\n'))
+            .unwrap_or(rest.len());
+        bytes.extend_from_slice(rest.get(..plain).unwrap_or_default());
+        i += plain;
+        let Some(&c) = b.get(i) else {
+            break;
+        };
         if c == b'\\'
             && let Some(next) = end_of_splice(b, i + 1)
         {
-            line = line.saturating_add(1);
-            column = 1;
+            line_starts.push(bytes.len());
             i = next;
             continue;
         }
@@ -655,16 +738,12 @@ fn splice(text: &str) -> Spliced {
             continue;
         }
         bytes.push(c);
-        positions.push((line, column));
         if c == b'\n' {
-            line = line.saturating_add(1);
-            column = 1;
-        } else {
-            column = column.saturating_add(1);
+            line_starts.push(bytes.len());
         }
         i += 1;
     }
-    Spliced { bytes, positions }
+    Spliced { bytes, line_starts }
 }
 
 /// If blanks then a newline start at `i`, the index after the newline.
@@ -683,7 +762,7 @@ fn end_of_splice(b: &[u8], mut i: usize) -> Option<usize> {
 /// comment does not end a logical line, as in C.
 struct Lexer<'a> {
     bytes: &'a [u8],
-    positions: &'a [(u32, u32)],
+    spliced: &'a Spliced,
     file: &'a Arc<str>,
     i: usize,
 }
@@ -694,7 +773,7 @@ impl Lexer<'_> {
         let spliced = splice(text);
         let mut lexer = Lexer {
             bytes: &spliced.bytes,
-            positions: &spliced.positions,
+            spliced: &spliced,
             file,
             i: 0,
         };
@@ -741,7 +820,7 @@ impl Lexer<'_> {
     }
 
     fn position(&self, i: usize) -> (u32, u32) {
-        self.positions.get(i).copied().unwrap_or((1, 1))
+        self.spliced.position(i)
     }
 
     fn skip_line_comment(&mut self) {
@@ -1138,23 +1217,21 @@ struct Ctx {
     depth: usize,
     /// Tokens and hide-set entries produced so far.
     work: usize,
+    /// What the run has left of [`MAX_RUN_WORK`].
+    run_budget: usize,
 }
 
 impl Ctx {
-    fn new(pull: bool, if_mode: bool) -> Ctx {
-        Ctx {
-            pull,
-            if_mode,
-            depth: 0,
-            work: 0,
-        }
-    }
-
     fn charge(&mut self, amount: usize, at: &Token) -> Result<(), Error> {
         self.work = self.work.saturating_add(amount);
         if self.work > MAX_EXPANSION_WORK {
             return Err(at.error(PreprocessError::ExpansionTooLarge {
                 limit: MAX_EXPANSION_WORK,
+            }));
+        }
+        if self.work > self.run_budget {
+            return Err(at.error(PreprocessError::RunTooLarge {
+                limit: MAX_RUN_WORK,
             }));
         }
         Ok(())
@@ -1171,6 +1248,20 @@ struct Run<'p> {
     /// Files not to include again (`#import`, `#pragma once`).
     once: HashSet<PathBuf>,
     warnings: Vec<Warning>,
+    /// Expansion work done so far (of [`MAX_RUN_WORK`]).
+    work: usize,
+    /// `#include`s carried out so far (of [`MAX_INCLUDES`]).
+    includes: usize,
+    /// Bytes read so far (of [`MAX_INPUT_BYTES`]).
+    bytes: usize,
+}
+
+/// A file `#include` found.
+struct Found {
+    path: PathBuf,
+    /// The `-I` directory it is in, if found in one.
+    dir_index: Option<usize>,
+    text: String,
 }
 
 impl<'p> Run<'p> {
@@ -1182,7 +1273,29 @@ impl<'p> Run<'p> {
             pushback: None,
             once: HashSet::new(),
             warnings: Vec::new(),
+            work: 0,
+            includes: 0,
+            bytes: 0,
         }
+    }
+
+    /// Expands `tokens` in a fresh context, counting its work against the run's.
+    fn expand_all(
+        &mut self,
+        tokens: Vec<Token>,
+        pull: bool,
+        if_mode: bool,
+    ) -> Result<Vec<Token>, Error> {
+        let mut ctx = Ctx {
+            pull,
+            if_mode,
+            depth: 0,
+            work: 0,
+            run_budget: MAX_RUN_WORK.saturating_sub(self.work),
+        };
+        let result = self.expand(tokens, &mut ctx);
+        self.work = self.work.saturating_add(ctx.work);
+        result
     }
 
     /// Reads lines until all files are done, expanding each active text line.
@@ -1193,7 +1306,7 @@ impl<'p> Run<'p> {
                 continue;
             };
             let location = Location::new(first.file.clone(), first.line, 1);
-            let expanded = self.expand(tokens, &mut Ctx::new(true, false))?;
+            let expanded = self.expand_all(tokens, true, false)?;
             if !expanded.is_empty() {
                 lines.push(Line {
                     text: spell(&expanded),
@@ -1444,7 +1557,7 @@ impl<'p> Run<'p> {
                 directive: directive.to_owned(),
             }));
         }
-        let tokens = self.expand(args.to_vec(), &mut Ctx::new(false, true))?;
+        let tokens = self.expand_all(args.to_vec(), false, true)?;
         expr::evaluate(&tokens).map_err(|kind| hash.error(kind))
     }
 
@@ -1458,7 +1571,12 @@ impl<'p> Run<'p> {
             format!("\"{name}\"")
         };
         let found = self.find_include(&name, angled, directive == "include_next")?;
-        let Some((path, dir_index, text)) = found else {
+        let Some(Found {
+            path,
+            dir_index,
+            text,
+        }) = found
+        else {
             return Err(hash.error(PreprocessError::IncludeNotFound { name: spelled }));
         };
         let key = normalize(&path);
@@ -1473,6 +1591,18 @@ impl<'p> Run<'p> {
                 limit: MAX_INCLUDE_DEPTH,
             }));
         }
+        self.includes += 1;
+        if self.includes > MAX_INCLUDES {
+            return Err(hash.error(PreprocessError::TooManyIncludes {
+                limit: MAX_INCLUDES,
+            }));
+        }
+        self.bytes = self.bytes.saturating_add(text.len());
+        if self.bytes > MAX_INPUT_BYTES {
+            return Err(hash.error(PreprocessError::InputTooLarge {
+                limit: MAX_INPUT_BYTES,
+            }));
+        }
         let dir = key.parent().map(Path::to_path_buf);
         self.push_file(Some(key), dir, dir_index, &text)
     }
@@ -1482,7 +1612,7 @@ impl<'p> Run<'p> {
         if let Some(target) = args.first().and_then(header_name) {
             return Ok(target);
         }
-        let expanded = self.expand(args.to_vec(), &mut Ctx::new(false, false))?;
+        let expanded = self.expand_all(args.to_vec(), false, false)?;
         let bad = |found: &str| {
             hash.error(PreprocessError::BadInclude {
                 found: found.to_owned(),
@@ -1504,13 +1634,7 @@ impl<'p> Run<'p> {
     /// Reads the first file `name` resolves to: the including file's directory first (unless
     /// angled), then the `-I` directories (from after the current file's, for
     /// `#include_next`).
-    #[allow(clippy::type_complexity)]
-    fn find_include(
-        &self,
-        name: &str,
-        angled: bool,
-        next: bool,
-    ) -> Result<Option<(PathBuf, Option<usize>, String)>, Error> {
+    fn find_include(&self, name: &str, angled: bool, next: bool) -> Result<Option<Found>, Error> {
         let frame = self.frames.last();
         let mut candidates: Vec<(PathBuf, Option<usize>)> = Vec::new();
         if Path::new(name).is_absolute() {
@@ -1534,7 +1658,13 @@ impl<'p> Run<'p> {
         }
         for (path, dir_index) in candidates {
             match (self.pp.read)(&path) {
-                Ok(text) => return Ok(Some((path, dir_index, text))),
+                Ok(text) => {
+                    return Ok(Some(Found {
+                        path,
+                        dir_index,
+                        text,
+                    }));
+                }
                 Err(e) if is_not_there(&e) => {}
                 Err(source) => return Err(Error::Io { path, source }),
             }
@@ -1613,6 +1743,7 @@ impl<'p> Run<'p> {
                 (args, hide)
             }
         };
+        ctx.charge(hide.names().len(), name)?;
         let mut expansion = self.substitute(definition, name, &args, ctx)?;
         ctx.charge(expansion.len(), name)?;
         add_hide_set(&mut expansion, &hide, ctx, name)?;
@@ -2197,27 +2328,22 @@ mod expr {
         Ok(Value { bits, unsigned })
     }
 
-    /// `<<` and `>>` as GCC computes them: a negative count shifts the other way, a count of
-    /// 64 or more shifts everything out (filling with the sign for a signed `>>`).
+    /// `<<` and `>>` as clang (Apple's `cc`) computes them, the count taken as unsigned: a
+    /// left shift by 64 or more is 0; a right shift takes the count's low 32 bits and shifts
+    /// by at most 63 (GCC differs: it shifts by a negative count the other way).
     fn shift(l: Value, r: Value, left: bool) -> Value {
-        let count = if r.unsigned {
-            i128::from(r.bits)
-        } else {
-            i128::from(r.bits as i64)
-        };
-        let (left, count) = if count < 0 {
-            (!left, -count)
-        } else {
-            (left, count)
-        };
-        let count = u32::try_from(count).unwrap_or(u32::MAX);
         let bits = if left {
-            l.bits.checked_shl(count).unwrap_or(0)
-        } else if l.unsigned {
-            l.bits.checked_shr(count).unwrap_or(0)
+            u32::try_from(r.bits)
+                .ok()
+                .and_then(|count| l.bits.checked_shl(count))
+                .unwrap_or(0)
         } else {
-            let v = l.bits as i64;
-            v.checked_shr(count).unwrap_or(if v < 0 { -1 } else { 0 }) as u64
+            let count = (r.bits as u32).min(63);
+            if l.unsigned {
+                l.bits >> count
+            } else {
+                ((l.bits as i64) >> count) as u64
+            }
         };
         Value {
             bits,
@@ -2356,8 +2482,14 @@ mod tests {
     fn splice_joins_lines_and_keeps_positions() {
         let s = splice("ab\\\ncd\\  \r\ne\n");
         assert_eq!(s.bytes, b"abcde\n");
-        assert_eq!(s.positions[2], (2, 1));
-        assert_eq!(s.positions[4], (3, 1));
+        assert_eq!(s.position(1), (1, 2));
+        assert_eq!(s.position(2), (2, 1));
+        assert_eq!(s.position(4), (3, 1));
+        assert_eq!(s.position(5), (3, 2));
+        let s = splice("a\n\nb\\\n\\\nc");
+        assert_eq!(s.bytes, b"a\n\nbc");
+        assert_eq!(s.position(3), (3, 1));
+        assert_eq!(s.position(4), (5, 1));
     }
 
     #[test]

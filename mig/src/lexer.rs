@@ -344,7 +344,8 @@ impl<'a> Lexer<'a> {
         crate::Error::Syntax { location, kind }
     }
 
-    /// The next token, read in `mode`.
+    /// The next token, read in `mode`. A token without the form `mode` asks for is read as in
+    /// [`Mode::Normal`], so that the parser names it in its error.
     pub(crate) fn next(&mut self, mode: Mode) -> Result<Token, crate::Error> {
         let Some(bytes) = self.skip_space() else {
             return Ok(Token {
@@ -377,14 +378,13 @@ impl<'a> Lexer<'a> {
                 };
                 TokenKind::QuotedString(take(self, start + len + 2))
             }
-            Mode::Word | Mode::FileName | Mode::QuotedString => {
-                return Err(self.error(location, SyntaxError::Expected(mode_name(mode))));
-            }
-            Mode::Normal if is_ident_start(c) => {
+            // Not the operand's form: read as an ordinary token, which the parser reports as
+            // unexpected where it wanted the operand ("expected a timeout, found `;`").
+            _ if is_ident_start(c) => {
                 let end = scan(bytes, start, is_ident);
                 classify(take(self, end))
             }
-            Mode::Normal if c.is_ascii_digit() => {
+            _ if c.is_ascii_digit() => {
                 let end = scan(bytes, start, |b| b.is_ascii_digit());
                 let text = take(self, end);
                 match text.parse::<u32>() {
@@ -392,11 +392,11 @@ impl<'a> Lexer<'a> {
                     Err(_) => return Err(self.error(location, SyntaxError::NumberTooLarge(text))),
                 }
             }
-            Mode::Normal if b":;,+-*/()=^~<>[]|".contains(&c) => {
+            _ if b":;,+-*/()=^~<>[]|".contains(&c) => {
                 self.col += 1;
                 TokenKind::Punct(char::from(c))
             }
-            Mode::Normal => {
+            _ => {
                 let ch = std::str::from_utf8(&bytes[start..])
                     .ok()
                     .and_then(|s| s.chars().next())
@@ -405,15 +405,6 @@ impl<'a> Lexer<'a> {
             }
         };
         Ok(Token { kind, location })
-    }
-}
-
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Normal => "a token",
-        Mode::Word => "a word",
-        Mode::FileName => "a file name (\"f\" or <f>)",
-        Mode::QuotedString => "a quoted string",
     }
 }
 

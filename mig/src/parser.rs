@@ -20,9 +20,6 @@ pub enum SyntaxError {
     /// A quoted string or file name without its closing delimiter on the same line.
     #[error("unterminated string or file name")]
     UnterminatedString,
-    /// Something else was found where the grammar needs what is named.
-    #[error("expected {0}")]
-    Expected(&'static str),
     /// A token that cannot start or continue what is being parsed.
     #[error("expected {expected}, found {found}")]
     Unexpected {
@@ -119,21 +116,20 @@ impl Parser<'_> {
     }
 
     fn peek(&mut self) -> Result<&TokenKind, crate::Error> {
-        if self.peeked.is_none() {
-            self.peeked = Some(self.lexer.next(Mode::Normal)?);
-        }
-        match &self.peeked {
-            Some(t) => Ok(&t.kind),
-            None => Err(self.fail_here(SyntaxError::Expected("a token"))),
-        }
+        let t = match self.peeked.take() {
+            Some(t) => t,
+            None => self.lexer.next(Mode::Normal)?,
+        };
+        Ok(&self.peeked.insert(t).kind)
     }
 
-    fn fail_here(&self, kind: SyntaxError) -> crate::Error {
-        let location = self
-            .peeked
-            .as_ref()
-            .map_or_else(|| Location::new("", 0, 0), |t| t.location.clone());
-        crate::Error::Syntax { location, kind }
+    /// Nesting too deep, at the token that would have gone one level deeper (the token is
+    /// peeked: the one before it may have been consumed already).
+    fn too_deep(&mut self) -> crate::Error {
+        crate::Error::Syntax {
+            location: self.lexer_location(),
+            kind: SyntaxError::TooDeep,
+        }
     }
 
     fn unexpected(t: &Token, expected: &'static str) -> crate::Error {
@@ -474,7 +470,7 @@ impl Parser<'_> {
     fn type_spec(&mut self) -> Result<TypeSpec, crate::Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.fail_here(SyntaxError::TooDeep));
+            return Err(self.too_deep());
         }
         let r = self.type_spec_inner();
         self.depth -= 1;
@@ -625,24 +621,25 @@ impl Parser<'_> {
     }
 
     fn int_atom(&mut self) -> Result<u32, crate::Error> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.fail_here(SyntaxError::TooDeep));
-        }
         let t = self.next()?;
-        let r = match t.kind {
+        match t.kind {
             TokenKind::Number(n) => Ok(n),
             TokenKind::Punct('(') => {
-                let v = self.int_exp();
-                match v {
-                    Ok(v) => self.expect_punct(')').map(|_| v),
-                    Err(e) => Err(e),
+                // Only parentheses nest (a number inside a type is no deeper than the type).
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(crate::Error::Syntax {
+                        location: t.location,
+                        kind: SyntaxError::TooDeep,
+                    });
                 }
+                let v = self.int_exp()?;
+                self.expect_punct(')')?;
+                self.depth -= 1;
+                Ok(v)
             }
             _ => Err(Self::unexpected(&t, "a number")),
-        };
-        self.depth -= 1;
-        r
+        }
     }
 }
 

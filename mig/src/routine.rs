@@ -282,6 +282,21 @@ pub const MACH_RCV_TRAILER_AUDIT: u32 = 3;
 /// `MACH_RCV_TRAILER_CTX`.
 pub const MACH_RCV_TRAILER_CTX: u32 = 4;
 
+/// The most bytes a routine's declared arguments may take in its messages, all together (a
+/// type alone may take [`crate::types::MAX_BYTES`]): keeps every offset and size of a layout
+/// well within `u32`.
+const MAX_MESSAGE_BYTES: u64 = 1 << 30;
+
+/// The most bytes `it` takes in a message: its data and pad, or its descriptors at their real
+/// size.
+fn wire_bytes(it: &IpcType) -> u64 {
+    if it.is_kpd() {
+        16 * u64::from(it.kpd_number.max(1))
+    } else {
+        it.type_size() + it.pad_size()
+    }
+}
+
 fn sem(location: &Location, kind: SemanticError) -> crate::Error {
     crate::Error::Semantic {
         location: location.clone(),
@@ -385,12 +400,17 @@ impl Routine {
         let mut reply_port = None;
         let mut wait_arg: Option<(ArgRole, String)> = None;
         let mut msg_option_arg = None;
+        let mut total_bytes = 0;
         for (decl, ty) in args {
             if !seen.insert(decl.name.clone()) {
                 return Err(sem(
                     &decl.location,
                     SemanticError::DuplicateArgument(decl.name.clone()),
                 ));
+            }
+            total_bytes += wire_bytes(&ty);
+            if total_bytes > MAX_MESSAGE_BYTES {
+                return Err(sem(&decl.location, SemanticError::TooLarge));
             }
             let (mut role, bits) = direction_bits(decl.direction);
             let mut bits = Bits(bits);
@@ -482,13 +502,15 @@ impl Routine {
                 check_int(a)?;
             }
         }
+        // Reported at the first argument that would come back (a hidden one has its
+        // argument's location).
         if one_way
-            && list
+            && let Some(out) = list
                 .iter()
-                .any(|a| a.bits.any(Bits::RETURN) && a.role != ArgRole::RetCode)
+                .find(|a| a.bits.any(Bits::RETURN) && a.role != ArgRole::RetCode)
         {
             return Err(sem(
-                location,
+                &out.location,
                 SemanticError::OutInSimpleRoutine(name.to_string()),
             ));
         }

@@ -32,7 +32,7 @@ pub enum SemanticError {
     /// `^` applied to what is already out of line.
     #[error("IPC type decl is already defined to be out-of-line")]
     AlreadyOutOfLine,
-    /// A size that does not fit the message.
+    /// A size that does not fit the message: one type's, or a routine's arguments' together.
     #[error("type is too large")]
     TooLarge,
     /// A variable-sized array with a translation or destructor.
@@ -74,7 +74,7 @@ pub enum SemanticError {
 }
 
 /// The largest inline size a message may declare (bits in a `u32` byte count).
-const MAX_BYTES: u64 = 1 << 28;
+pub(crate) const MAX_BYTES: u64 = 1 << 28;
 
 /// A resolved MIG type (migcom's `ipc_type_t`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -251,6 +251,21 @@ impl IpcType {
     /// The element type (the type itself if it has none).
     pub fn element_type(&self) -> &IpcType {
         self.element.as_deref().unwrap_or(self)
+    }
+}
+
+/// Drops a chain of element types one link at a time: every `type t = t;` or `array … of t`
+/// adds a link, and the default recursive drop of a long chain (tens of thousands of
+/// declarations) would overflow the stack.
+impl Drop for IpcType {
+    fn drop(&mut self) {
+        let mut next = self.element.take();
+        while let Some(rc) = next {
+            next = match Rc::try_unwrap(rc) {
+                Ok(mut it) => it.element.take(),
+                Err(_) => None,
+            };
+        }
     }
 }
 
