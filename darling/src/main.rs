@@ -28,6 +28,9 @@ enum Command {
     /// Show a Mach-O file's rebase and bind tables, exports trie and chained fixups, as
     /// llvm-objdump --macho does.
     Dyldinfo(cmd::dyldinfo::Args),
+    /// Compile a MIG .defs file into Rust client stubs and server demux, or print its
+    /// message layouts as migcom lays them out.
+    Mig(cmd::mig::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Otool(args) => cmd::otool::run(&args),
         Command::Nm(args) => cmd::nm::run(&args),
         Command::Dyldinfo(args) => cmd::dyldinfo::run(&args),
+        Command::Mig(args) => cmd::mig::run(&args),
     };
     match result {
         Ok(text) => {

@@ -805,8 +805,11 @@ fn a_server_that_dies_is_mig_server_died() {
 
 // ---- server side: trailer values ----------------------------------------------------
 
+/// What a server routine saw: sequence number, security token, audit token.
+type Seen = (u32, [u32; 2], [u32; 8]);
+
 struct Tokens {
-    seen: Mutex<Vec<(u32, [u32; 2], [u32; 8])>>,
+    seen: Mutex<Vec<Seen>>,
 }
 
 impl server_side::Server for Tokens {

@@ -489,7 +489,7 @@ impl Gen<'_> {
         );
         let _ = writeln!(
             self.out,
-            "/// The largest mig_request.\npub const MAX_REQUEST_SIZE: usize = {};",
+            "/// The largest request.\npub const MAX_REQUEST_SIZE: usize = {};",
             i.max_request_size()
         );
         let _ = writeln!(

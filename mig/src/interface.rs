@@ -62,11 +62,26 @@ impl Interface {
     /// # Errors
     /// The first problem found, with its location.
     pub fn load(path: &Path, preprocessor: &Preprocessor) -> Result<Interface, crate::Error> {
+        // As Apple's `mig` driver does, the file's own directory is searched for includes
+        // too (after the configured ones).
+        let mut with_dir;
+        let preprocessor = match path.parent() {
+            Some(dir) => {
+                with_dir = preprocessor.clone();
+                with_dir.include_dir(if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                });
+                &with_dir
+            }
+            None => preprocessor,
+        };
         let pp = preprocessor.run_file(path)?;
         let end = end_of(&pp, &path.display().to_string());
         let defs =
             crate::parser::parse(pp.lines.iter().map(|l| (l.text.as_str(), &l.location)), end)?;
-        Interface::resolve(&defs)
+        Interface::resolve(&defs).map_err(|e| locate(e, &path.display().to_string()))
     }
 
     /// As [`Interface::load`], for text already in memory (`name` names it in errors).
@@ -82,7 +97,7 @@ impl Interface {
         let end = end_of(&pp, name);
         let defs =
             crate::parser::parse(pp.lines.iter().map(|l| (l.text.as_str(), &l.location)), end)?;
-        Interface::resolve(&defs)
+        Interface::resolve(&defs).map_err(|e| locate(e, name))
     }
 
     /// Resolves a parsed file.
@@ -216,6 +231,18 @@ impl Interface {
     /// The largest reply (migcom's `maxsize`).
     pub fn max_reply_size(&self) -> u32 {
         self.routines().map(|r| r.reply.size).max().unwrap_or(0)
+    }
+}
+
+/// An error about the file as a whole (no subsystem, too many routines in an empty file)
+/// names the file, line 1.
+fn locate(e: crate::Error, file: &str) -> crate::Error {
+    match e {
+        crate::Error::Semantic { location, kind } if location.line == 0 => crate::Error::Semantic {
+            location: Location::new(file, 1, 1),
+            kind,
+        },
+        e => e,
     }
 }
 

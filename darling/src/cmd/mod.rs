@@ -5,5 +5,6 @@ pub mod chained;
 pub mod dyldinfo;
 pub mod errno;
 pub mod macho_files;
+pub mod mig;
 pub mod nm;
 pub mod otool;

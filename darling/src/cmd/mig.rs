@@ -1,0 +1,107 @@
+//! `darling mig`: compile a `.defs` file into Rust, or print its message layouts.
+
+use std::path::PathBuf;
+
+use darling_mig::cpp::Preprocessor;
+use darling_mig::{Interface, tables};
+
+/// Arguments of `darling mig`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  darling mig -I include window.defs -o window.rs\n  \
+                        darling mig --layout -I include window.defs\n  \
+                        darling mig --layout --table fields -DLIBSYSCALL_INTERFACE -I xnu/osfmk mach_port.defs"
+)]
+pub struct Args {
+    /// The interface definition.
+    pub file: PathBuf,
+    /// Adds an include directory.
+    #[arg(short = 'I', value_name = "DIR")]
+    pub include: Vec<PathBuf>,
+    /// Defines a macro (`NAME` or `NAME=VALUE`).
+    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    pub define: Vec<String>,
+    /// Removes a predefined macro.
+    #[arg(short = 'U', value_name = "NAME")]
+    pub undefine: Vec<String>,
+    /// Where the Rust goes (default: standard output).
+    #[arg(short = 'o', value_name = "OUT.rs")]
+    pub output: Option<PathBuf>,
+    /// Print the layout tables instead of code, in the columns of migcom's measurements
+    /// (golden.tsv, fields.tsv, subsystems.tsv).
+    #[arg(long)]
+    pub layout: bool,
+    /// With --layout: only this table.
+    #[arg(long, value_enum, default_value_t = Table::All, requires = "layout")]
+    pub table: Table,
+    /// The first column of the layout tables (default: the file's stem).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Which layout table to print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// All three, each with its header.
+    All,
+    /// Routines: ids and sizes (golden.tsv).
+    Routines,
+    /// Every field's offset and size (fields.tsv).
+    Fields,
+    /// The subsystem: id range and union sizes (subsystems.tsv).
+    Subsystem,
+}
+
+/// Runs `darling mig`.
+pub fn run(args: &Args) -> Result<String, String> {
+    let mut pp = Preprocessor::new();
+    for dir in &args.include {
+        pp.include_dir(dir.clone());
+    }
+    for d in &args.define {
+        pp.define_arg(d);
+    }
+    for u in &args.undefine {
+        pp.undefine(u);
+    }
+    let iface = Interface::load(&args.file, &pp).map_err(|e| e.to_string())?;
+    if args.layout {
+        let table = args.table;
+        let name = args.name.clone().unwrap_or_else(|| {
+            args.file
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+        });
+        return Ok(match table {
+            Table::All => tables::all_tables(&name, &iface),
+            Table::Routines => format!(
+                "{}\n{}",
+                tables::GOLDEN_HEADER,
+                tables::routine_rows(&name, &iface)
+            ),
+            Table::Fields => format!(
+                "{}\n{}",
+                tables::FIELDS_HEADER,
+                tables::field_rows(&name, &iface)
+            ),
+            Table::Subsystem => format!(
+                "{}\n{}",
+                tables::SUBSYSTEMS_HEADER,
+                tables::subsystem_row(&name, &iface)
+            ),
+        });
+    }
+    let source = args
+        .file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let code = darling_mig::codegen::generate(&iface, &source).map_err(|e| e.to_string())?;
+    let code = darling_mig::rustfmt(&code).unwrap_or(code);
+    match &args.output {
+        Some(out) => {
+            std::fs::write(out, code).map_err(|e| format!("{}: {e}", out.display()))?;
+            Ok(String::new())
+        }
+        None => Ok(code),
+    }
+}
