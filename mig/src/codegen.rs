@@ -652,7 +652,13 @@ impl Gen<'_> {
         if uses_task(r, &rl.request) || uses_task(r, &rl.reply) {
             self.line("let mig_task = self.mig_reply.task();");
         }
-        let _ = writeln!(self.out, "let mut mig_buf = vec![0u8; {buf}];");
+        // Small messages are built on the stack: a heap buffer per call costs more than the
+        // stub's own work.
+        if buf <= 16 * 1024 {
+            let _ = writeln!(self.out, "let mut mig_buf = [0u8; {buf}];");
+        } else {
+            let _ = writeln!(self.out, "let mut mig_buf = vec![0u8; {buf}];");
+        }
         // A request port argument the message does not carry (migcom drops all but the
         // last one declared).
         for (i, a) in r.args.iter().enumerate() {
