@@ -20,7 +20,14 @@ impl window::Server for Frames {
         Ok(server)
     }
 
-    fn window_set_frame(&self, _: mach_port_t, x: i32, y: i32, w: i32, h: i32) -> Result<(), KernReturn> {
+    fn window_set_frame(
+        &self,
+        _: mach_port_t,
+        x: i32,
+        y: i32,
+        w: i32,
+        h: i32,
+    ) -> Result<(), KernReturn> {
         black_box((x, y, w, h));
         Ok(())
     }
@@ -31,7 +38,9 @@ fn setup() -> (Kernel, Task, Task, mach_port_name_t, mach_port_name_t) {
     let kernel = Kernel::new();
     let client = kernel.task_create(None);
     let server = kernel.task_create(None);
-    let port = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("port");
+    let port = server
+        .mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .expect("port");
     let (send, _) = server
         .mach_port_extract_right(port, MACH_MSG_TYPE_MAKE_SEND, &client)
         .expect("send");
@@ -46,20 +55,43 @@ fn put(b: &mut [u8], at: usize, v: u32) {
 fn raw_server(task: &Task, port: mach_port_name_t) {
     let mut buf = [0u8; 128];
     let mut reply = [0u8; 64];
-    while task.mach_msg(&mut buf, MACH_RCV_MSG, 0, 128, port, 0, 0).is_ok() {
-        put(&mut reply, 0, MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(u32::from_ne_bytes(buf[0..4].try_into().expect("4"))), 0));
+    while task
+        .mach_msg(&mut buf, MACH_RCV_MSG, 0, 128, port, 0, 0)
+        .is_ok()
+    {
+        put(
+            &mut reply,
+            0,
+            MACH_MSGH_BITS(
+                MACH_MSGH_BITS_REMOTE(u32::from_ne_bytes(buf[0..4].try_into().expect("4"))),
+                0,
+            ),
+        );
         put(&mut reply, 4, 36);
         reply[8..12].copy_from_slice(&buf[8..12]);
         put(&mut reply, 12, 0);
-        put(&mut reply, 20, u32::from_ne_bytes(buf[20..24].try_into().expect("4")) + 100);
+        put(
+            &mut reply,
+            20,
+            u32::from_ne_bytes(buf[20..24].try_into().expect("4")) + 100,
+        );
         reply[24..32].copy_from_slice(&NDR_record);
         put(&mut reply, 32, 0);
         let _ = task.mach_msg(&mut reply, MACH_SEND_MSG, 36, 0, 0, 0, 0);
     }
 }
 
-fn raw_call(task: &Task, send: mach_port_name_t, reply_port: mach_port_name_t, buf: &mut [u8; 128]) {
-    put(buf, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+fn raw_call(
+    task: &Task,
+    send: mach_port_name_t,
+    reply_port: mach_port_name_t,
+    buf: &mut [u8; 128],
+) {
+    put(
+        buf,
+        0,
+        MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+    );
     put(buf, 4, 48);
     put(buf, 8, send);
     put(buf, 12, reply_port);
@@ -96,7 +128,9 @@ fn raw(c: &mut Criterion) {
     let (_kernel, client, server, port, send) = setup();
     let task = server.clone();
     let serving = thread::spawn(move || raw_server(&task, port));
-    let reply_port = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).expect("reply port");
+    let reply_port = client
+        .mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)
+        .expect("reply port");
     let mut buf = [0u8; 128];
     c.bench_function("mig/window_set_frame_raw", |b| {
         b.iter_custom(|n| {

@@ -11,10 +11,18 @@ fn own() -> (Preprocessor, Vec<PathBuf>) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/defs");
     let mut pp = Preprocessor::new();
     pp.include_dir(data.join("include"));
-    let files = ["window", "arrays", "kitchen_sink", "notify_like", "options", "ports", "server_side"]
-        .iter()
-        .map(|n| data.join(format!("{n}.defs")))
-        .collect();
+    let files = [
+        "window",
+        "arrays",
+        "kitchen_sink",
+        "notify_like",
+        "options",
+        "ports",
+        "server_side",
+    ]
+    .iter()
+    .map(|n| data.join(format!("{n}.defs")))
+    .collect();
     (pp, files)
 }
 

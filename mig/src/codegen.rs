@@ -471,7 +471,8 @@ impl Gen<'_> {
             i.base,
             i.end()
         );
-        self.line("#[allow(non_snake_case, non_camel_case_types)]");
+        // MIG's C names, and APIs that mirror the routines' own arity.
+        self.line("#[allow(non_snake_case, non_camel_case_types, clippy::type_complexity)]");
         let _ = writeln!(self.out, "pub mod {name} {{");
         self.line("#[allow(unused_imports)]\nuse super::*;");
         self.line("use ::darling_mig::rt;");
@@ -508,7 +509,7 @@ impl Gen<'_> {
         self.line("/// Every request and reply as migcom declares it (`__Request__<routine>_t`), its size and offsets checked at compile time.");
         self.line("pub mod messages {");
         self.line("#[allow(unused_imports)]\nuse super::*;");
-        self.line("use ::darling_mig::rt::mach::wire::*;");
+        self.line("#[allow(unused_imports)]\nuse ::darling_mig::rt::mach::wire::*;");
         for r in self.iface.routines() {
             self.message_struct(r, "Request", &r.request)?;
             self.message_struct(r, "Reply", &r.reply)?;
@@ -1175,18 +1176,24 @@ impl Gen<'_> {
         );
         self.line("rt::reply_header(mig_request, mig_reply);");
         self.line("let mig_id = rt::get32(mig_request, 20) as i32;");
-        self.line("let mig_result = match mig_id.wrapping_sub(SUBSYSTEM_BASE) {");
-        for rl in i.routines() {
-            let _ = writeln!(
-                self.out,
-                "{} => stub_{}(mig_server, mig_task, mig_request, mig_reply),",
-                rl.routine.number, rl.routine.name
+        if i.routines().next().is_none() {
+            // Every id is a skip.
+            self.line("let _ = (mig_server, mig_task, mig_id);");
+            self.line("rt::reply_error(mig_reply, MIG_BAD_ID);\nfalse\n}");
+        } else {
+            self.line("let mig_result: Result<(), KernReturn> = match mig_id.wrapping_sub(SUBSYSTEM_BASE) {");
+            for rl in i.routines() {
+                let _ = writeln!(
+                    self.out,
+                    "{} => stub_{}(mig_server, mig_task, mig_request, mig_reply),",
+                    rl.routine.number, rl.routine.name
+                );
+            }
+            self.line("_ => { rt::reply_error(mig_reply, MIG_BAD_ID); return false; }\n};");
+            self.line(
+                "if let Err(mig_e) = mig_result { rt::reply_error(mig_reply, mig_e.0); }\ntrue\n}",
             );
         }
-        self.line("_ => { rt::reply_error(mig_reply, MIG_BAD_ID); return false; }\n};");
-        self.line(
-            "if let Err(mig_e) = mig_result { rt::reply_error(mig_reply, mig_e.0); }\ntrue\n}",
-        );
         let rcv = i
             .routines()
             .map(|r| r.routine.server_trailer_elements)
