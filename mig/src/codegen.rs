@@ -397,34 +397,25 @@ fn token_expr(role: ArgRole, trailer: &str) -> String {
     }
 }
 
-fn tuple_type(items: &[(String, String)]) -> String {
+/// The items' types (`types`) or names, as one value: nothing, the one item, or a tuple.
+fn tuple(items: &[(String, String)], types: bool) -> String {
+    let pick = |(n, t): &(String, String)| if types { t.clone() } else { n.clone() };
     match items {
         [] => "()".into(),
-        [(_, t)] => t.clone(),
+        [one] => pick(one),
         _ => format!(
             "({})",
-            items
-                .iter()
-                .map(|(_, t)| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            items.iter().map(pick).collect::<Vec<_>>().join(", ")
         ),
     }
 }
 
+fn tuple_type(items: &[(String, String)]) -> String {
+    tuple(items, true)
+}
+
 fn tuple_expr(items: &[(String, String)]) -> String {
-    match items {
-        [] => "()".into(),
-        [(n, _)] => n.clone(),
-        _ => format!(
-            "({})",
-            items
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    tuple(items, false)
 }
 
 fn params(items: &[(String, String)]) -> String {

@@ -327,6 +327,21 @@ pub struct Line {
     pub text: String,
     /// The file and line where the logical line started (column 1).
     pub location: Location,
+    /// Where each token of `text` came from, in order: errors about a token name its own
+    /// line and column in the source, not its place in the re-spaced text. A token a macro
+    /// produced carries the place of the macro's use.
+    pub origins: Vec<Origin>,
+}
+
+/// Where a token of an output line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Byte offset of the token in [`Line::text`].
+    pub offset: u32,
+    /// Its 1-based line in the file the line came from.
+    pub line: u32,
+    /// Its 1-based column there.
+    pub column: u32,
 }
 
 /// A `#warning` met in an active group.
@@ -645,7 +660,14 @@ impl Token {
 /// Tokens joined as text: a space wherever the source had one, and wherever two tokens that
 /// came together from different places would otherwise lex as something else.
 fn spell(tokens: &[Token]) -> String {
+    spell_with_origins(tokens, None).0
+}
+
+/// As [`spell`], also recording where each token came from (tokens of `file` only: a
+/// token from another file keeps the place of the one before it).
+fn spell_with_origins(tokens: &[Token], file: Option<&str>) -> (String, Vec<Origin>) {
     let mut text = String::new();
+    let mut origins = Vec::new();
     let mut previous: Option<&Token> = None;
     for token in tokens {
         if let Some(prev) = previous
@@ -653,10 +675,17 @@ fn spell(tokens: &[Token]) -> String {
         {
             text.push(' ');
         }
+        if file.is_some_and(|f| *token.file == *f) {
+            origins.push(Origin {
+                offset: text.len() as u32,
+                line: token.line,
+                column: token.column,
+            });
+        }
         text.push_str(&token.text);
         previous = Some(token);
     }
-    text
+    (text, origins)
 }
 
 /// Whether `a` then `b` without a space would not lex as exactly `a`, `b`.
@@ -1308,9 +1337,11 @@ impl<'p> Run<'p> {
             let location = Location::new(first.file.clone(), first.line, 1);
             let expanded = self.expand_all(tokens, true, false)?;
             if !expanded.is_empty() {
+                let (text, origins) = spell_with_origins(&expanded, Some(&location.file));
                 lines.push(Line {
-                    text: spell(&expanded),
+                    text,
                     location,
+                    origins,
                 });
             }
         }

@@ -79,8 +79,7 @@ impl Interface {
         };
         let pp = preprocessor.run_file(path)?;
         let end = end_of(&pp, &path.display().to_string());
-        let defs =
-            crate::parser::parse(pp.lines.iter().map(|l| (l.text.as_str(), &l.location)), end)?;
+        let defs = crate::parser::parse_preprocessed(&pp, end)?;
         Interface::resolve(&defs).map_err(|e| locate(e, &path.display().to_string()))
     }
 
@@ -95,8 +94,7 @@ impl Interface {
     ) -> Result<Interface, crate::Error> {
         let pp = preprocessor.run_str(name, text)?;
         let end = end_of(&pp, name);
-        let defs =
-            crate::parser::parse(pp.lines.iter().map(|l| (l.text.as_str(), &l.location)), end)?;
+        let defs = crate::parser::parse_preprocessed(&pp, end)?;
         Interface::resolve(&defs).map_err(|e| locate(e, name))
     }
 

@@ -283,7 +283,7 @@ pub(crate) enum Mode {
 /// Reads tokens from preprocessed lines on demand (the parser picks the mode).
 #[derive(Debug)]
 pub(crate) struct Lexer<'a> {
-    lines: Vec<(&'a str, &'a Location)>,
+    lines: Vec<(&'a str, &'a Location, &'a [crate::cpp::Origin])>,
     line: usize,
     col: usize,
     /// The location of the end of input.
@@ -304,7 +304,10 @@ fn is_word(c: u8) -> bool {
 
 impl<'a> Lexer<'a> {
     /// A lexer over `lines` (text, where the line starts); `end` names the end of input.
-    pub(crate) fn new(lines: Vec<(&'a str, &'a Location)>, end: Location) -> Lexer<'a> {
+    pub(crate) fn new(
+        lines: Vec<(&'a str, &'a Location, &'a [crate::cpp::Origin])>,
+        end: Location,
+    ) -> Lexer<'a> {
         Lexer {
             lines,
             line: 0,
@@ -314,20 +317,30 @@ impl<'a> Lexer<'a> {
     }
 
     fn here(&self) -> Location {
-        match self.lines.get(self.line) {
-            Some((_, at)) => Location {
+        let Some((_, at, origins)) = self.lines.get(self.line) else {
+            return self.end.clone();
+        };
+        // The token's own place in the source, when the preprocessor recorded it.
+        let col = self.col as u32;
+        let known = origins.partition_point(|o| o.offset <= col);
+        match known.checked_sub(1).map(|i| origins[i]) {
+            Some(o) => Location {
+                file: at.file.clone(),
+                line: o.line,
+                column: o.column + (col - o.offset),
+            },
+            None => Location {
                 file: at.file.clone(),
                 line: at.line,
-                column: at.column + self.col as u32,
+                column: at.column + col,
             },
-            None => self.end.clone(),
         }
     }
 
     /// Skips blanks and finished lines; the rest of the current line, if any.
     fn skip_space(&mut self) -> Option<&'a [u8]> {
         loop {
-            let (text, _) = *self.lines.get(self.line)?;
+            let (text, _, _) = *self.lines.get(self.line)?;
             let bytes = text.as_bytes();
             while self.col < bytes.len() && bytes[self.col].is_ascii_whitespace() {
                 self.col += 1;
@@ -443,7 +456,7 @@ mod tests {
 
     fn lex_all(text: &str) -> Vec<TokenKind> {
         let at = Location::new("t.defs", 1, 1);
-        let mut lexer = Lexer::new(vec![(text, &at)], Location::new("t.defs", 2, 1));
+        let mut lexer = Lexer::new(vec![(text, &at, &[])], Location::new("t.defs", 2, 1));
         let mut out = Vec::new();
         loop {
             let t = lexer.next(Mode::Normal).expect("token");
@@ -470,7 +483,7 @@ mod tests {
     #[test]
     fn columns_and_bad_characters() {
         let at = Location::new("t.defs", 7, 1);
-        let mut lexer = Lexer::new(vec![("  x @", &at)], Location::new("t.defs", 8, 1));
+        let mut lexer = Lexer::new(vec![("  x @", &at, &[])], Location::new("t.defs", 8, 1));
         let x = lexer.next(Mode::Normal).expect("x");
         assert_eq!((x.location.line, x.location.column), (7, 3));
         let err = lexer.next(Mode::Normal).expect_err("@");
@@ -480,7 +493,7 @@ mod tests {
     #[test]
     fn numbers_too_large_are_errors() {
         let at = Location::new("t.defs", 1, 1);
-        let mut lexer = Lexer::new(vec![("99999999999", &at)], at.clone());
+        let mut lexer = Lexer::new(vec![("99999999999", &at, &[])], at.clone());
         assert!(matches!(
             lexer.next(Mode::Normal),
             Err(crate::Error::Syntax {

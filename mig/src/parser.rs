@@ -58,8 +58,36 @@ pub fn parse<'a>(
     lines: impl IntoIterator<Item = (&'a str, &'a Location)>,
     end: Location,
 ) -> Result<Defs, crate::Error> {
+    parse_lines(
+        lines.into_iter().map(|(t, l)| (t, l, &[][..])).collect(),
+        end,
+    )
+}
+
+/// Parses the preprocessor's output; errors name each token's own line and column (see
+/// [`crate::cpp::Line::origins`]).
+///
+/// # Errors
+/// The first syntax error, with its location.
+pub fn parse_preprocessed(
+    pp: &crate::cpp::Preprocessed,
+    end: Location,
+) -> Result<Defs, crate::Error> {
+    parse_lines(
+        pp.lines
+            .iter()
+            .map(|l| (l.text.as_str(), &l.location, l.origins.as_slice()))
+            .collect(),
+        end,
+    )
+}
+
+fn parse_lines(
+    lines: Vec<(&str, &Location, &[crate::cpp::Origin])>,
+    end: Location,
+) -> Result<Defs, crate::Error> {
     let mut p = Parser {
-        lexer: Lexer::new(lines.into_iter().collect(), end),
+        lexer: Lexer::new(lines, end),
         peeked: None,
         depth: 0,
     };

@@ -837,3 +837,22 @@ fn use_special_reply_port_is_not_for_kernel_subsystems() {
         (SemanticError::SpecialReplyPortInKernel, 4, 1)
     );
 }
+
+/// Columns are the source's, not the preprocessed text's: indentation, runs of blanks and
+/// comments before a token count.
+#[test]
+fn columns_are_counted_in_the_source_text() {
+    let text = "subsystem t 100;\n\t  skip /* a comment */   @\n";
+    let err =
+        darling_mig::Interface::load_str("t.defs", text, &darling_mig::cpp::Preprocessor::empty())
+            .expect_err("@ is no token");
+    let at = err.location().expect("a location");
+    assert_eq!((at.line, at.column), (2, 27), "{err}");
+    // A token on a continuation line names its own line.
+    let text = "subsystem t 100;\nroutine r( \\\n   @);\n";
+    let err =
+        darling_mig::Interface::load_str("t.defs", text, &darling_mig::cpp::Preprocessor::empty())
+            .expect_err("@ is no token");
+    let at = err.location().expect("a location");
+    assert_eq!((at.line, at.column), (3, 4), "{err}");
+}
