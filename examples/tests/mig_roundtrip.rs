@@ -78,6 +78,10 @@ impl Rig {
             .join()
             .expect("server thread");
         assert_eq!(end, Err(KernReturn(MACH_RCV_PORT_CHANGED)));
+        // Nothing out of line left behind in either task (before termination, which
+        // would reclaim it).
+        assert_eq!(self.client.vm_region_count(), 0, "client memory leaked");
+        assert_eq!(self.server.vm_region_count(), 0, "server memory leaked");
         self.client.terminate();
         self.server.terminate();
         assert_eq!(self.kernel.port_count(), 1, "ports leaked");
@@ -950,4 +954,61 @@ fn demux_rejects_as_migcom_does() {
     assert!(window::window_server(&s, &task, &request, &mut reply));
     assert_eq!(ret(&reply), KERN_SUCCESS);
     assert_eq!(s.frames.lock().expect("frames").len(), 1);
+}
+
+/// migcom's server refuses a `c_string` without its NUL (MIG_BAD_ARGUMENTS).
+#[test]
+fn demux_refuses_unterminated_strings() {
+    let kernel = Kernel::new();
+    let task = kernel.task_create(None);
+    let put = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+    // kitchen_sink fixed_shapes: where[2], bounds[4], words[7], label (c_string), stamps[3].
+    let layout = darling_mig::Interface::load(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../mig/tests/data/defs/kitchen_sink.defs"
+        )),
+        &{
+            let mut pp = darling_mig::cpp::Preprocessor::new();
+            pp.include_dir(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../mig/tests/data/defs/include"
+            ));
+            pp
+        },
+    )
+    .expect("kitchen_sink");
+    let r = layout
+        .routines()
+        .find(|r| r.routine.name == "fixed_shapes")
+        .expect("fixed_shapes");
+    let label = r.request.field("label").expect("label");
+    let mut request = vec![0u8; r.request.size as usize];
+    put(&mut request, 0, 0x1112);
+    put(&mut request, 4, r.request.size);
+    put(&mut request, 20, r.request_id(layout.base));
+    let at = label.offset as usize;
+    request[at..at + label.size as usize].fill(b'A');
+    let mut reply = [0u8; 256];
+    assert!(kitchen_sink::kitchen_sink_server(
+        &Sink, &task, &request, &mut reply
+    ));
+    assert_eq!(
+        i32::from_ne_bytes(reply[32..36].try_into().expect("4")),
+        MIG_BAD_ARGUMENTS
+    );
+    // With its NUL it reaches the implementation (which wants words[6] = 7, stamps[2] = 3).
+    request[at + 3] = 0;
+    let words = r.request.field("words").expect("words").offset as usize;
+    put(&mut request, words + 24, 7);
+    let stamps = r.request.field("stamps").expect("stamps").offset as usize;
+    put(&mut request, stamps + 16, 3);
+    let mut reply = [0u8; 256];
+    assert!(kitchen_sink::kitchen_sink_server(
+        &Sink, &task, &request, &mut reply
+    ));
+    assert_eq!(
+        i32::from_ne_bytes(reply[32..36].try_into().expect("4")),
+        KERN_SUCCESS
+    );
 }

@@ -38,8 +38,8 @@ enum Shape {
         n: u32,
         var: bool,
     },
-    /// Out-of-line data.
-    Ool(Box<Shape>),
+    /// Out-of-line data: its elements, and their number when it is fixed (`^array[n]`).
+    Ool(Box<Shape>, Option<u32>),
     /// Out-of-line port names.
     OolPorts(u32, u32),
 }
@@ -69,7 +69,7 @@ impl Shape {
         match self {
             Shape::Scalar(..) | Shape::Array(..) => self.rust(),
             Shape::Str(_) | Shape::VarStr(_) => "&str".into(),
-            Shape::VarArray(e, _) | Shape::Ool(e) => format!("&[{}]", e.rust()),
+            Shape::VarArray(e, _) | Shape::Ool(e, _) => format!("&[{}]", e.rust()),
             Shape::Port(..) => "mach_port_t".into(),
             Shape::PortArray { n, var: false, .. } => format!("[mach_port_t; {n}]"),
             Shape::PortArray { var: true, .. } | Shape::OolPorts(..) => "&[mach_port_t]".into(),
@@ -81,7 +81,7 @@ impl Shape {
         match self {
             Shape::Scalar(..) | Shape::Array(..) => self.rust(),
             Shape::Str(_) | Shape::VarStr(_) => "String".into(),
-            Shape::VarArray(e, _) | Shape::Ool(e) => format!("Vec<{}>", e.rust()),
+            Shape::VarArray(e, _) | Shape::Ool(e, _) => format!("Vec<{}>", e.rust()),
             Shape::Port(..) => "mach_port_t".into(),
             Shape::PortArray { n, var: false, .. } => format!("[mach_port_t; {n}]"),
             Shape::PortArray { var: true, .. } | Shape::OolPorts(..) => "Vec<mach_port_t>".into(),
@@ -209,7 +209,9 @@ fn shape(it: &IpcType) -> Result<Shape, String> {
         if it.kpd_number > 1 {
             return Err("an array of out-of-line regions".into());
         }
-        return Ok(Shape::Ool(Box::new(element_shape(it)?)));
+        let fixed =
+            (!it.var_array).then(|| it.number / it.element.as_ref().map_or(1, |e| e.number.max(1)));
+        return Ok(Shape::Ool(Box::new(element_shape(it)?), fixed));
     }
     if it.var_array {
         if it.string {
@@ -434,8 +436,12 @@ fn write_fixed(shape: &Shape, value: &str, side: Side) -> String {
 }
 
 /// The expression that reads a fixed value from `r`.
-fn read_fixed(shape: &Shape) -> String {
+fn read_fixed(shape: &Shape, side: Side) -> String {
     match shape {
+        // migcom's server refuses a string without its NUL; its client takes what comes.
+        Shape::Str(n) if matches!(side, Side::Server) => {
+            format!("mig_r.c_string({n}, MIG_BAD_ARGUMENTS)?")
+        }
         Shape::Str(n) => format!("rt::from_c_string(mig_r.bytes({n})?)"),
         _ => format!("mig_r.get::<{}>()?", shape.rust()),
     }
@@ -636,14 +642,12 @@ impl Gen<'_> {
         let _ = writeln!(
             self.out,
             "pub fn {}(&self{}) -> Result<{}, KernReturn> {{",
-            ident(&r.name),
+            method_name(&r.name),
             params(&p.inputs),
             tuple_type(&p.outputs)
         );
         let buf = (rl.request.size.max(rl.reply.size) as usize) + 68;
-        if uses_task(r, &rl.request) || uses_task(r, &rl.reply) {
-            self.line("let mig_task = self.mig_reply.task();");
-        }
+        self.line("let mig_task = self.mig_reply.task();");
         // Small messages are built on the stack: a heap buffer per call costs more than the
         // stub's own work.
         if buf <= 16 * 1024 {
@@ -681,6 +685,7 @@ impl Gen<'_> {
         } else {
             "self.mig_reply.get()?".into()
         };
+        self.length_checks(r, &rl.request)?;
         self.line("let mut mig_w = rt::Writer::new(&mut mig_buf);");
         let _ = writeln!(
             self.out,
@@ -688,7 +693,7 @@ impl Gen<'_> {
             ident(&request_port.name)
         );
         self.write_fields(r, &rl.request, Side::Client)?;
-        self.line("let mig_size = mig_w.finish();");
+        self.line("let mig_size = mig_w.finish();\nlet mig_regions = mig_w.regions();");
         // Options and timeout.
         let mut options: Vec<String> = Vec::new();
         let timeout = match &r.timeout {
@@ -722,21 +727,23 @@ impl Gen<'_> {
         if r.is_one_way() {
             let _ = writeln!(
                 self.out,
-                "self.mig_reply.send(&mut mig_buf, mig_size, {options}, {timeout})?;\nOk(())\n}}"
+                "let mig_sent = self.mig_reply.send(&mut mig_buf, mig_size, {options}, {timeout});\nrt::release_regions(mig_task, &mig_regions, &mig_sent);\nmig_sent\n}}"
             );
             return Ok(());
         }
+        // migcom receives the reply and the trailer it asked for, no more.
+        let trailer = if r.user_trailer_elements == 0 { 8 } else { 68 };
         let _ = writeln!(
             self.out,
-            "self.mig_reply.call(&mut mig_buf, mig_size, {options}, {timeout})?;"
+            "let mig_sent = self.mig_reply.call(&mut mig_buf, mig_size, {}, {options}, {timeout});\nrt::release_regions(mig_task, &mig_regions, &mig_sent);\nmig_sent?;",
+            rl.reply.size + trailer
         );
-        if p.outputs.iter().any(|(n, _)| {
-            r.args
-                .iter()
-                .any(|a| ident(&a.name) == *n && a.bits.any(Bits::USER_IMPLICIT))
-        }) {
-            self.line("let mig_trailer = rt::trailer(&mig_buf);");
-        }
+        // Whatever fails from here destroys what the reply brought (mach_msg_destroy).
+        let _ = writeln!(
+            self.out,
+            "let mig_result = (|| -> Result<{}, KernReturn> {{",
+            tuple_type(&p.outputs)
+        );
         let descriptors = if rl.reply.complex {
             format!("Some({})", rl.reply.descriptors)
         } else {
@@ -764,6 +771,13 @@ impl Gen<'_> {
             }
         }
         // Trailer outputs.
+        if r.args.iter().any(|a| a.bits.any(Bits::USER_IMPLICIT)) {
+            let _ = writeln!(
+                self.out,
+                "let mig_trailer = rt::trailer(&mig_buf, {})?;",
+                r.user_trailer_elements
+            );
+        }
         for a in &r.args {
             if a.bits.any(Bits::USER_IMPLICIT) {
                 let _ = writeln!(
@@ -774,7 +788,55 @@ impl Gen<'_> {
                 );
             }
         }
-        let _ = writeln!(self.out, "Ok({})\n}}", tuple_expr(&p.outputs));
+        let _ = writeln!(self.out, "Ok({})\n}})();", tuple_expr(&p.outputs));
+        self.line("match &mig_result { Ok(_) => rt::release_memory(mig_task, &mig_buf), Err(_) => rt::destroy_request(mig_task, &mig_buf) }\nmig_result\n}");
+        Ok(())
+    }
+
+    /// Refuses, before anything is written or allocated, values that do not fit `l`:
+    /// variable arrays over their bound, fixed out-of-line arrays of the wrong length,
+    /// `SameCount` arrays of different lengths.
+    fn length_checks(&mut self, r: &Routine, l: &MessageLayout) -> Result<(), crate::Error> {
+        let mut previous: Option<String> = None;
+        for f in &l.fields {
+            let Some(i) = f.arg else { continue };
+            let a = &r.args[i];
+            if !a.declared
+                || !matches!(
+                    f.kind,
+                    FieldKind::VariableArray { .. } | FieldKind::Descriptor { .. }
+                )
+            {
+                continue;
+            }
+            let v = ident(&a.name);
+            match arg_shape(a)? {
+                Shape::VarArray(_, n) | Shape::PortArray { n, var: true, .. } => {
+                    let _ = writeln!(
+                        self.out,
+                        "if {v}.len() > {n} {{ return rt::fail(MIG_ARRAY_TOO_LARGE); }}"
+                    );
+                }
+                Shape::Ool(_, Some(n)) => {
+                    let _ = writeln!(
+                        self.out,
+                        "if {v}.len() != {n} {{ return rt::fail(MIG_ARRAY_TOO_LARGE); }}"
+                    );
+                }
+                _ => {}
+            }
+            if a.has(crate::ast::Flag::SameCount)
+                && let Some(p) = &previous
+            {
+                let _ = writeln!(
+                    self.out,
+                    "if {v}.len() != {p}.len() {{ return rt::fail(MIG_ARRAY_TOO_LARGE); }}"
+                );
+            }
+            if a.ty.var_array {
+                previous = Some(v);
+            }
+        }
         Ok(())
     }
 
@@ -856,7 +918,13 @@ impl Gen<'_> {
                         unsupported(&r.location, "a count without argument".into())
                     })?;
                     if a.role == ArgRole::CountInOut {
-                        let _ = writeln!(self.out, "mig_w.u32({})?;", ident(&a.name));
+                        // The caller's limit, never more than the array's bound (migcom).
+                        let _ = writeln!(
+                            self.out,
+                            "mig_w.u32({}.min({}))?;",
+                            ident(&a.name),
+                            count_in_out_max(r, a)?
+                        );
                     } else if let Some(pi) = a.parent {
                         let pa = &r.args[pi];
                         let v = ident(&pa.name);
@@ -917,19 +985,21 @@ impl Gen<'_> {
                     );
                 }
             }
-            Shape::Ool(_) => {
-                let _ = side;
+            Shape::Ool(..) => {
                 let _ = writeln!(
                     self.out,
-                    "mig_w.ool(mig_task, rt::to_bytes({}))?;",
-                    side.borrow(&v)
+                    "mig_w.ool(mig_task, rt::to_bytes({}), {}, {})?;",
+                    side.borrow(&v),
+                    side.deallocate(a),
+                    a.has(crate::ast::Flag::PhysicalCopy)
                 );
             }
             Shape::OolPorts(..) => {
                 let _ = writeln!(
                     self.out,
-                    "mig_w.ool_ports(mig_task, {}, {d})?;",
-                    side.borrow(&v)
+                    "mig_w.ool_ports(mig_task, {}, {d}, {})?;",
+                    side.borrow(&v),
+                    side.deallocate(a)
                 );
             }
             _ => {
@@ -950,10 +1020,8 @@ impl Gen<'_> {
         l: &MessageLayout,
         side: Side,
     ) -> Result<(), crate::Error> {
-        let type_error = match side {
-            Side::Client => "MIG_TYPE_ERROR",
-            Side::Server => "MIG_TYPE_ERROR",
-        };
+        // A descriptor of the wrong type or disposition: MIG_TYPE_ERROR on both sides.
+        let type_error = "MIG_TYPE_ERROR";
         let mut skip_pad = None;
         let mut counts: Vec<(usize, String)> = Vec::new();
         for f in &l.fields {
@@ -1002,12 +1070,18 @@ impl Gen<'_> {
                                 "let mut {v} = Vec::with_capacity({n}); for _ in 0..{n} {{ let (mig_name, mig_d) = mig_r.port({expect}, {type_error})?; {v}.push(mig_name); {keep} }}"
                             );
                         }
-                        Shape::Ool(e) => {
+                        Shape::Ool(e, fixed) => {
                             let _ = writeln!(
                                 self.out,
-                                "let {v}: Vec<{}> = rt::from_bytes(&mig_r.ool(mig_task, {type_error})?, {type_error})?;",
+                                "let {v}: Vec<{}> = rt::from_bytes(&mig_r.ool(mig_task, MIG_TYPE_ERROR)?, MIG_TYPE_ERROR)?;",
                                 e.rust()
                             );
+                            if let Some(n) = fixed {
+                                let _ = writeln!(
+                                    self.out,
+                                    "if {v}.len() != {n} {{ return rt::fail(MIG_TYPE_ERROR); }}"
+                                );
+                            }
                         }
                         Shape::OolPorts(..) => {
                             let poly = poly_binding(r, a, side);
@@ -1028,13 +1102,12 @@ impl Gen<'_> {
                             Shape::VarStr(n) | Shape::VarArray(_, n) => n,
                             _ => 0,
                         };
-                        let v = ident(&pa.name);
                         let _ = writeln!(
                             self.out,
-                            "let {v}_count = mig_r.u32()? as usize; if {v}_count > {max} {{ return rt::fail({}); }}",
+                            "let mig_count_{pi} = mig_r.u32()? as usize; if mig_count_{pi} > {max} {{ return rt::fail({}); }}",
                             side.bad_args()
                         );
-                        counts.push((pi, format!("{v}_count")));
+                        counts.push((pi, format!("mig_count_{pi}")));
                     }
                 }
                 FieldKind::VariableArray { .. } => {
@@ -1072,7 +1145,11 @@ impl Gen<'_> {
                     })?;
                     let v = ident(&a.name);
                     if a.role == ArgRole::CountInOut {
-                        let _ = writeln!(self.out, "let {v} = mig_r.u32()?;");
+                        let _ = writeln!(
+                            self.out,
+                            "let {v} = mig_r.u32()?.min({});",
+                            count_in_out_max(r, a)?
+                        );
                     } else if let Some(pi) = a.parent {
                         let pa = &r.args[pi];
                         let pv = ident(&pa.name);
@@ -1084,18 +1161,12 @@ impl Gen<'_> {
                                     side.bad_args()
                                 );
                             }
-                            Shape::OolPorts(..) => {
+                            // A count that disagrees with its descriptor's size is a
+                            // type error on both sides, as in migcom's checks.
+                            Shape::OolPorts(..) | Shape::Ool(..) => {
                                 let _ = writeln!(
                                     self.out,
-                                    "if mig_r.u32()? as usize != {pv}.len() {{ return rt::fail({}); }}",
-                                    side.bad_args()
-                                );
-                            }
-                            Shape::Ool(_) => {
-                                let _ = writeln!(
-                                    self.out,
-                                    "if mig_r.u32()? as usize != {pv}.len() {{ return rt::fail({}); }}",
-                                    side.bad_args()
+                                    "if mig_r.u32()? as usize != {pv}.len() {{ return rt::fail(MIG_TYPE_ERROR); }}"
                                 );
                             }
                             _ => self.line("mig_r.u32()?;"),
@@ -1106,7 +1177,12 @@ impl Gen<'_> {
                     let (_, a) = arg
                         .ok_or_else(|| unsupported(&r.location, "data without argument".into()))?;
                     let s = arg_shape(a)?;
-                    let _ = writeln!(self.out, "let {} = {};", ident(&a.name), read_fixed(&s));
+                    let _ = writeln!(
+                        self.out,
+                        "let {} = {};",
+                        ident(&a.name),
+                        read_fixed(&s, side)
+                    );
                 }
             }
         }
@@ -1182,7 +1258,7 @@ impl Gen<'_> {
             }
             self.line("_ => { rt::reply_error(mig_reply, MIG_BAD_ID); return false; }\n};");
             self.line(
-                "if let Err(mig_e) = mig_result { rt::reply_error(mig_reply, mig_e.0); }\ntrue\n}",
+                "if let Err(mig_e) = mig_result {\n// An error that says success would read as one: MIG_REMOTE_ERROR instead.\nrt::reply_error(mig_reply, if mig_e.0 == KERN_SUCCESS { MIG_REMOTE_ERROR } else { mig_e.0 });\n}\ntrue\n}",
             );
         }
         let rcv = i
@@ -1204,11 +1280,7 @@ impl Gen<'_> {
     fn stub(&mut self, rl: &RoutineLayout) -> Result<(), crate::Error> {
         let r = &rl.routine;
         let p = plan(r)?;
-        let task = if uses_task(r, &rl.request) || (!r.is_one_way() && uses_task(r, &rl.reply)) {
-            "mig_task"
-        } else {
-            "_mig_task"
-        };
+        let task = "mig_task";
         let reply = if r.is_one_way() {
             "_mig_reply"
         } else {
@@ -1278,7 +1350,11 @@ impl Gen<'_> {
             }
         }
         if r.args.iter().any(|a| a.bits.any(Bits::SERVER_IMPLICIT)) {
-            self.line("let mig_trailer = rt::trailer(mig_request);");
+            let _ = writeln!(
+                self.out,
+                "let mig_trailer = rt::trailer(mig_request, {})?;",
+                r.server_trailer_elements
+            );
             for a in &r.args {
                 if a.bits.any(Bits::SERVER_IMPLICIT) {
                     let _ = writeln!(
@@ -1298,24 +1374,20 @@ impl Gen<'_> {
             ident(&r.name),
             args.join(", ")
         );
+        // The request was taken: its out-of-line regions go (its rights are the
+        // implementation's now).
+        self.line("rt::release_memory(mig_task, mig_request);");
         if r.is_one_way() {
             self.line("Ok(())\n}");
             return Ok(());
         }
-        // The reply.
-        self.line("let mig_remote = rt::get32(mig_reply, 8); let mig_bits = rt::get32(mig_reply, 0); let mig_id = rt::get32(mig_reply, 20) as i32;");
-        self.line("let mut mig_w = rt::Writer::new(mig_reply);");
-        let complex = if rl.reply.complex {
-            " | MACH_MSGH_BITS_COMPLEX"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            self.out,
-            "mig_w.header(mig_bits{complex}, mig_remote, MACH_PORT_NULL, mig_id)?;"
-        );
-        // CountInOut limits: an out array longer than the client asked for is cut, the
-        // client learns the real count (MIG_ARRAY_TOO_LARGE there).
+        // The reply: checked whole before anything is written or allocated, then written
+        // after the header reply_header made.
+        self.length_checks(r, &rl.reply)?;
+        if rl.reply.complex {
+            self.line("rt::set_complex(mig_reply);");
+        }
+        self.line("let mut mig_w = rt::Writer::after_header(mig_reply);");
         self.write_fields(r, &rl.reply, Side::Server)?;
         self.line("mig_w.finish();\nOk(())\n}");
         Ok(())
@@ -1350,24 +1422,28 @@ fn poly_binding(r: &Routine, a: &Arg, side: Side) -> String {
     }
 }
 
-/// Whether any of `l`'s fields carries out-of-line data or ports (which live in a task).
-fn uses_task(r: &Routine, l: &MessageLayout) -> bool {
-    l.fields.iter().any(|f| {
-        matches!(
-            f.kind,
-            FieldKind::Descriptor {
-                kind: DescriptorKind::Ool | DescriptorKind::OolPorts,
-                ..
-            }
-        ) && f.arg.is_some_and(|i| r.args[i].ty.descriptor().is_some())
-    })
-}
-
 /// Whether `l` has fields after its header and descriptor count (a reader of it moves).
 fn has_body(l: &MessageLayout) -> bool {
     l.fields
         .iter()
         .any(|f| !matches!(f.kind, FieldKind::Header | FieldKind::Body))
+}
+
+/// A client method's name: the routine's, moved aside when it is one of `Client`'s own.
+fn method_name(name: &str) -> String {
+    match name {
+        "new" | "task" => format!("{name}_"),
+        _ => ident(name),
+    }
+}
+
+/// The bound a `CountInOut` count is clamped to: its out array's.
+fn count_in_out_max(r: &Routine, a: &Arg) -> Result<u32, crate::Error> {
+    let array = a.parent.map(|p| &r.args[p]);
+    match array.map(arg_shape).transpose()? {
+        Some(Shape::VarArray(_, n)) => Ok(n),
+        _ => Ok(u32::MAX),
+    }
 }
 
 fn timeout_expr(s: &TimeoutSource) -> String {
@@ -1396,6 +1472,16 @@ enum Side {
 }
 
 impl Side {
+    /// Whether out-of-line data this side sends is deallocated by the send: the client
+    /// follows the argument's `Dealloc`; a server's reply always gives its private copy
+    /// away (the demux has no later moment to free it).
+    fn deallocate(self, a: &Arg) -> bool {
+        match self {
+            Side::Client => a.deallocate == crate::routine::Deallocate::Yes,
+            Side::Server => true,
+        }
+    }
+
     /// `v` as a reference: the client's inputs are references already, the server's
     /// outputs are owned.
     fn borrow(self, v: &str) -> String {

@@ -120,12 +120,17 @@ pub fn array_of<T: Copy + Default, const N: usize>(v: Vec<T>) -> [T; N] {
 pub struct Writer<'a> {
     buf: &'a mut [u8],
     at: usize,
+    regions: Vec<(u64, bool)>,
 }
 
 impl<'a> Writer<'a> {
     /// A writer at the start of `buf`.
     pub fn new(buf: &'a mut [u8]) -> Writer<'a> {
-        Writer { buf, at: 0 }
+        Writer {
+            buf,
+            at: 0,
+            regions: Vec::new(),
+        }
     }
 
     /// Bytes written so far.
@@ -167,6 +172,16 @@ impl<'a> Writer<'a> {
     /// As [`Writer::bytes`].
     pub fn u32(&mut self, v: u32) -> Result<(), KernReturn> {
         self.bytes(&v.to_ne_bytes())
+    }
+
+    /// A writer of `buf`'s body: the header (24 bytes) is already there, as
+    /// [`reply_header`] wrote it.
+    pub fn after_header(buf: &'a mut [u8]) -> Writer<'a> {
+        Writer {
+            buf,
+            at: HEADER,
+            regions: Vec::new(),
+        }
     }
 
     /// Appends a fixed-size value.
@@ -217,26 +232,35 @@ impl<'a> Writer<'a> {
         self.u32((disposition & 0xff) << 16 | MACH_MSG_PORT_DESCRIPTOR << 24)
     }
 
-    /// Appends an out-of-line descriptor for `data`, first placed in `task`'s memory (the
-    /// message then moves it: the sender's copy goes away with the send, as with
-    /// `deallocate`).
+    /// Appends an out-of-line descriptor for `data`, first placed in `task`'s memory, with
+    /// migcom's flags: `deallocate` for a `Dealloc` argument (the send then takes the
+    /// region away), physical or virtual copy. A region the send does not take is the
+    /// caller's to free afterwards ([`Writer::regions`]).
     ///
     /// # Errors
     /// As [`Writer::bytes`]; `MIG_ARRAY_TOO_LARGE` for more than 4 GiB.
-    pub fn ool(&mut self, task: &Task, data: Vec<u8>) -> Result<(), KernReturn> {
+    pub fn ool(
+        &mut self,
+        task: &Task,
+        data: Vec<u8>,
+        deallocate: bool,
+        physical: bool,
+    ) -> Result<(), KernReturn> {
         let size = u32::try_from(data.len()).or_else(|_| fail(MIG_ARRAY_TOO_LARGE))?;
-        let address = if data.is_empty() {
-            0
-        } else {
-            task.vm_allocate(data)
-        };
+        let address = self.allocate(task, data, deallocate);
         self.bytes(&address.to_ne_bytes())?;
-        let bits = 1 | MACH_MSG_VIRTUAL_COPY << 8 | MACH_MSG_OOL_DESCRIPTOR << 24;
+        let copy = if physical {
+            MACH_MSG_PHYSICAL_COPY
+        } else {
+            MACH_MSG_VIRTUAL_COPY
+        };
+        let bits = u32::from(deallocate) | copy << 8 | MACH_MSG_OOL_DESCRIPTOR << 24;
         self.u32(bits)?;
         self.u32(size)
     }
 
-    /// Appends an out-of-line ports descriptor for `names`, each sent with `disposition`.
+    /// Appends an out-of-line ports descriptor for `names`, each sent with `disposition`
+    /// (migcom always asks for a physical copy of port arrays).
     ///
     /// # Errors
     /// As [`Writer::ool`].
@@ -245,20 +269,33 @@ impl<'a> Writer<'a> {
         task: &Task,
         names: &[u32],
         disposition: u32,
+        deallocate: bool,
     ) -> Result<(), KernReturn> {
         let count = u32::try_from(names.len()).or_else(|_| fail(MIG_ARRAY_TOO_LARGE))?;
-        let address = if names.is_empty() {
-            0
-        } else {
-            task.vm_allocate(names.iter().flat_map(|n| n.to_ne_bytes()).collect())
-        };
+        let data = names.iter().flat_map(|n| n.to_ne_bytes()).collect();
+        let address = self.allocate(task, data, deallocate);
         self.bytes(&address.to_ne_bytes())?;
-        let bits = 1
-            | MACH_MSG_VIRTUAL_COPY << 8
+        let bits = u32::from(deallocate)
+            | MACH_MSG_PHYSICAL_COPY << 8
             | (disposition & 0xff) << 16
             | MACH_MSG_OOL_PORTS_DESCRIPTOR << 24;
         self.u32(bits)?;
         self.u32(count)
+    }
+
+    fn allocate(&mut self, task: &Task, data: Vec<u8>, deallocate: bool) -> u64 {
+        if data.is_empty() {
+            return 0;
+        }
+        let address = task.vm_allocate(data);
+        self.regions.push((address, deallocate));
+        address
+    }
+
+    /// The out-of-line regions placed in the sender's memory, each with whether the send
+    /// takes it (`deallocate`).
+    pub fn regions(&self) -> Vec<(u64, bool)> {
+        self.regions.clone()
     }
 
     /// Writes the size into the header and returns it.
@@ -374,23 +411,24 @@ impl<'a> Reader<'a> {
         Ok((name, disposition))
     }
 
-    /// An out-of-line descriptor: the data, read out of `task`'s memory and released there.
+    /// An out-of-line descriptor: the data, read out of `task`'s memory (the region stays
+    /// until the message is released: [`release_memory`] once taken, [`destroy_request`]
+    /// on failure).
     ///
     /// # Errors
     /// As [`Reader::port`].
     pub fn ool(&mut self, task: &Task, type_error: kern_return_t) -> Result<Vec<u8>, KernReturn> {
-        let address = self.u64()?;
+        let address = self.get::<u64>()?;
         let bits = self.u32()?;
         let size = self.u32()?;
-        let ty = bits >> 24;
-        if ty != MACH_MSG_OOL_DESCRIPTOR && ty != MACH_MSG_OOL_VOLATILE_DESCRIPTOR {
+        if bits >> 24 != MACH_MSG_OOL_DESCRIPTOR {
             return fail(type_error);
         }
-        take_memory(task, address, u64::from(size))
+        read_memory(task, address, u64::from(size))
     }
 
-    /// An out-of-line ports descriptor: the names (read out of `task`'s memory) and the
-    /// right type they arrived as.
+    /// An out-of-line ports descriptor: the names (read out of `task`'s memory, which stays
+    /// as for [`Reader::ool`]) and the right type they arrived as.
     ///
     /// # Errors
     /// As [`Reader::port`].
@@ -400,7 +438,7 @@ impl<'a> Reader<'a> {
         expect: u32,
         type_error: kern_return_t,
     ) -> Result<(Vec<u32>, u32), KernReturn> {
-        let address = self.u64()?;
+        let address = self.get::<u64>()?;
         let bits = self.u32()?;
         let count = self.u32()?;
         if bits >> 24 != MACH_MSG_OOL_PORTS_DESCRIPTOR
@@ -408,12 +446,22 @@ impl<'a> Reader<'a> {
         {
             return fail(type_error);
         }
-        let bytes = take_memory(task, address, u64::from(count) * 4)?;
-        let names = bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let bytes = read_memory(task, address, u64::from(count) * 4)?;
+        let names = bytes.chunks_exact(4).map(|c| get32(c, 0)).collect();
         Ok((names, bits >> 16 & 0xff))
+    }
+
+    /// A `c_string` of at most `max` bytes: it must end within them (migcom's server
+    /// checks with `memchr`), else `error`.
+    ///
+    /// # Errors
+    /// As [`Reader::bytes`]; `error` without a NUL.
+    pub fn c_string(&mut self, n: usize, error: kern_return_t) -> Result<String, KernReturn> {
+        let b = self.bytes(n)?;
+        if !b.contains(&0) {
+            return fail(error);
+        }
+        Ok(from_c_string(b))
     }
 
     /// Whether every byte of the message was read.
@@ -422,13 +470,46 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn take_memory(task: &Task, address: u64, size: u64) -> Result<Vec<u8>, KernReturn> {
+fn read_memory(task: &Task, address: u64, size: u64) -> Result<Vec<u8>, KernReturn> {
     if size == 0 {
         return Ok(Vec::new());
     }
-    let data = task.vm_read(address, size)?;
-    task.vm_deallocate(address)?;
-    Ok(data)
+    task.vm_read(address, size)
+}
+
+/// Frees the out-of-line regions of a message in `buf` that was fully taken (its data
+/// copied out, its rights kept by their new owner).
+pub fn release_memory(task: &Task, buf: &[u8]) {
+    for_descriptors(buf, |kind, at| {
+        if kind != MACH_MSG_PORT_DESCRIPTOR {
+            let address = u64::from(get32(buf, at)) | u64::from(get32(buf, at + 4)) << 32;
+            if get32(buf, at + 12) != 0 {
+                let _ = task.vm_deallocate(address);
+            }
+        }
+    });
+}
+
+/// Calls `f(type, offset)` for each descriptor of the complex message in `buf`.
+fn for_descriptors(buf: &[u8], mut f: impl FnMut(u32, usize)) {
+    if get32(buf, 0) & MACH_MSGH_BITS_COMPLEX == 0 {
+        return;
+    }
+    let size = (get32(buf, 4) as usize).min(buf.len());
+    let mut at = 28;
+    for _ in 0..get32(buf, 24) {
+        let kind = get32(buf, at + 8) >> 24;
+        let len = if kind == MACH_MSG_PORT_DESCRIPTOR {
+            12
+        } else {
+            16
+        };
+        if at + len > size {
+            return;
+        }
+        f(kind, at);
+        at += len;
+    }
 }
 
 /// The native-endian `u32` at `at` of `b` (0 past its end).
@@ -488,7 +569,8 @@ impl ReplyPort {
         }
     }
 
-    /// Sends the request in `buf[..size]` and receives the reply into `buf`, as MIG's
+    /// Sends the request in `buf[..size]` and receives the reply (at most `rcv_size` bytes,
+    /// the reply and its trailer, as migcom sizes the receive) into `buf`, as MIG's
     /// `mach_msg(SEND | RCV)` call does, with `options` (timeouts, trailer elements) and
     /// `timeout` (milliseconds, for the timeout options).
     ///
@@ -498,6 +580,7 @@ impl ReplyPort {
         &self,
         buf: &mut [u8],
         size: u32,
+        rcv_size: u32,
         options: mach_msg_option_t,
         timeout: u32,
     ) -> Result<(), KernReturn> {
@@ -506,7 +589,7 @@ impl ReplyPort {
             buf,
             MACH_SEND_MSG | MACH_RCV_MSG | options,
             size,
-            buf.len() as u32,
+            rcv_size,
             reply,
             timeout,
             MACH_PORT_NULL,
@@ -618,6 +701,24 @@ pub fn reply_header(request: &[u8], reply: &mut [u8]) {
     }
 }
 
+/// Marks the message in `buf` complex.
+pub fn set_complex(buf: &mut [u8]) {
+    let bits = get32(buf, 0) | MACH_MSGH_BITS_COMPLEX;
+    put32(buf, 0, bits);
+}
+
+/// Frees the out-of-line regions a client's request left in its task: those the send did
+/// not take (no `deallocate`), and all of them when the message was never sent.
+pub fn release_regions(task: &Task, regions: &[(u64, bool)], sent: &Result<(), KernReturn>) {
+    let unsent =
+        matches!(sent, Err(e) if (MACH_SEND_IN_PROGRESS..=MACH_SEND_NO_GRANT_DEST).contains(&e.0));
+    for &(address, taken) in regions {
+        if !taken || unsent {
+            let _ = task.vm_deallocate(address);
+        }
+    }
+}
+
 /// Makes `reply` (already started by [`reply_header`]) a `mig_reply_error_t` carrying
 /// `code`.
 pub fn reply_error(reply: &mut [u8], code: kern_return_t) {
@@ -644,9 +745,22 @@ pub struct Trailer {
     pub context: u64,
 }
 
-/// Reads the trailer after the message in `buf` (missing parts read as zero).
-pub fn trailer(buf: &[u8]) -> Trailer {
+/// Reads the trailer after the message in `buf`, which must be format 0 and hold the
+/// `elements` asked for (`MACH_RCV_TRAILER_SEQNO` … `_CTX`), as migcom's stubs check.
+///
+/// # Errors
+/// `MIG_TRAILER_ERROR` for another format or a trailer too short.
+pub fn trailer(buf: &[u8], elements: u32) -> Result<Trailer, KernReturn> {
+    /// `mach_msg_trailer_t` and the seqno, security, audit and context trailers.
+    const SIZES: [u32; 5] = [8, 12, 20, 52, 60];
     let at = get32(buf, 4) as usize;
+    let needed = SIZES[(elements as usize).min(SIZES.len() - 1)];
+    if get32(buf, at) != MACH_MSG_TRAILER_FORMAT_0
+        || get32(buf, at + 4) < needed
+        || buf.len() < at + needed as usize
+    {
+        return fail(MIG_TRAILER_ERROR);
+    }
     let mut t = Trailer {
         seqno: get32(buf, at + 8),
         ..Trailer::default()
@@ -658,7 +772,7 @@ pub fn trailer(buf: &[u8]) -> Trailer {
         *a = get32(buf, at + 20 + 4 * i);
     }
     t.context = u64::from(get32(buf, at + 52)) | u64::from(get32(buf, at + 56)) << 32;
-    t
+    Ok(t)
 }
 
 /// `mach_msg_server`: receives requests on `port` (a port or port set of `task`) and
@@ -710,59 +824,77 @@ pub fn send_reply(task: &Task, request: &[u8], reply: &mut [u8]) {
         return;
     }
     let size = get32(reply, 4);
-    // A dead or vanished reply port loses the reply, as in MIG.
-    let _ = task.mach_msg(
-        reply,
-        MACH_SEND_MSG,
-        size,
-        0,
-        MACH_PORT_NULL,
-        0,
-        MACH_PORT_NULL,
-    );
+    // A reply that cannot go (the client's reply port died, say) is destroyed, as
+    // mach_msg_server does: what it would have moved is released here.
+    if task
+        .mach_msg(
+            reply,
+            MACH_SEND_MSG,
+            size,
+            0,
+            MACH_PORT_NULL,
+            0,
+            MACH_PORT_NULL,
+        )
+        .is_err()
+    {
+        destroy_unsent(task, reply);
+    }
+}
+
+/// Releases what an unsent message in `buf` would have moved out of `task`: rights sent
+/// with a `MOVE_*` disposition, and out-of-line regions marked `deallocate`.
+fn destroy_unsent(task: &Task, buf: &[u8]) {
+    for_descriptors(buf, |kind, at| {
+        let bits = get32(buf, at + 8);
+        let disposition = bits >> 16 & 0xff;
+        let moved = |name| {
+            if (MACH_MSG_TYPE_MOVE_RECEIVE..=MACH_MSG_TYPE_MOVE_SEND_ONCE).contains(&disposition) {
+                release_right(task, name, disposition);
+            }
+        };
+        if kind == MACH_MSG_PORT_DESCRIPTOR {
+            moved(get32(buf, at));
+            return;
+        }
+        let address = u64::from(get32(buf, at)) | u64::from(get32(buf, at + 4)) << 32;
+        let n = get32(buf, at + 12);
+        if kind == MACH_MSG_OOL_PORTS_DESCRIPTOR
+            && let Ok(names) = read_memory(task, address, u64::from(n) * 4)
+        {
+            names.chunks_exact(4).for_each(|c| moved(get32(c, 0)));
+        }
+        if bits & 0xff != 0 && n != 0 {
+            let _ = task.vm_deallocate(address);
+        }
+    });
 }
 
 /// Releases what a request that failed carries (`mach_msg_destroy` of its body): the port
 /// rights of its descriptors and its out-of-line memory, in the receiving task.
 pub fn destroy_request(task: &Task, request: &[u8]) {
-    if get32(request, 0) & MACH_MSGH_BITS_COMPLEX == 0 {
-        return;
-    }
-    let count = get32(request, 24);
-    let mut at = 28;
-    for _ in 0..count.min(4096) {
+    for_descriptors(request, |kind, at| {
         let bits = get32(request, at + 8);
-        match bits >> 24 {
-            MACH_MSG_PORT_DESCRIPTOR => {
-                let name = get32(request, at);
-                release_right(task, name, bits >> 16 & 0xff);
-                at += 12;
-            }
-            MACH_MSG_OOL_PORTS_DESCRIPTOR => {
-                let address =
-                    u64::from(get32(request, at)) | u64::from(get32(request, at + 4)) << 32;
-                let n = get32(request, at + 12);
-                if let Ok(names) = take_memory(task, address, u64::from(n) * 4) {
-                    for c in names.chunks_exact(4) {
-                        release_right(
-                            task,
-                            u32::from_ne_bytes([c[0], c[1], c[2], c[3]]),
-                            bits >> 16 & 0xff,
-                        );
-                    }
-                }
-                at += 16;
-            }
+        let received = bits >> 16 & 0xff;
+        match kind {
+            MACH_MSG_PORT_DESCRIPTOR => release_right(task, get32(request, at), received),
             _ => {
                 let address =
                     u64::from(get32(request, at)) | u64::from(get32(request, at + 4)) << 32;
-                if get32(request, at + 12) != 0 {
+                let n = get32(request, at + 12);
+                if kind == MACH_MSG_OOL_PORTS_DESCRIPTOR
+                    && let Ok(names) = read_memory(task, address, u64::from(n) * 4)
+                {
+                    for c in names.chunks_exact(4) {
+                        release_right(task, get32(c, 0), received);
+                    }
+                }
+                if n != 0 {
                     let _ = task.vm_deallocate(address);
                 }
-                at += 16;
             }
         }
-    }
+    });
 }
 
 fn release_right(task: &Task, name: mach_port_name_t, received: u32) {
