@@ -771,26 +771,30 @@ impl Gen<'_> {
             }
         }
         // Trailer outputs.
-        if r.args.iter().any(|a| a.bits.any(Bits::USER_IMPLICIT)) {
-            let _ = writeln!(
-                self.out,
-                "let mig_trailer = rt::trailer(&mig_buf, {})?;",
-                r.user_trailer_elements
-            );
-        }
-        for a in &r.args {
-            if a.bits.any(Bits::USER_IMPLICIT) {
-                let _ = writeln!(
-                    self.out,
-                    "let {} = {};",
-                    ident(&a.name),
-                    token_expr(a.role, "mig_trailer")
-                );
-            }
-        }
+        self.trailer_values(r, Bits::USER_IMPLICIT, "&mig_buf", r.user_trailer_elements);
         let _ = writeln!(self.out, "Ok({})\n}})();", tuple_expr(&p.outputs));
         self.line("match &mig_result { Ok(_) => rt::release_memory(mig_task, &mig_buf), Err(_) => rt::destroy_request(mig_task, &mig_buf) }\nmig_result\n}");
         Ok(())
+    }
+
+    /// Binds the trailer values the arguments marked `bit` take from the message in `buf`
+    /// (checked to hold `elements`).
+    fn trailer_values(&mut self, r: &Routine, bit: u32, buf: &str, elements: u32) {
+        if !r.args.iter().any(|a| a.bits.any(bit)) {
+            return;
+        }
+        let _ = writeln!(
+            self.out,
+            "let mig_trailer = rt::trailer({buf}, {elements})?;"
+        );
+        for a in r.args.iter().filter(|a| a.bits.any(bit)) {
+            let _ = writeln!(
+                self.out,
+                "let {} = {};",
+                ident(&a.name),
+                token_expr(a.role, "mig_trailer")
+            );
+        }
     }
 
     /// Refuses, before anything is written or allocated, values that do not fit `l`:
@@ -1349,23 +1353,12 @@ impl Gen<'_> {
                 _ => {}
             }
         }
-        if r.args.iter().any(|a| a.bits.any(Bits::SERVER_IMPLICIT)) {
-            let _ = writeln!(
-                self.out,
-                "let mig_trailer = rt::trailer(mig_request, {})?;",
-                r.server_trailer_elements
-            );
-            for a in &r.args {
-                if a.bits.any(Bits::SERVER_IMPLICIT) {
-                    let _ = writeln!(
-                        self.out,
-                        "let {} = {};",
-                        ident(&a.name),
-                        token_expr(a.role, "mig_trailer")
-                    );
-                }
-            }
-        }
+        self.trailer_values(
+            r,
+            Bits::SERVER_IMPLICIT,
+            "mig_request",
+            r.server_trailer_elements,
+        );
         let args: Vec<String> = p.server_inputs.iter().map(|(n, _)| n.clone()).collect();
         let _ = writeln!(
             self.out,
