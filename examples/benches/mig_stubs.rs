@@ -129,14 +129,14 @@ fn both(c: &mut Criterion) {
         .mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)
         .expect("reply port");
     let mut buf = [0u8; 128];
-    let mut stub = |n: u64| {
+    let stub = |n: u64| {
         for _ in 0..n {
             stub_client
                 .window_set_frame(send, 10, 20, 640, 480)
                 .expect("call");
         }
     };
-    let mut raw = |n: u64, buf: &mut [u8; 128]| {
+    let raw = |n: u64, buf: &mut [u8; 128]| {
         for _ in 0..n {
             raw_call(&client, raw_send, reply_port, buf);
         }
