@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use darling_mach_ipc::consts::*;
@@ -112,6 +112,22 @@ fn raw_call(
 /// VM whose vCPUs drift apart, two benchmarks run one after the other can differ 2x).
 const CHUNK: u64 = 500;
 
+/// `n` calls of `timed`, in chunks each followed by as many untimed calls of `other`; the
+/// time of the timed chunks.
+fn interleaved(n: u64, timed: &mut dyn FnMut(u64), other: &mut dyn FnMut(u64)) -> Duration {
+    let mut spent = Duration::ZERO;
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(CHUNK);
+        left -= k;
+        let start = Instant::now();
+        timed(k);
+        spent += start.elapsed();
+        other(k);
+    }
+    spent
+}
+
 fn both(c: &mut Criterion) {
     let (_kernel, client, server, port, send) = setup();
     let task = server.clone();
@@ -143,34 +159,10 @@ fn both(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("mig");
     group.bench_function("window_set_frame_stub", |b| {
-        b.iter_custom(|n| {
-            let mut spent = std::time::Duration::ZERO;
-            let mut left = n;
-            while left > 0 {
-                let k = left.min(CHUNK);
-                left -= k;
-                let start = Instant::now();
-                stub(k);
-                spent += start.elapsed();
-                raw(k, &mut buf);
-            }
-            spent
-        });
+        b.iter_custom(|n| interleaved(n, &mut |k| stub(k), &mut |k| raw(k, &mut buf)));
     });
     group.bench_function("window_set_frame_raw", |b| {
-        b.iter_custom(|n| {
-            let mut spent = std::time::Duration::ZERO;
-            let mut left = n;
-            while left > 0 {
-                let k = left.min(CHUNK);
-                left -= k;
-                stub(k);
-                let start = Instant::now();
-                raw(k, &mut buf);
-                spent += start.elapsed();
-            }
-            spent
-        });
+        b.iter_custom(|n| interleaved(n, &mut |k| raw(k, &mut buf), &mut |k| stub(k)));
     });
     group.finish();
     server.mach_port_destroy(port).expect("stop");

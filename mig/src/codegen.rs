@@ -635,17 +635,7 @@ impl Gen<'_> {
             if r.is_one_way() { ", one way" } else { "" }
         );
         self.line("///\n/// # Errors\n/// `mach_msg`'s codes, MIG's (`MIG_TYPE_ERROR`, `MIG_REPLY_MISMATCH`, `MIG_SERVER_DIED`, `MIG_ARRAY_TOO_LARGE`), or the server's return code.");
-        if p.inputs.len() + 1 > 7 {
-            // The routine's own arity.
-            self.line("#[allow(clippy::too_many_arguments)]");
-        }
-        let _ = writeln!(
-            self.out,
-            "pub fn {}(&self{}) -> Result<{}, KernReturn> {{",
-            method_name(&r.name),
-            params(&p.inputs),
-            tuple_type(&p.outputs)
-        );
+        self.signature("pub fn", &method_name(&r.name), &p.inputs, &p.outputs, " {");
         let buf = (rl.request.size.max(rl.reply.size) as usize) + 68;
         self.line("let mig_task = self.mig_reply.task();");
         // Small messages are built on the stack: a heap buffer per call costs more than the
@@ -777,6 +767,28 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// A client method's or server method's signature: `&self`, the inputs, the outputs as
+    /// a `Result`; `end` is `" {"` or `";"`.
+    fn signature(
+        &mut self,
+        head: &str,
+        name: &str,
+        inputs: &[(String, String)],
+        outputs: &[(String, String)],
+        end: &str,
+    ) {
+        if inputs.len() + 1 > 7 {
+            // The routine's own arity.
+            self.line("#[allow(clippy::too_many_arguments)]");
+        }
+        let _ = writeln!(
+            self.out,
+            "{head} {name}(&self{}) -> Result<{}, KernReturn>{end}",
+            params(inputs),
+            tuple_type(outputs)
+        );
+    }
+
     /// Binds the trailer values the arguments marked `bit` take from the message in `buf`
     /// (checked to hold `elements`).
     fn trailer_values(&mut self, r: &Routine, bit: u32, buf: &str, elements: u32) {
@@ -906,8 +918,7 @@ impl Gen<'_> {
                                 side.borrow(&v)
                             );
                         }
-                        Shape::VarArray(e, _) => {
-                            let _ = e;
+                        Shape::VarArray(..) => {
                             let _ = writeln!(
                                 self.out,
                                 "for mig_x in {v}.iter() {{ mig_w.put(mig_x)?; }} mig_w.pad()?;"
@@ -982,7 +993,6 @@ impl Gen<'_> {
                         "for mig_k in 0..{n} {{ mig_w.port({v}.get(mig_k).copied().unwrap_or(MACH_PORT_NULL), {d})?; }}"
                     );
                 } else {
-                    let _ = n;
                     let _ = writeln!(
                         self.out,
                         "for mig_p in {v}.iter() {{ mig_w.port(*mig_p, {d})?; }}"
@@ -1043,7 +1053,7 @@ impl Gen<'_> {
                 }
                 FieldKind::StringOffset => self.line("mig_r.u32()?;"),
                 FieldKind::Descriptor { .. } => {
-                    let (i, a) = arg.ok_or_else(|| {
+                    let (_, a) = arg.ok_or_else(|| {
                         unsupported(&r.location, "a descriptor without argument".into())
                     })?;
                     let v = ident(&a.name);
@@ -1096,7 +1106,6 @@ impl Gen<'_> {
                         }
                         _ => {}
                     }
-                    let _ = i;
                 }
                 FieldKind::ArrayCount => {
                     let parent = f.arg.and_then(|c| r.args[c].parent).or(f.arg);
@@ -1220,15 +1229,12 @@ impl Gen<'_> {
                 r.name,
                 rl.request_id(i.base)
             );
-            if p.server_inputs.len() + 1 > 7 {
-                self.line("#[allow(clippy::too_many_arguments)]");
-            }
-            let _ = writeln!(
-                self.out,
-                "fn {}(&self{}) -> Result<{}, KernReturn>;",
-                ident(&r.name),
-                params(&p.server_inputs),
-                tuple_type(&p.server_outputs)
+            self.signature(
+                "fn",
+                &ident(&r.name),
+                &p.server_inputs,
+                &p.server_outputs,
+                ";",
             );
         }
         self.line("}");

@@ -200,9 +200,7 @@ impl<'a> Writer<'a> {
 
     /// Overwrites the `u32` at `at` (a field written before).
     pub fn set_u32(&mut self, at: usize, v: u32) {
-        if let Some(dst) = self.buf.get_mut(at..at + 4) {
-            dst.copy_from_slice(&v.to_ne_bytes());
-        }
+        put32(self.buf, at, v);
     }
 
     /// Appends a message header (its size is filled in by [`Writer::finish`]).
@@ -358,8 +356,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// As [`Reader::bytes`].
     pub fn u32(&mut self) -> Result<u32, KernReturn> {
-        let b = self.bytes(4)?;
-        Ok(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(get32(self.bytes(4)?, 0))
     }
 
     /// The next fixed-size value.
@@ -377,16 +374,6 @@ impl<'a> Reader<'a> {
     pub fn get_vec<T: Wire>(&mut self, n: usize) -> Result<Vec<T>, KernReturn> {
         let b = self.bytes(n.checked_mul(T::SIZE).ok_or(KernReturn(self.error))?)?;
         Ok(b.chunks_exact(T::SIZE.max(1)).map(T::get).collect())
-    }
-
-    /// The next `u64`.
-    ///
-    /// # Errors
-    /// As [`Reader::bytes`].
-    pub fn u64(&mut self) -> Result<u64, KernReturn> {
-        let lo = u64::from(self.u32()?);
-        let hi = u64::from(self.u32()?);
-        Ok(lo | hi << 32)
     }
 
     /// A port descriptor: its name, checking its type and (received) disposition.
