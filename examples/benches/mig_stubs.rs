@@ -107,10 +107,11 @@ fn raw_call(
     assert_eq!(u32::from_ne_bytes(buf[32..36].try_into().expect("4")), 0);
 }
 
-/// Calls per chunk: each benchmark alternates a timed chunk of its own calls with an
+/// Calls per chunk (small: the VM's state drifts within milliseconds): each benchmark
+/// alternates a timed chunk of its own calls with an
 /// untimed chunk of the other's, so that both are measured in the same conditions (on a
 /// VM whose vCPUs drift apart, two benchmarks run one after the other can differ 2x).
-const CHUNK: u64 = 500;
+const CHUNK: u64 = 50;
 
 /// `n` calls of `timed`, in chunks each followed by as many untimed calls of `other`; the
 /// time of the timed chunks.
