@@ -1,0 +1,350 @@
+//! Planned lookups: the walk done in memory from what earlier walks learned, then proved
+//! against the file system with as few system calls as it takes.
+//!
+//! A plan runs the engine's rules with a backend that knows only the symlink memo: a name
+//! the memo knows as a symlink is followed, any other name is assumed to be a directory (or,
+//! at the end, whatever is there). The result is a path with no symlink left in it, and a
+//! list of what the plan assumed on the way:
+//!
+//! - each memo link it followed still has the same target (`readlinkat`);
+//! - each directory it left by `..` (or through the door) is a directory, not a symlink;
+//! - and the final path has no symlink in any component, which one
+//!   `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` from the root proves while it opens
+//!   the answer. That open cannot leave the root whatever happens meanwhile: it has no `..`
+//!   and follows no symlink.
+//!
+//! Each assumption is checked before the answer is given; an assumption that another check
+//! implies (a directory on the final path, a link's parent opened with
+//! `RESOLVE_NO_SYMLINKS`) is not checked twice. A plan that held is kept, by the path it was
+//! made for, so the next lookup of the same path only proves it again. If anything fails,
+//! including the final open for any reason, the plan is dropped and the real walk
+//! ([`crate::walk`]) gives the answer, so the two can only differ in speed. Planning is
+//! skipped where the walk does something the memo cannot know: a missing component under
+//! the case-insensitive fallback, or a procfs magic link (a symlink, so
+//! `RESOLVE_NO_SYMLINKS` refuses it).
+
+use std::cell::RefCell;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
+
+use crate::components::Components;
+use crate::engine::{self, At, Backend, End, Lookup, Mode as Want, Root, Walk};
+use crate::error::Error;
+use crate::expand::Expanded;
+use crate::memo::{self, Map};
+use crate::sys::{self, NOFOLLOW};
+use crate::vchroot::Vchroot;
+
+/// What an open in the root must never do: follow a symlink or leave the directory.
+const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_SYMLINKS);
+
+/// Something a plan assumed, about the path `paths[start..end]` (components each after a
+/// `/`) under `root`.
+#[derive(Clone, Debug)]
+struct Check {
+    root: Root,
+    start: usize,
+    end: usize,
+    /// `None`: a directory, and no component on the way is a symlink. `Some`: a symlink
+    /// with this target.
+    link: Option<Arc<[u8]>>,
+}
+
+/// A lookup worked out in memory: its answer and what it assumed.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    root: Root,
+    /// The answer's components below `root`, each after a `/`.
+    names: Vec<u8>,
+    checks: Vec<Check>,
+    paths: Vec<u8>,
+    /// How the last component is opened (see [`End::Found`]).
+    last: Option<Want>,
+    must_be_dir: bool,
+}
+
+impl Plan {
+    fn new() -> Self {
+        Plan {
+            root: Root::Prefix,
+            names: Vec::with_capacity(128),
+            checks: Vec::with_capacity(8),
+            paths: Vec::with_capacity(256),
+            last: None,
+            must_be_dir: false,
+        }
+    }
+
+    fn path(&self, c: &Check) -> &[u8] {
+        &self.paths[c.start..c.end]
+    }
+
+    /// Bytes it holds, for the memo's bound.
+    pub(crate) fn size(&self) -> usize {
+        self.names.len() + self.paths.len() + self.checks.len() * size_of::<Check>()
+    }
+}
+
+/// The backend that answers from the memo and writes down what it assumed.
+#[derive(Debug)]
+struct Planner<'m, 's> {
+    memo: &'m Map,
+    key: &'s mut Vec<u8>,
+    plan: &'s mut Plan,
+}
+
+impl Planner<'_, '_> {
+    fn assume(&mut self, root: Root, path: &[u8], link: Option<Arc<[u8]>>) {
+        let start = self.plan.paths.len();
+        self.plan.paths.extend_from_slice(path);
+        self.plan.checks.push(Check {
+            root,
+            start,
+            end: self.plan.paths.len(),
+            link,
+        });
+    }
+}
+
+impl Backend for Planner<'_, '_> {
+    type Node = ();
+
+    fn lookup(&mut self, at: &At<'_, ()>, name: &[u8], want: Want) -> Result<Lookup<()>, Error> {
+        if want != Want::NoFollow && self.memo.may_hold(name) {
+            memo::key(self.key, at.root, at.path, name);
+            if let Some(target) = self.memo.link(self.key) {
+                let target = Arc::clone(target);
+                let key = std::mem::take(self.key);
+                self.assume(at.root, &key[1..], Some(Arc::clone(&target)));
+                *self.key = key;
+                return Ok(Lookup::Link(target));
+            }
+        }
+        Ok(Lookup::Found {
+            node: (),
+            dir: None,
+        })
+    }
+
+    fn left(&mut self, root: Root, path: &[u8]) {
+        self.assume(root, path, None);
+    }
+}
+
+/// What planning needs, kept per thread so that a lookup allocates little but its answer.
+#[derive(Debug)]
+struct Scratch {
+    walk: Walk<()>,
+    /// The plan's key.
+    key: Vec<u8>,
+    /// A link's key.
+    link_key: Vec<u8>,
+    plan: Plan,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+        walk: Walk::new(Root::Prefix),
+        key: Vec::with_capacity(256),
+        link_key: Vec::with_capacity(256),
+        plan: Plan::new(),
+    });
+}
+
+/// Whether `p` is `q` or one of its ancestors (both as components each after a `/`).
+fn is_prefix(p: &[u8], q: &[u8]) -> bool {
+    q.starts_with(p) && (q.len() == p.len() || q[p.len()] == b'/')
+}
+
+/// `path` (components each after a `/`) relative to its root, `.` for the root itself.
+fn relative(path: &[u8]) -> &[u8] {
+    if path.is_empty() { b"." } else { &path[1..] }
+}
+
+/// The parent of `path` (components each after a `/`).
+fn parent(path: &[u8]) -> &[u8] {
+    &path[..path.iter().rposition(|&c| c == b'/').unwrap_or(0)]
+}
+
+/// The lookup of `path` from `root` (after the components of `base`, for a relative path) by
+/// plan, or `None` where the real walk must answer.
+pub(crate) fn lookup(
+    vc: &Vchroot,
+    root: Root,
+    base: &[u8],
+    path: &[u8],
+    follow_last: bool,
+) -> Option<Result<Expanded, Error>> {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let Scratch {
+            walk,
+            key,
+            link_key,
+            plan,
+        } = &mut *s;
+        memo::plan_key(key, root, follow_last, base, path);
+        let kept = vc.memo.lock().plan(key).cloned();
+        if let Some(kept) = kept {
+            if let Some(found) = proved(vc, &kept).then(|| open(vc, &kept)).flatten() {
+                return Some(found);
+            }
+            vc.memo.forget_plan(key);
+            return None;
+        }
+        walk.reset(root);
+        plan.checks.clear();
+        plan.paths.clear();
+        let mut comps = Components::new(path);
+        comps.push_uncounted(base);
+        let end = {
+            let memo = vc.memo.lock();
+            let mut planner = Planner {
+                memo: &memo,
+                key: link_key,
+                plan,
+            };
+            // An error is the real walk's to report, with its own context.
+            engine::run(vc.rules(), &mut planner, walk, &mut comps, follow_last).ok()?
+        };
+        let End::Found { last, must_be_dir } = end else {
+            return None;
+        };
+        plan.root = walk.root;
+        plan.names.clear();
+        plan.names.extend_from_slice(&walk.names);
+        plan.last = last;
+        plan.must_be_dir = must_be_dir;
+        if !proved(vc, plan) {
+            return None;
+        }
+        let found = open(vc, plan)?;
+        if found.is_ok() {
+            vc.memo.keep_plan(key, Arc::new(plan.clone()));
+        }
+        Some(found)
+    })
+}
+
+/// Checks what `plan` assumed, sparing the checks that the final open or another check
+/// implies. A link found changed leaves the memo.
+fn proved(vc: &Vchroot, plan: &Plan) -> bool {
+    // Directories the final open proves: every ancestor of the answer, and the answer if
+    // it must be a directory.
+    let on_path = |r: Root, p: &[u8]| {
+        r == plan.root
+            && is_prefix(p, &plan.names)
+            && (p.len() < plan.names.len() || plan.must_be_dir)
+    };
+    // Links whose parents nothing else proves are opened with RESOLVE_NO_SYMLINKS, which
+    // proves their parents too.
+    let opened_link = |c: &Check| c.link.is_some() && !on_path(c.root, parent(plan.path(c)));
+    for (i, check) in plan.checks.iter().enumerate() {
+        let root_fd = vc.root_fd(check.root);
+        let p = plan.path(check);
+        let ok = match &check.link {
+            Some(target) if opened_link(check) => link_opened_is(root_fd, p, target),
+            Some(target) => link_is(root_fd, p, target),
+            None => {
+                let implied = on_path(check.root, p)
+                    || plan.checks.iter().enumerate().any(|(j, other)| {
+                        let q = plan.path(other);
+                        other.root == check.root
+                            && match other.link {
+                                None => is_prefix(p, q) && (q.len() > p.len() || j < i),
+                                Some(_) => opened_link(other) && is_prefix(p, parent(q)),
+                            }
+                    });
+                implied || is_dir(root_fd, p)
+            }
+        };
+        if !ok {
+            if check.link.is_some() {
+                let mut key = Vec::new();
+                memo::key(&mut key, check.root, b"", &p[1..]);
+                vc.memo.forget_link(&key);
+            }
+            return false;
+        }
+    }
+    true
+}
+
+/// Opens the planned answer with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`.
+fn open(vc: &Vchroot, plan: &Plan) -> Option<Result<Expanded, Error>> {
+    let mut flags = OFlags::PATH | OFlags::CLOEXEC;
+    if plan.last == Some(Want::NoFollow) {
+        flags |= OFlags::NOFOLLOW;
+    }
+    if plan.must_be_dir {
+        flags |= OFlags::DIRECTORY;
+    }
+    let root_fd = vc.root_fd(plan.root);
+    let names = &plan.names[..];
+    match rustix::fs::openat2(root_fd, relative(names), flags, Mode::empty(), BENEATH) {
+        Ok(fd) => Some(vc.found(plan.root, names, None, fd)),
+        // A file about to be created: the parent is the answer. With the case-insensitive
+        // fallback on, only the walk can tell that no other spelling exists.
+        Err(rustix::io::Errno::NOENT) if plan.last.is_some() && !vc.options.case_insensitive => {
+            let dir = parent(names);
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd =
+                rustix::fs::openat2(root_fd, relative(dir), flags, Mode::empty(), BENEATH).ok()?;
+            let name = &names[dir.len() + 1..];
+            Some(vc.found(plan.root, dir, Some(name), fd))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Whether `path` under `root` is a directory reached through no symlink.
+fn is_dir(root: BorrowedFd<'_>, path: &[u8]) -> bool {
+    let rel = relative(path);
+    if !rel.contains(&b'/') {
+        // One component: lstat says it all.
+        return rustix::fs::statat(root, rel, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) == FileType::Directory);
+    }
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::openat2(root, rel, flags, Mode::empty(), BENEATH).is_ok()
+}
+
+/// Whether the symlink at `path` under `root` has `target`, its parents taken on trust
+/// (the final open or another check proves them).
+fn link_is(root: BorrowedFd<'_>, path: &[u8], target: &[u8]) -> bool {
+    let mut buf = [0u8; 256];
+    if target.len() < buf.len() {
+        // One byte more than the target, to see a longer one.
+        let buf = &mut buf[..target.len() + 1];
+        rustix::fs::readlinkat_raw(root, relative(path), &mut *buf)
+            .is_ok_and(|n| buf[..n] == *target)
+    } else {
+        rustix::fs::readlinkat(root, relative(path), Vec::new())
+            .is_ok_and(|got| got.as_bytes() == target)
+    }
+}
+
+/// Whether the symlink at `path` under `root` has `target`, reached through no symlink.
+fn link_opened_is(root: BorrowedFd<'_>, path: &[u8], target: &[u8]) -> bool {
+    rustix::fs::openat2(root, relative(path), NOFOLLOW, Mode::empty(), BENEATH)
+        .is_ok_and(|fd| sys::link_target(fd.as_fd()).is_ok_and(|got| *got == *target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert!(is_prefix(b"", b"/a"));
+        assert!(is_prefix(b"/a", b"/a"));
+        assert!(is_prefix(b"/a", b"/a/b"));
+        assert!(!is_prefix(b"/a", b"/ab"));
+        assert_eq!(relative(b""), b".");
+        assert_eq!(relative(b"/a/b"), b"a/b");
+        assert_eq!(parent(b"/a/b"), b"/a");
+        assert_eq!(parent(b"/a"), b"");
+    }
+}
