@@ -288,6 +288,13 @@ fn open(vc: &Vchroot, plan: &Plan) -> Option<Result<Expanded, Error>> {
         // A file about to be created: the parent is the answer. With the case-insensitive
         // fallback on, only the walk can tell that no other spelling exists.
         Err(rustix::io::Errno::NOENT) if plan.last.is_some() && !vc.options.case_insensitive => {
+            // A directory the plan went through (`d/../d`) cannot be missing: only the
+            // final open was to prove it, and it did not.
+            let went_through =
+                |c: &Check| c.link.is_none() && c.root == plan.root && plan.path(c) == names;
+            if plan.checks.iter().any(went_through) {
+                return None;
+            }
             let dir = parent(names);
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
             let fd =
