@@ -31,6 +31,9 @@ enum Command {
     /// Compile a MIG .defs file into Rust client stubs and server demux, or print its
     /// message layouts as migcom lays them out.
     Mig(cmd::mig::Args),
+    /// Map a Darwin path into a Darling prefix (Darwin's `/`) and a host path back, as
+    /// Darling's vchroot does, without ever leaving the prefix.
+    Vchroot(cmd::vchroot::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,17 +41,26 @@ fn main() -> ExitCode {
     let args = std::env::args_os().map(|a| if a == "-arch" { "--arch".into() } else { a });
     let cli = Cli::parse_from(args);
     let result = match cli.command {
-        Command::Errno(args) => cmd::errno::run(&args),
-        Command::Otool(args) => cmd::otool::run(&args),
-        Command::Nm(args) => cmd::nm::run(&args),
-        Command::Dyldinfo(args) => cmd::dyldinfo::run(&args),
-        Command::Mig(args) => cmd::mig::run(&args),
+        Command::Errno(args) => cmd::errno::run(&args).map(String::into_bytes),
+        Command::Otool(args) => cmd::otool::run(&args).map(String::into_bytes),
+        Command::Nm(args) => cmd::nm::run(&args).map(String::into_bytes),
+        Command::Dyldinfo(args) => cmd::dyldinfo::run(&args).map(String::into_bytes),
+        Command::Mig(args) => cmd::mig::run(&args).map(String::into_bytes),
+        Command::Vchroot(args) => cmd::vchroot::run(&args),
     };
     match result {
-        Ok(text) => {
-            // A closed pipe (`darling errno … | head -0`) is not an error worth reporting.
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::SUCCESS
+        Ok(bytes) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`darling errno … | head -0`) ends quietly, as it would
+                // under SIGPIPE.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("darling: cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(message) => {
             eprintln!("darling: {message}");

@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use darling_vchroot::{Base, ExpandFlags, Options, Vchroot};
-use rustix::fs::{CWD, Mode, OFlags, RenameFlags};
+use rustix::fs::{Mode, OFlags, RenameFlags, ResolveFlags};
 
 /// Where a descriptor really is.
 fn where_is(fd: BorrowedFd<'_>) -> PathBuf {
@@ -87,48 +87,70 @@ const PATHS: &[&str] = &[
     "a/b/c/d/e/../../../../../../secret",
 ];
 
-/// Runs movers and resolvers for `secs` seconds; (attempts, escapes).
-fn race(a: &Arena, vc: &Vchroot, secs: f64) -> (usize, usize) {
+/// Renames `from` to `to` (both below the prefix), opening their parents with no symlink
+/// followed; does nothing where that is not possible.
+fn move_within(root: BorrowedFd<'_>, from: &'static str, to: &'static str) -> bool {
+    let parent = |p: &'static str| {
+        let (dir, name) = p.rsplit_once('/').unwrap_or((".", p));
+        let flags = OFlags::PATH | OFlags::DIRECTORY;
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
+        rustix::fs::openat2(root, dir, flags, Mode::empty(), resolve)
+            .ok()
+            .map(|fd| (fd, name))
+    };
+    match (parent(from), parent(to)) {
+        (Some((a, an)), Some((b, bn))) => rustix::fs::renameat(&a, an, &b, bn).is_ok(),
+        _ => false,
+    }
+}
+
+/// Runs movers and resolvers for `secs` seconds; (attempts, escapes, changes made to the
+/// tree).
+fn race(a: &Arena, vc: &Vchroot, secs: f64) -> (usize, usize, usize) {
     let stop = AtomicBool::new(false);
+    let changes = AtomicUsize::new(0);
     let attempts = AtomicUsize::new(0);
     let escapes = AtomicUsize::new(0);
     let prefix_fd =
         rustix::fs::open(&a.prefix, OFlags::PATH | OFlags::DIRECTORY, Mode::empty()).unwrap();
     thread::scope(|s| {
-        // Moves d up and down the tree, and a/b into x and back (a directory the lookup may
-        // be inside moves to a shallower or deeper place).
+        // Moves d up and down the tree, and a/b into y and back (a directory the lookup may
+        // be inside moves to a shallower or deeper place). The attackers stay inside the
+        // prefix, as a Darwin program must: their renames follow no symlink (a rename
+        // through one could carry a directory out, which no lookup can be blamed for).
         s.spawn(|| {
-            let p = &a.prefix;
             let moves = [
-                (p.join("a/b/c/d"), p.join("d")),
-                (p.join("d"), p.join("x/d")),
-                (p.join("x/d"), p.join("a/b/c/d")),
-                (p.join("a/b"), p.join("y/b")),
-                (p.join("y/b"), p.join("a/b")),
+                ("a/b/c/d", "d"),
+                ("d", "x/d"),
+                ("x/d", "a/b/c/d"),
+                ("a/b", "y/b"),
+                ("y/b", "a/b"),
             ];
             while !stop.load(Ordering::Relaxed) {
-                for (from, to) in &moves {
-                    let _ = fs::rename(from, to);
+                for (from, to) in moves {
+                    if move_within(prefix_fd.as_fd(), from, to) {
+                        changes.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }
         });
         // Swaps the symlink atomically, and exchanges a directory with it.
         s.spawn(|| {
             let targets = targets(a);
-            let tmp = a.prefix.join("sw.tmp");
+            let root = prefix_fd.as_fd();
             while !stop.load(Ordering::Relaxed) {
                 for t in &targets {
-                    let _ = fs::remove_file(&tmp);
-                    if symlink(t, &tmp).is_ok() {
-                        let _ = fs::rename(&tmp, a.prefix.join("sw"));
+                    let _ = rustix::fs::unlinkat(root, "sw.tmp", rustix::fs::AtFlags::empty());
+                    if rustix::fs::symlinkat(t.as_str(), root, "sw.tmp").is_ok()
+                        && rustix::fs::renameat(root, "sw.tmp", root, "sw").is_ok()
+                    {
+                        changes.fetch_add(1, Ordering::Relaxed);
                     }
-                    let _ = rustix::fs::renameat_with(
-                        CWD,
-                        a.prefix.join("x"),
-                        CWD,
-                        a.prefix.join("sw"),
-                        RenameFlags::EXCHANGE,
-                    );
+                    let swap =
+                        rustix::fs::renameat_with(root, "x", root, "sw", RenameFlags::EXCHANGE);
+                    if swap.is_ok() {
+                        changes.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }
         });
@@ -162,7 +184,11 @@ fn race(a: &Arena, vc: &Vchroot, secs: f64) -> (usize, usize) {
         thread::sleep(Duration::from_secs_f64(secs));
         stop.store(true, Ordering::Relaxed);
     });
-    (attempts.into_inner(), escapes.into_inner())
+    (
+        attempts.into_inner(),
+        escapes.into_inner(),
+        changes.into_inner(),
+    )
 }
 
 fn seconds() -> f64 {
@@ -179,15 +205,18 @@ fn no_escape_while_the_tree_changes() {
     let memo = closed().open(&a.prefix).unwrap();
     let walk = closed().link_memo(false).open(&a.prefix).unwrap();
     let started = Instant::now();
-    let (n1, e1) = race(&a, &memo, seconds() / 2.0);
-    let (n2, e2) = race(&a, &walk, seconds() / 2.0);
+    let (n1, e1, c1) = race(&a, &memo, seconds() / 2.0);
+    let (n2, e2, c2) = race(&a, &walk, seconds() / 2.0);
     println!(
-        "hostile: {} attempts ({n1} planned from the memo, {n2} walked) in {:.1} s, {} escapes",
+        "hostile: {} attempts ({n1} with the memo, {n2} walk only) in {:.1} s while the tree \
+         changed {} times; {} escapes",
         n1 + n2,
         started.elapsed().as_secs_f64(),
+        c1 + c2,
         e1 + e2
     );
     assert!(n1 > 100 && n2 > 100, "too few attempts to mean anything");
+    assert!(c1 > 100 && c2 > 100, "too few changes to mean anything");
     assert_eq!(e1 + e2, 0);
 }
 

@@ -8,3 +8,4 @@ pub mod macho_files;
 pub mod mig;
 pub mod nm;
 pub mod otool;
+pub mod vchroot;
