@@ -76,20 +76,12 @@ impl<N> At<'_, N> {
 
 /// The Darwin path of `name` under `path` (components after `/`) below `root`.
 pub(crate) fn darwin_path(root: Root, path: &[u8], name: &[u8]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    let mut p = Vec::with_capacity(SYSTEM_ROOT.len() + path.len() + name.len() + 1);
-    if root == Root::Host {
-        p.extend_from_slice(SYSTEM_ROOT.as_bytes());
-    }
-    p.extend_from_slice(path);
-    if !name.is_empty() {
-        p.push(b'/');
-        p.extend_from_slice(name);
-    }
-    if p.is_empty() {
-        p.push(b'/');
-    }
-    std::ffi::OsStr::from_bytes(&p).into()
+    use std::os::unix::ffi::OsStringExt;
+    let base: &[u8] = match root {
+        Root::Prefix => b"",
+        Root::Host => SYSTEM_ROOT.as_bytes(),
+    };
+    std::ffi::OsString::from_vec(crate::host::join(base, path, name)).into()
 }
 
 /// What the engine asks about the file system.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rustix::io::Errno;
 
 use crate::components::Components;
-use crate::consts::{DARWIN_AT_FDCWD, LINUX_AT_FDCWD, LINUX_PATH_MAX, SYSTEM_ROOT, VCHROOT_FOLLOW};
+use crate::consts::{DARWIN_AT_FDCWD, LINUX_AT_FDCWD, LINUX_PATH_MAX, VCHROOT_FOLLOW};
 use crate::engine::{self, End, Root, Walk};
 use crate::error::Error;
 use crate::fast;
@@ -81,17 +81,9 @@ impl Expanded {
     /// names spelled as on disk, and `/Volumes/SystemRoot/…` for anything on the host.
     pub fn darwin_path(&self) -> PathBuf {
         let names = &self.host.as_os_str().as_bytes()[self.below..];
-        let mut p = Vec::with_capacity(SYSTEM_ROOT.len() + names.len() + 1);
-        if self.root == Root::Host {
-            p.extend_from_slice(SYSTEM_ROOT.as_bytes());
-        }
-        if names != b"/" {
-            p.extend_from_slice(names);
-        }
-        if p.is_empty() {
-            p.push(b'/');
-        }
-        OsStr::from_bytes(&p).into()
+        // The host's root is `/`, with no component below it.
+        let names = if names == b"/" { &[][..] } else { names };
+        engine::darwin_path(self.root, names, b"")
     }
 
     /// Whether the path is under the prefix or on the host.

@@ -321,16 +321,16 @@ fn is_dir(root: BorrowedFd<'_>, path: &[u8]) -> bool {
 /// Whether the symlink at `path` under `root` has `target`, its parents taken on trust
 /// (the final open or another check proves them).
 fn link_is(root: BorrowedFd<'_>, path: &[u8], target: &[u8]) -> bool {
-    let mut buf = [0u8; 256];
-    if target.len() < buf.len() {
-        // One byte more than the target, to see a longer one.
-        let buf = &mut buf[..target.len() + 1];
-        rustix::fs::readlinkat_raw(root, relative(path), &mut *buf)
-            .is_ok_and(|n| buf[..n] == *target)
+    // One byte more than the target, to see a longer one; most targets are short.
+    let mut short = [0u8; 64];
+    let mut long = Vec::new();
+    let buf = if target.len() < short.len() {
+        &mut short[..=target.len()]
     } else {
-        rustix::fs::readlinkat(root, relative(path), Vec::new())
-            .is_ok_and(|got| got.as_bytes() == target)
-    }
+        long.resize(target.len() + 1, 0);
+        &mut long[..]
+    };
+    rustix::fs::readlinkat_raw(root, relative(path), &mut *buf).is_ok_and(|n| buf[..n] == *target)
 }
 
 /// Whether the symlink at `path` under `root` has `target`, reached through no symlink.

@@ -34,6 +34,22 @@ pub(crate) fn below<'h>(prefix: &[u8], host: &'h [u8]) -> Option<&'h [u8]> {
     (rest.is_empty() || rest[0] == b'/').then_some(rest)
 }
 
+/// `base`, then `names` (components each after a `/`), then `/name` if `name` is not empty:
+/// a path, `/` where all three are empty.
+pub(crate) fn join(base: &[u8], names: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(base.len() + names.len() + name.len() + 2);
+    p.extend_from_slice(base);
+    p.extend_from_slice(names);
+    if !name.is_empty() {
+        p.push(b'/');
+        p.extend_from_slice(name);
+    }
+    if p.is_empty() {
+        p.push(b'/');
+    }
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +62,14 @@ mod tests {
         assert_eq!(normalize(b"/a/../b").unwrap(), b"/a/../b");
         assert!(normalize(b"a/b").is_none());
         assert!(normalize(b"").is_none());
+    }
+
+    #[test]
+    fn joins() {
+        assert_eq!(join(b"", b"", b""), b"/");
+        assert_eq!(join(b"/p", b"", b""), b"/p");
+        assert_eq!(join(b"/p", b"/a", b"b"), b"/p/a/b");
+        assert_eq!(join(b"", b"", b"b"), b"/b");
     }
 
     #[test]

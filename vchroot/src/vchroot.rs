@@ -196,16 +196,6 @@ impl Vchroot {
             Root::Prefix => &self.prefix,
             Root::Host => b"",
         };
-        let mut p = Vec::with_capacity(base.len() + names.len() + name.len() + 2);
-        p.extend_from_slice(base);
-        p.extend_from_slice(names);
-        if !name.is_empty() {
-            p.push(b'/');
-            p.extend_from_slice(name);
-        }
-        if p.is_empty() {
-            p.push(b'/');
-        }
-        p
+        crate::host::join(base, names, name)
     }
 }

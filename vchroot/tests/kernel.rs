@@ -53,14 +53,17 @@ fn path() -> impl Strategy<Value = String> {
         prop::collection::vec(component(), 0..7),
         any::<bool>(),
     )
-        .prop_map(|(abs, comps, slash)| {
-            let mut p = if abs { "/".to_owned() } else { String::new() };
-            p.push_str(&comps.join("/"));
-            if slash {
-                p.push('/');
-            }
-            p
-        })
+        .prop_map(|(abs, comps, slash)| joined(abs, &comps, slash))
+}
+
+/// `comps` joined by `/`, after a `/` if `abs`, with a trailing `/` if `slash`.
+fn joined(abs: bool, comps: &[String], slash: bool) -> String {
+    let mut p = if abs { "/".to_owned() } else { String::new() };
+    p.push_str(&comps.join("/"));
+    if slash {
+        p.push('/');
+    }
+    p
 }
 
 fn entry() -> impl Strategy<Value = (Vec<String>, Kind)> {
@@ -184,25 +187,31 @@ fn linux_rules() -> Options {
         .max_path_len(1 << 20)
 }
 
-/// Trees from proptest, each with its own paths; prints how many agreed.
-#[test]
-fn agrees_with_openat2_in_root() {
-    // VCHROOT_TREES=n for a longer run.
+/// Runs `check` over `cases` trees (`VCHROOT_TREES=n` for more) of `entry`s, each with its
+/// own `path`s and the state `open` gives for its prefix; prints how many agreed.
+fn on_trees<S>(
+    what: &str,
+    cases: u32,
+    entry: impl Strategy<Value = (Vec<String>, Kind)>,
+    path: impl Strategy<Value = String>,
+    open: impl Fn(&std::path::Path) -> S,
+    check: impl Fn(&S, BorrowedFd<'_>, &str, bool) -> Result<(), String>,
+) {
     let cases = std::env::var("VCHROOT_TREES")
         .ok()
-        .and_then(|n| n.parse().ok());
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     let config = ProptestConfig {
-        cases: cases.unwrap_or(500),
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     };
-    let mut runner = TestRunner::new(config);
     let strategy = (
-        prop::collection::vec(entry(), 0..24),
-        prop::collection::vec((path(), any::<bool>()), 1..48),
+        prop::collection::vec(entry, 0..24),
+        prop::collection::vec((path, any::<bool>()), 1..48),
     );
     let (trees, paths) = (Cell::new(0), Cell::new(0));
-    let result = runner.run(&strategy, |(entries, tried)| {
+    let result = TestRunner::new(config).run(&strategy, |(entries, tried)| {
         let dir = tempfile::tempdir().unwrap();
         let prefix = dir.path().join("prefix");
         fs::create_dir(&prefix).unwrap();
@@ -211,10 +220,9 @@ fn agrees_with_openat2_in_root() {
         for (comps, kind) in &entries {
             make(root.as_fd(), comps, kind);
         }
-        let memo = linux_rules().open(&prefix).unwrap();
-        let walk = linux_rules().link_memo(false).open(&prefix).unwrap();
+        let state = open(&prefix);
         for (p, follow) in &tried {
-            if let Err(why) = check(&memo, &walk, root.as_fd(), p, *follow) {
+            if let Err(why) = check(&state, root.as_fd(), p, *follow) {
                 return Err(TestCaseError::fail(format!("{why}\ntree: {entries:?}")));
             }
         }
@@ -226,9 +234,26 @@ fn agrees_with_openat2_in_root() {
         panic!("{e}");
     }
     println!(
-        "agrees_with_openat2_in_root: {} trees, {} paths, all agree",
+        "{what}: {} trees, {} paths, all agree",
         trees.get(),
         paths.get()
+    );
+}
+
+/// Trees from proptest, each with its own paths, against the kernel.
+#[test]
+fn agrees_with_openat2_in_root() {
+    on_trees(
+        "agrees_with_openat2_in_root",
+        500,
+        entry(),
+        path(),
+        |prefix| {
+            let memo = linux_rules().open(prefix).unwrap();
+            let walk = linux_rules().link_memo(false).open(prefix).unwrap();
+            (memo, walk)
+        },
+        |(memo, walk), root, p, follow| check(memo, walk, root, p, follow),
     );
 }
 
@@ -261,14 +286,7 @@ fn memo_agrees_with_walk_under_darlings_rules() {
             prop::collection::vec(comp, 0..7),
             any::<bool>(),
         )
-            .prop_map(|(abs, comps, slash)| {
-                let mut p = if abs { "/".to_owned() } else { String::new() };
-                p.push_str(&comps.join("/"));
-                if slash {
-                    p.push('/');
-                }
-                p
-            })
+            .prop_map(|(abs, comps, slash)| joined(abs, &comps, slash))
     }
     let entry = (
         prop::collection::vec(darwin_name(), 1..4),
@@ -280,55 +298,32 @@ fn memo_agrees_with_walk_under_darlings_rules() {
             1 => Just(Kind::Link("/Volumes/SystemRoot/tmp/..".to_owned())),
         ],
     );
-    let cases = std::env::var("VCHROOT_TREES")
-        .ok()
-        .and_then(|n| n.parse().ok());
-    let config = ProptestConfig {
-        cases: cases.unwrap_or(300),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    let strategy = (
-        prop::collection::vec(entry, 0..24),
-        prop::collection::vec((darwin_path(), any::<bool>()), 1..48),
-    );
-    let (trees, paths) = (Cell::new(0), Cell::new(0));
-    let result = TestRunner::new(config).run(&strategy, |(entries, tried)| {
-        let dir = tempfile::tempdir().unwrap();
-        let prefix = dir.path().join("prefix");
-        fs::create_dir(&prefix).unwrap();
-        let flags = OFlags::PATH | OFlags::DIRECTORY;
-        let root = rustix::fs::open(&prefix, flags, Mode::empty()).unwrap();
-        for (comps, kind) in &entries {
-            make(root.as_fd(), comps, kind);
-        }
-        let memo = Vchroot::open(&prefix).unwrap();
-        let walk = Options::new().link_memo(false).open(&prefix).unwrap();
-        for (p, follow) in &tried {
-            let flags = if *follow {
+    on_trees(
+        "memo_agrees_with_walk_under_darlings_rules",
+        300,
+        entry,
+        darwin_path(),
+        |prefix| {
+            let memo = Vchroot::open(prefix).unwrap();
+            let walk = Options::new().link_memo(false).open(prefix).unwrap();
+            (memo, walk)
+        },
+        |(memo, walk), root, p, follow| {
+            let flags = if follow {
                 ExpandFlags::FOLLOW
             } else {
                 ExpandFlags::empty()
             };
-            let run = |vc: &Vchroot| shape(&vc.expand(p, flags, Base::Dir(root.as_fd())));
-            let (a, b, w) = (run(&memo), run(&memo), run(&walk));
-            if a != w || b != w {
-                return Err(TestCaseError::fail(format!(
-                    "{p:?} follow={follow}: memo {a:?} then {b:?}, walk {w:?}\ntree: {entries:?}"
-                )));
+            let run = |vc: &Vchroot| shape(&vc.expand(p, flags, Base::Dir(root)));
+            let (a, b, w) = (run(memo), run(memo), run(walk));
+            if a == w && b == w {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{p:?} follow={follow}: memo {a:?} then {b:?}, walk {w:?}"
+                ))
             }
-        }
-        trees.set(trees.get() + 1);
-        paths.set(paths.get() + tried.len());
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    println!(
-        "memo_agrees_with_walk_under_darlings_rules: {} trees, {} paths, all agree",
-        trees.get(),
-        paths.get()
+        },
     );
 }
 
