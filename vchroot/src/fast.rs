@@ -18,10 +18,10 @@
 //! `RESOLVE_NO_SYMLINKS`) is not checked twice. A plan that held is kept, by the path it was
 //! made for, so the next lookup of the same path only proves it again. If anything fails,
 //! including the final open for any reason, the plan is dropped and the real walk
-//! ([`crate::walk`]) gives the answer, so the two can only differ in speed. Planning is
-//! skipped where the walk does something the memo cannot know: a missing component under
-//! the case-insensitive fallback, or a procfs magic link (a symlink, so
-//! `RESOLVE_NO_SYMLINKS` refuses it).
+//! ([`crate::walk`]) gives the answer, so the two can only differ in speed. The walk answers
+//! where it does something the memo cannot know: a name found under another spelling by the
+//! case-insensitive fallback, or a procfs magic link (a symlink, so `RESOLVE_NO_SYMLINKS`
+//! refuses it).
 
 use std::cell::RefCell;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -36,6 +36,7 @@ use crate::expand::Expanded;
 use crate::memo::{self, Map};
 use crate::sys::{self, NOFOLLOW};
 use crate::vchroot::Vchroot;
+use crate::walk::respell;
 
 /// What an open in the root must never do: follow a symlink or leave the directory.
 const BENEATH: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_SYMLINKS);
@@ -285,9 +286,9 @@ fn open(vc: &Vchroot, plan: &Plan) -> Option<Result<Expanded, Error>> {
     let names = &plan.names[..];
     match rustix::fs::openat2(root_fd, relative(names), flags, Mode::empty(), BENEATH) {
         Ok(fd) => Some(vc.found(plan.root, names, None, fd)),
-        // A file about to be created: the parent is the answer. With the case-insensitive
-        // fallback on, only the walk can tell that no other spelling exists.
-        Err(rustix::io::Errno::NOENT) if plan.last.is_some() && !vc.options.case_insensitive => {
+        // A file about to be created (or a name probed for): the parent is the answer, if no
+        // other spelling exists where the case-insensitive fallback would look.
+        Err(rustix::io::Errno::NOENT) if plan.last.is_some() => {
             // A directory the plan went through (`d/../d`) cannot be missing: only the
             // final open was to prove it, and it did not.
             let went_through =
@@ -300,6 +301,9 @@ fn open(vc: &Vchroot, plan: &Plan) -> Option<Result<Expanded, Error>> {
             let fd =
                 rustix::fs::openat2(root_fd, relative(dir), flags, Mode::empty(), BENEATH).ok()?;
             let name = &names[dir.len() + 1..];
+            if vc.options.case_insensitive && respell(fd.as_fd(), name).is_some() {
+                return None;
+            }
             Some(vc.found(plan.root, dir, Some(name), fd))
         }
         Err(_) => None,

@@ -129,24 +129,6 @@ impl<'v> Fs<'v> {
             dir: Some(false),
         })
     }
-
-    /// The entry of `dir` whose name equals `name` ignoring ASCII case (the smallest in byte
-    /// order if several do), if the directory can be read.
-    fn respell(&self, dir: BorrowedFd<'_>, name: &[u8]) -> Option<Vec<u8>> {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        // Darling's fallback gives up the same way when the directory cannot be read.
-        let fd = rustix::fs::openat(dir, c".", flags, Mode::empty()).ok()?;
-        let mut buf = [MaybeUninit::uninit(); 4096];
-        let mut entries = RawDir::new(fd, &mut buf);
-        let mut best: Option<Vec<u8>> = None;
-        while let Some(Ok(entry)) = entries.next() {
-            let n = entry.file_name().to_bytes();
-            if n.eq_ignore_ascii_case(name) && best.as_deref().is_none_or(|b| n < b) {
-                best = Some(n.to_vec());
-            }
-        }
-        best.filter(|b| b != name)
-    }
 }
 
 impl Backend for Fs<'_> {
@@ -161,10 +143,10 @@ impl Backend for Fs<'_> {
         if let Some(found) = self.find(at, name, want)? {
             return Ok(found);
         }
-        if !self.vc.options.case_insensitive || !name.iter().any(u8::is_ascii_alphabetic) {
+        if !self.vc.options.case_insensitive {
             return Ok(Lookup::Missing);
         }
-        let Some(real) = self.respell(self.dir(at), name) else {
+        let Some(real) = respell(self.dir(at), name) else {
             return Ok(Lookup::Missing);
         };
         Ok(match self.find(at, &real, want)? {
@@ -177,6 +159,27 @@ impl Backend for Fs<'_> {
             None => Lookup::Missing,
         })
     }
+}
+
+/// The entry of `dir` whose name equals `name` ignoring ASCII case (the smallest in byte
+/// order if several do), if there is one besides `name` itself and the directory can be read.
+pub(crate) fn respell(dir: BorrowedFd<'_>, name: &[u8]) -> Option<Vec<u8>> {
+    if !name.iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    // Darling's fallback gives up the same way when the directory cannot be read.
+    let fd = rustix::fs::openat(dir, c".", flags, Mode::empty()).ok()?;
+    let mut buf = [MaybeUninit::uninit(); 4096];
+    let mut entries = RawDir::new(fd, &mut buf);
+    let mut best: Option<Vec<u8>> = None;
+    while let Some(Ok(entry)) = entries.next() {
+        let n = entry.file_name().to_bytes();
+        if n.eq_ignore_ascii_case(name) && best.as_deref().is_none_or(|b| n < b) {
+            best = Some(n.to_vec());
+        }
+    }
+    best.filter(|b| b != name)
 }
 
 /// Whether a symlink target is no path but an object's description (`pipe:[N]`,
