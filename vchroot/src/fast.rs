@@ -187,7 +187,7 @@ pub(crate) fn lookup(
             plan,
         } = &mut *s;
         memo::plan_key(key, root, follow_last, base, path);
-        let kept = vc.memo.lock().plan(key).cloned();
+        let kept = vc.memo.lock()?.plan(key).cloned();
         if let Some(kept) = kept {
             if let Some(found) = proved(vc, &kept).then(|| open(vc, &kept)).flatten() {
                 return Some(found);
@@ -201,7 +201,7 @@ pub(crate) fn lookup(
         let mut comps = Components::new(path);
         comps.push_uncounted(base);
         let end = {
-            let memo = vc.memo.lock();
+            let memo = vc.memo.lock()?;
             let mut planner = Planner {
                 memo: &memo,
                 key: link_key,

@@ -12,10 +12,13 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::engine::Root;
 use crate::fast::Plan;
+
+/// How many times a lookup tries the memo's lock before going without it.
+const SPINS: usize = 64;
 
 /// How many symlinks the memo holds before it starts again.
 pub(crate) const LINKS: usize = 1024;
@@ -103,17 +106,32 @@ fn root_byte(root: Root) -> u8 {
 }
 
 impl Memo {
-    /// The map, locked. Planning holds the lock for a walk through memory only (no system
-    /// call runs under it).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Map> {
-        // A panic elsewhere cannot leave the map inconsistent: every change is one insert,
-        // remove or clear.
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The map, if no other thread holds it. Planning holds the lock for a walk through
+    /// memory only (no system call runs under it).
+    ///
+    /// Nothing waits for the lock: a lookup that finds it taken goes without the memo. So
+    /// a child forked while another thread held it (the lock stays taken in the child)
+    /// still resolves paths, by walking; and no thread ever waits behind another's lookup.
+    pub(crate) fn lock(&self) -> Option<MutexGuard<'_, Map>> {
+        // Another thread holds it for a few hundred nanoseconds at most, unless it was
+        // descheduled (or is not in this process): try for about as long.
+        for _ in 0..SPINS {
+            match self.map.try_lock() {
+                Ok(map) => return Some(map),
+                // A panic elsewhere cannot leave the map inconsistent: every change is one
+                // insert, remove or clear.
+                Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => std::hint::spin_loop(),
+            }
+        }
+        None
     }
 
     /// Remembers that the link at `key` points to `target`.
     pub(crate) fn learn_link(&self, key: &[u8], target: Arc<[u8]>) {
-        let mut map = self.lock();
+        let Some(mut map) = self.lock() else {
+            return;
+        };
         if map.links.len() >= LINKS && !map.links.contains_key(key) {
             map.links.clear();
             map.names = [0; 4];
@@ -127,13 +145,17 @@ impl Memo {
     /// Forgets the link at `key`. (Plans that followed it keep their own copy of its
     /// target, and find out themselves.)
     pub(crate) fn forget_link(&self, key: &[u8]) {
-        self.lock().links.remove(key);
+        if let Some(mut map) = self.lock() {
+            map.links.remove(key);
+        }
     }
 
     /// Keeps `plan`, which held, for `key`.
     pub(crate) fn keep_plan(&self, key: &[u8], plan: Arc<Plan>) {
         let size = key.len() + plan.size();
-        let mut map = self.lock();
+        let Some(mut map) = self.lock() else {
+            return;
+        };
         if map.plans.len() >= PLANS || map.plan_bytes + size > PLAN_BYTES {
             map.plans.clear();
             map.plan_bytes = 0;
@@ -146,7 +168,9 @@ impl Memo {
 
     /// Forgets the plan for `key`.
     pub(crate) fn forget_plan(&self, key: &[u8]) {
-        let mut map = self.lock();
+        let Some(mut map) = self.lock() else {
+            return;
+        };
         if let Some(old) = map.plans.remove(key) {
             map.plan_bytes -= key.len() + old.size();
         }
@@ -155,7 +179,7 @@ impl Memo {
     /// How many links and plans it holds.
     #[cfg(test)]
     pub(crate) fn len(&self) -> (usize, usize) {
-        let map = self.lock();
+        let map = self.lock().unwrap();
         (map.links.len(), map.plans.len())
     }
 }
@@ -210,11 +234,21 @@ mod tests {
     }
 
     #[test]
+    fn never_waits() {
+        let memo = Memo::default();
+        let held = memo.lock().unwrap();
+        assert!(memo.lock().is_none());
+        memo.learn_link(b"P/l", Arc::from(&b"t"[..]));
+        drop(held);
+        assert_eq!(memo.len().0, 0);
+    }
+
+    #[test]
     fn names_filter_lookups() {
         let memo = Memo::default();
-        assert!(!memo.lock().may_hold(b"l"));
+        assert!(!memo.lock().unwrap().may_hold(b"l"));
         memo.learn_link(b"P/a/b/l", Arc::from(&b"c"[..]));
-        let map = memo.lock();
+        let map = memo.lock().unwrap();
         assert!(map.may_hold(b"l"));
         assert_eq!(map.link(b"P/a/b/l").map(|t| &t[..]), Some(&b"c"[..]));
         assert!(map.link(b"P/a/b/m").is_none());

@@ -20,7 +20,10 @@ use crate::sys;
 /// replacing the prefix's parents does not move a `Vchroot`. The prefix's path, read from the
 /// kernel when it is opened, is only used to write host paths.
 ///
-/// A `Vchroot` is `Send + Sync`: threads share it (and its symlink memo) by reference.
+/// A `Vchroot` is `Send + Sync`: threads share it (and its symlink memo) by reference. No
+/// lookup ever waits for another: one that finds the memo busy does without it. So a child
+/// forked while another thread was using the memo (and holds its lock forever) still
+/// resolves every path, by walking.
 #[derive(Debug)]
 pub struct Vchroot {
     pub(crate) prefix_fd: OwnedFd,
