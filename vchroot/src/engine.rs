@@ -296,7 +296,7 @@ fn steps<B: Backend>(
                         });
                     }
                     Lookup::Link(target) => {
-                        links += 1;
+                        links = links.saturating_add(1);
                         if links > rules.max_symlinks {
                             return Err(Error::TooManySymlinks {
                                 path: walk.at().darwin_path(name),

@@ -88,16 +88,31 @@ impl Plan {
     }
 }
 
+/// The most a plan may assume, in checks and in bytes of their paths. A path that climbs
+/// with `..` through many symlinks makes a check at every step; past these, proving the plan
+/// would cost more than the walk (the checks are compared with each other), so the walk
+/// answers.
+const MAX_CHECKS: usize = 32;
+const MAX_CHECK_BYTES: usize = 8 << 10;
+
 /// The backend that answers from the memo and writes down what it assumed.
 #[derive(Debug)]
 struct Planner<'m, 's> {
     memo: &'m Map,
     key: &'s mut Vec<u8>,
     plan: &'s mut Plan,
+    /// More was assumed than [`MAX_CHECKS`] or [`MAX_CHECK_BYTES`] allow.
+    overflow: bool,
 }
 
 impl Planner<'_, '_> {
     fn assume(&mut self, root: Root, path: &[u8], link: Option<Arc<[u8]>>) {
+        if self.plan.checks.len() >= MAX_CHECKS
+            || self.plan.paths.len() + path.len() > MAX_CHECK_BYTES
+        {
+            self.overflow = true;
+            return;
+        }
         let start = self.plan.paths.len();
         self.plan.paths.extend_from_slice(path);
         self.plan.checks.push(Check {
@@ -178,8 +193,9 @@ pub(crate) fn lookup(
     path: &[u8],
     follow_last: bool,
 ) -> Option<Result<Expanded, Error>> {
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
+    // In a thread-local destructor the scratch may be gone: the walk needs none.
+    let plan_it = |s: &RefCell<Scratch>| {
+        let mut s = s.try_borrow_mut().ok()?;
         let Scratch {
             walk,
             key,
@@ -206,9 +222,14 @@ pub(crate) fn lookup(
                 memo: &memo,
                 key: link_key,
                 plan,
+                overflow: false,
             };
             // An error is the real walk's to report, with its own context.
-            engine::run(vc.rules(), &mut planner, walk, &mut comps, follow_last).ok()?
+            let end = engine::run(vc.rules(), &mut planner, walk, &mut comps, follow_last);
+            if planner.overflow {
+                return None;
+            }
+            end.ok()?
         };
         let End::Found { last, must_be_dir } = end else {
             return None;
@@ -226,7 +247,8 @@ pub(crate) fn lookup(
             vc.memo.keep_plan(key, Arc::new(plan.clone()));
         }
         Some(found)
-    })
+    };
+    SCRATCH.try_with(plan_it).ok().flatten()
 }
 
 /// Checks what `plan` assumed, sparing the checks that the final open or another check
@@ -346,6 +368,30 @@ fn link_opened_is(root: BorrowedFd<'_>, path: &[u8], target: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A path that climbs through many symlinks makes a check at every `..`: past the
+    /// bound, the plan gives way to the walk instead of comparing checks with each other.
+    #[test]
+    fn long_plans_give_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::create_dir_all(p.join("d/x")).unwrap();
+        for (i, n) in [(0, 40), (1, 20)] {
+            let target = "x/../".repeat(n) + ".";
+            std::os::unix::fs::symlink(target, p.join(format!("d/l{i}"))).unwrap();
+        }
+        let vc = Vchroot::open(p).unwrap();
+        for i in 0..2 {
+            let path = format!("/d/l{i}/x");
+            // The first lookup walks and learns the link.
+            assert!(
+                vc.expand(&path, crate::ExpandFlags::empty(), crate::Base::Cwd)
+                    .is_ok()
+            );
+            let planned = lookup(&vc, Root::Prefix, b"", path.as_bytes(), false);
+            assert_eq!(planned.is_some(), i == 1, "l{i}");
+        }
+    }
 
     #[test]
     fn paths() {

@@ -61,11 +61,12 @@
 //!
 //! # Compared with Darling
 //! The behaviour is Darling's (`../shared/reference/vchroot.md` in the repository tables it)
-//! except where Darling is wrong; `tests/darling.rs` shows each case both ways:
+//! except where Darling is wrong or leaves a question open; `tests/darling.rs` shows each
+//! wrong case both ways.
+//!
+//! Where Darling is wrong:
 //! - `..` at the prefix's root stays there (Darling: `ENOENT`, with a host path above the
 //!   prefix left in the buffer), as a chroot and `openat2(RESOLVE_IN_ROOT)` do.
-//! - After a missing component, `..` is not lexical: `/nonexist/x/..` is `ENOENT`, as the
-//!   kernel would say of the host path Darling returns; `file/..` is `ENOTDIR`.
 //! - A symlink found through the case-insensitive fallback is followed like any other
 //!   (Darling leaves it for the kernel, which resolves it against the host's `/`: an escape).
 //! - Symlink targets are read whole (Darling cuts them at 511 bytes).
@@ -75,11 +76,35 @@
 //!   `ENAMETOOLONG` as on Darwin (Darling: `ENOENT`, or nothing).
 //! - The prefix ends at a component boundary everywhere (Darling: `<prefix>2` is "inside").
 //! - A procfs magic link is recognized by the file system it is on (Darling: by a host path
-//!   beginning with `/proc`, so not in the prefix's own `/proc`); one that leads to a
-//!   directory is refused.
+//!   beginning with `/proc`, so not in the prefix's own `/proc`). What the kernel opens
+//!   through it is checked by its own name: a file or directory (the descriptor may have
+//!   been pointed at one meanwhile) is treated as a symlink to its path, re-rooted like any
+//!   other.
 //! - `fdpath` of a pipe or socket is `EBADF`, as `F_GETPATH` on Darwin (Darling:
-//!   `/Volumes/SystemRootpipe:[N]`).
+//!   `/Volumes/SystemRootpipe:[N]`); a removed file keeps its name (Darling appends
+//!   ` (deleted)`).
 //! - A relative path may start from Darwin's `AT_FDCWD` (-2) as well as Linux's (-100).
+//!
+//! Where the two differ by design:
+//! - A missing component fails at once with `ENOENT`, as the kernel would fail the host path
+//!   Darling returns: `/nonexist/x` and `/nonexist/x/..` (Darling: `<prefix>/nonexist/x`,
+//!   `<prefix>/nonexist`). A missing *last* component is an answer: its parent and name.
+//! - `file/..` and `file/.` are `ENOTDIR`, as in the kernel (Darling: lexical).
+//! - A relative path's base directory is taken by its Darwin name and walked under the same
+//!   rules (Darling appends to the base's host path as text): a base at
+//!   `<prefix>/Volumes/SystemRoot` is the host's `/`.
+//! - The door `/Volumes/SystemRoot` is matched before anything is looked up, as a mount
+//!   point covers what is under it: it opens even where the prefix has no `/Volumes`, or a
+//!   symlink there (Darling follows such a symlink first and opens no door). `..` from the
+//!   host's `/` looks up the prefix's `/Volumes` like any name (Darling steps to the text
+//!   `<prefix>/Volumes`).
+//! - A target is a `/proc` one if its first component is `proc`: `//proc/x` and `/./proc/x`
+//!   count (Darling compares bytes).
+//! - Bad input is refused instead of passed through: a bad `dfd` is `EBADF` (Darling: its
+//!   readlink's `ENOENT`), unknown flag bits `EINVAL` (Darling ignores them), and a failed
+//!   call leaves the argument block unchanged (Darling writes a partial host path).
+//! - `unexpand` takes out repeated `/`, `.` components and a trailing `/`, refuses a relative
+//!   path (`EINVAL`) and, with the door closed, a path outside the prefix (`ENOENT`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -153,6 +153,9 @@ impl Memo {
     /// Keeps `plan`, which held, for `key`.
     pub(crate) fn keep_plan(&self, key: &[u8], plan: Arc<Plan>) {
         let size = key.len() + plan.size();
+        if size > PLAN_BYTES / 64 {
+            return;
+        }
         let Some(mut map) = self.lock() else {
             return;
         };

@@ -83,9 +83,10 @@ impl Options {
 
     /// How many symlinks one lookup may follow before failing with `ELOOP` (Darwin's
     /// [`MAXSYMLINKS`], 32, by default; Linux allows
-    /// [`LINUX_MAXSYMLINKS`](crate::consts::LINUX_MAXSYMLINKS), 40).
+    /// [`LINUX_MAXSYMLINKS`](crate::consts::LINUX_MAXSYMLINKS), 40). At most 255: a
+    /// symlink loop runs to the budget, and every step is a system call.
     pub const fn max_symlinks(mut self, n: u32) -> Self {
-        self.max_symlinks = n;
+        self.max_symlinks = if n > 255 { 255 } else { n };
         self
     }
 

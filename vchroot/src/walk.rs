@@ -80,9 +80,14 @@ impl<'v> Fs<'v> {
                     dir: None,
                 }));
             }
-            // Not a directory: a symlink if it has a target.
-            Want::Dir => sys::link_target(fd.as_fd()).map_err(|_| Error::NotADirectory {
-                path: at.darwin_path(name),
+            // Not a directory: a symlink if it has a target. (The kernel says ENOENT of a
+            // descriptor that is no symlink; other errors, such as EACCES on another
+            // process's /proc links, are the answer.)
+            Want::Dir => sys::link_target(fd.as_fd()).map_err(|e| match e {
+                Errno::NOENT | Errno::INVAL => Error::NotADirectory {
+                    path: at.darwin_path(name),
+                },
+                e => fail(e),
             })?,
             Want::Follow => {
                 let stat = rustix::fs::fstat(&fd).map_err(fail)?;
@@ -97,7 +102,9 @@ impl<'v> Fs<'v> {
         if is_magic(&target) && on_procfs(dir) {
             return self.magic(at, name, want).map(Some);
         }
-        if self.vc.options.link_memo {
+        // A target that looks like an object's name is not remembered: where a procfs is
+        // mounted later, the same text is a magic link, which a plan must not replay.
+        if self.vc.options.link_memo && !is_magic(&target) {
             memo::key(&mut self.key, at.root, at.path, name);
             self.vc.memo.learn_link(&self.key, Arc::clone(&target));
         }
@@ -105,8 +112,12 @@ impl<'v> Fs<'v> {
     }
 
     /// Follows the procfs magic link `name`, whose target is no path: the kernel opens the
-    /// object itself. It is refused if it turns out to be a directory, which could lie
-    /// anywhere.
+    /// object itself.
+    ///
+    /// The descriptor behind the link may have been pointed elsewhere since its target was
+    /// read, so what was opened is checked by its own name: an object with a path (a file
+    /// or directory anywhere on the host) is not taken, but handed back as a symlink to
+    /// that path, which the rules re-root like any absolute target.
     fn magic(
         &mut self,
         at: &At<'_, OwnedFd>,
@@ -120,6 +131,10 @@ impl<'v> Fs<'v> {
         let flags = OFlags::PATH | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(self.dir(at), name, flags, Mode::empty())
             .map_err(|e| Error::from_errno(e, path()))?;
+        let opened = sys::fd_path(fd.as_fd()).map_err(|e| Error::from_errno(e, path()))?;
+        if opened.first() == Some(&b'/') {
+            return Ok(Lookup::Link(Arc::from(opened)));
+        }
         let stat = rustix::fs::fstat(&fd).map_err(|e| Error::from_errno(e, path()))?;
         if FileType::from_raw_mode(stat.st_mode) == FileType::Directory {
             return Err(Error::MagicLink { path: path() });

@@ -126,6 +126,7 @@ fn absolute_links_on_the_host_lead_back_into_the_prefix() {
     t.dir("usr/lib");
     symlink("/usr/lib", t.outside.join("tolib")).unwrap();
     symlink("/proc/self", t.outside.join("toproc")).unwrap();
+    symlink("//./proc/self", t.outside.join("toproc2")).unwrap();
     let vc = t.open();
     let host_link = format!("/Volumes/SystemRoot{}", t.outside.display());
     // Darling's rule: an absolute target is a Darwin path, wherever the link is.
@@ -136,6 +137,11 @@ fn absolute_links_on_the_host_lead_back_into_the_prefix() {
     // Except under /proc, which stays under the current root (here the host's).
     assert_eq!(
         host_follow(&vc, &format!("{host_link}/toproc")).unwrap(),
+        PathBuf::from(format!("/proc/{}", std::process::id()))
+    );
+    // Its first component decides: `//./proc` is `/proc` too.
+    assert_eq!(
+        host_follow(&vc, &format!("{host_link}/toproc2")).unwrap(),
         PathBuf::from(format!("/proc/{}", std::process::id()))
     );
 }
@@ -217,6 +223,20 @@ fn the_door() {
         closed.unexpand("/etc"),
         Err(Error::OutsidePrefix { .. })
     ));
+}
+
+#[test]
+fn the_door_covers_a_symlinked_volumes() {
+    let t = Tree::new();
+    fs::remove_dir_all(t.p("Volumes")).unwrap();
+    t.dir("elsewhere/SystemRoot").link("Volumes", "/elsewhere");
+    let vc = t.open();
+    assert_eq!(
+        host(&vc, "/Volumes/SystemRoot/etc").unwrap(),
+        PathBuf::from("/etc")
+    );
+    // Any other name under it follows the symlink.
+    assert_eq!(host(&vc, "/Volumes/x").unwrap(), t.p("elsewhere/x"));
 }
 
 #[test]
@@ -596,4 +616,40 @@ fn check_permission_denied(prefix: &Path) {
     assert_eq!(e.errno(), EACCES, "{e:?}");
     assert!(matches!(e, Error::PermissionDenied { ref path } if path == Path::new("/locked/f")));
     assert!(vc.expand("/open", ExpandFlags::empty(), Base::Cwd).is_ok());
+    // A readlink that fails on the way (another user's /proc links) is that failure, not
+    // "not a directory".
+    let me = fs::metadata("/proc/self").unwrap().uid();
+    if fs::metadata("/proc/1").unwrap().uid() != me {
+        let e = vc.expand(
+            "/Volumes/SystemRoot/proc/1/cwd/x",
+            ExpandFlags::empty(),
+            Base::Cwd,
+        );
+        assert_eq!(e.unwrap_err().errno(), EACCES);
+    }
+}
+
+#[test]
+fn expand_in_a_thread_local_destructor() {
+    struct Guard(Vchroot);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            // The crate's own per-thread scratch may be gone by now.
+            let found = self.0.expand("/Volumes/x", ExpandFlags::empty(), Base::Cwd);
+            assert!(found.is_ok_and(|f| !f.exists()));
+        }
+    }
+    thread_local! {
+        static GUARD: std::cell::RefCell<Option<Guard>> = const { std::cell::RefCell::new(None) };
+    }
+    let t = Tree::new();
+    let prefix = t.prefix.clone();
+    std::thread::spawn(move || {
+        let vc = Vchroot::open(&prefix).unwrap();
+        vc.expand("/Volumes", ExpandFlags::empty(), Base::Cwd)
+            .unwrap();
+        GUARD.with(|g| *g.borrow_mut() = Some(Guard(vc)));
+    })
+    .join()
+    .unwrap();
 }
