@@ -15,7 +15,10 @@
 //!
 //! Each assumption is checked before the answer is given; an assumption that another check
 //! implies (a directory on the final path, a link's parent opened with
-//! `RESOLVE_NO_SYMLINKS`) is not checked twice. A plan that held is kept, by the path it was
+//! `RESOLVE_NO_SYMLINKS`) is not checked twice. (A link whose parent the final open proves
+//! is read with one `readlinkat` through its path: if the tree changes between that read and
+//! the open, the answer mixes the two states, as a walk's answer can; it is still inside the
+//! root, which only the open decides.) A plan that held is kept, by the path it was
 //! made for, so the next lookup of the same path only proves it again. If anything fails,
 //! including the final open for any reason, the plan is dropped and the real walk
 //! ([`crate::walk`]) gives the answer, so the two can only differ in speed. The walk answers
