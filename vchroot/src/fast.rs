@@ -54,6 +54,22 @@ struct Check {
     /// `None`: a directory, and no component on the way is a symlink. `Some`: a symlink
     /// with this target.
     link: Option<Arc<[u8]>>,
+    /// How it is proved, settled once the plan is complete ([`settle`]).
+    proof: Proof,
+}
+
+/// How a check is proved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proof {
+    /// Another check, or the final open, proves it.
+    Implied,
+    /// A directory: `lstat` (one component) or an open with `RESOLVE_NO_SYMLINKS`.
+    Dir,
+    /// A link whose parents something else proves: its target read through its path.
+    Read,
+    /// A link whose parents nothing else proves: opened with `RESOLVE_NO_SYMLINKS`, which
+    /// proves them too, and its target read from the descriptor.
+    Open,
 }
 
 /// A lookup worked out in memory: its answer and what it assumed.
@@ -123,6 +139,7 @@ impl Planner<'_, '_> {
             start,
             end: self.plan.paths.len(),
             link,
+            proof: Proof::Dir,
         });
     }
 }
@@ -242,6 +259,7 @@ pub(crate) fn lookup(
         plan.names.extend_from_slice(&walk.names);
         plan.last = last;
         plan.must_be_dir = must_be_dir;
+        settle(plan);
         if !proved(vc, plan) {
             return None;
         }
@@ -254,9 +272,9 @@ pub(crate) fn lookup(
     SCRATCH.try_with(plan_it).ok().flatten()
 }
 
-/// Checks what `plan` assumed, sparing the checks that the final open or another check
-/// implies. A link found changed leaves the memo.
-fn proved(vc: &Vchroot, plan: &Plan) -> bool {
+/// Settles how each of `plan`'s checks is proved, sparing those that the final open or
+/// another check implies.
+fn settle(plan: &mut Plan) {
     // Directories the final open proves: every ancestor of the answer, and the answer if
     // it must be a directory.
     let on_path = |r: Root, p: &[u8]| {
@@ -264,27 +282,49 @@ fn proved(vc: &Vchroot, plan: &Plan) -> bool {
             && is_prefix(p, &plan.names)
             && (p.len() < plan.names.len() || plan.must_be_dir)
     };
+    let path = |c: &Check| &plan.paths[c.start..c.end];
     // Links whose parents nothing else proves are opened with RESOLVE_NO_SYMLINKS, which
     // proves their parents too.
-    let opened_link = |c: &Check| c.link.is_some() && !on_path(c.root, parent(plan.path(c)));
-    for (i, check) in plan.checks.iter().enumerate() {
+    let opened = |c: &Check| c.link.is_some() && !on_path(c.root, parent(path(c)));
+    let proofs: Vec<Proof> = plan
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
+            let p = path(check);
+            match check.link {
+                Some(_) if opened(check) => Proof::Open,
+                Some(_) => Proof::Read,
+                None => {
+                    let implied = on_path(check.root, p)
+                        || plan.checks.iter().enumerate().any(|(j, other)| {
+                            let q = path(other);
+                            other.root == check.root
+                                && match other.link {
+                                    None => is_prefix(p, q) && (q.len() > p.len() || j < i),
+                                    Some(_) => opened(other) && is_prefix(p, parent(q)),
+                                }
+                        });
+                    if implied { Proof::Implied } else { Proof::Dir }
+                }
+            }
+        })
+        .collect();
+    for (check, proof) in plan.checks.iter_mut().zip(proofs) {
+        check.proof = proof;
+    }
+}
+
+/// Checks what `plan` assumed, as [`settle`] said. A link found changed leaves the memo.
+fn proved(vc: &Vchroot, plan: &Plan) -> bool {
+    for check in &plan.checks {
         let root_fd = vc.root_fd(check.root);
         let p = plan.path(check);
-        let ok = match &check.link {
-            Some(target) if opened_link(check) => link_opened_is(root_fd, p, target),
-            Some(target) => link_is(root_fd, p, target),
-            None => {
-                let implied = on_path(check.root, p)
-                    || plan.checks.iter().enumerate().any(|(j, other)| {
-                        let q = plan.path(other);
-                        other.root == check.root
-                            && match other.link {
-                                None => is_prefix(p, q) && (q.len() > p.len() || j < i),
-                                Some(_) => opened_link(other) && is_prefix(p, parent(q)),
-                            }
-                    });
-                implied || is_dir(root_fd, p)
-            }
+        let ok = match (&check.link, check.proof) {
+            (_, Proof::Implied) => true,
+            (Some(target), Proof::Read) => link_is(root_fd, p, target),
+            (Some(target), _) => link_opened_is(root_fd, p, target),
+            (None, _) => is_dir(root_fd, p),
         };
         if !ok {
             if check.link.is_some() {
