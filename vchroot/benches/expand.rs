@@ -17,7 +17,7 @@ use darling_vchroot::{Base, ExpandFlags, Vchroot};
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 
 /// Calls per chunk: small, because the VM's speed drifts within milliseconds.
-const CHUNK: u64 = 50;
+const CHUNK: u64 = 10;
 
 /// `n` calls of `timed`, in chunks each followed by as many untimed calls of `other`; the
 /// time of the timed chunks.
