@@ -34,6 +34,8 @@ enum Command {
     /// Map a Darwin path into a Darling prefix (Darwin's `/`) and a host path back, as
     /// Darling's vchroot does, without ever leaving the prefix.
     Vchroot(cmd::vchroot::Args),
+    /// Fill XNU's commpage from this machine, as XNU fills it, and print every field.
+    Commpage(cmd::commpage::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Dyldinfo(args) => cmd::dyldinfo::run(&args).map(String::into_bytes),
         Command::Mig(args) => cmd::mig::run(&args).map(String::into_bytes),
         Command::Vchroot(args) => cmd::vchroot::run(&args),
+        Command::Commpage(args) => cmd::commpage::run(&args).map(String::into_bytes),
     };
     match result {
         Ok(bytes) => {

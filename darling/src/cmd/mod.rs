@@ -2,6 +2,7 @@
 //! print or the error message, so that tests can call it without a process.
 
 pub mod chained;
+pub mod commpage;
 pub mod dyldinfo;
 pub mod errno;
 pub mod macho_files;
