@@ -163,10 +163,14 @@ pub struct TimeUpdate {
 /// and hands out the fields to publish.
 #[derive(Clone, Debug)]
 pub struct Clock {
+    /// Where the frequency is measured from.
     first: Sample,
     hz: u64,
-    last: Option<CommpageTimeData>,
+    /// The last parameters handed out, and the monotonic time they were made at.
+    last: Option<(CommpageTimeData, u64)>,
     generation: u32,
+    /// The last measurement disagreed with `hz`, and measuring started again from there.
+    suspect: bool,
 }
 
 impl Clock {
@@ -186,6 +190,7 @@ impl Clock {
             hz: 0,
             last: None,
             generation: 0,
+            suspect: false,
         };
         clock.hz = clock.measure(&last).unwrap_or(SLOW_TSC_THRESHOLD + 1);
         clock
@@ -198,6 +203,7 @@ impl Clock {
             hz: tsc_hz.max(1),
             last: None,
             generation: 0,
+            suspect: false,
         }
     }
 
@@ -223,13 +229,30 @@ impl Clock {
     pub fn update(&mut self) -> TimeUpdate {
         let now = Sample::now();
         if let Some(hz) = self.measure(&now) {
-            self.hz = hz;
+            if hz.abs_diff(self.hz) > self.hz / 100 && !self.suspect {
+                // The TSC and the clock parted (a suspend, a TSC reset), or the rate was
+                // wrong: keep it for now, and measure again from here; a second measurement
+                // that disagrees too is taken.
+                self.first = now;
+                self.suspect = true;
+            } else {
+                self.hz = hz;
+                self.suspect = false;
+            }
         }
-        let (scale, shift) = timescale(self.hz);
-        let ahead = self
+        // Where the page's time has got to: never back.
+        let page = self.last.map(|(td, _)| nanotime(&td, now.tsc));
+        let ahead = page.map_or(now.mono, |p| p.max(now.mono));
+        // If it ran ahead of the clock, run slower until the clock catches up: by as much as
+        // the time since the last update would take to absorb it, at most 1 %.
+        let behind_by = ahead - now.mono;
+        let interval = self
             .last
-            .map_or(now.mono, |td| nanotime(&td, now.tsc))
-            .max(now.mono);
+            .map_or(NSEC_PER_SEC, |(_, mono)| now.mono.saturating_sub(mono))
+            .clamp(1_000_000, 10 * NSEC_PER_SEC);
+        let slow_ppm = (u128::from(behind_by) * 1_000_000 / u128::from(interval)).min(10_000);
+        let hz = u128::from(self.hz) * (1_000_000 + slow_ppm) / 1_000_000;
+        let (scale, shift) = timescale(u64::try_from(hz).unwrap_or(u64::MAX));
         self.generation = self.generation.wrapping_add(1).max(1);
         let nanotime = CommpageTimeData {
             nt_tsc_base: now.tsc.into(),
@@ -239,7 +262,7 @@ impl Clock {
             nt_generation: self.generation.into(),
             ..Default::default()
         };
-        self.last = Some(nanotime);
+        self.last = Some((nanotime, now.mono));
         // The wall clock at the moment absolute time says it is.
         let skew = ahead - now.mono;
         let real = u128::from(now.real_sec) * u128::from(NSEC_PER_SEC)
@@ -297,6 +320,47 @@ mod tests {
             ..td
         };
         assert_eq!(nanotime(&old, 3000), nanotime(&td, 3000));
+    }
+
+    #[test]
+    fn a_wrong_frequency_is_corrected() {
+        let mut clock = Clock::with_frequency(10_000_000_000);
+        let wrong = clock.tsc_hz();
+        for _ in 0..3 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            clock.update();
+        }
+        assert_ne!(clock.tsc_hz(), wrong);
+        let right = Clock::calibrate(std::time::Duration::from_millis(5)).tsc_hz();
+        assert!(
+            clock.tsc_hz().abs_diff(right) < right / 100,
+            "{} vs {right}",
+            clock.tsc_hz()
+        );
+    }
+
+    #[test]
+    fn time_never_goes_back_and_catches_up() {
+        // Parameters that ran 5 ms ahead of CLOCK_MONOTONIC: the page's time must never
+        // step back, and must slow down (by at most 1 %) until the clock has caught up.
+        let mut clock = Clock::calibrate(std::time::Duration::from_millis(5));
+        clock.update();
+        if let Some((td, _)) = clock.last.as_mut() {
+            td.nt_ns_base = (td.nt_ns_base.get() + 5_000_000).into();
+        }
+        let mut last = 0;
+        let mut offsets = Vec::new();
+        for _ in 0..40 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let u = clock.update();
+            let t = nanotime(&u.nanotime, crate::cpuid::rdtsc());
+            let mono = ns(clock_gettime(ClockId::Monotonic));
+            assert!(t >= last, "back from {last} to {t}");
+            last = t;
+            offsets.push(t as i64 - mono as i64);
+        }
+        assert!(offsets[0] > 3_000_000, "{offsets:?}");
+        assert!(offsets[39].abs() < 1_000_000, "{offsets:?}");
     }
 
     #[test]
