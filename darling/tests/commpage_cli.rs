@@ -1,19 +1,9 @@
 //! `darling commpage` run as a process: every field named, the capability flags decoded with
 //! XNU's, `machdep.cpu`'s and `/proc/cpuinfo`'s names.
 
-use std::process::Command;
+mod common;
 
-fn darling(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_darling"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::darling;
 
 #[test]
 fn prints_every_field() {

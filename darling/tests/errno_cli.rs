@@ -1,18 +1,8 @@
 //! `darling errno` run as a process: what a user sees, and the exit status.
 
-use std::process::Command;
+mod common;
 
-fn darling(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_darling"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::darling;
 
 #[test]
 fn eownerdead_from_linux() {

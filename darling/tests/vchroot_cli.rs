@@ -6,18 +6,15 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+mod common;
+
 fn darling(args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_darling"));
-    cmd.args(args).env_remove("DPREFIX");
+    let mut cmd = common::command(args);
+    cmd.env_remove("DPREFIX");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    common::run(&mut cmd)
 }
 
 fn prefix() -> (tempfile::TempDir, String) {
