@@ -29,14 +29,19 @@ pub trait CpuidSource {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HostCpuid;
 
+#[cfg(target_arch = "x86")]
+use core::arch::x86 as arch;
+#[cfg(target_arch = "x86_64")]
+use core::arch::x86_64 as arch;
+
 impl CpuidSource for HostCpuid {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
     fn cpuid(&self, leaf: u32, subleaf: u32) -> Regs {
-        // CPUID exists on every x86-64 processor, reads no memory and changes none; older
-        // toolchains still mark the intrinsic unsafe.
+        // CPUID exists on every processor this runs on (x86-64, and every i686), reads no
+        // memory and changes none; older toolchains still mark the intrinsic unsafe.
         #[allow(unused_unsafe)]
         // SAFETY: see above.
-        let r = unsafe { core::arch::x86_64::__cpuid_count(leaf, subleaf) };
+        let r = unsafe { arch::__cpuid_count(leaf, subleaf) };
         Regs {
             eax: r.eax,
             ebx: r.ebx,
@@ -45,7 +50,7 @@ impl CpuidSource for HostCpuid {
         }
     }
 
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
     fn cpuid(&self, _leaf: u32, _subleaf: u32) -> Regs {
         Regs::default()
     }
@@ -108,10 +113,13 @@ impl CpuidSource for CpuidTable {
 
 /// The time-stamp counter, fenced as XNU's `mach_absolute_time` fences it (`lfence; rdtsc;
 /// lfence`), so that it is not read early or late.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "x86", target_feature = "sse2")
+))]
 pub fn rdtsc() -> u64 {
-    use core::arch::x86_64::{_mm_lfence, _rdtsc};
-    // LFENCE (SSE2, part of x86-64) and RDTSC read no memory; RDTSC faults only if the
+    use arch::{_mm_lfence, _rdtsc};
+    // LFENCE (SSE2: part of x86-64, and of the i686 targets that enable it) and RDTSC read no memory; RDTSC faults only if the
     // kernel forbids it for the process (PR_SET_TSC), which a runtime that uses the
     // commpage must not do. Older toolchains mark the intrinsics unsafe.
     #[allow(unused_unsafe)]
@@ -124,18 +132,28 @@ pub fn rdtsc() -> u64 {
     }
 }
 
+/// The time-stamp counter: 0 where there is none (the crate describes x86's commpage; on
+/// other processors it can only read pages, not time them).
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "x86", target_feature = "sse2")
+)))]
+pub fn rdtsc() -> u64 {
+    0
+}
+
 /// Whether the operating system saves the AVX (YMM) and the AVX-512 (opmask and ZMM)
 /// register state, as XNU's `ml_fpu_avx_enabled` and `ml_fpu_avx512_enabled` say of XNU:
 /// the processor's features are usable only then.
 pub fn host_vector_state() -> (bool, bool) {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
     {
         (
             std::arch::is_x86_feature_detected!("avx"),
             std::arch::is_x86_feature_detected!("avx512f"),
         )
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
     {
         (false, false)
     }

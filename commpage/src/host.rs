@@ -57,43 +57,84 @@ impl HostCounts {
     /// # Errors
     /// `/sys/devices/system/cpu/present` or `online` cannot be read or parsed.
     pub fn read() -> Result<HostCounts, Error> {
-        let present = cpu_list("present")?;
         let online = cpu_list("online")?;
-        let cores: BTreeSet<(String, String)> = present
+        // Without `present` (or with an empty one), the CPUs online are all there is.
+        let present = cpu_list("present")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| online.clone());
+        Ok(Self::count(&present, &online, |cpu, f| {
+            std::fs::read_to_string(format!("{CPU_DIR}/cpu{cpu}/topology/{f}"))
+                .ok()
+                .map(|s| s.trim().to_owned())
+        }))
+    }
+
+    /// The counts for these CPU lists, with `topology(cpu, file)` reading a CPU's
+    /// `topology/` file (Linux has them for the CPUs online only).
+    pub fn count(
+        present: &BTreeSet<u32>,
+        online: &BTreeSet<u32>,
+        topology: impl Fn(u32, &str) -> Option<String>,
+    ) -> HostCounts {
+        let known: Vec<(String, String)> = present
             .iter()
-            .filter_map(|cpu| {
-                let topo = |f: &str| {
-                    std::fs::read_to_string(format!("{CPU_DIR}/cpu{cpu}/topology/{f}"))
-                        .ok()
-                        .map(|s| s.trim().to_owned())
-                };
-                Some((topo("physical_package_id")?, topo("core_id")?))
+            .filter_map(|&cpu| {
+                Some((
+                    topology(cpu, "physical_package_id")?,
+                    topology(cpu, "core_id")?,
+                ))
             })
             .collect();
-        let logical = u32::try_from(present.len()).unwrap_or(u32::MAX);
+        let cores: BTreeSet<&(String, String)> = known.iter().collect();
+        let logical = u32::try_from(present.len()).unwrap_or(u32::MAX).max(1);
         let physical = if cores.is_empty() {
             logical
         } else {
-            u32::try_from(cores.len()).unwrap_or(u32::MAX)
+            // CPUs without a topology (offline ones) count as cores of the same width.
+            let unknown = present.len() - known.len();
+            let threads_per_core = known.len().div_ceil(cores.len()).max(1);
+            u32::try_from(cores.len() + unknown.div_ceil(threads_per_core)).unwrap_or(u32::MAX)
         };
+        let active = u32::try_from(online.intersection(present).count()).unwrap_or(u32::MAX);
         let info = rustix::system::sysinfo();
         // `totalram` is 32 bits wide on 32-bit targets.
         #[allow(clippy::useless_conversion)]
         let memory = u64::from(info.totalram).saturating_mul(u64::from(info.mem_unit.max(1)));
         let page = rustix::param::page_size();
-        Ok(HostCounts {
+        HostCounts {
             logical,
-            active: u32::try_from(online.len()).unwrap_or(u32::MAX),
-            physical,
+            active: active.clamp(1, logical),
+            physical: physical.clamp(1, logical),
             memory,
             page_shift: page.trailing_zeros() as u8,
-        })
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_with_offline_and_missing_topology() {
+        let set = |r: std::ops::RangeInclusive<u32>| r.collect::<BTreeSet<u32>>();
+        // Four CPUs present, two online, two threads a core: the offline pair is one core
+        // more.
+        let smt = |cpu: u32, f: &str| match f {
+            "core_id" if cpu < 2 => Some("0".to_owned()),
+            "physical_package_id" if cpu < 2 => Some("0".to_owned()),
+            _ => None,
+        };
+        let c = HostCounts::count(&set(0..=3), &set(0..=1), smt);
+        assert_eq!((c.logical, c.active, c.physical), (4, 2, 2));
+        // No topology at all: as many cores as CPUs.
+        let c = HostCounts::count(&set(0..=3), &set(0..=3), |_, _| None);
+        assert_eq!((c.logical, c.active, c.physical), (4, 4, 4));
+        // Nothing present (a broken sysfs): one CPU, as every count must be at least.
+        let c = HostCounts::count(&BTreeSet::new(), &BTreeSet::new(), |_, _| None);
+        assert_eq!((c.logical, c.active, c.physical), (1, 1, 1));
+    }
 
     #[test]
     fn cpu_lists() {

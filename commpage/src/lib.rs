@@ -12,9 +12,10 @@
 //!   XNU folds it ([`Capabilities`]), CPU counts, cache line size, memory size,
 //!   `hw.cpufamily`, page shifts, and the time data ([`time`]) kept in step with
 //!   `CLOCK_MONOTONIC` and `CLOCK_REALTIME`;
-//! - maps it ([`Commpage::map`]) read-only at `0x7fffffe00000` (or `0xffff0000`), with a
-//!   writable view elsewhere through which [`MappedCommpage::refresh_time`] updates the time
-//!   under XNU's generation protocol;
+//! - maps it ([`Commpage::map`]) read-only at `0x7fffffe00000` (or `0xffff0000`; sealed so
+//!   that `mprotect` cannot make it writable), with a writable view elsewhere through which
+//!   [`MappedCommpage::refresh_time`] updates the time under XNU's generation protocol (a
+//!   forked child shares the page, and leaves the updates to the parent);
 //! - reads it back from any byte slice (`CommpageData::ref_from_bytes`, [`time::nanotime`],
 //!   [`time::gettimeofday`]).
 //!

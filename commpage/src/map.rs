@@ -51,6 +51,8 @@ pub struct MappedCommpage {
     arch: Arch,
     _memfd: OwnedFd,
     clock: Mutex<Clock>,
+    /// The process that mapped the page, the only one that updates it.
+    owner: rustix::process::Pid,
 }
 
 // SAFETY: the pointers are to mappings this value owns until it is dropped; every access
@@ -82,11 +84,8 @@ impl Commpage {
                 .map_err(|e| Error::sys("pwrite", e))?;
         }
         // Nobody may shrink the file under the mappings (a read past its end is SIGBUS).
-        rustix::fs::fcntl_add_seals(
-            &memfd,
-            SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL,
-        )
-        .map_err(|e| Error::sys("fcntl(F_ADD_SEALS)", e))?;
+        rustix::fs::fcntl_add_seals(&memfd, SealFlags::SHRINK | SealFlags::GROW)
+            .map_err(|e| Error::sys("fcntl(F_ADD_SEALS)", e))?;
         // SAFETY: a new shared mapping of the memfd at an address the kernel chooses: it
         // cannot overlap anything Rust owns.
         let rw = unsafe {
@@ -101,6 +100,11 @@ impl Commpage {
         }
         .map_err(|e| Error::sys("mmap", e))?;
         let rw = Mapping(NonNull::new(rw.cast::<u8>()).ok_or(Error::sys("mmap", Errno::NOMEM))?);
+        // From here no new writable mapping of the memory can be made, and the read-only one
+        // cannot be made writable with mprotect (F_SEAL_FUTURE_WRITE, Linux 5.1): the page
+        // is read-only to the process, as XNU maps it; only the view above writes.
+        rustix::fs::fcntl_add_seals(&memfd, SealFlags::FUTURE_WRITE | SealFlags::SEAL)
+            .map_err(|e| Error::sys("fcntl(F_ADD_SEALS)", e))?;
         let want = arch.base() as usize as *mut c_void;
         // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping: the kernel fails
         // with EEXIST instead, so nothing Rust owns can be overwritten.
@@ -130,6 +134,7 @@ impl Commpage {
             arch,
             _memfd: memfd,
             clock: Mutex::new(clock),
+            owner: rustix::process::getpid(),
         })
     }
 }
@@ -167,6 +172,8 @@ impl MappedCommpage {
 
     /// A copy of the page as it is now.
     pub fn snapshot(&self) -> Box<CommpageData> {
+        // Updates store 32-bit words where this loads 64-bit ones: never at the same time.
+        let _writer = self.clock.lock().unwrap_or_else(PoisonError::into_inner);
         let mut bytes = vec![0u8; LEN];
         for (i, chunk) in bytes.chunks_exact_mut(8).enumerate() {
             chunk.copy_from_slice(&self.word64(i * 8).load(Ordering::Relaxed).to_ne_bytes());
@@ -178,23 +185,33 @@ impl MappedCommpage {
 
     /// Brings the time fields up to date, as XNU's `commpage_set_nanotime` and
     /// `commpage_set_timestamp` do: each group is marked invalid (generation 0, tick 0)
-    /// while it changes, so a reader that races the update waits or retries.
+    /// while it changes, so a reader that races the update waits or retries, and the new
+    /// base is taken from the TSC read after the old parameters were withdrawn, so the
+    /// page's time never goes back ([`Clock::params_at`]).
     ///
-    /// Call it at least once a second (see [`crate::time`]); [`refresh_every`] runs it on
-    /// a thread. Updates from several threads are serialized.
-    ///
-    /// [`refresh_every`]: MappedCommpage::refresh_every
+    /// Call it more often than once a second (see [`crate::time`]);
+    /// [`refresh_every`](Self::refresh_every) runs it on a thread. Updates from several
+    /// threads are serialized. In a child forked from the process that mapped the page it
+    /// does nothing: the memory is shared, and the parent keeps it current.
     pub fn refresh_time(&self) {
+        if rustix::process::getpid() != self.owner {
+            return;
+        }
         let mut clock = self.clock.lock().unwrap_or_else(PoisonError::into_inner);
-        let update = clock.update();
+        let sample = clock.sample();
+        let generation = self.word32(_COMM_PAGE_NT_GENERATION);
+        let next = generation.load(Ordering::Relaxed).wrapping_add(1).max(1);
+        generation.store(0, Ordering::Relaxed);
+        // The store of 0 is visible to every reader before the TSC is read.
+        fence(Ordering::SeqCst);
+        let update = clock.params_at(&sample, crate::cpuid::rdtsc(), next);
         self.publish(&update);
     }
 
+    /// Writes `u`; the nanotime generation is already 0.
     fn publish(&self, u: &TimeUpdate) {
         let nt = &u.nanotime;
         let generation = self.word32(_COMM_PAGE_NT_GENERATION);
-        generation.store(0, Ordering::Relaxed);
-        fence(Ordering::Release);
         self.word64(_COMM_PAGE_NT_TSC_BASE)
             .store(nt.nt_tsc_base.get(), Ordering::Relaxed);
         self.word64(_COMM_PAGE_NT_NS_BASE)
@@ -294,7 +311,8 @@ impl MappedCommpage {
     }
 
     /// Refreshes the time every `period` on a thread of its own until the returned handle
-    /// is dropped. A period of a second or less keeps `gettimeofday` on the fast path.
+    /// is dropped. A period well under a second (500 ms) keeps `gettimeofday` on the fast
+    /// path: at a second, its snapshot is a second old by the time it is replaced.
     pub fn refresh_every(self: &Arc<Self>, period: Duration) -> Refresher {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (page, flag) = (Arc::clone(self), Arc::clone(&stop));
@@ -307,7 +325,11 @@ impl MappedCommpage {
                 }
             })
             .ok();
-        Refresher { stop, thread }
+        Refresher {
+            stop,
+            thread,
+            owner: rustix::process::getpid(),
+        }
     }
 }
 
@@ -316,19 +338,23 @@ impl MappedCommpage {
 pub struct Refresher {
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// The process whose thread it is (a forked child has the handle, not the thread).
+    owner: rustix::process::Pid,
 }
 
 impl Refresher {
-    /// Whether the thread could be started.
+    /// Whether the thread could be started (and runs in this process).
     pub fn is_running(&self) -> bool {
-        self.thread.is_some()
+        self.thread.is_some() && rustix::process::getpid() == self.owner
     }
 }
 
 impl Drop for Refresher {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
+        if let Some(t) = self.thread.take()
+            && rustix::process::getpid() == self.owner
+        {
             t.thread().unpark();
             let _ = t.join();
         }

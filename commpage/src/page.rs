@@ -191,7 +191,7 @@ impl Commpage {
     /// Brings the time fields up to date (nanotime, the `gettimeofday` snapshot, the
     /// continuous-time base and the boot time).
     pub fn refresh_time(&mut self) {
-        let update = self.clock.update();
+        let update = self.clock.update(self.page.time_data.nt_generation.get());
         apply(&mut self.page, &update);
     }
 

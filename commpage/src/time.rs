@@ -3,11 +3,18 @@
 //!
 //! Absolute time is in nanoseconds (the x86 timebase is 1/1) and follows `CLOCK_MONOTONIC`;
 //! the `gettimeofday` snapshot follows `CLOCK_REALTIME`. Between updates, readers
-//! extrapolate from the TSC, so the page must be refreshed ([`Clock::update`]) at least once
-//! a second: `gettimeofday` falls back to the system call once its snapshot is a second old
-//! (XNU's rule), and nanotime drifts from `CLOCK_MONOTONIC` by the TSC frequency's error
-//! times the time since the last refresh (the error starts near 50 ppm after the first
-//! calibration and falls as the clock watches the TSC longer).
+//! extrapolate from the TSC, so the page must be refreshed more often than once a second
+//! (500 ms is a good period): `gettimeofday` makes the system call once its snapshot is a
+//! second old (XNU's rule), and nanotime drifts from `CLOCK_MONOTONIC` by the TSC rate's
+//! error times the time since the last update.
+//!
+//! The page's absolute time never goes back and never jumps back to meet the clock: each
+//! update starts from where the page's time has got to, and chooses the next interval's
+//! rate so that the page meets `CLOCK_MONOTONIC` by the next update (running at no less than
+//! half speed while it waits for the clock, and jumping forward if it is behind). The TSC
+//! rate is measured over all the time since the clock started, and measured again from
+//! scratch after a suspend (when `CLOCK_BOOTTIME` and `CLOCK_MONOTONIC` part) or if the TSC
+//! goes back.
 
 use rustix::time::{ClockId, clock_gettime};
 
@@ -110,37 +117,40 @@ fn ns(t: rustix::time::Timespec) -> u64 {
 }
 
 impl Sample {
-    /// Reads the TSC and both clocks close together: the TSC read around the monotonic
-    /// clock, several times, keeping the tightest pair.
+    /// Reads the TSC and the three clocks close together: all three clock readings between
+    /// two TSC readings, several times, keeping the tightest (so that a preemption in the
+    /// middle of one attempt does not skew the answer).
     pub fn now() -> Sample {
         let once = || {
             let t0 = crate::cpuid::rdtsc();
-            let mono = clock_gettime(ClockId::Monotonic);
-            let t1 = crate::cpuid::rdtsc();
+            let mono = ns(clock_gettime(ClockId::Monotonic));
             let real = clock_gettime(ClockId::Realtime);
-            // The boot clock between two monotonic readings, so that their difference (the
-            // time suspended) is not inflated by the time between the reads.
             let boot = ns(clock_gettime(ClockId::Boottime));
-            let mono2 = ns(clock_gettime(ClockId::Monotonic));
-            let mono = ns(mono);
+            let t1 = crate::cpuid::rdtsc();
             let spread = t1.wrapping_sub(t0);
             let sample = Sample {
-                tsc: t0.wrapping_add(spread / 2),
+                tsc: t0.wrapping_add(spread / 3),
                 mono,
                 real_sec: real.tv_sec as u64,
                 real_nsec: real.tv_nsec as u32,
-                boot: boot.wrapping_sub(mono2.wrapping_sub(mono) / 2),
+                boot,
             };
             (spread, sample)
         };
         let mut best = once();
-        for _ in 0..4 {
+        for _ in 0..7 {
             let next = once();
             if next.0 < best.0 {
                 best = next;
             }
         }
         best.1
+    }
+
+    /// Time suspended so far (`CLOCK_BOOTTIME` − `CLOCK_MONOTONIC`), in whole microseconds:
+    /// the two clocks are read some tens of nanoseconds apart.
+    pub fn suspended(&self) -> u64 {
+        self.boot.saturating_sub(self.mono) / 1000 * 1000
     }
 }
 
@@ -159,24 +169,27 @@ pub struct TimeUpdate {
 }
 
 /// Keeps the commpage's time in step with `CLOCK_MONOTONIC` and `CLOCK_REALTIME`: measures
-/// the TSC's frequency against the monotonic clock (over a longer baseline at every update),
-/// and hands out the fields to publish.
+/// the TSC's rate against the monotonic clock, and works out the fields to publish.
 #[derive(Clone, Debug)]
 pub struct Clock {
-    /// Where the frequency is measured from.
+    /// Where the rate is measured from.
     first: Sample,
     hz: u64,
-    /// The last parameters handed out, and the monotonic time they were made at.
+    /// XNU's pre-shift, fixed by the first rate (and with it `kSlow`).
+    shift: u32,
+    /// The rate is given, not measured.
+    fixed: bool,
+    /// The last parameters handed out, and the monotonic time of the sample they came from.
     last: Option<(CommpageTimeData, u64)>,
-    generation: u32,
-    /// The last measurement disagreed with `hz`, and measuring started again from there.
-    suspect: bool,
 }
+
+/// A measurement needs this much monotonic time behind it to replace the rate known (the
+/// first one, from a short calibration, only 1 ms).
+const MEASURE_NS: u64 = 100_000_000;
 
 impl Clock {
     /// Measures the TSC against `CLOCK_MONOTONIC` for `calibration` (a few milliseconds
-    /// give about 50 ppm; every [`update`](Self::update) measures again over all the time
-    /// since).
+    /// give some tens of ppm; every later update measures again over all the time since).
     pub fn calibrate(calibration: std::time::Duration) -> Clock {
         let first = Sample::now();
         let end = first.mono + calibration.as_nanos() as u64;
@@ -185,103 +198,127 @@ impl Clock {
             std::hint::spin_loop();
             last = Sample::now();
         }
-        let mut clock = Clock {
-            first,
-            hz: 0,
-            last: None,
-            generation: 0,
-            suspect: false,
-        };
-        clock.hz = clock.measure(&last).unwrap_or(SLOW_TSC_THRESHOLD + 1);
-        clock
-    }
-
-    /// A clock for a TSC of a known frequency (no measurement).
-    pub fn with_frequency(tsc_hz: u64) -> Clock {
+        let hz = rate(&first, &last, 1_000_000).unwrap_or(SLOW_TSC_THRESHOLD + 1);
         Clock {
-            first: Sample::now(),
-            hz: tsc_hz.max(1),
+            first,
+            hz,
+            shift: timescale(hz).1,
+            fixed: false,
             last: None,
-            generation: 0,
-            suspect: false,
         }
     }
 
-    /// The TSC frequency in Hz, as last measured.
+    /// A clock for a TSC of a known rate, which it keeps (no measurement).
+    pub fn with_frequency(tsc_hz: u64) -> Clock {
+        let hz = tsc_hz.max(1);
+        Clock {
+            first: Sample::now(),
+            hz,
+            shift: timescale(hz).1,
+            fixed: true,
+            last: None,
+        }
+    }
+
+    /// The TSC rate in Hz, as last measured.
     pub fn tsc_hz(&self) -> u64 {
         self.hz
     }
 
-    fn measure(&self, now: &Sample) -> Option<u64> {
-        let ticks = now.tsc.checked_sub(self.first.tsc)?;
-        let nanos = now.mono.checked_sub(self.first.mono)?;
-        if nanos < 1_000_000 {
-            return None;
+    /// A sample of the clocks, measuring the TSC rate again over all the time since the
+    /// clock started (or since the last suspend, or since the TSC went back).
+    pub fn sample(&mut self) -> Sample {
+        let now = Sample::now();
+        let suspend = now.suspended().abs_diff(self.first.suspended()) > 1_000_000;
+        if now.tsc < self.first.tsc || now.mono < self.first.mono || suspend {
+            self.first = now;
+        } else if !self.fixed
+            && let Some(hz) = rate(&self.first, &now, MEASURE_NS)
+        {
+            self.hz = hz;
         }
-        let hz = u128::from(ticks) * u128::from(NSEC_PER_SEC) / u128::from(nanos);
-        u64::try_from(hz).ok().filter(|&hz| hz > 0)
+        now
     }
 
-    /// The fields for this moment, and the next generation number (never 0).
+    /// The fields to publish at TSC value `tsc`, from the sample `s` taken just before.
     ///
-    /// Absolute time never goes back: if the last parameters ran ahead of
-    /// `CLOCK_MONOTONIC`, the new base is where they had got to.
-    pub fn update(&mut self) -> TimeUpdate {
-        let now = Sample::now();
-        if let Some(hz) = self.measure(&now) {
-            if hz.abs_diff(self.hz) > self.hz / 100 && !self.suspect {
-                // The TSC and the clock parted (a suspend, a TSC reset), or the rate was
-                // wrong: keep it for now, and measure again from here; a second measurement
-                // that disagrees too is taken.
-                self.first = now;
-                self.suspect = true;
+    /// The new base is where the previous parameters put the page's time at `tsc` (or
+    /// `CLOCK_MONOTONIC`, if that is later): readers that saw the old parameters up to
+    /// `tsc` never read more than that, so a writer that reads `tsc` after invalidating the
+    /// old parameters keeps the page's time from ever going back.
+    pub fn params_at(&mut self, s: &Sample, tsc: u64, generation: u32) -> TimeUpdate {
+        let hz = u128::from(self.hz.max(1));
+        let since = u128::from(tsc.saturating_sub(s.tsc)) * u128::from(NSEC_PER_SEC) / hz;
+        let mono = s.mono.saturating_add(since as u64);
+        let page = self.last.as_ref().map(|(td, _)| {
+            if tsc >= td.nt_tsc_base.get() {
+                nanotime(td, tsc)
             } else {
-                self.hz = hz;
-                self.suspect = false;
+                td.nt_ns_base.get()
             }
-        }
-        // Where the page's time has got to: never back.
-        let page = self.last.map(|(td, _)| nanotime(&td, now.tsc));
-        let ahead = page.map_or(now.mono, |p| p.max(now.mono));
-        // If it ran ahead of the clock, run slower until the clock catches up: by as much as
-        // the time since the last update would take to absorb it, at most 1 %.
-        let behind_by = ahead - now.mono;
+        });
+        let base = page.map_or(mono, |p| p.max(mono));
+        // Ahead of the clock: run slower over the next interval (as long as the last one),
+        // so as to meet it then; never slower than half speed.
+        let ahead = u128::from(base - mono);
         let interval = self
             .last
-            .map_or(NSEC_PER_SEC, |(_, mono)| now.mono.saturating_sub(mono))
-            .clamp(1_000_000, 10 * NSEC_PER_SEC);
-        let slow_ppm = (u128::from(behind_by) * 1_000_000 / u128::from(interval)).min(10_000);
-        let hz = u128::from(self.hz) * (1_000_000 + slow_ppm) / 1_000_000;
-        let (scale, shift) = timescale(u64::try_from(hz).unwrap_or(u64::MAX));
-        self.generation = self.generation.wrapping_add(1).max(1);
+            .as_ref()
+            .map_or(NSEC_PER_SEC, |(_, m)| s.mono.saturating_sub(*m));
+        let interval = u128::from(interval.clamp(10_000_000, 10 * NSEC_PER_SEC));
+        let left = interval.saturating_sub(ahead).max(interval / 2);
+        let hz_run = hz * interval / left;
+        let cycles = hz_run << self.shift;
+        let scale = ((u128::from(NSEC_PER_SEC) << 32) / cycles.max(1)).min(u128::from(u32::MAX));
         let nanotime = CommpageTimeData {
-            nt_tsc_base: now.tsc.into(),
-            nt_scale: scale.into(),
-            nt_shift: shift.into(),
-            nt_ns_base: ahead.into(),
-            nt_generation: self.generation.into(),
+            nt_tsc_base: tsc.into(),
+            nt_scale: (scale as u32).into(),
+            nt_shift: self.shift.into(),
+            nt_ns_base: base.into(),
+            nt_generation: generation.max(1).into(),
             ..Default::default()
         };
-        self.last = Some((nanotime, now.mono));
-        // The wall clock at the moment absolute time says it is.
-        let skew = ahead - now.mono;
-        let real = u128::from(now.real_sec) * u128::from(NSEC_PER_SEC)
-            + u128::from(now.real_nsec)
-            + u128::from(skew);
+        self.last = Some((nanotime, s.mono));
+        // The snapshot pairs the page's time at `tsc` with the calendar time then, as XNU
+        // pairs its tick with the calendar.
+        let real =
+            u128::from(s.real_sec) * u128::from(NSEC_PER_SEC) + u128::from(s.real_nsec) + since;
         let (sec, nsec) = (
             (real / u128::from(NSEC_PER_SEC)) as u64,
             (real % u128::from(NSEC_PER_SEC)) as u32,
         );
-        let real_ns =
-            u128::from(now.real_sec) * u128::from(NSEC_PER_SEC) + u128::from(now.real_nsec);
         TimeUpdate {
             nanotime,
-            timeofday: timeofday_data(ahead, sec, nsec),
-            // Whole microseconds: the two clocks are read a few tens of nanoseconds apart.
-            cont_timebase: now.boot.saturating_sub(now.mono) / 1000 * 1000,
-            boottime_usec: (real_ns.saturating_sub(u128::from(now.boot)) / 1000) as u64,
+            timeofday: timeofday_data(base, sec, nsec),
+            cont_timebase: s.suspended(),
+            boottime_usec: (real.saturating_sub(u128::from(s.boot) + since) / 1000) as u64,
         }
     }
+
+    /// [`sample`](Self::sample) and [`params_at`](Self::params_at) now, with the next
+    /// generation after `generation`: for a page nobody reads meanwhile.
+    pub fn update(&mut self, generation: u32) -> TimeUpdate {
+        let s = self.sample();
+        let next = generation.wrapping_add(1).max(1);
+        self.params_at(&s, crate::cpuid::rdtsc(), next)
+    }
+
+    /// The shift XNU's nanotime uses with this clock's rate; `kSlow` goes with a nonzero
+    /// one.
+    pub fn shift(&self) -> u32 {
+        self.shift
+    }
+}
+
+/// The TSC rate between two samples, if at least `min_ns` of monotonic time lies between.
+fn rate(from: &Sample, to: &Sample, min_ns: u64) -> Option<u64> {
+    let ticks = to.tsc.checked_sub(from.tsc)?;
+    let nanos = to.mono.checked_sub(from.mono)?;
+    if nanos < min_ns {
+        return None;
+    }
+    let hz = u128::from(ticks) * u128::from(NSEC_PER_SEC) / u128::from(nanos);
+    u64::try_from(hz).ok().filter(|&hz| hz > 0)
 }
 
 #[cfg(test)]
@@ -322,45 +359,76 @@ mod tests {
         assert_eq!(nanotime(&old, 3000), nanotime(&td, 3000));
     }
 
-    #[test]
-    fn a_wrong_frequency_is_corrected() {
-        let mut clock = Clock::with_frequency(10_000_000_000);
-        let wrong = clock.tsc_hz();
-        for _ in 0..3 {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            clock.update();
-        }
-        assert_ne!(clock.tsc_hz(), wrong);
-        let right = Clock::calibrate(std::time::Duration::from_millis(5)).tsc_hz();
-        assert!(
-            clock.tsc_hz().abs_diff(right) < right / 100,
-            "{} vs {right}",
-            clock.tsc_hz()
-        );
-    }
-
-    #[test]
-    fn time_never_goes_back_and_catches_up() {
-        // Parameters that ran 5 ms ahead of CLOCK_MONOTONIC: the page's time must never
-        // step back, and must slow down (by at most 1 %) until the clock has caught up.
-        let mut clock = Clock::calibrate(std::time::Duration::from_millis(5));
-        clock.update();
-        if let Some((td, _)) = clock.last.as_mut() {
-            td.nt_ns_base = (td.nt_ns_base.get() + 5_000_000).into();
-        }
-        let mut last = 0;
+    /// Publishes `n` updates `gap` apart; the page's time at each update, less
+    /// CLOCK_MONOTONIC then (ns).
+    fn run(clock: &mut Clock, n: usize, gap_ms: u64) -> Vec<i64> {
         let mut offsets = Vec::new();
-        for _ in 0..40 {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            let u = clock.update();
+        let mut last = 0;
+        let mut generation = 0;
+        for _ in 0..n {
+            std::thread::sleep(std::time::Duration::from_millis(gap_ms));
+            let u = clock.update(generation);
+            generation = u.nanotime.nt_generation.get();
             let t = nanotime(&u.nanotime, crate::cpuid::rdtsc());
             let mono = ns(clock_gettime(ClockId::Monotonic));
             assert!(t >= last, "back from {last} to {t}");
             last = t;
             offsets.push(t as i64 - mono as i64);
         }
-        assert!(offsets[0] > 3_000_000, "{offsets:?}");
-        assert!(offsets[39].abs() < 1_000_000, "{offsets:?}");
+        offsets
+    }
+
+    #[test]
+    fn a_wrong_starting_rate_is_corrected_within_an_interval_or_two() {
+        // A clock that starts 2 % slow (too few ticks a second: the page runs fast).
+        let right = Clock::calibrate(std::time::Duration::from_millis(5)).tsc_hz();
+        let mut clock = Clock::calibrate(std::time::Duration::from_millis(5));
+        clock.hz = clock.hz * 98 / 100;
+        let offsets = run(&mut clock, 8, 60);
+        assert!(
+            clock.tsc_hz().abs_diff(right) < right / 1000,
+            "{} vs {right}",
+            clock.tsc_hz()
+        );
+        assert!(offsets[7].abs() < 500_000, "{offsets:?}");
+        // gettimeofday pairs the page's time with the calendar at the same moment.
+        let u = clock.update(1);
+        let now = nanotime(&u.nanotime, crate::cpuid::rdtsc());
+        let tv = gettimeofday(&u.timeofday, now).expect("a fresh snapshot");
+        let real = clock_gettime(ClockId::Realtime);
+        let diff = (i128::from(tv.sec) * 1_000_000 + i128::from(tv.usec))
+            - (i128::from(real.tv_sec) * 1_000_000 + i128::from(real.tv_nsec) / 1000);
+        assert!(diff.abs() < 1000, "{diff} µs");
+    }
+
+    #[test]
+    fn ahead_of_the_clock_slows_without_going_back() {
+        let mut clock = Clock::calibrate(std::time::Duration::from_millis(5));
+        clock.update(0);
+        if let Some((td, _)) = clock.last.as_mut() {
+            td.nt_ns_base = (td.nt_ns_base.get() + 5_000_000).into();
+        }
+        let offsets = run(&mut clock, 6, 30);
+        assert!(offsets[0] > 2_000_000, "{offsets:?}");
+        assert!(offsets[5].abs() < 500_000, "{offsets:?}");
+    }
+
+    #[test]
+    fn slow_tscs_keep_their_shift() {
+        // XNU's invariant: a nonzero shift only with kSlow, which is decided once.
+        let mut clock = Clock::with_frequency(900_000_000);
+        assert_eq!(clock.shift(), 1);
+        for g in 0..3 {
+            assert_eq!(clock.update(g).nanotime.nt_shift.get(), 1);
+        }
+        assert_eq!(Clock::with_frequency(2_000_000_000).shift(), 0);
+    }
+
+    #[test]
+    fn a_given_rate_is_kept() {
+        let mut clock = Clock::with_frequency(3_000_000_000);
+        run(&mut clock, 3, 110);
+        assert_eq!(clock.tsc_hz(), 3_000_000_000);
     }
 
     #[test]

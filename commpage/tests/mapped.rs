@@ -274,10 +274,63 @@ fn child_the_address_is_checked() {
         other => panic!("{other:?}"),
     }
     assert_eq!(at::<u16>(first.address() + _COMM_PAGE_VERSION as u64), 14);
+    // Read-only for good: mprotect cannot make it writable (XNU's page has a maximum
+    // protection of read).
+    // SAFETY: the call fails (the test checks it does); were it to succeed, the page would
+    // only become writable.
+    let made_writable = unsafe {
+        rustix::mm::mprotect(
+            first.address() as usize as *mut std::ffi::c_void,
+            4096,
+            rustix::mm::MprotectFlags::READ | rustix::mm::MprotectFlags::WRITE,
+        )
+    };
+    assert_eq!(made_writable, Err(rustix::io::Errno::ACCESS));
     // Dropped, it is unmapped, and the address can be used again.
     drop(first);
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     assert!(!maps.contains("7fffffe00000-"));
     let again = map(Arch::X86_64);
     assert_eq!(again.address(), 0x7fff_ffe0_0000);
+}
+
+#[test]
+fn a_forked_child() {
+    in_child("child_a_forked_child", "x86_64");
+}
+
+#[test]
+#[ignore = "run by a_forked_child in a child process"]
+fn child_a_forked_child() {
+    let page = Arc::new(map(Arch::X86_64));
+    let refresher = page.refresh_every(Duration::from_millis(100));
+    let base = page.address();
+    // SAFETY: the child only reads the shared page, computes, and leaves with _exit; the
+    // refresher's thread is not in the child, which is what the test is about.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let before: u32 = at(base + _COMM_PAGE_NT_GENERATION as u64);
+            // The child does not write: the memory is shared and the parent keeps it current.
+            page.refresh_time();
+            // The handle of a thread that is not in this process is let go, not joined.
+            assert!(!refresher.is_running());
+            drop(refresher);
+            std::thread::sleep(Duration::from_millis(350));
+            let after: u32 = at(base + _COMM_PAGE_NT_GENERATION as u64);
+            assert_ne!(before, after, "the parent's refreshes show in the child");
+            check_time(base);
+        }));
+        // SAFETY: leaving the forked child without running the parent's destructors.
+        unsafe { libc::_exit(if ok.is_ok() { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for the child just forked.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "child status {status:#x}"
+    );
+    check_time(base);
 }
