@@ -116,7 +116,7 @@ impl CpuFacts {
 }
 
 /// XNU's cache line size: leaf 4's deterministic parameters (L2, else L1 data), else leaf
-/// 0x80000006 ECX[7:0].
+/// 0x80000006 `ECX[7:0]`.
 fn cache_linesize(src: &impl CpuidSource, max_basic: u32, max_ext: u32) -> u32 {
     let (mut l1d, mut l2) = (0, 0);
     let mut deterministic = false;

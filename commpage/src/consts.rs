@@ -229,85 +229,85 @@ pub const kIsTranslated: u64 = 1 << 62;
 // `cpuid_features()` is leaf 1's ECX:EDX (EDX in the low half); `cpuid_leaf7_features()` is
 // leaf 7 sub-leaf 0's ECX:EBX; `cpuid_extfeatures()` is leaf 0x80000001's ECX:EDX.
 
-/// Leaf 1 EDX[23].
+/// Leaf 1 `EDX[23]`.
 pub const CPUID_FEATURE_MMX: u64 = 1 << 23;
-/// Leaf 1 EDX[25].
+/// Leaf 1 `EDX[25]`.
 pub const CPUID_FEATURE_SSE: u64 = 1 << 25;
-/// Leaf 1 EDX[26].
+/// Leaf 1 `EDX[26]`.
 pub const CPUID_FEATURE_SSE2: u64 = 1 << 26;
-/// Leaf 1 EDX[28].
+/// Leaf 1 `EDX[28]`.
 pub const CPUID_FEATURE_HTT: u64 = 1 << 28;
-/// Leaf 1 ECX[0].
+/// Leaf 1 `ECX[0]`.
 pub const CPUID_FEATURE_SSE3: u64 = 1 << 32;
-/// Leaf 1 ECX[9].
+/// Leaf 1 `ECX[9]`.
 pub const CPUID_FEATURE_SSSE3: u64 = 1 << (32 + 9);
-/// Leaf 1 ECX[12].
+/// Leaf 1 `ECX[12]`.
 pub const CPUID_FEATURE_FMA: u64 = 1 << (32 + 12);
-/// Leaf 1 ECX[19].
+/// Leaf 1 `ECX[19]`.
 pub const CPUID_FEATURE_SSE4_1: u64 = 1 << (32 + 19);
-/// Leaf 1 ECX[20].
+/// Leaf 1 `ECX[20]`.
 pub const CPUID_FEATURE_SSE4_2: u64 = 1 << (32 + 20);
-/// Leaf 1 ECX[23].
+/// Leaf 1 `ECX[23]`.
 pub const CPUID_FEATURE_POPCNT: u64 = 1 << (32 + 23);
-/// Leaf 1 ECX[25].
+/// Leaf 1 `ECX[25]`.
 pub const CPUID_FEATURE_AES: u64 = 1 << (32 + 25);
-/// Leaf 1 ECX[26].
+/// Leaf 1 `ECX[26]`.
 pub const CPUID_FEATURE_XSAVE: u64 = 1 << (32 + 26);
-/// Leaf 1 ECX[27].
+/// Leaf 1 `ECX[27]`.
 pub const CPUID_FEATURE_OSXSAVE: u64 = 1 << (32 + 27);
-/// Leaf 1 ECX[28].
+/// Leaf 1 `ECX[28]`.
 pub const CPUID_FEATURE_AVX1_0: u64 = 1 << (32 + 28);
-/// Leaf 1 ECX[29].
+/// Leaf 1 `ECX[29]`.
 pub const CPUID_FEATURE_F16C: u64 = 1 << (32 + 29);
-/// Leaf 1 ECX[30].
+/// Leaf 1 `ECX[30]`.
 pub const CPUID_FEATURE_RDRAND: u64 = 1 << (32 + 30);
-/// Leaf 0x80000001 EDX[29]: long mode.
+/// Leaf 0x80000001 `EDX[29]`: long mode.
 pub const CPUID_EXTFEATURE_EM64T: u64 = 1 << 29;
-/// Leaf 7 EBX[2].
+/// Leaf 7 `EBX[2]`.
 pub const CPUID_LEAF7_FEATURE_SGX: u64 = 1 << 2;
-/// Leaf 7 EBX[3].
+/// Leaf 7 `EBX[3]`.
 pub const CPUID_LEAF7_FEATURE_BMI1: u64 = 1 << 3;
-/// Leaf 7 EBX[4].
+/// Leaf 7 `EBX[4]`.
 pub const CPUID_LEAF7_FEATURE_HLE: u64 = 1 << 4;
-/// Leaf 7 EBX[5].
+/// Leaf 7 `EBX[5]`.
 pub const CPUID_LEAF7_FEATURE_AVX2: u64 = 1 << 5;
-/// Leaf 7 EBX[8].
+/// Leaf 7 `EBX[8]`.
 pub const CPUID_LEAF7_FEATURE_BMI2: u64 = 1 << 8;
-/// Leaf 7 EBX[9].
+/// Leaf 7 `EBX[9]`.
 pub const CPUID_LEAF7_FEATURE_ERMS: u64 = 1 << 9;
-/// Leaf 7 EBX[11].
+/// Leaf 7 `EBX[11]`.
 pub const CPUID_LEAF7_FEATURE_RTM: u64 = 1 << 11;
-/// Leaf 7 EBX[14].
+/// Leaf 7 `EBX[14]`.
 pub const CPUID_LEAF7_FEATURE_MPX: u64 = 1 << 14;
-/// Leaf 7 EBX[16].
+/// Leaf 7 `EBX[16]`.
 pub const CPUID_LEAF7_FEATURE_AVX512F: u64 = 1 << 16;
-/// Leaf 7 EBX[17].
+/// Leaf 7 `EBX[17]`.
 pub const CPUID_LEAF7_FEATURE_AVX512DQ: u64 = 1 << 17;
-/// Leaf 7 EBX[18].
+/// Leaf 7 `EBX[18]`.
 pub const CPUID_LEAF7_FEATURE_RDSEED: u64 = 1 << 18;
-/// Leaf 7 EBX[19].
+/// Leaf 7 `EBX[19]`.
 pub const CPUID_LEAF7_FEATURE_ADX: u64 = 1 << 19;
-/// Leaf 7 EBX[21].
+/// Leaf 7 `EBX[21]`.
 pub const CPUID_LEAF7_FEATURE_AVX512IFMA: u64 = 1 << 21;
-/// Leaf 7 EBX[28].
+/// Leaf 7 `EBX[28]`.
 pub const CPUID_LEAF7_FEATURE_AVX512CD: u64 = 1 << 28;
-/// Leaf 7 EBX[30].
+/// Leaf 7 `EBX[30]`.
 pub const CPUID_LEAF7_FEATURE_AVX512BW: u64 = 1 << 30;
-/// Leaf 7 EBX[31].
+/// Leaf 7 `EBX[31]`.
 pub const CPUID_LEAF7_FEATURE_AVX512VL: u64 = 1 << 31;
-/// Leaf 7 ECX[1].
+/// Leaf 7 `ECX[1]`.
 pub const CPUID_LEAF7_FEATURE_AVX512VBMI: u64 = 1 << (32 + 1);
-/// Leaf 7 ECX[9].
+/// Leaf 7 `ECX[9]`.
 pub const CPUID_LEAF7_FEATURE_VAES: u64 = 1 << (32 + 9);
-/// Leaf 7 ECX[10].
+/// Leaf 7 `ECX[10]`.
 pub const CPUID_LEAF7_FEATURE_VPCLMULQDQ: u64 = 1 << (32 + 10);
-/// Leaf 7 ECX[11].
+/// Leaf 7 `ECX[11]`.
 pub const CPUID_LEAF7_FEATURE_AVX512VNNI: u64 = 1 << (32 + 11);
-/// Leaf 7 ECX[12].
+/// Leaf 7 `ECX[12]`.
 pub const CPUID_LEAF7_FEATURE_AVX512BITALG: u64 = 1 << (32 + 12);
-/// Leaf 7 ECX[14].
+/// Leaf 7 `ECX[14]`.
 pub const CPUID_LEAF7_FEATURE_AVX512VPCDQ: u64 = 1 << (32 + 14);
-/// Leaf 0x80000007 EDX[8]: the TSC runs at a constant rate in every state.
+/// Leaf 0x80000007 `EDX[8]`: the TSC runs at a constant rate in every state.
 pub const CPUID_EXTFEATURE_TSCI: u64 = 1 << 8;
 
 // --- CPU families (osfmk/mach/machine.h) and the models that map to them (cpuid.h) --------

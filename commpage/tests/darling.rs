@@ -106,7 +106,7 @@ fn leaf1_registers_swapped() {
     for bit in [kHasSSE4_2, kHasRDRAND] {
         assert!(o.has(bit) && d & bit == 0, "{bit:#x}");
     }
-    // F16C from EDX[29] (TM), zero on this processor (and in most VMs).
+    // F16C from `EDX[29]` (TM), zero on this processor (and in most VMs).
     assert!(o.has(kHasF16C) && d & kHasF16C == 0);
     // A Core 2: no POPCNT, so no MMX for Darling; no AES-NI, so no SSE; no XSAVE, so no
     // SSE2; no RDRAND, so no 64-bit; Hyper-Threading, so AVX, which it does not have.

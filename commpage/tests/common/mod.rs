@@ -18,7 +18,7 @@ pub struct Cpu {
     pub max_basic: u32,
     /// Leaf 4 (Intel): the L1 data and L2 line sizes; `None` leaves leaf 4 empty (AMD).
     pub leaf4_lines: Option<(u32, u32)>,
-    /// Leaf 0x80000006 ECX[7:0].
+    /// Leaf 0x80000006 `ECX[7:0]`.
     pub ext_line: u32,
     /// Leaf 0x80000001 EDX (bit 29: long mode).
     pub ext_edx: u32,
@@ -173,7 +173,7 @@ impl Cpu {
             },
         );
         if let Some((l1d, l2)) = self.leaf4_lines {
-            // Type in EAX[4:0] (1 data, 3 unified), level in EAX[7:5], line - 1 in EBX[11:0].
+            // Type in `EAX[4:0]` (1 data, 3 unified), level in `EAX[7:5]`, line - 1 in `EBX[11:0]`.
             t.set(
                 4,
                 0,
