@@ -9,7 +9,7 @@
 
 use std::mem::offset_of;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI32, AtomicU8, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use static_assertions::const_assert_eq;
 
@@ -27,18 +27,19 @@ const THREAD_ID: usize = NATIVE.tsd.wrapping_add_signed(NATIVE.thread_id_from_ts
 /// x86-64 (the TSD at 224), 3248 on i386 (at 176); see [`crate::layout`].
 ///
 /// The fields this crate knows are atomics at libpthread's offsets; the rest of the head is
-/// zero. [`TsdBlock::new`] fills it as libpthread's `_pthread_struct_init` and Darling's
+/// zero, and atomic bytes too, since Apple's libpthread writes there (`pthread_name`, the
+/// join state) through the `pthread_t` while Rust holds references. [`TsdBlock::new`] fills it as libpthread's `_pthread_struct_init` and Darling's
 /// thread trampoline do.
 #[repr(C, align(16))]
 pub struct TsdBlock {
     sig: AtomicUsize,
-    _head: [u8; ERR_NO - W],
+    _head: [AtomicU8; ERR_NO - W],
     err_no: AtomicI32,
     stackaddr: AtomicUsize,
     stackbottom: AtomicUsize,
-    _middle: [u8; THREAD_ID - STACKBOTTOM - W],
+    _middle: [AtomicU8; THREAD_ID - STACKBOTTOM - W],
     thread_id: AtomicU64,
-    _pad: [u8; NATIVE.tsd - THREAD_ID - 8],
+    _pad: [AtomicU8; NATIVE.tsd - THREAD_ID - 8],
     tsd: [AtomicUsize; TSD_SLOT_COUNT],
 }
 
@@ -68,13 +69,13 @@ impl TsdBlock {
     pub fn new() -> Arc<TsdBlock> {
         let block = Arc::new(TsdBlock {
             sig: AtomicUsize::new(0),
-            _head: [0; ERR_NO - W],
+            _head: [const { AtomicU8::new(0) }; ERR_NO - W],
             err_no: AtomicI32::new(0),
             stackaddr: AtomicUsize::new(0),
             stackbottom: AtomicUsize::new(0),
-            _middle: [0; THREAD_ID - STACKBOTTOM - W],
+            _middle: [const { AtomicU8::new(0) }; THREAD_ID - STACKBOTTOM - W],
             thread_id: AtomicU64::new(0),
-            _pad: [0; NATIVE.tsd - THREAD_ID - 8],
+            _pad: [const { AtomicU8::new(0) }; NATIVE.tsd - THREAD_ID - 8],
             tsd: [const { AtomicUsize::new(0) }; TSD_SLOT_COUNT],
         });
         let pthread = block.pthread();

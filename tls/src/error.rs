@@ -29,10 +29,14 @@ pub enum Error {
         /// The adopted TSD base.
         base: u64,
     },
-    /// The thread is exiting: its thread-local storage is being destroyed, so no block can
-    /// be installed any more.
-    #[error("the thread is exiting")]
-    ThreadExiting,
+    /// Called from a signal handler that interrupted this crate's update of the same
+    /// thread's TSD; refused rather than raced.
+    #[error("re-entered from a signal handler while this thread's TSD was being updated")]
+    Reentered,
+    /// A [`crate::Preserve`] of this thread is alive, and may put back the block this would
+    /// release.
+    #[error("a Preserve of this thread is alive, so its TSD blocks are kept")]
+    Preserved,
     /// The TLS register Apple's code uses cannot be given to it on this target.
     #[error("{what}")]
     Unsupported {
@@ -42,20 +46,13 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn sys(call: &'static str, e: std::io::Error) -> Error {
-        Error::Sys {
-            call,
-            errno: e.raw_os_error().unwrap_or(libc::EIO),
-        }
-    }
-
     /// The Linux errno that says the same thing (for a runtime answering a system call).
     pub fn errno(&self) -> i32 {
         match self {
             Error::NotUserAddress { .. } => libc::EPERM,
             Error::Sys { errno, .. } => *errno,
             Error::NoTsd | Error::Adopted { .. } => libc::EINVAL,
-            Error::ThreadExiting => libc::ESRCH,
+            Error::Reentered | Error::Preserved => libc::EBUSY,
             Error::Unsupported { .. } => libc::ENOSYS,
         }
     }

@@ -74,11 +74,18 @@ impl Fsgsbase {
         (known == PRESENT).then_some(Fsgsbase(()))
     }
 
-    /// The kernel's `AT_HWCAP2` word (0 where the kernel gives none).
+    /// The kernel's `AT_HWCAP2` word (0 where the kernel gives none). errno is left alone.
     pub fn hwcap2() -> u64 {
         // SAFETY: getauxval reads the auxiliary vector the kernel gave the process; it takes
-        // no pointers and returns 0 for an absent entry.
-        unsafe { libc::getauxval(AT_HWCAP2 as libc::c_ulong) as u64 }
+        // no pointers and returns 0 (setting errno) for an absent entry. errno is this
+        // thread's int, put back as it was.
+        unsafe {
+            let errno = libc::__errno_location();
+            let saved = *errno;
+            let word = libc::getauxval(AT_HWCAP2 as libc::c_ulong) as u64;
+            *errno = saved;
+            word
+        }
     }
 
     /// This thread's GS base, by `rdgsbase`.
@@ -120,15 +127,31 @@ impl Fsgsbase {
     }
 }
 
-/// `arch_prctl(code, addr)`, returning the raw result or the errno.
+/// `arch_prctl(code, addr)` by a bare `syscall`, so that errno (which a signal handler must
+/// not change) is left alone.
 fn arch_prctl(code: i32, addr: u64) -> Result<(), Error> {
-    // SAFETY: arch_prctl with the SET codes takes the address as a value; with the GET codes
-    // `addr` points at a u64 the caller owns (see `arch_prctl_get`).
-    let r = unsafe { libc::syscall(libc::SYS_arch_prctl, code as libc::c_long, addr) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(Error::sys("arch_prctl", std::io::Error::last_os_error()))
+    let ret: i64;
+    // SAFETY: arch_prctl with the SET codes takes the address as a value and changes only this
+    // thread's FS/GS base, which Rust code does not address memory through (the callers never
+    // pass ARCH_SET_FS); with the GET codes `addr` points at a u64 the caller owns (see
+    // `arch_prctl_get`). `syscall` clobbers rcx and r11.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") libc::SYS_arch_prctl => ret,
+            in("rdi") i64::from(code),
+            in("rsi") addr,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    match ret {
+        0 => Ok(()),
+        _ => Err(Error::Sys {
+            call: "arch_prctl",
+            errno: (-ret) as i32,
+        }),
     }
 }
 
@@ -141,10 +164,14 @@ fn arch_prctl_get(code: i32) -> Result<u64, Error> {
 /// Sets this thread's GS base with `arch_prctl(ARCH_SET_GS, base)`.
 ///
 /// The kernel refuses a base at or above its `TASK_SIZE_MAX` with `EPERM`, returned as
-/// [`Error::NotUserAddress`]; it loads the null selector into GS.
+/// [`Error::NotUserAddress`] (an `EPERM` for a base below [`USER_ADDRESS_END`], which every
+/// kernel takes, comes from elsewhere, a seccomp filter say, and stays [`Error::Sys`]); it
+/// loads the null selector into GS. errno is left alone.
 pub fn arch_prctl_set_gs(base: u64) -> Result<(), Error> {
     arch_prctl(ARCH_SET_GS, base).map_err(|e| match e {
-        Error::Sys { errno, .. } if errno == libc::EPERM => Error::NotUserAddress { base },
+        Error::Sys { errno, .. } if errno == libc::EPERM && base >= USER_ADDRESS_END => {
+            Error::NotUserAddress { base }
+        }
         e => e,
     })
 }

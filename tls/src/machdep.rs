@@ -267,8 +267,11 @@ pub const fn tsd_base_kept(base: u64, is_64bit: bool) -> u64 {
 /// is the thread's.
 pub unsafe fn thread_fast_set_cthread_self64(base: u64) -> Result<u32, Error> {
     let base = tsd_base_kept(base, true);
+    let base = usize::try_from(base).map_err(|_| Error::Unsupported {
+        what: "a 64-bit TSD base on a 32-bit host",
+    })?;
     // SAFETY: passed on to the caller; 0 clears the register.
-    unsafe { current::adopt(base as usize)? };
+    unsafe { current::adopt(base)? };
     Ok(USER_CTHREAD)
 }
 
@@ -291,7 +294,8 @@ pub unsafe fn thread_fast_set_cthread_self(base: u32) -> Result<u32, Error> {
 ///   the register could not be set (which XNU cannot fail at).
 /// - The hypervisor traps: `KERN_INVALID_ARGUMENT`, as XNU answers when no hypervisor has
 ///   registered traps.
-/// - The LDT calls: not emulated; BSD-style `ENOSYS` (78).
+/// - The LDT calls: not emulated; `i386_set_ldt`/`i386_get_ldt` answer BSD-style `ENOSYS`
+///   (78), `thread_set_user_ldt` its own failure, -1.
 /// - Anything else: `KERN_INVALID_ARGUMENT`.
 ///
 /// # Safety
@@ -312,9 +316,9 @@ pub unsafe fn dispatch(request: Request, is_64bit: bool) -> Reply {
                 Err(_) => Reply::kern(KERN_FAILURE),
             }
         }
-        Request::Ldt { .. } | Request::ThreadSetUserLdt { .. } => {
-            Reply::bsd_error(DarwinErrno::ENOSYS)
-        }
+        Request::Ldt { .. } => Reply::bsd_error(DarwinErrno::ENOSYS),
+        // Answers -1 (its own failure value) or a selector, flags untouched.
+        Request::ThreadSetUserLdt { .. } => Reply::kern(-1),
         Request::HypervisorTrap { .. } | Request::Invalid { .. } => {
             Reply::kern(KERN_INVALID_ARGUMENT)
         }

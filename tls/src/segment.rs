@@ -29,6 +29,16 @@ mod imp {
 
     pub const DARWIN: Option<Register> = Some(Register::Gs);
 
+    pub type Saved = u64;
+
+    pub fn save() -> Saved {
+        gs::gs_base()
+    }
+
+    pub fn restore(saved: Saved) -> Result<(), Error> {
+        gs::set_gs_base(saved)
+    }
+
     #[inline]
     pub fn set_base(base: usize) -> Result<(), Error> {
         gs::set_gs_base(base as u64)
@@ -59,6 +69,16 @@ mod imp {
 
     pub const DARWIN: Option<Register> = Some(Register::Fs);
 
+    pub type Saved = i386::SavedFs;
+
+    pub fn save() -> Saved {
+        i386::save_fs()
+    }
+
+    pub fn restore(saved: Saved) -> Result<(), Error> {
+        i386::restore_fs(saved)
+    }
+
     #[inline]
     pub fn set_base(base: usize) -> Result<(), Error> {
         i386::set_fs_base(base as u32)
@@ -88,6 +108,14 @@ mod imp {
 
     pub const DARWIN: Option<Register> = None;
 
+    pub type Saved = ();
+
+    pub fn save() -> Saved {}
+
+    pub fn restore(_saved: Saved) -> Result<(), Error> {
+        Ok(())
+    }
+
     pub fn set_base(_base: usize) -> Result<(), Error> {
         Err(Error::Unsupported {
             what: "Apple's x86 TSD needs an x86 or x86-64 host",
@@ -109,6 +137,21 @@ pub const DARWIN_REGISTER: Option<Register> = imp::DARWIN;
 /// [`crate::install`] and [`crate::adopt`] set, not this.
 pub fn set_base(base: usize) -> Result<(), Error> {
     imp::set_base(base)
+}
+
+/// The Darwin register as it is now, for [`restore`]: its base on x86-64; on i386 FS's
+/// selector and, if it selects the thread's Darwin entry, that entry's base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved(imp::Saved);
+
+/// Saves the Darwin register.
+pub fn save() -> Saved {
+    Saved(imp::save())
+}
+
+/// Puts the Darwin register back as [`save`] found it.
+pub fn restore(saved: Saved) -> Result<(), Error> {
+    imp::restore(saved.0)
 }
 
 /// The base in [`DARWIN_REGISTER`] as the CPU has it now (0 if none).

@@ -10,6 +10,11 @@ fn darling_number(rax: u64) -> u64 {
     rax & 0xff
 }
 
+/// Darling's number on i386: `andl $0xffff, %eax`.
+fn darling_number32(eax: u32) -> u32 {
+    eax & 0xffff
+}
+
 /// Darling's `__machdep_syscall_table[10]`: only slot 3 is filled.
 const DARLING_TABLE_LEN: u64 = 10;
 
@@ -42,6 +47,24 @@ fn darling_masks_the_number_to_eight_bits() {
                 number: rax & 0xff_ffff
             }),
             "XNU refuses {rax:#x}"
+        );
+    }
+}
+
+#[test]
+fn darling_masks_the_i386_number_to_sixteen_bits() {
+    for eax in [0x1_0003u32, 0x300_0003, 0xffff_0003] {
+        assert_eq!(
+            darling_number32(eax),
+            3,
+            "Darling sets the TSD for {eax:#x}"
+        );
+        assert_eq!(
+            decode32(eax, &[0x1000]),
+            Ok(Request::Invalid {
+                number: u64::from(eax)
+            }),
+            "XNU takes all of eax"
         );
     }
 }
@@ -117,7 +140,10 @@ mod on_this_thread {
     fn darling_keeps_the_old_tsd_when_the_kernel_refuses_the_base() {
         std::thread::spawn(|| {
             let block = darling_tls::install().unwrap();
-            let bad = VM_MAX_USER_PAGE_ADDRESS;
+            // A kernel address: every kernel refuses it (a user address above XNU's limit
+            // would do on 4-level paging, but 5-level paging takes it).
+            let bad = 0xffff_8000_0000_0000;
+            assert_eq!(tsd_base_kept(bad, true), 0);
             // Darling's handler, for real.
             assert!(gs::arch_prctl_set_gs(bad).is_err());
             assert_eq!(

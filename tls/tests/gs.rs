@@ -55,11 +55,12 @@ fn arch_prctl_round_trips_and_leaves_fs_alone() {
 fn bases_that_are_not_user_addresses_are_refused_and_change_nothing() {
     std::thread::spawn(|| {
         set_gs_base(0x2000).unwrap();
+        // Kernel addresses, refused with 4- and 5-level paging alike.
         for bad in [
-            USER_ADDRESS_END,
-            0x8000_0000_0000,
             0xffff_8000_0000_0000,
+            0xffff_ffff_ffff_f000,
             u64::MAX,
+            1 << 63,
         ] {
             assert_eq!(
                 arch_prctl_set_gs(bad),
@@ -67,7 +68,12 @@ fn bases_that_are_not_user_addresses_are_refused_and_change_nothing() {
                 "the kernel refuses {bad:#x} with EPERM"
             );
             assert_eq!(set_gs_base(bad), Err(Error::NotUserAddress { base: bad }));
-            if let Some(token) = Fsgsbase::detect() {
+            assert_eq!(gs_base(), 0x2000);
+        }
+        // The wrgsbase path draws the line at 4-level paging's user space whatever the
+        // kernel's paging; above it, set_gs_base leaves the decision to arch_prctl.
+        if let Some(token) = Fsgsbase::detect() {
+            for bad in [USER_ADDRESS_END, 0x8000_0000_0000, 0xffff_8000_0000_0000] {
                 assert_eq!(
                     token.write_gs_base(bad),
                     Err(Error::NotUserAddress { base: bad })

@@ -74,3 +74,82 @@ fn moving_the_base_reloads_fs() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn another_users_entry_is_left_alone() {
+    std::thread::spawn(|| {
+        assert_eq!(
+            fs_selector(),
+            0,
+            "a thread of the test harness starts without FS"
+        );
+        let mut library = UserDesc {
+            entry_number: u32::MAX,
+            base_addr: 0x1234_5000,
+            limit: 0xfff,
+            flags: USER_DESC_SEG_32BIT | USER_DESC_USEABLE,
+        };
+        // SAFETY: a new, free entry that nothing addresses memory through.
+        unsafe { set_thread_area(&mut library).unwrap() };
+        let block = darling_tls::install().unwrap();
+        let ours = u32::from(fs_selector() >> 3);
+        assert_ne!(ours, library.entry_number);
+        assert_eq!(
+            get_thread_area(library.entry_number).unwrap().base_addr,
+            0x1234_5000
+        );
+        assert_eq!(fs_base() as usize, block.tsd_base());
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_new_thread_reuses_its_creators_entry_in_its_own_copy() {
+    std::thread::spawn(|| {
+        let parent = darling_tls::install().unwrap();
+        let entry = fs_selector() >> 3;
+        let (child_entry, child_base) = std::thread::spawn(|| {
+            let child = darling_tls::install().unwrap();
+            (fs_selector() >> 3, child.tsd_base())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(child_entry, entry);
+        assert_ne!(child_base, parent.tsd_base());
+        assert_eq!(
+            fs_base() as usize,
+            parent.tsd_base(),
+            "the creator's copy is its own"
+        );
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn preserve_puts_back_the_selector_and_the_entrys_base() {
+    std::thread::spawn(|| {
+        let mine = darling_tls::install().unwrap();
+        let sel = fs_selector();
+        let other = darling_tls::TsdBlock::new();
+        {
+            let _keep = darling_tls::preserve();
+            // SAFETY: `other` outlives the scope, and the Preserve is dropped before it.
+            unsafe { darling_tls::adopt(other.tsd_base()).unwrap() };
+            assert_eq!(fs_base() as usize, other.tsd_base());
+        }
+        assert_eq!((fs_selector(), fs_base() as usize), (sel, mine.tsd_base()));
+        darling_tls::uninstall().unwrap();
+        assert_eq!(fs_selector(), 0);
+        {
+            let _keep = darling_tls::preserve();
+            // SAFETY: as above.
+            unsafe { darling_tls::adopt(other.tsd_base()).unwrap() };
+        }
+        assert_eq!(fs_selector(), 0, "the null selector comes back too");
+        assert_eq!(darling_tls::base(), None);
+    })
+    .join()
+    .unwrap();
+}

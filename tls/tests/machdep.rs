@@ -128,6 +128,9 @@ fn calls_other_than_the_tsd_are_answered_as_xnu_answers_them() {
             machdep_syscall32(4, &[0]),
             Reply::kern(KERN_INVALID_ADDRESS)
         );
+        // thread_set_user_ldt answers kern-style: its own failure, -1, flags untouched.
+        let ldt = machdep_syscall32(4, &[0x1000, 0x1000, 0]);
+        assert_eq!((ldt.value, ldt.carry), (0xffff_ffff, None));
     }
     assert_eq!(invalid.value, 4);
     assert_eq!(

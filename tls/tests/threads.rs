@@ -10,9 +10,11 @@ use std::sync::{Arc, Barrier, Mutex};
 use darling_tls::slots::*;
 use darling_tls::{Error, TsdBlock, segment};
 
-/// Counts live allocations big enough to hold a `TsdBlock` (an `Arc`'s inner block).
+/// Counts live allocations big enough to hold a `TsdBlock` (an `Arc`'s inner block), and
+/// those freed while the Darwin register or the crate's record still pointed into them.
 struct Counting;
 static LIVE_BLOCKS: AtomicIsize = AtomicIsize::new(0);
+static FREED_IN_USE: AtomicUsize = AtomicUsize::new(0);
 
 fn is_block(layout: Layout) -> bool {
     layout.align() == align_of::<TsdBlock>()
@@ -31,6 +33,10 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if is_block(layout) {
             LIVE_BLOCKS.fetch_sub(1, SeqCst);
+            let inside = |a: usize| (ptr as usize..ptr as usize + layout.size()).contains(&a);
+            if inside(segment::base()) || darling_tls::base().is_some_and(inside) {
+                FREED_IN_USE.fetch_add(1, SeqCst);
+            }
         }
         // SAFETY: `ptr` came from `alloc` with this layout.
         unsafe { System.dealloc(ptr, layout) }
@@ -136,6 +142,7 @@ fn blocks_are_freed_when_their_threads_exit() {
         before,
         "no block outlived its thread"
     );
+    assert_eq!(FREED_IN_USE.load(SeqCst), 0, "none was freed while in use");
 
     // A block someone still holds lives until they let go.
     let kept = std::thread::spawn(|| darling_tls::install().unwrap())
@@ -147,35 +154,85 @@ fn blocks_are_freed_when_their_threads_exit() {
     assert_eq!(LIVE_BLOCKS.load(SeqCst), before);
 }
 
-struct SeesExit(&'static AtomicUsize);
+/// What a `thread_local!` destructor registered before `install` saw at thread exit.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct AtExit {
+    register_on_block: bool,
+    slot: Option<usize>,
+    reinstalled: bool,
+}
+
+/// Where it records, and the block's TSD base.
+struct SeesExit(&'static Mutex<Option<AtExit>>, usize);
 
 impl Drop for SeesExit {
     fn drop(&mut self) {
-        // Registered before the block, so it runs after the block's destructor.
-        let cleared = segment::base() == 0 && darling_tls::base().is_none();
-        let refused = matches!(darling_tls::install(), Err(Error::ThreadExiting));
-        self.0
-            .store(1 + cleared as usize + 2 * refused as usize, SeqCst);
+        // Registered before the block, so glibc runs it before the block's key destructor.
+        let seen = AtExit {
+            register_on_block: segment::base() == self.1,
+            slot: darling_tls::get(__TSD_MIG_REPLY),
+            reinstalled: darling_tls::install().is_ok(),
+        };
+        *self.0.lock().unwrap() = Some(seen);
     }
 }
 
 #[test]
-fn the_register_is_cleared_before_the_block_is_freed() {
+fn thread_local_destructors_still_see_the_tsd_and_the_block_goes_last() {
     let _serial = serial();
-    static SEEN: AtomicUsize = AtomicUsize::new(0);
+    static SEEN: Mutex<Option<AtExit>> = Mutex::new(None);
     thread_local!(static WATCH: Cell<Option<SeesExit>> = const { Cell::new(None) });
+    let before = LIVE_BLOCKS.load(SeqCst);
+    let freed_in_use = FREED_IN_USE.load(SeqCst);
     std::thread::spawn(|| {
-        WATCH.with(|w| w.set(Some(SeesExit(&SEEN))));
-        darling_tls::install().unwrap();
+        // The first use registers WATCH's destructor, before the block's key exists on
+        // this thread.
+        WATCH.with(|_| ());
+        let block = darling_tls::install().unwrap();
+        darling_tls::set(__TSD_MIG_REPLY, 0x77).unwrap();
+        WATCH.with(|w| w.set(Some(SeesExit(&SEEN, block.tsd_base()))));
     })
     .join()
     .unwrap();
     assert_eq!(
-        SEEN.load(SeqCst),
-        4,
-        "after the block's destructor the register is 0, the crate knows no TSD, and install \
-         refuses"
+        SEEN.lock().unwrap().take(),
+        Some(AtExit {
+            register_on_block: true,
+            slot: Some(0x77),
+            reinstalled: true,
+        })
     );
+    assert_eq!(
+        LIVE_BLOCKS.load(SeqCst),
+        before,
+        "released by the key destructor"
+    );
+    assert_eq!(
+        FREED_IN_USE.load(SeqCst),
+        freed_in_use,
+        "the register and the record moved off the block before it was freed"
+    );
+}
+
+#[test]
+fn no_block_is_released_while_a_preserve_lives() {
+    let _serial = serial();
+    std::thread::spawn(|| {
+        let block = darling_tls::install().unwrap();
+        let keep = darling_tls::preserve();
+        assert_eq!(darling_tls::uninstall(), Err(Error::Preserved));
+        assert_eq!(
+            darling_tls::install_block(TsdBlock::new()),
+            Err(Error::Preserved)
+        );
+        // Re-pointing the register at the thread's own block releases nothing.
+        assert!(Arc::ptr_eq(&darling_tls::install().unwrap(), &block));
+        drop(keep);
+        darling_tls::uninstall().unwrap();
+        assert_eq!(Arc::strong_count(&block), 1);
+    })
+    .join()
+    .unwrap();
 }
 
 #[test]
