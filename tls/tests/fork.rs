@@ -55,3 +55,46 @@ fn a_forked_child_keeps_its_block() {
     .join()
     .unwrap();
 }
+
+extern "C" fn check_at_exit() {
+    let ok = darling_tls::base().is_some_and(|base| segment::base() == base)
+        && darling_tls::get(__TSD_MIG_REPLY) == Some(0x5103);
+    // SAFETY: ends the process with the verdict.
+    unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+}
+
+/// glibc's `exit` runs the thread-local destructors and then the `atexit` handlers; the
+/// block is released by neither, so Darwin code in an `atexit` handler still has its TSD.
+#[test]
+fn atexit_handlers_still_have_the_tsd() {
+    std::thread::spawn(|| {
+        // SAFETY: the child installs a TSD (glibc's malloc is usable after fork), registers
+        // an atexit handler and exits; it never returns into the test harness.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let code = match darling_tls::install() {
+                Ok(_) => {
+                    darling_tls::set(__TSD_MIG_REPLY, 0x5103).unwrap();
+                    // SAFETY: registers a handler that only reads and _exits.
+                    unsafe { libc::atexit(check_at_exit) };
+                    0
+                }
+                Err(_) => 2,
+            };
+            // SAFETY: runs the exit path under test (the handler _exits with its verdict).
+            unsafe { libc::exit(code + 3) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child just forked.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status), "child status {status:#x}");
+        assert_eq!(
+            libc::WEXITSTATUS(status),
+            0,
+            "1: no TSD at exit; 3+: no handler ran"
+        );
+    })
+    .join()
+    .unwrap();
+}
