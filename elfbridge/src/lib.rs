@@ -1,6 +1,28 @@
-//! The ELF bridge: calling host ELF libraries from Mach-O code.
+//! The ELF bridge: how Mach-O code calls host Linux libraries.
 //!
-//! **Not implemented yet.** This crate will read an ELF shared object (SONAME, exported
-//! symbols and their versions), generate the wrappers Darling's `wrapgen` writes, and
-//! build the `elf_calls` table together with the way it is handed over.
+//! Darling's loader (mldr) is an ordinary Linux program, so it can `dlopen` host libraries;
+//! Mach-O code cannot, because dyld knows nothing of ELF. The bridge has three parts, one module
+//! each here:
+//!
+//! - **Reading host libraries** ([`SharedObject`]): the SONAME, the NEEDED list and every
+//!   dynamic symbol with its type, binding, visibility and version, zero-copy over the file's
+//!   bytes with the `object` crate. [`nm`] lists them exactly as `llvm-nm -D` does.
+//! - **wrapgen** ([`wrapgen`]): from a library, the C file Darling compiles into a Mach-O
+//!   wrapper dylib (a loader handle and one symbol resolver per function), or the same for a Rust
+//!   runtime.
+//! - **`elf_calls`** ([`calls`], [`applep`]): the table of host functions the loader hands to
+//!   Mach-O code, in Darling's member order, and the `elf_calls=<address>` apple string that
+//!   carries its address.
 #![deny(missing_docs)]
+
+pub mod applep;
+mod error;
+pub mod nm;
+mod shared_object;
+mod symbol;
+
+pub use error::{Context, Error};
+pub use shared_object::{SectionInfo, SharedObject, Target};
+pub use symbol::{
+    Binding, DynamicSymbol, Placement, SymbolKind, SymbolVersion, VersionedName, Visibility,
+};
