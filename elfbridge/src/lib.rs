@@ -14,15 +14,21 @@
 //!   Mach-O code, in Darling's member order, and the `elf_calls=<address>` apple string that
 //!   carries its address.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod applep;
 mod error;
+pub mod host;
 pub mod nm;
 mod shared_object;
 mod symbol;
+pub mod wrapgen;
+mod wrapped;
 
 pub use error::{Context, Error};
+pub use host::{DlError, Library};
 pub use shared_object::{SectionInfo, SharedObject, Target};
 pub use symbol::{
     Binding, DynamicSymbol, Placement, SymbolKind, SymbolVersion, VersionedName, Visibility,
 };
+pub use wrapped::{Export, Wrapped};

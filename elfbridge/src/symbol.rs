@@ -199,6 +199,12 @@ pub struct VersionedName<'data> {
     version: Option<SymbolVersion<'data>>,
 }
 
+impl<'data> VersionedName<'data> {
+    pub(crate) fn new(name: &'data [u8], version: Option<SymbolVersion<'data>>) -> Self {
+        Self { name, version }
+    }
+}
+
 impl fmt::Display for VersionedName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_lossy(f, self.name)?;
