@@ -17,6 +17,7 @@
 #![deny(unsafe_code)]
 
 pub mod applep;
+pub mod calls;
 mod error;
 pub mod host;
 pub mod nm;
@@ -25,6 +26,7 @@ mod symbol;
 pub mod wrapgen;
 mod wrapped;
 
+pub use calls::ElfCalls;
 pub use error::{Context, Error};
 pub use host::{DlError, Library};
 pub use shared_object::{SectionInfo, SharedObject, Target};
