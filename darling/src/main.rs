@@ -36,6 +36,9 @@ enum Command {
     Vchroot(cmd::vchroot::Args),
     /// Fill XNU's commpage from this machine, as XNU fills it, and print every field.
     Commpage(cmd::commpage::Args),
+    /// Write the wrapper (C for a Mach-O dylib, or Rust) that makes a host ELF library's
+    /// exports callable from Mach-O code, as Darling's wrapgen does.
+    Wrapgen(cmd::wrapgen::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Mig(args) => cmd::mig::run(&args).map(String::into_bytes),
         Command::Vchroot(args) => cmd::vchroot::run(&args),
         Command::Commpage(args) => cmd::commpage::run(&args).map(String::into_bytes),
+        Command::Wrapgen(args) => cmd::wrapgen::run(&args).map(String::into_bytes),
     };
     match result {
         Ok(bytes) => {

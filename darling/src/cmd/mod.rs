@@ -10,3 +10,4 @@ pub mod mig;
 pub mod nm;
 pub mod otool;
 pub mod vchroot;
+pub mod wrapgen;
