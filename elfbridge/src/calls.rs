@@ -355,12 +355,10 @@ unsafe extern "C" fn host_dlopen_fatal(name: *const c_char) -> *mut c_void {
     // SAFETY: as host_dlopen.
     let handle = unsafe { host_dlopen(name) };
     if handle.is_null() {
+        let error = dlerror_text();
         // SAFETY: `name` is NULL or a C string (the caller's contract).
-        fatal(format_args!(
-            "Cannot load {} (ELF): {}",
-            unsafe { show(name) },
-            dlerror_text()
-        ));
+        let name = unsafe { show(name) };
+        fatal(format_args!("Cannot load {name} (ELF): {error}"));
     }
     handle
 }
@@ -380,12 +378,10 @@ unsafe extern "C" fn host_dlsym_fatal(handle: *mut c_void, name: *const c_char) 
     // SAFETY: the caller passes a handle from dlopen and a C string.
     let address = unsafe { libc::dlsym(handle, name) };
     if address.is_null() {
+        let error = dlerror_text();
         // SAFETY: `name` is a C string (the caller's contract).
-        fatal(format_args!(
-            "Failed to lookup symbol {}: {}",
-            unsafe { show(name) },
-            dlerror_text()
-        ));
+        let name = unsafe { show(name) };
+        fatal(format_args!("Failed to lookup symbol {name}: {error}"));
     }
     address
 }
