@@ -2,7 +2,7 @@
 // 11 functions, 5 variables wrapped; 3 exports not wrapped.
 //   not wrapped: "DEMO_1.0" (absolute symbol)
 //   not wrapped: "DEMO_2.0" (absolute symbol)
-//   not wrapped: "demo_legacy" (only hidden versions)
+//   not wrapped: "demo_legacy" (only hidden versions, which dlsym cannot find)
 
 /// The name the host library is loaded by (its SONAME).
 pub const LOAD_NAME: &::core::ffi::CStr = c"libdemo.so.1";
