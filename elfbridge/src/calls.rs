@@ -29,6 +29,23 @@ pub struct DarlingThreadCreateCallbacks {
     pub rpc_unguard: Option<unsafe extern "C" fn(fd: c_int)>,
 }
 
+/// `darling_thread_create`'s signature: stack size, pthread object size, the Darwin entry
+/// point, its four arguments, the callbacks and the dthread.
+pub type ThreadCreateFn = unsafe extern "C" fn(
+    c_ulong,
+    c_ulong,
+    *mut c_void,
+    usize,
+    usize,
+    usize,
+    usize,
+    *const DarlingThreadCreateCallbacks,
+    *mut c_void,
+) -> *mut c_void;
+
+/// `darling_thread_terminate`'s signature: stack address, size to free, pthread object size.
+pub type ThreadTerminateFn = unsafe extern "C" fn(*mut c_void, c_ulong, c_ulong) -> c_int;
+
 /// Defines [`ElfCalls`] and [`C_HEADER`] from one list: member, Rust type, C declaration.
 macro_rules! elf_calls {
     ($( $(#[$doc:meta])* $name:ident ($c:literal) : $ty:ty, )*) => {
@@ -85,13 +102,10 @@ elf_calls! {
         unsafe extern "C" fn() -> *mut c_char,
     /// Starts a host thread that runs Darwin code on a Darwin stack (the runtime's).
     darling_thread_create("void *(*darling_thread_create)(unsigned long stack_size, unsigned long pthobj_size, void *entry_point, uintptr_t arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6, const struct darling_thread_create_callbacks *callbacks, void *dthread)"):
-        unsafe extern "C" fn(
-        c_ulong, c_ulong, *mut c_void, usize, usize, usize, usize,
-        *const DarlingThreadCreateCallbacks, *mut c_void,
-    ) -> *mut c_void,
+        ThreadCreateFn,
     /// Ends such a thread and frees its Darwin stack (the runtime's).
     darling_thread_terminate("int (*darling_thread_terminate)(void *stackaddr, unsigned long freesize, unsigned long pthobj_size)"):
-        unsafe extern "C" fn(*mut c_void, c_ulong, c_ulong) -> c_int,
+        ThreadTerminateFn,
     /// The main thread's stack top.
     darling_thread_get_stack("void *(*darling_thread_get_stack)(void)"):
         unsafe extern "C" fn() -> *mut c_void,
@@ -215,19 +229,9 @@ const _: () = {
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadCalls {
     /// Member 4.
-    pub create: unsafe extern "C" fn(
-        c_ulong,
-        c_ulong,
-        *mut c_void,
-        usize,
-        usize,
-        usize,
-        usize,
-        *const DarlingThreadCreateCallbacks,
-        *mut c_void,
-    ) -> *mut c_void,
+    pub create: ThreadCreateFn,
     /// Member 5.
-    pub terminate: unsafe extern "C" fn(*mut c_void, c_ulong, c_ulong) -> c_int,
+    pub terminate: ThreadTerminateFn,
     /// Member 6.
     pub get_stack: unsafe extern "C" fn() -> *mut c_void,
 }
@@ -326,16 +330,7 @@ fn fatal(message: std::fmt::Arguments<'_>) -> ! {
 
 /// `dlerror()`'s text, or "unknown error".
 fn dlerror_text() -> String {
-    // SAFETY: dlerror has no preconditions and returns NULL or a C string we copy at once.
-    let text = unsafe { libc::dlerror() };
-    if text.is_null() {
-        "unknown error".to_owned()
-    } else {
-        // SAFETY: not NULL, so a valid C string.
-        unsafe { CStr::from_ptr(text) }
-            .to_string_lossy()
-            .into_owned()
-    }
+    crate::host::take_dlerror().unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// A C string argument for a message (NULL shown as such).

@@ -15,20 +15,24 @@ pub struct DlError {
     pub message: String,
 }
 
-/// Takes the calling thread's pending `dlerror()` message, or `fallback` if there is none.
-fn last_error(fallback: impl FnOnce() -> String) -> DlError {
+/// Takes the calling thread's pending `dlerror()` message, if there is one.
+pub(crate) fn take_dlerror() -> Option<String> {
     // SAFETY: dlerror takes no arguments; it returns NULL or a NUL-terminated string that stays
     // valid until the next dl* call on this thread, and we copy it out before returning.
     let text = unsafe { libc::dlerror() };
-    let message = if text.is_null() {
-        fallback()
-    } else {
+    (!text.is_null()).then(|| {
         // SAFETY: not NULL, so a valid NUL-terminated string (see above).
         unsafe { CStr::from_ptr(text) }
             .to_string_lossy()
             .into_owned()
-    };
-    DlError { message }
+    })
+}
+
+/// The pending `dlerror()` message as an error, or `fallback` if there is none.
+fn last_error(fallback: impl FnOnce() -> String) -> DlError {
+    DlError {
+        message: take_dlerror().unwrap_or_else(fallback),
+    }
 }
 
 /// A host library opened with `dlopen(RTLD_LAZY | RTLD_LOCAL)`, closed on drop.

@@ -44,7 +44,7 @@ pub fn type_letter(object: &SharedObject<'_>, symbol: &DynamicSymbol<'_>) -> cha
     if weak {
         return if is_object { 'V' } else { 'W' };
     }
-    if symbol.kind == SymbolKind::Common || symbol.placement == Placement::Common {
+    if is_common(symbol) {
         return 'C';
     }
     let letter = if symbol.placement == Placement::Absolute {
@@ -81,9 +81,14 @@ pub fn type_letter(object: &SharedObject<'_>, symbol: &DynamicSymbol<'_>) -> cha
     }
 }
 
+/// Whether `nm` treats the symbol as common: typed `STT_COMMON` or placed in `SHN_COMMON`.
+fn is_common(symbol: &DynamicSymbol<'_>) -> bool {
+    symbol.kind == SymbolKind::Common || symbol.placement == Placement::Common
+}
+
 /// The value `nm` prints in the address column: `st_value`, or the size for a common symbol.
 pub fn address(symbol: &DynamicSymbol<'_>) -> u64 {
-    if symbol.kind == SymbolKind::Common || symbol.placement == Placement::Common {
+    if is_common(symbol) {
         symbol.size
     } else {
         symbol.value

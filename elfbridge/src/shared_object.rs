@@ -1,6 +1,8 @@
 //! Reading a host ELF shared object: its SONAME, its NEEDED list and its dynamic symbols.
 
-use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
+use object::read::elf::{
+    Dyn as _, Dynamic, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _,
+};
 use object::{Endianness, FileKind, SectionIndex, SymbolIndex, elf};
 
 use crate::error::{Context, Error};
@@ -152,23 +154,11 @@ where
         .dynamic_table(endian, data)
         .map_err(|e| Error::malformed(Context::Dynamic, e))?
     {
-        table if !table.is_empty() => {
-            let mut soname = None;
-            let mut needed = Vec::new();
-            for entry in &table {
-                if entry.tag == elf::DT_SONAME || entry.tag == elf::DT_NEEDED {
-                    let name = table
-                        .string(entry)
-                        .map_err(|e| Error::malformed(Context::Dynamic, e))?;
-                    if entry.tag == elf::DT_SONAME {
-                        soname = Some(name);
-                    } else {
-                        needed.push(name);
-                    }
-                }
-            }
-            (soname, needed)
-        }
+        table if !table.is_empty() => names(table.iter().map(|d| (d.tag, d.val)), |entry| {
+            table
+                .string(entry)
+                .map_err(|e| Error::malformed(Context::Dynamic, e))
+        })?,
         _ => dynamic_from_segments(header, endian, data)?,
     };
 
@@ -298,8 +288,8 @@ where
         .filter(|p| p.p_type(endian) == elf::PT_LOAD)
         .find_map(|p| p.data_range(endian, data, strtab, strsz).ok().flatten())
         .ok_or_else(|| malformed("DT_STRTAB is not mapped by a PT_LOAD segment"))?;
-    let string = |offset: u64| -> Result<&'data [u8], Error> {
-        let tail = usize::try_from(offset)
+    let string = |entry: Dynamic| -> Result<&'data [u8], Error> {
+        let tail = usize::try_from(entry.val)
             .ok()
             .and_then(|o| strings.get(o..))
             .ok_or_else(|| malformed("string offset past DT_STRSZ"))?;
@@ -309,17 +299,27 @@ where
             .ok_or_else(|| malformed("unterminated string"))?;
         Ok(&tail[..end])
     };
+    let entries = dynamic
+        .iter()
+        .map(|d| (d.d_tag(endian), d.d_val(endian).into()))
+        .take_while(|&(tag, _)| tag != elf::DT_NULL);
+    names(entries, string)
+}
+
+/// The `DT_SONAME` and `DT_NEEDED` strings among dynamic entries (tag, value), in order;
+/// `string` reads an entry's string from whichever string table the entries use.
+#[allow(clippy::type_complexity)]
+fn names<'data>(
+    entries: impl Iterator<Item = (elf::DynamicTag, u64)>,
+    string: impl Fn(Dynamic) -> Result<&'data [u8], Error>,
+) -> Result<(Option<&'data [u8]>, Vec<&'data [u8]>), Error> {
     let mut soname = None;
     let mut needed = Vec::new();
-    for entry in dynamic {
-        let tag = entry.d_tag(endian);
-        if tag == elf::DT_NULL {
-            break;
-        }
+    for (tag, val) in entries {
         if tag == elf::DT_SONAME {
-            soname = Some(string(entry.d_val(endian).into())?);
+            soname = Some(string(Dynamic { tag, val })?);
         } else if tag == elf::DT_NEEDED {
-            needed.push(string(entry.d_val(endian).into())?);
+            needed.push(string(Dynamic { tag, val })?);
         }
     }
     Ok((soname, needed))

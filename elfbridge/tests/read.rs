@@ -131,3 +131,18 @@ fn refuses_what_is_not_elf() {
         let _ = SharedObject::parse(&DEMO[..len]);
     }
 }
+
+#[test]
+fn soname_and_needed_from_pt_dynamic_without_section_headers() {
+    let mut stripped = DEMO.to_vec();
+    stripped[0x28..0x30].fill(0); // e_shoff
+    stripped[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
+    let object = SharedObject::parse(&stripped).unwrap();
+    let full = SharedObject::parse(DEMO).unwrap();
+    assert_eq!(object.soname(), full.soname());
+    assert_eq!(object.needed(), full.needed());
+    assert!(
+        !object.has_dynamic_symbols(),
+        "no .dynsym without section headers, as llvm-nm"
+    );
+}
