@@ -3,8 +3,9 @@
 //! The member order is ABI: libsystem_kernel and every wrapper dylib index the table by it. It
 //! is Darling's (`src/startup/mldr/elfcalls/elfcalls.h`), 31 pointers: 248 bytes on x86-64, 124
 //! on i386; each member's offset is asserted below. [`ElfCalls::host`] fills the members that
-//! are plain host calls; the thread and darlingserver members belong to the runtime and are set
-//! by it ([`ElfCalls::with_threads`], [`ElfCalls::with_dserver`]).
+//! are plain host calls and, on x86-64, the thread members ([`crate::threads`]); the
+//! darlingserver members belong to the runtime and are set by it ([`ElfCalls::with_dserver`];
+//! [`ElfCalls::with_threads`] replaces the thread members).
 //!
 //! The C declaration Mach-O code compiles against, [`C_HEADER`], is written from the same list
 //! of members as the Rust struct, so the two cannot disagree.
@@ -225,7 +226,7 @@ const _: () = {
     assert!(size_of::<DarlingThreadCreateCallbacks>() == 4 * PTR);
 };
 
-/// The thread members, which only a runtime that creates Darwin threads can provide.
+/// The thread members (4–6): [`ThreadCalls::host`] on x86-64, or a runtime's own.
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadCalls {
     /// Member 4.
@@ -252,10 +253,11 @@ pub struct DserverCalls {
 impl ElfCalls {
     /// The table with every host member filled as mldr fills it: the dl calls (`dlopen` with
     /// `RTLD_LAZY`), the `_fatal` forms (which print to stderr and abort), `get_errno`, the
-    /// semaphore and shared-memory calls, `exit`, the allocator and `sysconf`. The thread
-    /// members and the darlingserver members are `None` until the runtime sets them.
+    /// semaphore and shared-memory calls, `exit`, the allocator and `sysconf`; on x86-64 the
+    /// thread members too ([`ThreadCalls::host`]). The darlingserver members are `None` until
+    /// the runtime sets them.
     pub fn host() -> Self {
-        Self {
+        let table = Self {
             dlopen: Some(host_dlopen),
             dlclose: Some(libc::dlclose),
             dlsym: Some(libc::dlsym),
@@ -278,7 +280,10 @@ impl ElfCalls {
             realloc: Some(libc::realloc),
             sysconf: Some(libc::sysconf),
             ..Self::default()
-        }
+        };
+        #[cfg(target_arch = "x86_64")]
+        let table = table.with_threads(ThreadCalls::host());
+        table
     }
 
     /// The table with the runtime's thread members set.

@@ -12,7 +12,8 @@
 //!   runtime.
 //! - **`elf_calls`** ([`calls`], [`applep`]): the table of host functions the loader hands to
 //!   Mach-O code, in Darling's member order, and the `elf_calls=<address>` apple string that
-//!   carries its address.
+//!   carries its address; [`threads`] implements the table's thread members (Darwin threads
+//!   on host threads, x86-64).
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -23,6 +24,9 @@ pub mod host;
 pub mod nm;
 mod shared_object;
 mod symbol;
+pub mod system;
+#[cfg(target_arch = "x86_64")]
+pub mod threads;
 pub mod wrapgen;
 mod wrapped;
 

@@ -1,66 +1,12 @@
 //! Every shared object under this machine's library directories, listed by us and by
 //! `llvm-nm-19 -D --defined-only`: the listings must be equal, byte for byte.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use darling_elfbridge::SharedObject;
 use darling_elfbridge::nm::{Filter, write_listing};
-
-/// The directories searched, recursively; symlinks to files already seen are counted once.
-const LIBRARY_DIRS: &[&str] = &[
-    "/lib",
-    "/lib64",
-    "/lib32",
-    "/usr/lib",
-    "/usr/lib64",
-    "/usr/lib32",
-    "/usr/local/lib",
-];
-
-fn is_shared_object_name(name: &str) -> bool {
-    name.ends_with(".so") || name.contains(".so.")
-}
-
-fn collect(dir: &Path, seen: &mut BTreeSet<PathBuf>, depth: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() && depth < 8 {
-            collect(&path, seen, depth + 1);
-        } else if (kind.is_file() || kind.is_symlink())
-            && is_shared_object_name(&entry.file_name().to_string_lossy())
-            && let Ok(real) = std::fs::canonicalize(&path)
-            && real.is_file()
-        {
-            seen.insert(real);
-        }
-    }
-}
-
-/// The host's ELF shared objects (files named `*.so` / `*.so.*` that start with `\x7fELF`).
-fn host_libraries() -> Vec<PathBuf> {
-    let mut seen = BTreeSet::new();
-    for dir in LIBRARY_DIRS {
-        collect(Path::new(dir), &mut seen, 0);
-    }
-    seen.into_iter()
-        .filter(|p| {
-            std::fs::File::open(p)
-                .and_then(|mut f| {
-                    let mut magic = [0; 4];
-                    std::io::Read::read_exact(&mut f, &mut magic).map(|()| magic == *b"\x7fELF")
-                })
-                .unwrap_or(false)
-        })
-        .collect()
-}
+use darling_elfbridge::system::shared_objects;
 
 fn ours(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
@@ -85,7 +31,7 @@ fn llvm(path: &Path) -> Result<Vec<u8>, String> {
 #[test]
 #[ignore = "needs llvm-nm-19 (apt-get install llvm-19)"]
 fn every_host_library_lists_as_llvm_nm_lists_it() {
-    let libraries = host_libraries();
+    let libraries = shared_objects();
     assert!(
         libraries.len() >= 50,
         "expected hundreds of host libraries, found {}",

@@ -32,6 +32,13 @@ pub struct PthreadLayout {
     pub stackaddr_from_tsd: isize,
     /// `stackbottom`: the low end of the thread's stack.
     pub stackbottom_from_tsd: isize,
+    /// `freeaddr`: the start of the mapping that holds the stack, its guard and (for threads
+    /// the kernel allocated) the `pthread_s`; what `__bsdthread_terminate` unmaps.
+    pub freeaddr_from_tsd: isize,
+    /// `freesize`: the size of that mapping.
+    pub freesize_from_tsd: isize,
+    /// `guardsize`: the size of the guard at the mapping's low end.
+    pub guardsize_from_tsd: isize,
     /// `thread_id` (64 bits; `_PTHREAD_STRUCT_DIRECT_THREADID_OFFSET`).
     pub thread_id_from_tsd: isize,
 }
@@ -57,6 +64,9 @@ pub const LP64: PthreadLayout = PthreadLayout {
     err_no_from_tsd: 172 - 224,
     stackaddr_from_tsd: -48,
     stackbottom_from_tsd: -40,
+    freeaddr_from_tsd: -32,
+    freesize_from_tsd: -24,
+    guardsize_from_tsd: -16,
     thread_id_from_tsd: -8,
 };
 
@@ -70,6 +80,9 @@ pub const ILP32: PthreadLayout = PthreadLayout {
     err_no_from_tsd: 136 - 176,
     stackaddr_from_tsd: 140 - 176,
     stackbottom_from_tsd: 144 - 176,
+    freeaddr_from_tsd: 148 - 176,
+    freesize_from_tsd: 152 - 176,
+    guardsize_from_tsd: 156 - 176,
     thread_id_from_tsd: -16,
 };
 

@@ -115,6 +115,11 @@ pub const __PTK_DARLING_PERTHREAD_CWD_IS_SET: Slot = slot(201);
 /// Darling: the thread's own working directory fd (`__PTK_DARLING_KEY2`).
 pub const __PTK_DARLING_PERTHREAD_CWD_FD: Slot = slot(202);
 
+/// Darling: the thread's darlingserver RPC socket (mldr's `DTHREAD_TSD_SLOT_DSERVER_RPC_FD`).
+/// Darling takes libc's reserved slot [`__PTK_LIBC_RESERVED_WIN64`] for it; -1 when the thread
+/// has none yet.
+pub const DTHREAD_TSD_SLOT_DSERVER_RPC_FD: Slot = slot(11);
+
 const NAMED_SLOTS: &[(Slot, &str)] = &[
     (__TSD_THREAD_SELF, "__TSD_THREAD_SELF"),
     (__TSD_ERRNO, "__TSD_ERRNO"),

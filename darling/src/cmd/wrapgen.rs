@@ -5,6 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use darling_elfbridge::SharedObject;
+use darling_elfbridge::system;
 use darling_elfbridge::wrapgen::{self, Plan};
 
 /// The language of the wrapper.
@@ -39,35 +40,18 @@ pub struct Args {
     pub header: Option<PathBuf>,
 }
 
-/// The directories searched for a bare library name after `LD_LIBRARY_PATH`.
-const SYSTEM_DIRS: &[&str] = &[
-    "/lib/x86_64-linux-gnu",
-    "/usr/lib/x86_64-linux-gnu",
-    "/lib64",
-    "/usr/lib64",
-    "/lib",
-    "/usr/lib",
-    "/usr/local/lib",
-];
-
 fn locate(library: &OsString) -> Result<PathBuf, String> {
     let path = PathBuf::from(library);
     if path.exists() || library.as_bytes().contains(&b'/') {
         return Ok(path);
     }
-    let from_env = std::env::var_os("LD_LIBRARY_PATH").unwrap_or_default();
-    std::env::split_paths(&from_env)
-        .filter(|d| !d.as_os_str().is_empty())
-        .chain(SYSTEM_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join(library))
-        .find(|candidate| candidate.is_file())
-        .ok_or_else(|| {
-            format!(
-                "{}: no such file here, in LD_LIBRARY_PATH or in {}",
-                path.display(),
-                SYSTEM_DIRS.join(", ")
-            )
-        })
+    system::find_library(library).ok_or_else(|| {
+        format!(
+            "{}: no such file here, in LD_LIBRARY_PATH or in {}",
+            path.display(),
+            system::SEARCH_DIRS.join(", ")
+        )
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
