@@ -43,6 +43,26 @@ pub(super) struct DarwinEntry {
     pub rip: u64,
 }
 
+/// `naked_asm!` with the offsets of [`NativeContext`]'s fields as the named operands `rsp`,
+/// `rbx`, `rbp`, `r12`–`r15`, `mxcsr` and `x87`, and any further `name = const value`.
+macro_rules! context_asm {
+    ($($template:literal),* ; $($name:ident = const $value:expr),* $(,)?) => {
+        naked_asm!(
+            concat!($($template, "\n"),*),
+            rsp = const offset_of!(NativeContext, rsp),
+            rbx = const offset_of!(NativeContext, rbx),
+            rbp = const offset_of!(NativeContext, rbp),
+            r12 = const offset_of!(NativeContext, r12),
+            r13 = const offset_of!(NativeContext, r13),
+            r14 = const offset_of!(NativeContext, r14),
+            r15 = const offset_of!(NativeContext, r15),
+            mxcsr = const offset_of!(NativeContext, mxcsr),
+            x87 = const offset_of!(NativeContext, x87_control),
+            $($name = const $value,)*
+        )
+    };
+}
+
 /// Saves the caller's frame in `*context`, switches to `entry.rsp` and jumps to `entry.rip`
 /// with the argument registers of `entry` (and rbp zero: the outermost frame).
 ///
@@ -57,7 +77,7 @@ pub(super) unsafe extern "C" fn enter_darwin(
     context: *mut NativeContext,
     entry: *const DarwinEntry,
 ) {
-    naked_asm!(
+    context_asm!(
         "mov [rdi + {rbx}], rbx",
         "mov [rdi + {rbp}], rbp",
         "mov [rdi + {r12}], r12",
@@ -78,16 +98,7 @@ pub(super) unsafe extern "C" fn enter_darwin(
         "mov rsi, [rsi + {e_rsi}]",
         "xor ebp, ebp",
         "cld",
-        "jmp rax",
-        rsp = const offset_of!(NativeContext, rsp),
-        rbx = const offset_of!(NativeContext, rbx),
-        rbp = const offset_of!(NativeContext, rbp),
-        r12 = const offset_of!(NativeContext, r12),
-        r13 = const offset_of!(NativeContext, r13),
-        r14 = const offset_of!(NativeContext, r14),
-        r15 = const offset_of!(NativeContext, r15),
-        mxcsr = const offset_of!(NativeContext, mxcsr),
-        x87 = const offset_of!(NativeContext, x87_control),
+        "jmp rax";
         e_rdi = const offset_of!(DarwinEntry, rdi),
         e_rsi = const offset_of!(DarwinEntry, rsi),
         e_rdx = const offset_of!(DarwinEntry, rdx),
@@ -106,7 +117,7 @@ pub(super) unsafe extern "C" fn enter_darwin(
 /// the host frame it saved is still on this thread's host stack, untouched.
 #[unsafe(naked)]
 pub(super) unsafe extern "C" fn resume_native(context: *const NativeContext) -> ! {
-    naked_asm!(
+    context_asm!(
         "mov rbx, [rdi + {rbx}]",
         "mov rbp, [rdi + {rbp}]",
         "mov r12, [rdi + {r12}]",
@@ -117,16 +128,7 @@ pub(super) unsafe extern "C" fn resume_native(context: *const NativeContext) -> 
         "fldcw [rdi + {x87}]",
         "mov rsp, [rdi + {rsp}]",
         "cld",
-        "ret",
-        rsp = const offset_of!(NativeContext, rsp),
-        rbx = const offset_of!(NativeContext, rbx),
-        rbp = const offset_of!(NativeContext, rbp),
-        r12 = const offset_of!(NativeContext, r12),
-        r13 = const offset_of!(NativeContext, r13),
-        r14 = const offset_of!(NativeContext, r14),
-        r15 = const offset_of!(NativeContext, r15),
-        mxcsr = const offset_of!(NativeContext, mxcsr),
-        x87 = const offset_of!(NativeContext, x87_control),
+        "ret";
     )
 }
 
