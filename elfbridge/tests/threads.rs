@@ -8,14 +8,14 @@
 use std::arch::naked_asm;
 use std::cell::Cell;
 use std::ffi::{c_int, c_uint, c_ulong, c_void};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use darling_elfbridge::ElfCalls;
 use darling_elfbridge::calls::DarlingThreadCreateCallbacks;
 use darling_elfbridge::threads::{
-    self, GUARD_SIZE, NATIVE_STACK_SIZE, NewThread, PTHREAD_START_TSD_BASE_SET, ThreadHooks,
+    self, DarwinThread, GUARD_SIZE, NATIVE_STACK_SIZE, PTHREAD_START_TSD_BASE_SET, ThreadHooks,
     WQ_FLAG_THREAD_TSD_BASE_SET,
 };
 use darling_tls::layout::{LEGACY_DEFAULT_PRIORITY, NATIVE};
@@ -92,9 +92,12 @@ const RPC_FD: usize = 77;
 
 /// Makes the next started hook panic.
 static PANIC_IN_HOOK: AtomicBool = AtomicBool::new(false);
+/// The pthread and host thread of the thread whose hook panicked.
+static PANICKED: Mutex<Option<(usize, i32)>> = Mutex::new(None);
 
-fn started(thread: &NewThread) {
+fn started(thread: &DarwinThread) {
     if PANIC_IN_HOOK.swap(false, SeqCst) {
+        *PANICKED.lock().unwrap() = Some((thread.pthread() as usize, gettid()));
         panic!("the runtime's hook fails");
     }
     assert_eq!(thread.tsd_base(), thread.pthread() as usize + NATIVE.tsd);
@@ -110,8 +113,26 @@ fn started(thread: &NewThread) {
         .push((thread.pthread() as usize, thread.is_workqueue()));
 }
 
-fn terminating() {
+/// Where the terminating hook reports, when set: a pipe's write end.
+static TERMINATE_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+/// Counts, checks the thread's socket slot, and reports (process id, whether a thread was
+/// given) to [`TERMINATE_PIPE`]: only atomics and `write`, as it runs in forked children.
+fn terminating(thread: Option<&DarwinThread>) {
     TERMINATING.fetch_add(1, SeqCst);
+    if let Some(thread) = thread
+        && thread.slot(DTHREAD_TSD_SLOT_DSERVER_RPC_FD) != RPC_FD
+    {
+        std::process::abort();
+    }
+    let fd = TERMINATE_PIPE.load(SeqCst);
+    if fd >= 0 {
+        let mut record = [0u8; 5];
+        record[..4].copy_from_slice(&std::process::id().to_ne_bytes());
+        record[4] = u8::from(thread.is_some());
+        // SAFETY: writes the local record to a pipe.
+        unsafe { libc::write(fd, record.as_ptr().cast(), record.len()) };
+    }
 }
 
 fn setup() {
@@ -137,6 +158,10 @@ struct Orders {
     /// Wait for [`Orders::release`] before ending the thread.
     hold: bool,
     released: AtomicBool,
+    /// Fork before ending; the child (whose main thread this thread becomes) ends the
+    /// thread again, and its id is left in `child`.
+    fork: bool,
+    child: AtomicI32,
 }
 
 impl Orders {
@@ -169,7 +194,6 @@ struct Seen {
 }
 
 static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
-static TERMINATE_RETURNED: AtomicUsize = AtomicUsize::new(0);
 
 thread_local!(static TOUCHED: Cell<u32> = const { Cell::new(0) });
 
@@ -208,6 +232,19 @@ extern "C" fn darwin_body(rdi: u64, rsi: u64, rdx: u64, rcx: u64, r8: u64, r9: u
     while orders.hold && !orders.released.load(SeqCst) {
         std::thread::sleep(Duration::from_millis(1));
     }
+    if orders.fork {
+        // SAFETY: the child calls only terminate (atomics, write, sigsuspend) and _exit.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            let terminate = ElfCalls::host().darling_thread_terminate.unwrap();
+            // SAFETY: as above.
+            unsafe {
+                terminate(std::ptr::null_mut(), 0, 0);
+                libc::_exit(3);
+            }
+        }
+        orders.child.store(child, SeqCst);
+    }
     let (address, size) = orders.free.unwrap_or_else(|| {
         let pthread = rdi as *const u8;
         // SAFETY: the pthread object this module mapped and filled.
@@ -221,7 +258,7 @@ extern "C" fn darwin_body(rdi: u64, rsi: u64, rdx: u64, rcx: u64, r8: u64, r9: u
     let terminate = ElfCalls::host().darling_thread_terminate.unwrap();
     // SAFETY: the mapping is this thread's stack, used by nothing else.
     unsafe { terminate(address as *mut c_void, size as c_ulong, 0) };
-    TERMINATE_RETURNED.fetch_add(1, SeqCst);
+    // Never reached: terminate does not return here (and the test binary would die).
     std::process::abort()
 }
 
@@ -433,7 +470,6 @@ fn a_normal_thread_runs_on_its_callers_stack_with_xnus_registers() {
     wait_for("the thread to end", || !thread_alive(seen.tid));
     assert!(!is_mapped(made.base + 4096), "the stack was unmapped");
     assert!(!is_mapped(made.pthread), "with the pthread object");
-    assert_eq!(TERMINATE_RETURNED.load(SeqCst), 0);
 }
 
 #[test]
@@ -496,6 +532,10 @@ fn a_mapped_pthread_is_filled_as_libpthread_expects() {
     let p = pthread as *const u8;
     let seen = seen_by(orders);
     assert_eq!(seen.rdi, pthread as u64);
+    assert_eq!(
+        seen.r8, pthread as u64,
+        "r8: the top of the stack mapped for it"
+    );
     // The thread frees the test's mapping, not its own: its own stays, so it can be read.
     wait_for("the thread to end", || !thread_alive(seen.tid));
     // SAFETY: the mapping made for the thread is still mapped (the entry freed another).
@@ -613,7 +653,6 @@ fn ending_threads_return_through_the_host_frame() {
     // Each host thread exited as an ordinary thread: its thread-local destructors ran.
     assert!(THREAD_LOCALS_DROPPED.load(SeqCst) - before_dropped >= 32);
     assert!(TERMINATING.load(SeqCst) - before_terminating >= 32);
-    assert_eq!(TERMINATE_RETURNED.load(SeqCst), 0);
 }
 
 #[test]
@@ -625,32 +664,60 @@ fn bad_requests_get_null_and_no_thread() {
         thread_set_tsd_base: None,
         ..CALLBACKS
     };
-    let cases: [(usize, *mut c_void, *const DarlingThreadCreateCallbacks); 4] = [
-        (STACK_SIZE, std::ptr::null_mut(), &CALLBACKS),
-        (STACK_SIZE, darwin_entry as *mut c_void, std::ptr::null()),
-        (STACK_SIZE, darwin_entry as *mut c_void, &no_setter),
+    let no_trap = DarlingThreadCreateCallbacks {
+        thread_self_trap: None,
+        ..CALLBACKS
+    };
+    let entry = darwin_entry as *mut c_void;
+    let made = caller_made();
+    let null = std::ptr::null_mut();
+    // (stack size, entry, callbacks, start routine, stack top, pthread)
+    let cases: [(
+        usize,
+        *mut c_void,
+        *const DarlingThreadCreateCallbacks,
+        usize,
+        usize,
+        *mut c_void,
+    ); 6] = [
+        (STACK_SIZE, null, &CALLBACKS, 0, 0, null),
+        (STACK_SIZE, entry, std::ptr::null(), 0, 0, null),
+        (STACK_SIZE, entry, &no_setter, 0, 0, null),
+        (STACK_SIZE, entry, &no_trap, 0, 0, null),
         // More stack than the address space has.
-        (1 << 60, darwin_entry as *mut c_void, &CALLBACKS),
+        (1 << 60, entry, &CALLBACKS, 0, 0, null),
+        // A caller's stack whose top is no stack at all.
+        (
+            STACK_SIZE,
+            entry,
+            &CALLBACKS,
+            0x4444,
+            8,
+            made.pthread as *mut c_void,
+        ),
     ];
-    let threads_before = std::fs::read_dir("/proc/self/task").unwrap().count();
-    for (stack_size, entry, callbacks) in cases {
+    let threads = || std::fs::read_dir("/proc/self/task").unwrap().count();
+    let threads_before = threads();
+    for (stack_size, entry, callbacks, start_routine, stack_top, pthread) in cases {
         // SAFETY: every case is refused before anything runs.
         let pthread = unsafe {
             create(
                 stack_size as c_ulong,
                 0,
                 entry,
+                start_routine,
                 0,
-                0,
-                0,
+                stack_top,
                 0,
                 callbacks,
-                std::ptr::null_mut(),
+                pthread,
             )
         };
         assert!(pthread.is_null());
     }
-    assert!(std::fs::read_dir("/proc/self/task").unwrap().count() <= threads_before + 8);
+    wait_for("no new thread", || threads() <= threads_before);
+    // SAFETY: the test's own mapping, unused.
+    unsafe { libc::munmap(made.base as *mut c_void, made.size) };
 }
 
 #[test]
@@ -660,7 +727,9 @@ fn a_thread_that_fails_to_start_fails_its_create() {
     PANIC_IN_HOOK.store(true, SeqCst);
     let (pthread, orders) = create(STACK_SIZE, 0, Orders::default(), 0, 0, std::ptr::null_mut());
     assert!(pthread.is_null(), "NULL, not a wait for ever");
-    assert!(!PANIC_IN_HOOK.load(SeqCst), "the hook ran");
+    let (mapped, tid) = PANICKED.lock().unwrap().take().expect("the hook ran");
+    assert!(!is_mapped(mapped), "what was mapped for it is unmapped");
+    wait_for("the host thread to end", || !thread_alive(tid));
     assert!(
         !SEEN
             .lock()
@@ -676,6 +745,7 @@ fn terminating_a_thread_not_started_here_is_refused() {
     let _serial = serial();
     setup();
     let terminate = ElfCalls::host().darling_thread_terminate.unwrap();
+    let before = TERMINATING.load(SeqCst);
     let status = std::thread::spawn(move || {
         // SAFETY: refused before anything is touched.
         unsafe { terminate(std::ptr::null_mut(), 0, 0) }
@@ -683,47 +753,138 @@ fn terminating_a_thread_not_started_here_is_refused() {
     .join()
     .unwrap();
     assert_eq!(status, -22);
+    assert_eq!(
+        TERMINATING.load(SeqCst),
+        before,
+        "no hook for a refused call"
+    );
+}
+
+/// A child process that ended its main thread through `darling_thread_terminate`; killed
+/// when dropped, whatever the test's outcome.
+struct SleepingChild(libc::pid_t);
+
+impl Drop for SleepingChild {
+    fn drop(&mut self) {
+        let mut status = 0;
+        // SAFETY: our child, killed and reaped.
+        unsafe {
+            libc::kill(self.0, libc::SIGKILL);
+            libc::waitpid(self.0, &mut status, 0);
+        }
+    }
+}
+
+/// A pipe for the terminating hook's reports; closed and unset when dropped.
+struct ReportPipe([c_int; 2]);
+
+impl ReportPipe {
+    fn new() -> ReportPipe {
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 writes two descriptors into the array.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        TERMINATE_PIPE.store(fds[1], SeqCst);
+        ReportPipe(fds)
+    }
+
+    /// Waits for the report of process `pid`: whether the hook was given a thread.
+    fn report_of(&self, pid: libc::pid_t) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut poll = libc::pollfd {
+                fd: self.0[0],
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            // SAFETY: one pollfd.
+            let ready = unsafe { libc::poll(&mut poll, 1, left.as_millis() as c_int) };
+            assert!(ready > 0, "no report from process {pid}");
+            let mut record = [0u8; 5];
+            // SAFETY: reads into the local record; writes of 5 bytes to a pipe are atomic.
+            let n = unsafe { libc::read(self.0[0], record.as_mut_ptr().cast(), 5) };
+            assert_eq!(n, 5);
+            if i32::from_ne_bytes(record[..4].try_into().unwrap()) == pid {
+                return record[4] == 1;
+            }
+        }
+    }
+}
+
+impl Drop for ReportPipe {
+    fn drop(&mut self) {
+        TERMINATE_PIPE.store(-1, SeqCst);
+        // SAFETY: our descriptors.
+        unsafe {
+            libc::close(self.0[0]);
+            libc::close(self.0[1]);
+        }
+    }
+}
+
+/// The child is alive, asleep, and stays so.
+fn assert_asleep(child: &SleepingChild) {
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.0)).unwrap();
+        stat.rsplit(')').next().unwrap().trim_start().chars().next()
+    };
+    wait_for("the child to sleep", || state() == Some('S'));
+    let mut status = 0;
+    // SAFETY: `child` is our child.
+    let waited = unsafe { libc::waitpid(child.0, &mut status, libc::WNOHANG) };
+    assert_eq!(waited, 0, "still alive, not exited (status {status:#x})");
 }
 
 #[test]
 fn the_main_thread_sleeps_instead_of_ending() {
     let _serial = serial();
     setup();
+    let pipe = ReportPipe::new();
     let terminate = ElfCalls::host().darling_thread_terminate.unwrap();
     // SAFETY: the child only calls async-signal-safe code: terminate on its only thread
     // (which is its main thread: tid == pid after fork) runs an atomic hook and sigsuspend.
-    let child = unsafe { libc::fork() };
-    assert!(child >= 0);
-    if child == 0 {
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
         // SAFETY: as above.
         unsafe {
             terminate(std::ptr::null_mut(), 0, 0);
             libc::_exit(3);
         }
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let mut status = 0;
-    // SAFETY: `child` is our child.
-    let waited = unsafe { libc::waitpid(child, &mut status, libc::WNOHANG) };
-    assert_eq!(waited, 0, "still alive");
-    let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap();
-    let state = stat.rsplit(')').next().unwrap().trim_start().chars().next();
-    assert_eq!(state, Some('S'), "asleep: {stat}");
-    // SAFETY: as above.
-    unsafe {
-        libc::kill(child, libc::SIGKILL);
-        assert_eq!(libc::waitpid(child, &mut status, 0), child);
-    }
-    assert!(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL);
+    let child = SleepingChild(pid);
+    assert!(!pipe.report_of(pid), "the hook ran, given no thread");
+    assert_asleep(&child);
 }
 
 #[test]
-fn the_main_stack_top_is_the_initial_stacks_or_the_registered_one() {
+fn a_darwin_thread_forked_into_a_main_thread_sleeps_too() {
+    let _serial = serial();
+    let pipe = ReportPipe::new();
+    let orders = Orders {
+        fork: true,
+        ..Orders::default()
+    };
+    let (_, orders) = create(STACK_SIZE, 0, orders, 0, 0, std::ptr::null_mut());
+    let seen = seen_by(orders);
+    wait_for("the fork", || orders.child.load(SeqCst) != 0);
+    let pid = orders.child.load(SeqCst);
+    assert!(pid > 0);
+    let child = SleepingChild(pid);
+    assert!(pipe.report_of(pid), "the hook ran, given the Darwin thread");
+    assert_asleep(&child);
+    wait_for("the parent's thread to end", || !thread_alive(seen.tid));
+}
+
+#[test]
+fn the_main_stack_top_is_the_registered_one() {
     let _serial = serial();
     let get_stack = ElfCalls::host().darling_thread_get_stack.unwrap();
     // SAFETY: no preconditions.
-    let top = unsafe { get_stack() } as usize;
+    assert!(unsafe { get_stack() }.is_null(), "nothing registered: NULL");
+
     // The kernel puts the executable's name at the very top of the initial stack.
+    let top = threads::initial_stack_top().unwrap();
     // SAFETY: getauxval has no preconditions.
     let execfn = unsafe { libc::getauxval(libc::AT_EXECFN) } as usize;
     assert!(
@@ -732,10 +893,10 @@ fn the_main_stack_top_is_the_initial_stacks_or_the_registered_one() {
     );
     assert_eq!(top % 4096, 0);
 
-    threads::set_main_stack_top(0x7ffe_0000_0000);
-    // SAFETY: as above.
-    assert_eq!(unsafe { get_stack() } as usize, 0x7ffe_0000_0000);
-    threads::set_main_stack_top(0);
+    threads::set_main_stack_top(top);
     // SAFETY: as above.
     assert_eq!(unsafe { get_stack() } as usize, top);
+    threads::set_main_stack_top(0);
+    // SAFETY: as above.
+    assert!(unsafe { get_stack() }.is_null());
 }

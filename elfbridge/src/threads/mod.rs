@@ -20,8 +20,10 @@
 //! The stack pointer is the stack's high end rounded down to 16 bytes, less two zero words
 //! (a null return address and frame). [`darling_thread_terminate`] ends such a thread: back on
 //! the host frame, the Darwin stack is unmapped and the host thread returns, so glibc and every
-//! thread-local destructor see an ordinary thread exit. [`darling_thread_get_stack`] answers
-//! the main thread's stack top.
+//! thread-local destructor see an ordinary thread exit (with every signal blocked and GS
+//! cleared first, so no handler runs on a Darwin TSD being unmapped).
+//! [`darling_thread_get_stack`] answers the main thread's stack top, which the runtime
+//! registers ([`set_main_stack_top`]).
 //!
 //! This is what Darling's mldr does (`threads.c`), with its mistakes put right:
 //! - The host thread's stack is [`NATIVE_STACK_SIZE`], checked. Darling asks for 4096 bytes,
@@ -34,6 +36,8 @@
 //!   `pthread_s`; Darling's is always its own struct's size.
 //! - Terminating a thread this module did not start is refused with `-EINVAL` (Darling jumps
 //!   through an uninitialised `jmp_buf`).
+//! - A normal thread given no pthread object gets r8 = the top of the stack mapped for it
+//!   (Darling passes the caller's `arg2` on).
 //!
 //! The runtime's part (Darling's darlingserver check-in and check-out) is added with
 //! [`set_hooks`]. Everything here is x86-64 only: the stack switch is written for it.
@@ -78,11 +82,15 @@ pub const NATIVE_STACK_SIZE: usize = 256 * 1024;
 pub struct ThreadHooks {
     /// Runs on each new thread once its TSD base is set, before its Mach port is asked for
     /// and before the creator is released: Darling opens the thread's darlingserver socket
-    /// here, guards it, stores it in [`DTHREAD_TSD_SLOT_DSERVER_RPC_FD`] and checks in.
-    pub started: fn(&NewThread),
-    /// Runs when Darwin code ends a thread (the main thread too), before the thread leaves
-    /// Darwin code: Darling checks out of darlingserver here.
-    pub terminating: fn(),
+    /// here, guards it, stores it in [`DTHREAD_TSD_SLOT_DSERVER_RPC_FD`] and checks in. A
+    /// panic here fails the create: the creator gets NULL, the thread ends without running
+    /// Darwin code.
+    pub started: fn(&DarwinThread),
+    /// Runs when Darwin code ends a thread, before it leaves Darwin code: Darling checks out
+    /// of darlingserver and closes the thread's socket here. The thread is given for threads
+    /// [`darling_thread_create`] started; `None` on the main thread. It runs on the Darwin
+    /// stack inside an `extern "C"` function, so a panic aborts the process.
+    pub terminating: fn(Option<&DarwinThread>),
 }
 
 static HOOKS: OnceLock<ThreadHooks> = OnceLock::new();
@@ -93,15 +101,16 @@ pub fn set_hooks(hooks: ThreadHooks) -> Result<(), ThreadHooks> {
     HOOKS.set(hooks)
 }
 
-/// A Darwin thread being started, as [`ThreadHooks::started`] sees it (on the new thread).
-#[derive(Debug)]
-pub struct NewThread {
+/// A Darwin thread started by [`darling_thread_create`], as the [`ThreadHooks`] see it (on
+/// the thread itself).
+#[derive(Debug, Clone, Copy)]
+pub struct DarwinThread {
     pthread: *mut c_void,
     workqueue: bool,
     callbacks: DarlingThreadCreateCallbacks,
 }
 
-impl NewThread {
+impl DarwinThread {
     /// The thread's `pthread_t`.
     pub fn pthread(&self) -> *mut c_void {
         self.pthread
@@ -131,8 +140,8 @@ impl NewThread {
 
     /// Stores `value` in one of the thread's TSD slots.
     pub fn set_slot(&self, slot: Slot, value: usize) {
-        // SAFETY: as in `slot`; the thread has not yet started running Darwin code, so
-        // nothing else writes the slot.
+        // SAFETY: as in `slot`; the hooks run on the thread itself, the only writer of its
+        // TSD.
         unsafe { slot_ptr(self.pthread, slot).write_volatile(value) }
     }
 }
@@ -313,10 +322,6 @@ impl Drop for Ready {
     }
 }
 
-// SAFETY: the pointers in `Start` (the pthread object, the stack, the callbacks' code) are
-// the creator's to hand over: it promises they are valid on any thread.
-unsafe impl Send for Start {}
-
 /// `darling_thread_create` (member 4): starts a host thread that runs `entry_point` on a
 /// Darwin stack, and returns the thread's `pthread_t`, or NULL when it cannot.
 ///
@@ -370,7 +375,9 @@ pub unsafe extern "C" fn darling_thread_create(
     };
 
     // The stack the entry point starts on: 16-byte aligned, a null return address and frame.
-    let rsp = (stack_top & !15) - 16;
+    let Some(rsp) = (stack_top & !15).checked_sub(16).filter(|&rsp| rsp != 0) else {
+        return std::ptr::null_mut();
+    };
     // SAFETY: the two words are the top of the Darwin stack (ours, or the caller's promise).
     unsafe { (rsp as *mut [u64; 2]).write([0, 0]) };
     let entry = DarwinEntry {
@@ -378,7 +385,8 @@ pub unsafe extern "C" fn darling_thread_create(
         rsi: 0, // the Mach port, once the thread knows it
         rdx: if workqueue { stack_bottom } else { real_entry } as u64,
         rcx: arg1 as u64,
-        r8: arg2 as u64,
+        // A normal thread's stack top: the caller's, or the one mapped here.
+        r8: if workqueue { arg2 } else { stack_top } as u64,
         r9: arg3 as u64,
         rsp: rsp as u64,
         rip: entry_point as u64,
@@ -409,9 +417,24 @@ pub unsafe extern "C" fn darling_thread_create(
 thread_local! {
     /// The host frame this thread returns to when Darwin code ends it; NULL on threads this
     /// module did not start.
-    static NATIVE_FRAME: Cell<*const NativeContext> = const { Cell::new(std::ptr::null()) };
+    static NATIVE_FRAME: Cell<*mut NativeContext> = const { Cell::new(std::ptr::null_mut()) };
+    /// The Darwin thread this host thread runs, for the terminating hook.
+    static CURRENT: Cell<Option<DarwinThread>> = const { Cell::new(None) };
     /// What `darling_thread_terminate` asked to unmap: address and size.
     static TO_FREE: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Leaves Darwin state behind for good on this host thread: every signal blocked (so no
+/// handler can run on a Darwin TSD that is being unmapped — the kernel sends
+/// process-directed signals to another thread), then GS cleared.
+fn leave_darwin() {
+    // SAFETY: a full set built by sigfillset, then this thread's mask replaced by it.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+    }
+    let _ = darling_tls::gs::set_gs_base(0);
 }
 
 /// The new host thread: sets up the Darwin thread, releases the creator, runs Darwin code
@@ -420,48 +443,54 @@ thread_local! {
 /// # Safety
 /// As [`darling_thread_create`].
 unsafe fn run(mut start: Start) {
-    let pthread = start.entry.rdi as *mut c_void;
-    let callbacks = start.callbacks;
-    let tsd_base = pthread as usize + NATIVE.tsd;
-    if let Some(set_tsd_base) = callbacks.thread_set_tsd_base {
-        // SAFETY: libsystem_kernel's own setter (machdep trap 3), given the TSD it expects.
-        unsafe { set_tsd_base(tsd_base as *mut c_void, 0) };
-    }
+    let thread = DarwinThread {
+        pthread: start.entry.rdi as *mut c_void,
+        workqueue: start.workqueue,
+        callbacks: start.callbacks,
+    };
+    let started = std::panic::catch_unwind(|| {
+        if let Some(set_tsd_base) = thread.callbacks.thread_set_tsd_base {
+            // SAFETY: libsystem_kernel's own setter (machdep trap 3), given the TSD it expects.
+            unsafe { set_tsd_base(thread.tsd_base() as *mut c_void, 0) };
+        }
+        if let Some(hooks) = HOOKS.get() {
+            (hooks.started)(&thread);
+        }
+        match thread.callbacks.thread_self_trap {
+            // SAFETY: libsystem_kernel's thread_self trap, on a thread whose TSD is set.
+            Some(trap) => unsafe { trap() },
+            None => 0,
+        }
+    });
+    let Ok(port) = started else {
+        // The panic has been reported; the creator gets NULL and unmaps what it mapped.
+        leave_darwin();
+        return;
+    };
     if start.workqueue {
         start.entry.r8 |= WQ_FLAG_THREAD_TSD_BASE_SET as u64;
     } else {
         start.entry.r9 |= PTHREAD_START_TSD_BASE_SET as u64;
     }
-    if let Some(hooks) = HOOKS.get() {
-        (hooks.started)(&NewThread {
-            pthread,
-            workqueue: start.workqueue,
-            callbacks,
-        });
-    }
-    let port = match callbacks.thread_self_trap {
-        // SAFETY: libsystem_kernel's thread_self trap, on a thread whose TSD is set.
-        Some(trap) => unsafe { trap() },
-        None => 0,
-    };
-    // SAFETY: the pthread object is valid (the creator's promise); slot 3 is in its TSD.
-    unsafe { slot_ptr(pthread, __TSD_MACH_THREAD_SELF).write_volatile(port as usize) };
+    thread.set_slot(__TSD_MACH_THREAD_SELF, port as usize);
     start.entry.rsi = u64::from(port);
+    CURRENT.set(Some(thread));
 
     start.ready.tell(true);
     drop(start.ready);
 
     let mut frame = NativeContext::default();
-    NATIVE_FRAME.set(&frame);
+    let frame = &raw mut frame;
+    NATIVE_FRAME.set(frame);
     // SAFETY: `frame` stays on this frame until enter_darwin returns, which it does only
     // through resume_native on this thread (darling_thread_terminate); the entry is the
     // creator's, on the stack it promised.
-    unsafe { enter_darwin(&mut frame, &start.entry) };
-    NATIVE_FRAME.set(std::ptr::null());
+    unsafe { enter_darwin(frame, &start.entry) };
+    NATIVE_FRAME.set(std::ptr::null_mut());
+    CURRENT.set(None);
 
-    // Back from Darwin code, for good: GS points into the Darwin TSD, which may be unmapped
-    // below, so it is cleared first.
-    let _ = darling_tls::gs::set_gs_base(0);
+    // Back from Darwin code, for good; the Darwin TSD may be unmapped below.
+    leave_darwin();
     let (address, size) = TO_FREE.replace((0, 0));
     if size != 0 {
         // SAFETY: the mapping Darwin code asked to free, on a stack no longer in use (this
@@ -478,7 +507,7 @@ fn is_main_thread() -> bool {
 /// `darling_thread_terminate` (member 5): ends the calling Darwin thread, unmapping
 /// `freesize` bytes at `stackaddr` (nothing when 0) once off that stack. Does not return.
 ///
-/// On the main thread it runs the terminating hook and then sleeps forever instead: a Linux
+/// On the main thread it runs the terminating hook and then sleeps for ever instead: a Linux
 /// main thread that exits leaves a zombie while the rest of the process runs (libdispatch's
 /// `dispatch_main` ends the main thread this way). On a thread this module did not start it
 /// returns `-EINVAL` (22 on Darwin and Linux alike), having done nothing.
@@ -497,9 +526,11 @@ pub unsafe extern "C" fn darling_thread_terminate(
         return -libc::EINVAL;
     }
     if let Some(hooks) = HOOKS.get() {
-        (hooks.terminating)();
+        (hooks.terminating)(CURRENT.get().as_ref());
     }
-    if main && frame.is_null() {
+    // The main thread sleeps even when it is one this module started (a child of a fork
+    // from a Darwin thread): returning to the host frame would end it.
+    if main {
         // SAFETY: an all-zero sigset_t is the empty set; sigsuspend only reads it.
         let empty: libc::sigset_t = unsafe { std::mem::zeroed() };
         loop {
@@ -515,15 +546,16 @@ pub unsafe extern "C" fn darling_thread_terminate(
 
 static MAIN_STACK_TOP: AtomicUsize = AtomicUsize::new(0);
 
-/// Sets what [`darling_thread_get_stack`] answers: a runtime that builds the main thread's
-/// Darwin stack itself registers that stack's top (0 goes back to the initial stack's).
+/// Sets what [`darling_thread_get_stack`] answers: the top of the stack the runtime runs
+/// the Darwin main thread on (0: none).
 pub fn set_main_stack_top(top: usize) {
     MAIN_STACK_TOP.store(top, Ordering::Relaxed);
 }
 
 /// The high end of the process's initial stack, from `/proc/self/maps` (where glibc's
-/// `pthread_getattr_np` finds it for the main thread too).
-fn initial_stack_top() -> io::Result<usize> {
+/// `pthread_getattr_np` finds it for the main thread too): what a runtime that runs the
+/// Darwin main thread on the initial stack registers with [`set_main_stack_top`].
+pub fn initial_stack_top() -> io::Result<usize> {
     let maps = std::fs::read_to_string("/proc/self/maps")?;
     maps.lines()
         .find(|line| line.ends_with("[stack]"))
@@ -532,14 +564,10 @@ fn initial_stack_top() -> io::Result<usize> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no [stack] in /proc/self/maps"))
 }
 
-/// `darling_thread_get_stack` (member 6): the main thread's stack top — the one registered
-/// with [`set_main_stack_top`], else the high end of the process's initial stack (NULL if
-/// even that cannot be read). Darling answers the calling thread's host stack top less 8 KiB,
-/// which is the main thread's only when the main thread asks.
+/// `darling_thread_get_stack` (member 6): the top of the Darwin main thread's stack, as
+/// registered with [`set_main_stack_top`]; NULL when nothing is registered (no guess: the
+/// runtime may run Darwin's main thread on a stack of its own, as mldr does with
+/// `__mldr_main_stack_top`).
 pub extern "C" fn darling_thread_get_stack() -> *mut c_void {
-    static INITIAL: OnceLock<usize> = OnceLock::new();
-    match MAIN_STACK_TOP.load(Ordering::Relaxed) {
-        0 => *INITIAL.get_or_init(|| initial_stack_top().unwrap_or(0)) as *mut c_void,
-        top => top as *mut c_void,
-    }
+    MAIN_STACK_TOP.load(Ordering::Relaxed) as *mut c_void
 }

@@ -136,9 +136,10 @@ pub(super) unsafe extern "C" fn resume_native(context: *const NativeContext) -> 
 mod tests {
     use super::*;
     use std::cell::Cell;
+    use std::sync::atomic::{AtomicPtr, Ordering::SeqCst};
 
     thread_local! {
-        static CONTEXT: Cell<*const NativeContext> = const { Cell::new(std::ptr::null()) };
+        static CONTEXT: Cell<*mut NativeContext> = const { Cell::new(std::ptr::null_mut()) };
         static SEEN: Cell<[u64; 8]> = const { Cell::new([0; 8]) };
     }
 
@@ -151,26 +152,110 @@ mod tests {
     }
 
     /// An entry point as Darwin's are entered: 16-byte aligned stack, no return address of
-    /// its own. It passes its stack pointer on as the seventh argument, spoils every
-    /// callee-saved register and the MXCSR rounding mode (as Darwin code may), and calls `body`.
+    /// its own. It passes its stack pointer on as the seventh argument and calls `body`.
     #[unsafe(naked)]
     extern "C" fn trampoline() -> ! {
         naked_asm!(
             "mov rax, rsp",
             "sub rsp, 16",
             "mov [rsp], rax",
-            // All exceptions masked, rounding toward zero.
-            "mov dword ptr [rsp + 8], 0x7f80",
-            "ldmxcsr [rsp + 8]",
+            "call {body}",
+            "ud2",
+            body = sym body,
+        )
+    }
+
+    /// The context [`spoiler`] resumes.
+    static SPOILED: AtomicPtr<NativeContext> = AtomicPtr::new(std::ptr::null_mut());
+
+    /// Darwin code at its worst: every callee-saved register, MXCSR (rounding toward zero),
+    /// the x87 control word (24-bit precision, rounding toward zero) and the direction flag
+    /// changed, then the thread ended.
+    #[unsafe(naked)]
+    extern "C" fn spoiler() -> ! {
+        naked_asm!(
             "mov rbx, -1",
             "mov rbp, -1",
             "mov r12, -1",
             "mov r13, -1",
             "mov r14, -1",
             "mov r15, -1",
-            "call {body}",
-            "ud2",
-            body = sym body,
+            "sub rsp, 16",
+            "mov dword ptr [rsp], 0x7f80",
+            "ldmxcsr [rsp]",
+            "mov word ptr [rsp + 4], 0x0c7f",
+            "fldcw [rsp + 4]",
+            "std",
+            "mov rdi, qword ptr [rip + {context}]",
+            "jmp {resume}",
+            context = sym SPOILED,
+            resume = sym resume_native,
+        )
+    }
+
+    /// Calls [`enter_darwin`] with known values in every callee-saved register and answers
+    /// which came back changed (bits 0–5: rbx, rbp, r12–r15; bit 6: the direction flag set).
+    #[unsafe(naked)]
+    unsafe extern "C" fn switch_and_check(
+        context: *mut NativeContext,
+        entry: *const DarwinEntry,
+    ) -> u64 {
+        naked_asm!(
+            "push rbx",
+            "push rbp",
+            "push r12",
+            "push r13",
+            "push r14",
+            "push r15",
+            "sub rsp, 8",
+            "mov rbx, 0x1001",
+            "mov rbp, 0x1002",
+            "mov r12, 0x1003",
+            "mov r13, 0x1004",
+            "mov r14, 0x1005",
+            "mov r15, 0x1006",
+            "call {enter}",
+            "xor eax, eax",
+            "cmp rbx, 0x1001",
+            "je 2f",
+            "or eax, 1",
+            "2:",
+            "cmp rbp, 0x1002",
+            "je 3f",
+            "or eax, 2",
+            "3:",
+            "cmp r12, 0x1003",
+            "je 4f",
+            "or eax, 4",
+            "4:",
+            "cmp r13, 0x1004",
+            "je 5f",
+            "or eax, 8",
+            "5:",
+            "cmp r14, 0x1005",
+            "je 6f",
+            "or eax, 16",
+            "6:",
+            "cmp r15, 0x1006",
+            "je 7f",
+            "or eax, 32",
+            "7:",
+            "pushfq",
+            "pop rcx",
+            "test ecx, 0x400",
+            "jz 8f",
+            "or eax, 64",
+            "8:",
+            "cld",
+            "add rsp, 8",
+            "pop r15",
+            "pop r14",
+            "pop r13",
+            "pop r12",
+            "pop rbp",
+            "pop rbx",
+            "ret",
+            enter = sym enter_darwin,
         )
     }
 
@@ -181,38 +266,59 @@ mod tests {
         value
     }
 
-    #[test]
-    fn enters_on_the_given_stack_and_comes_back_with_callee_saved_state() {
-        let mut stack = vec![0u64; 4096];
-        let top = stack.as_mut_ptr_range().end as u64 - 64;
-        let entry = DarwinEntry {
+    fn x87_control() -> u16 {
+        let mut value = 0u16;
+        // SAFETY: fnstcw writes two bytes to the address given, a local u16.
+        unsafe { std::arch::asm!("fnstcw [{}]", in(reg) &mut value, options(nostack)) };
+        value
+    }
+
+    fn entry_on(stack: &mut [u64], rip: u64) -> DarwinEntry {
+        DarwinEntry {
             rdi: 1,
             rsi: 2,
             rdx: 3,
             rcx: 4,
             r8: 5,
             r9: 6,
-            rsp: top,
-            rip: trampoline as *const () as u64,
-        };
+            rsp: stack.as_mut_ptr_range().end as u64 - 64,
+            rip,
+        }
+    }
+
+    #[test]
+    fn enters_on_the_given_stack_with_the_given_registers() {
+        let mut stack = vec![0u64; 4096];
+        let entry = entry_on(&mut stack, trampoline as *const () as u64);
         let mut context = NativeContext::default();
-        CONTEXT.set(&context);
-        // Values live across the switch: the optimiser keeps them in callee-saved registers.
-        let keep = std::hint::black_box([11u64, 12, 13, 14, 15, 16]);
-        let (a, b, c, d, e, f) = (keep[0], keep[1], keep[2], keep[3], keep[4], keep[5]);
-        let control = mxcsr();
+        let context = &raw mut context;
+        CONTEXT.set(context);
         // SAFETY: `context` lives on this frame until after the call returns; the stack is
         // ours and big enough; `trampoline` never returns and resumes this context.
-        unsafe { enter_darwin(&mut context, &entry) };
-        assert_eq!(
-            std::hint::black_box([a, b, c, d, e, f]),
-            [11, 12, 13, 14, 15, 16]
-        );
-        assert_eq!(mxcsr(), control, "MXCSR restored");
+        unsafe { enter_darwin(context, &entry) };
         let seen = SEEN.get();
         assert_eq!(&seen[..6], &[1, 2, 3, 4, 5, 6]);
-        assert_eq!(seen[6], top, "the entry saw the stack pointer it was given");
-        assert_ne!(context.rsp, 0, "the host stack pointer was saved");
-        drop(stack);
+        assert_eq!(
+            seen[6], entry.rsp,
+            "the entry saw the stack pointer it was given"
+        );
+    }
+
+    #[test]
+    fn comes_back_with_every_callee_saved_register_and_control_word() {
+        let mut stack = vec![0u64; 4096];
+        let entry = entry_on(&mut stack, spoiler as *const () as u64);
+        let mut context = NativeContext::default();
+        let context = &raw mut context;
+        SPOILED.store(context, SeqCst);
+        let (mxcsr_before, x87_before) = (mxcsr(), x87_control());
+        // SAFETY: as above; `spoiler` resumes the context switch_and_check's call saved.
+        let changed = unsafe { switch_and_check(context, &entry) };
+        assert_eq!(
+            changed, 0,
+            "registers changed (bits: rbx rbp r12-r15 DF): {changed:#b}"
+        );
+        assert_eq!(mxcsr(), mxcsr_before, "MXCSR restored");
+        assert_eq!(x87_control(), x87_before, "x87 control word restored");
     }
 }
