@@ -16,7 +16,6 @@
 //! timed directly over a few interleaved full passes, and their ratio.
 
 use std::hint::black_box;
-use std::io::Read as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -76,23 +75,14 @@ fn ours_chunk(chunk: &[PathBuf]) {
 /// One `llvm-nm-19 -D --defined-only` process over a whole chunk; its standard output read to
 /// the end.
 fn llvm_nm_chunk(chunk: &[PathBuf]) {
-    let mut child = Command::new(LLVM_NM)
+    let output = Command::new(LLVM_NM)
         .args(["-D", "--defined-only"])
         .args(chunk)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn llvm-nm-19");
-    let mut out = Vec::new();
-    child
-        .stdout
-        .take()
-        .expect("piped stdout")
-        .read_to_end(&mut out)
-        .expect("read llvm-nm-19 output");
-    black_box(child.wait().expect("wait for llvm-nm-19"));
-    black_box(out);
+        .output()
+        .expect("run llvm-nm-19");
+    black_box(output);
 }
 
 /// Whether `llvm-nm-19` can be run.

@@ -51,7 +51,7 @@ use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
-use darling_tls::layout::{LEGACY_DEFAULT_PRIORITY, NATIVE, PthreadLayout};
+use darling_tls::layout::{LEGACY_DEFAULT_PRIORITY, NATIVE};
 use darling_tls::slots::{
     __TSD_ERRNO, __TSD_MACH_THREAD_SELF, __TSD_PTR_MUNGE, __TSD_THREAD_QOS_CLASS,
     __TSD_THREAD_SELF, DTHREAD_TSD_SLOT_DSERVER_RPC_FD, Slot,
@@ -194,18 +194,16 @@ fn page_size() -> usize {
     }
 }
 
-fn round_up(n: usize, to: usize) -> Option<usize> {
-    n.checked_next_multiple_of(to)
-}
-
 impl Allocation {
     /// Maps a stack of at least `stack_size` bytes with [`GUARD_SIZE`] below it and a zeroed
     /// pthread object of at least `pthobj_size` bytes (and at least a whole `pthread_s`)
     /// above it; `None` when the sizes overflow or the kernel refuses.
     fn map(stack_size: usize, pthobj_size: usize) -> Option<Allocation> {
         let page = page_size();
-        let stack = round_up(stack_size, page)?;
-        let pthread = round_up(pthobj_size.max(NATIVE.size()), page)?;
+        let stack = stack_size.checked_next_multiple_of(page)?;
+        let pthread = pthobj_size
+            .max(NATIVE.size())
+            .checked_next_multiple_of(page)?;
         let size = GUARD_SIZE.checked_add(stack)?.checked_add(pthread)?;
         // SAFETY: a fresh anonymous mapping; nothing else is touched.
         let base = unsafe {
@@ -244,8 +242,8 @@ impl Allocation {
     /// object's address, `__TSD_ERRNO` its `err_no`, the default QoS, no pointer munging, no
     /// darlingserver socket yet, and the stack and mapping it lives in. libpthread fills the
     /// rest (`_pthread_struct_init` for workqueue threads).
-    fn init_pthread(&self, layout: &PthreadLayout) {
-        let pthread = self.pthread();
+    fn init_pthread(&self) {
+        let (pthread, layout) = (self.pthread(), NATIVE);
         let tsd = pthread as usize + layout.tsd;
         let fields = [
             (layout.sig_from_tsd, pthread as usize),
@@ -359,19 +357,15 @@ pub unsafe extern "C" fn darling_thread_create(
     }
     let workqueue = real_entry == 0;
     let (stack_size, pthobj_size) = (stack_size as usize, pthobj_size as usize);
-    let (allocation, pthread, stack_top, stack_bottom) = if workqueue || pthread.is_null() {
+    let (allocation, pthread, stack_top) = if workqueue || pthread.is_null() {
         let Some(allocation) = Allocation::map(stack_size, pthobj_size) else {
             return std::ptr::null_mut();
         };
-        allocation.init_pthread(&NATIVE);
-        let (pthread, top, bottom) = (
-            allocation.pthread(),
-            allocation.stack_top,
-            allocation.stack_bottom,
-        );
-        (Some(allocation), pthread, top, bottom)
+        allocation.init_pthread();
+        let (pthread, top) = (allocation.pthread(), allocation.stack_top);
+        (Some(allocation), pthread, top)
     } else {
-        (None, pthread, arg2, arg2.wrapping_sub(stack_size))
+        (None, pthread, arg2)
     };
 
     // The stack the entry point starts on: 16-byte aligned, a null return address and frame.
@@ -383,7 +377,11 @@ pub unsafe extern "C" fn darling_thread_create(
     let entry = DarwinEntry {
         rdi: pthread as u64,
         rsi: 0, // the Mach port, once the thread knows it
-        rdx: if workqueue { stack_bottom } else { real_entry } as u64,
+        // A workqueue thread (always on a stack mapped here): the stack's low end.
+        rdx: match &allocation {
+            Some(allocation) if workqueue => allocation.stack_bottom,
+            _ => real_entry,
+        } as u64,
         rcx: arg1 as u64,
         // A normal thread's stack top: the caller's, or the one mapped here.
         r8: if workqueue { arg2 } else { stack_top } as u64,
