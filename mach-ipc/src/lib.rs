@@ -33,7 +33,6 @@
 #![deny(missing_docs)]
 
 pub mod bootstrap;
-pub mod consts;
 mod kmsg;
 mod msg;
 mod ops;
@@ -42,10 +41,11 @@ mod state;
 mod task;
 pub mod typed;
 mod vm;
-pub mod wire;
+
+pub use darling_mach_abi::{consts, message, wire};
 
 pub use bootstrap::{BootstrapServer, bootstrap_check_in, bootstrap_look_up, bootstrap_register};
 pub use consts::KernReturn;
-pub use msg::{IPC_KMSG_MAX_BODY_SPACE, IPC_KMSG_MAX_OOL_PORT_COUNT};
+pub use consts::{IPC_KMSG_MAX_BODY_SPACE, IPC_KMSG_MAX_OOL_PORT_COUNT};
 pub use task::{Kernel, Task};
 pub use vm::{VM_MAX_REGION, VM_PAGE_SIZE};

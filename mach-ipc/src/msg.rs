@@ -13,10 +13,6 @@ use crate::task::Task;
 
 /// Size of `mach_msg_header_t`.
 const HEADER: usize = 24;
-/// The largest message XNU accepts (`IPC_KMSG_MAX_BODY_SPACE`).
-pub const IPC_KMSG_MAX_BODY_SPACE: u32 = 64 * 1024 * 1024 * 3 / 4 - 68;
-/// The most port rights one message may carry (`IPC_KMSG_MAX_OOL_PORT_COUNT`).
-pub const IPC_KMSG_MAX_OOL_PORT_COUNT: u64 = 16383;
 
 /// The native-endian `u32` at `at` of `b` (0 past its end).
 pub(crate) fn get32(b: &[u8], at: usize) -> u32 {

@@ -17,19 +17,7 @@ use core::mem::offset_of;
 use static_assertions::const_assert_eq;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use crate::consts::{
-    MACH_MSG_GUARDED_PORT_DESCRIPTOR, MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR,
-    MACH_MSG_OOL_VOLATILE_DESCRIPTOR, MACH_MSG_PORT_DESCRIPTOR, MACH_MSG_TRAILER_FORMAT_0,
-    MACH_MSG_TRAILER_FORMAT_0_SIZE, MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_MSGH_BITS_COMPLEX,
-    MACH_MSGH_BITS_LOCAL, MACH_MSGH_BITS_REMOTE, MACH_MSGH_BITS_VOUCHER,
-    MACH_PORT_GUARD_INFO_COUNT, MACH_PORT_INFO_EXT_COUNT, MACH_PORT_LIMITS_INFO_COUNT,
-    MACH_PORT_RECEIVE_STATUS_COUNT, MAX_TRAILER_SIZE, NDR_record, kern_return_t, mach_msg_bits_t,
-    mach_msg_copy_options_t, mach_msg_descriptor_type_t, mach_msg_filter_id,
-    mach_msg_guard_flags_t, mach_msg_id_t, mach_msg_size_t, mach_msg_trailer_size_t,
-    mach_msg_trailer_type_t, mach_msg_type_name_t, mach_msg_type_number_t, mach_port_context_t,
-    mach_port_mscount_t, mach_port_msgcount_t, mach_port_name_t, mach_port_rights_t,
-    mach_port_seqno_t, natural_t,
-};
+use crate::consts::*;
 
 // ---------------------------------------------------------------------------------
 // Bitfield word shared by all descriptors: bits 24..31 are the descriptor type,
@@ -76,6 +64,16 @@ pub struct MachMsgHeader {
 }
 
 impl MachMsgHeader {
+    /// The header at the start of `msg`, or `None` if `msg` is shorter than 24 bytes.
+    pub fn read(msg: &[u8]) -> Option<MachMsgHeader> {
+        crate::message::read(msg, 0)
+    }
+
+    /// Writes the header at the start of `msg`; `None` (nothing written) if it is shorter.
+    pub fn write(&self, msg: &mut [u8]) -> Option<()> {
+        crate::message::write(msg, 0, self)
+    }
+
     /// The remote (destination) disposition from `msgh_bits`.
     pub const fn remote_disposition(&self) -> mach_msg_type_name_t {
         MACH_MSGH_BITS_REMOTE(self.msgh_bits)
@@ -594,6 +592,26 @@ pub struct MigReplyError {
     pub ret_code: kern_return_t,
 }
 
+impl MigReplyError {
+    /// The reply a MIG server (or XNU's `ipc_kobject_server`) sends to `request` carrying
+    /// only `ret_code`: to the request's reply port with the right type it arrived as, no
+    /// local port, `msgh_id` the request's plus 100, 36 bytes.
+    pub const fn reply_to(request: &MachMsgHeader, ret_code: kern_return_t) -> MigReplyError {
+        MigReplyError {
+            head: MachMsgHeader {
+                msgh_bits: MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(request.msgh_bits), 0),
+                msgh_size: size_of::<MigReplyError>() as mach_msg_size_t,
+                msgh_remote_port: request.msgh_remote_port,
+                msgh_local_port: MACH_PORT_NULL,
+                msgh_voucher_port: MACH_PORT_NULL,
+                msgh_id: request.msgh_id.wrapping_add(100),
+            },
+            ndr: NdrRecord::NATIVE,
+            ret_code,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Notification messages as sent (XNU's C structs additionally end in a 20-byte
 // format-0 trailer, which is not part of msgh_size; these omit it)
@@ -677,6 +695,84 @@ pub struct MachDeadNameNotification {
     pub ndr: NdrRecord,
     /// The requester's name, now a dead name.
     pub not_port: mach_port_name_t,
+}
+
+/// The header of a notification `id` of `size` bytes the kernel sends to the send-once
+/// right `notify` (`ipc_notify_*` in xnu-7195's `ipc_notify.c`).
+const fn notification_header(
+    notify: mach_port_name_t,
+    id: mach_msg_id_t,
+    size: usize,
+    complex: bool,
+) -> MachMsgHeader {
+    MachMsgHeader {
+        msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND_ONCE, 0)
+            | if complex { MACH_MSGH_BITS_COMPLEX } else { 0 },
+        msgh_size: size as mach_msg_size_t,
+        msgh_remote_port: notify,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: MACH_PORT_NULL,
+        msgh_id: id,
+    }
+}
+
+/// Constructors of the notifications whose body is the NDR record and one word.
+macro_rules! ndr_word_notifications {
+    ($($ty:ident, $id:ident, $field:ident: $what:literal;)*) => {$(
+        impl $ty {
+            #[doc = concat!("The notification as the kernel sends it to `notify`, with ", $what, ".")]
+            pub const fn new(notify: mach_port_name_t, $field: u32) -> $ty {
+                $ty {
+                    not_header: notification_header(notify, $id, size_of::<$ty>(), false),
+                    ndr: NdrRecord::NATIVE,
+                    $field,
+                }
+            }
+        }
+    )*};
+}
+
+ndr_word_notifications! {
+    MachPortDeletedNotification, MACH_NOTIFY_PORT_DELETED, not_port: "the deleted name";
+    MachSendPossibleNotification, MACH_NOTIFY_SEND_POSSIBLE, not_port: "the name the request was armed on";
+    MachNoSendersNotification, MACH_NOTIFY_NO_SENDERS, not_count: "the make-send count";
+    MachDeadNameNotification, MACH_NOTIFY_DEAD_NAME, not_port: "the name that died";
+}
+
+impl MachSendOnceNotification {
+    /// The notification as the kernel sends it to `notify`.
+    pub const fn new(notify: mach_port_name_t) -> MachSendOnceNotification {
+        MachSendOnceNotification {
+            not_header: notification_header(
+                notify,
+                MACH_NOTIFY_SEND_ONCE,
+                size_of::<MachSendOnceNotification>(),
+                false,
+            ),
+        }
+    }
+}
+
+impl MachPortDestroyedNotification {
+    /// The notification as the kernel sends it to `notify`, carrying the receive right
+    /// `name` (`MACH_MSG_TYPE_MOVE_RECEIVE`; the kernel fills the name in on receive).
+    pub const fn new(
+        notify: mach_port_name_t,
+        name: mach_port_name_t,
+    ) -> MachPortDestroyedNotification {
+        MachPortDestroyedNotification {
+            not_header: notification_header(
+                notify,
+                MACH_NOTIFY_PORT_DESTROYED,
+                size_of::<MachPortDestroyedNotification>(),
+                true,
+            ),
+            not_body: MachMsgBody {
+                msgh_descriptor_count: 1,
+            },
+            not_port: MachMsgPortDescriptor::new(name, MACH_MSG_TYPE_MOVE_RECEIVE),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------

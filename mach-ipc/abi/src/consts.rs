@@ -8,7 +8,7 @@
 //! Function-like XNU macros are `const fn`s with the macro's (upper-case) name.
 #![allow(non_camel_case_types, non_snake_case)]
 
-use std::fmt;
+use core::fmt;
 
 // ---------------------------------------------------------------------------------
 // Scalar types
@@ -1121,6 +1121,12 @@ pub const NDR_record: [u8; 8] = [
     0,
 ];
 
+/// The largest message body XNU accepts (`IPC_KMSG_MAX_BODY_SPACE`, `ipc_kmsg.h`).
+pub const IPC_KMSG_MAX_BODY_SPACE: u32 = 64 * 1024 * 1024 * 3 / 4 - 68;
+/// The most port rights one out-of-line ports descriptor may carry
+/// (`IPC_KMSG_MAX_OOL_PORT_COUNT`, `ipc_kmsg.h`).
+pub const IPC_KMSG_MAX_OOL_PORT_COUNT: u64 = 16383;
+
 // ---------------------------------------------------------------------------------
 // KernReturn
 // ---------------------------------------------------------------------------------
@@ -1217,7 +1223,7 @@ impl fmt::Debug for KernReturn {
     }
 }
 
-impl std::error::Error for KernReturn {}
+impl core::error::Error for KernReturn {}
 
 impl From<KernReturn> for i32 {
     fn from(value: KernReturn) -> i32 {

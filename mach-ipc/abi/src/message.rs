@@ -1,0 +1,584 @@
+//! Working with the bytes of a message: values at offsets, the descriptor walk, and
+//! writing or reading a message field after field.
+//!
+//! Messages are host memory of this process, so every value is native-endian; reads and
+//! writes are unaligned copies (XNU packs messages to 4 bytes, so 64-bit fields sit at
+//! 4-aligned offsets).
+
+use core::fmt;
+
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+use crate::consts::{
+    MACH_MSG_GUARDED_PORT_DESCRIPTOR, MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR,
+    MACH_MSG_OOL_VOLATILE_DESCRIPTOR, MACH_MSG_PORT_DESCRIPTOR, MACH_MSGH_BITS_COMPLEX,
+    mach_msg_copy_options_t, mach_msg_guard_flags_t, mach_msg_id_t, mach_msg_type_name_t,
+    mach_port_context_t, mach_port_name_t,
+};
+use crate::wire::{
+    MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
+    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor, MachMsgTypeDescriptor,
+};
+
+/// Size of `mach_msg_header_t`: where a message's body starts.
+pub const HEADER_SIZE: usize = size_of::<MachMsgHeader>();
+
+/// Where the first descriptor of a complex message starts (`mach_msg_base_t`).
+pub const DESCRIPTORS_START: usize = HEADER_SIZE + size_of::<MachMsgBody>();
+
+/// The `T` at byte offset `at` of `buf`, or `None` if it does not fit.
+pub fn read<T: FromBytes>(buf: &[u8], at: usize) -> Option<T> {
+    T::read_from_prefix(buf.get(at..)?).ok().map(|(v, _)| v)
+}
+
+/// Writes `value` at byte offset `at` of `buf`; `None` (nothing written) if it does not fit.
+pub fn write<T: IntoBytes + Immutable>(buf: &mut [u8], at: usize, value: &T) -> Option<()> {
+    value.write_to_prefix(buf.get_mut(at..)?).ok()
+}
+
+/// Why a message could not be walked, read or written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageError {
+    /// The message ends inside a field or descriptor (XNU's `MACH_SEND_MSG_TOO_SMALL` when
+    /// sending, `MIG_TYPE_ERROR`/`MIG_BAD_ARGUMENTS` when MIG reads it).
+    Truncated {
+        /// Where the field starts.
+        at: usize,
+        /// How many bytes it needs.
+        needed: usize,
+    },
+    /// The buffer being written has no room for the next field (`needed` bytes at `at`).
+    NoSpace {
+        /// Where the field would start.
+        at: usize,
+        /// How many bytes it needs.
+        needed: usize,
+    },
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            MessageError::Truncated { at, needed } => {
+                write!(f, "message truncated: expected {needed} more bytes at offset {at}")
+            }
+            MessageError::NoSpace { at, needed } => {
+                write!(f, "message buffer full: expected room for {needed} bytes at offset {at}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for MessageError {}
+
+// ---------------------------------------------------------------------------------
+// Descriptors
+// ---------------------------------------------------------------------------------
+
+/// One descriptor of a complex message, decoded by its type byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Descriptor {
+    /// `MACH_MSG_PORT_DESCRIPTOR`: one port right.
+    Port(MachMsgPortDescriptor),
+    /// `MACH_MSG_OOL_DESCRIPTOR` or `MACH_MSG_OOL_VOLATILE_DESCRIPTOR`: out-of-line memory.
+    Ool(MachMsgOolDescriptor64),
+    /// `MACH_MSG_OOL_PORTS_DESCRIPTOR`: an out-of-line array of port names.
+    OolPorts(MachMsgOolPortsDescriptor64),
+    /// `MACH_MSG_GUARDED_PORT_DESCRIPTOR`: a port right with a guard.
+    GuardedPort(MachMsgGuardedPortDescriptor64),
+    /// A type XNU does not know: 12 bytes in the walk, rejected when it is copied in.
+    Unknown(MachMsgTypeDescriptor),
+}
+
+impl Descriptor {
+    /// The bytes a descriptor of type `type_` takes in XNU's walk of a sent message
+    /// (`ipc_kmsg_copyin_body`): 16 for the 64-bit OOL, OOL-ports and guarded port
+    /// descriptors, 12 for a port descriptor and for an unknown type.
+    pub const fn walk_size(type_: u32) -> usize {
+        match type_ {
+            MACH_MSG_OOL_DESCRIPTOR
+            | MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+            | MACH_MSG_OOL_PORTS_DESCRIPTOR
+            | MACH_MSG_GUARDED_PORT_DESCRIPTOR => 16,
+            _ => 12,
+        }
+    }
+
+    /// The descriptor at the start of `bytes`, and its size.
+    ///
+    /// # Errors
+    /// [`MessageError::Truncated`] (at 0) when `bytes` ends inside it.
+    pub fn parse(bytes: &[u8]) -> Result<(Descriptor, usize), MessageError> {
+        let short = |needed| MessageError::Truncated { at: 0, needed };
+        let head: MachMsgTypeDescriptor = read(bytes, 0).ok_or(short(12))?;
+        let size = Descriptor::walk_size(head.type_());
+        if bytes.len() < size {
+            return Err(short(size));
+        }
+        let d = match head.type_() {
+            MACH_MSG_PORT_DESCRIPTOR => Descriptor::Port(read(bytes, 0).ok_or(short(size))?),
+            MACH_MSG_OOL_DESCRIPTOR | MACH_MSG_OOL_VOLATILE_DESCRIPTOR => {
+                Descriptor::Ool(read(bytes, 0).ok_or(short(size))?)
+            }
+            MACH_MSG_OOL_PORTS_DESCRIPTOR => {
+                Descriptor::OolPorts(read(bytes, 0).ok_or(short(size))?)
+            }
+            MACH_MSG_GUARDED_PORT_DESCRIPTOR => {
+                Descriptor::GuardedPort(read(bytes, 0).ok_or(short(size))?)
+            }
+            _ => Descriptor::Unknown(head),
+        };
+        Ok((d, size))
+    }
+
+    /// The descriptor's type byte.
+    pub const fn type_(&self) -> u32 {
+        match self {
+            Descriptor::Port(d) => d.type_(),
+            Descriptor::Ool(d) => d.type_(),
+            Descriptor::OolPorts(d) => d.type_(),
+            Descriptor::GuardedPort(d) => d.type_(),
+            Descriptor::Unknown(d) => d.type_(),
+        }
+    }
+}
+
+/// The descriptors of a complex message, in order, each with its byte offset; the walk
+/// XNU's `ipc_kmsg_copyin_body` makes before copying anything in. Stops after the first
+/// error.
+#[derive(Clone, Debug)]
+pub struct Descriptors<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    remaining: u32,
+    failed: bool,
+}
+
+impl<'a> Descriptors<'a> {
+    /// The descriptors of the body `body` (the bytes after the header, starting with the
+    /// `mach_msg_body_t` count); offsets are relative to `body`.
+    pub fn in_body(body: &'a [u8]) -> Descriptors<'a> {
+        Descriptors::at(body, 0)
+    }
+
+    /// The descriptors of the whole message `msg`, none if it is not complex; offsets are
+    /// relative to `msg`.
+    pub fn in_message(msg: &'a [u8]) -> Descriptors<'a> {
+        match MachMsgHeader::read(msg) {
+            Some(h) if h.is_complex() => Descriptors::at(msg, HEADER_SIZE),
+            _ => Descriptors {
+                bytes: msg,
+                at: 0,
+                remaining: 0,
+                failed: false,
+            },
+        }
+    }
+
+    fn at(bytes: &'a [u8], body: usize) -> Descriptors<'a> {
+        match read::<MachMsgBody>(bytes, body) {
+            Some(b) => Descriptors {
+                bytes,
+                at: body + size_of::<MachMsgBody>(),
+                remaining: b.msgh_descriptor_count,
+                failed: false,
+            },
+            // No room for the count: one error, then the end.
+            None => Descriptors {
+                bytes,
+                at: body,
+                remaining: 1,
+                failed: false,
+            },
+        }
+    }
+
+    /// How many descriptors the message says follow and have not been walked yet.
+    pub fn remaining(&self) -> u32 {
+        if self.failed { 0 } else { self.remaining }
+    }
+}
+
+impl Iterator for Descriptors<'_> {
+    type Item = Result<(usize, Descriptor), MessageError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let at = self.at;
+        let parsed = self
+            .bytes
+            .get(at..)
+            .ok_or(MessageError::Truncated { at, needed: 12 })
+            .and_then(|rest| {
+                Descriptor::parse(rest).map_err(|e| match e {
+                    MessageError::Truncated { needed, .. } => {
+                        MessageError::Truncated { at, needed }
+                    }
+                    other => other,
+                })
+            });
+        match parsed {
+            Ok((d, size)) => {
+                self.at += size;
+                Some(Ok((at, d)))
+            }
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Each descriptor takes at least 12 bytes: more than fit cannot all be walked.
+        let fit = self.bytes.len().saturating_sub(self.at) / 12 + 1;
+        (0, Some((self.remaining() as usize).min(fit)))
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------
+
+/// Writes a message into a buffer from its start, field after field, as MIG and the kernel
+/// lay messages out; nothing is allocated. [`MessageWriter::finish`] writes `msgh_size`.
+#[derive(Debug)]
+pub struct MessageWriter<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+}
+
+impl<'a> MessageWriter<'a> {
+    /// A writer at the start of `buf`.
+    pub fn new(buf: &'a mut [u8]) -> MessageWriter<'a> {
+        MessageWriter { buf, at: 0 }
+    }
+
+    /// A writer at byte `at` of `buf` (e.g. after a header written before).
+    pub fn at(buf: &'a mut [u8], at: usize) -> MessageWriter<'a> {
+        MessageWriter { buf, at }
+    }
+
+    /// Where the next field starts: the bytes written so far.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// The buffer written so far.
+    pub fn written(&self) -> &[u8] {
+        &self.buf[..self.at.min(self.buf.len())]
+    }
+
+    /// Appends raw bytes.
+    ///
+    /// # Errors
+    /// [`MessageError::NoSpace`] when they do not fit (nothing is written).
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), MessageError> {
+        let no_space = MessageError::NoSpace {
+            at: self.at,
+            needed: bytes.len(),
+        };
+        let end = self.at.checked_add(bytes.len()).ok_or(no_space)?;
+        self.buf
+            .get_mut(self.at..end)
+            .ok_or(no_space)?
+            .copy_from_slice(bytes);
+        self.at = end;
+        Ok(())
+    }
+
+    /// Appends a fixed-size value (a number, an array, a [`crate::wire`] struct).
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn put<T: IntoBytes + Immutable + ?Sized>(&mut self, value: &T) -> Result<(), MessageError> {
+        self.bytes(value.as_bytes())
+    }
+
+    /// Appends zeros up to the next multiple of 4.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn pad(&mut self) -> Result<(), MessageError> {
+        let n = (4 - self.at % 4) % 4;
+        self.bytes(&[0u8; 4][..n])
+    }
+
+    /// Overwrites the value at `at` (a field written before).
+    ///
+    /// # Errors
+    /// [`MessageError::NoSpace`] when it does not fit in the buffer.
+    pub fn set<T: IntoBytes + Immutable>(&mut self, at: usize, value: &T) -> Result<(), MessageError> {
+        write(self.buf, at, value).ok_or(MessageError::NoSpace {
+            at,
+            needed: size_of::<T>(),
+        })
+    }
+
+    /// Appends a header with `bits`, the two port names and the id; the size is written by
+    /// [`MessageWriter::finish`], the voucher is `MACH_PORT_NULL`.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn header(
+        &mut self,
+        bits: u32,
+        remote: mach_port_name_t,
+        local: mach_port_name_t,
+        id: mach_msg_id_t,
+    ) -> Result<(), MessageError> {
+        self.put(&MachMsgHeader {
+            msgh_bits: bits,
+            msgh_size: 0,
+            msgh_remote_port: remote,
+            msgh_local_port: local,
+            msgh_voucher_port: 0,
+            msgh_id: id,
+        })
+    }
+
+    /// Appends the descriptor count (`mach_msg_body_t`) and sets the complex bit of the
+    /// header at the start of the buffer.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn body(&mut self, descriptors: u32) -> Result<(), MessageError> {
+        let bits: u32 = read(self.buf, 0).unwrap_or(0);
+        self.set(0, &(bits | MACH_MSGH_BITS_COMPLEX))?;
+        self.put(&MachMsgBody {
+            msgh_descriptor_count: descriptors,
+        })
+    }
+
+    /// Appends a port descriptor.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn port(
+        &mut self,
+        name: mach_port_name_t,
+        disposition: mach_msg_type_name_t,
+    ) -> Result<(), MessageError> {
+        self.put(&MachMsgPortDescriptor::new(name, disposition))
+    }
+
+    /// Appends an out-of-line memory descriptor.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn ool(
+        &mut self,
+        address: u64,
+        size: u32,
+        deallocate: bool,
+        copy: mach_msg_copy_options_t,
+    ) -> Result<(), MessageError> {
+        self.put(&MachMsgOolDescriptor64::new(address, size, deallocate, copy))
+    }
+
+    /// Appends an out-of-line ports descriptor.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn ool_ports(
+        &mut self,
+        address: u64,
+        count: u32,
+        deallocate: bool,
+        copy: mach_msg_copy_options_t,
+        disposition: mach_msg_type_name_t,
+    ) -> Result<(), MessageError> {
+        self.put(&MachMsgOolPortsDescriptor64::new(
+            address,
+            count,
+            deallocate,
+            copy,
+            disposition,
+        ))
+    }
+
+    /// Appends a guarded port descriptor.
+    ///
+    /// # Errors
+    /// As [`MessageWriter::bytes`].
+    pub fn guarded_port(
+        &mut self,
+        name: mach_port_name_t,
+        disposition: mach_msg_type_name_t,
+        flags: mach_msg_guard_flags_t,
+        context: mach_port_context_t,
+    ) -> Result<(), MessageError> {
+        self.put(&MachMsgGuardedPortDescriptor64::new(
+            name,
+            disposition,
+            flags,
+            context,
+        ))
+    }
+
+    /// Writes the bytes written so far as `msgh_size` and returns it.
+    pub fn finish(&mut self) -> u32 {
+        let size = self.at as u32;
+        // A buffer too small for a header has no size field to write.
+        let _ = self.set(4, &size);
+        size
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------
+
+/// Reads a received message field after field, each read checked against the end of the
+/// message.
+#[derive(Clone, Debug)]
+pub struct MessageReader<'a> {
+    msg: &'a [u8],
+    at: usize,
+}
+
+impl<'a> MessageReader<'a> {
+    /// A reader of `msg` (exactly the message, `msgh_size` bytes) after its header.
+    pub fn new(msg: &'a [u8]) -> MessageReader<'a> {
+        MessageReader::at(msg, HEADER_SIZE)
+    }
+
+    /// A reader of `msg` at byte `at`.
+    pub fn at(msg: &'a [u8], at: usize) -> MessageReader<'a> {
+        MessageReader { msg, at }
+    }
+
+    /// Where the next field starts.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// Whether every byte of the message was read.
+    pub fn at_end(&self) -> bool {
+        self.at >= self.msg.len()
+    }
+
+    /// The next `n` bytes.
+    ///
+    /// # Errors
+    /// [`MessageError::Truncated`] past the end of the message.
+    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], MessageError> {
+        let short = MessageError::Truncated {
+            at: self.at,
+            needed: n,
+        };
+        let end = self.at.checked_add(n).ok_or(short)?;
+        let b = self.msg.get(self.at..end).ok_or(short)?;
+        self.at = end;
+        Ok(b)
+    }
+
+    /// The next fixed-size value.
+    ///
+    /// # Errors
+    /// As [`MessageReader::bytes`].
+    pub fn get<T: FromBytes>(&mut self) -> Result<T, MessageError> {
+        let b = self.bytes(size_of::<T>())?;
+        read(b, 0).ok_or(MessageError::Truncated {
+            at: self.at,
+            needed: size_of::<T>(),
+        })
+    }
+
+    /// Skips to the next multiple of 4.
+    ///
+    /// # Errors
+    /// As [`MessageReader::bytes`].
+    pub fn pad(&mut self) -> Result<(), MessageError> {
+        let n = (4 - self.at % 4) % 4;
+        self.bytes(n).map(|_| ())
+    }
+
+    /// The next descriptor.
+    ///
+    /// # Errors
+    /// As [`MessageReader::bytes`].
+    pub fn descriptor(&mut self) -> Result<Descriptor, MessageError> {
+        let at = self.at;
+        let rest = self.msg.get(at..).unwrap_or_default();
+        let (d, size) = Descriptor::parse(rest).map_err(|e| match e {
+            MessageError::Truncated { needed, .. } => MessageError::Truncated { at, needed },
+            other => other,
+        })?;
+        self.at += size;
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consts::*;
+
+    #[test]
+    fn read_and_write_refuse_out_of_range() {
+        let mut buf = [0u8; 8];
+        assert_eq!(write(&mut buf, 4, &7u32), Some(()));
+        assert_eq!(read::<u32>(&buf, 4), Some(7));
+        assert_eq!(read::<u32>(&buf, 5), None);
+        assert_eq!(read::<u64>(&buf, usize::MAX), None);
+        assert_eq!(write(&mut buf, 6, &1u32), None);
+        assert_eq!(buf[6..], [0, 0], "a refused write writes nothing");
+    }
+
+    #[test]
+    fn walk_matches_xnu_sizes_and_stops_at_the_first_error() {
+        let mut buf = [0u8; 128];
+        let mut w = MessageWriter::new(&mut buf);
+        w.header(0, 0, 0, 1).unwrap();
+        w.body(4).unwrap();
+        w.port(0x103, MACH_MSG_TYPE_COPY_SEND).unwrap();
+        w.ool(0x1000, 8, false, MACH_MSG_VIRTUAL_COPY).unwrap();
+        w.guarded_port(0x203, MACH_MSG_TYPE_MOVE_RECEIVE, 1, 9).unwrap();
+        // An unknown type (9): 12 bytes in the walk.
+        w.put(&[0u32, 0, 9 << 24]).unwrap();
+        let size = w.finish() as usize;
+        let walked: Vec<_> = Descriptors::in_message(&buf[..size])
+            .map(|r| r.map(|(at, d)| (at, d.type_())))
+            .collect();
+        assert_eq!(
+            walked,
+            [Ok((28, 0)), Ok((40, 1)), Ok((56, 4)), Ok((72, 9))]
+        );
+        // Cut inside the guarded descriptor: two, then the error, then nothing.
+        let walked: Vec<_> = Descriptors::in_message(&buf[..68]).collect();
+        assert_eq!(walked.len(), 3);
+        assert_eq!(walked[2], Err(MessageError::Truncated { at: 56, needed: 16 }));
+    }
+
+    #[test]
+    fn a_plain_message_has_no_descriptors() {
+        let mut buf = [0u8; 32];
+        MessageWriter::new(&mut buf).header(0, 1, 2, 3).unwrap();
+        assert_eq!(Descriptors::in_message(&buf).count(), 0);
+    }
+
+    #[test]
+    fn writer_refuses_what_does_not_fit_and_reader_what_is_not_there() {
+        let mut buf = [0u8; 26];
+        let mut w = MessageWriter::new(&mut buf);
+        w.header(0, 0, 0, 0).unwrap();
+        assert_eq!(
+            w.put(&1u32),
+            Err(MessageError::NoSpace { at: 24, needed: 4 })
+        );
+        w.bytes(&[1]).unwrap();
+        w.pad().unwrap_err();
+        assert_eq!(w.finish(), 25);
+        let mut r = MessageReader::new(&buf[..25]);
+        assert_eq!(r.get::<u8>(), Ok(1));
+        assert!(r.at_end());
+        assert_eq!(
+            r.get::<u32>(),
+            Err(MessageError::Truncated { at: 25, needed: 4 })
+        );
+    }
+}
