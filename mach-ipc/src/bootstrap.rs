@@ -23,9 +23,11 @@ use std::thread::JoinHandle;
 use zerocopy::IntoBytes;
 
 use crate::consts::*;
-use crate::msg::{get32, put32};
-use crate::task::{Kernel, Task};
-use crate::wire::MachMsgPortDescriptor;
+use crate::message::{DESCRIPTORS_START, MessageError, MessageWriter, read};
+use crate::wire::{
+    MachMsgAuditTrailer, MachMsgHeader, MachMsgPortDescriptor, MigReplyError, NdrRecord,
+};
+use crate::{Kernel, Task};
 
 /// `check_in2` request id.
 pub const BOOTSTRAP_CHECK_IN_ID: mach_msg_id_t = 402;
@@ -40,28 +42,34 @@ const CHECK_IN_SIZE: usize = 168;
 const REGISTER_SIZE: usize = 184;
 /// Size of a `look_up2` request.
 const LOOK_UP_SIZE: usize = 188;
-/// Size of a reply carrying one port.
-const PORT_REPLY_SIZE: usize = 40;
 /// Size of a `check_in2` reply (port, NDR, instance id).
 const CHECK_IN_REPLY_SIZE: usize = 64;
-/// Size of a `mig_reply_error_t`.
-const ERROR_REPLY_SIZE: usize = 36;
 /// Receive buffer: the largest request plus the audit trailer.
 const BUFFER: usize = 256;
+/// Where a request's service name starts: after the header and the NDR record (simple
+/// requests), or after the port descriptor and the NDR record (`register2`).
+const NAME_AT: usize = 32;
+const REGISTER_NAME_AT: usize = 48;
 
-/// Writes a header.
-fn header(b: &mut [u8], bits: u32, size: usize, remote: u32, local: u32, id: i32) {
-    put32(b, 0, bits);
-    put32(b, 4, size as u32);
-    put32(b, 8, remote);
-    put32(b, 12, local);
-    put32(b, 16, 0);
-    put32(b, 20, id as u32);
-}
-
-/// Writes a port descriptor at `at`.
-fn port_descriptor(b: &mut [u8], at: usize, name: u32, disposition: u32) {
-    b[at..at + 12].copy_from_slice(MachMsgPortDescriptor::new(name, disposition).as_bytes());
+/// Writes a reply carrying one port right (and, for `check_in2`, the NDR record and a zero
+/// instance id) to request `id`; returns its size.
+fn port_reply(
+    reply: &mut [u8],
+    id: mach_msg_id_t,
+    port: mach_port_name_t,
+    disposition: mach_msg_type_name_t,
+    check_in: bool,
+) -> Result<usize, MessageError> {
+    let mut w = MessageWriter::new(reply);
+    w.header(0, 0, 0, id.wrapping_add(100))?;
+    w.body(1)?;
+    w.port(port, disposition)?;
+    if check_in {
+        w.put(&NdrRecord::NATIVE)?;
+        // The instance id (a UUID) stays zero: no per-instance jobs here.
+        w.put(&[0u8; 16])?;
+    }
+    Ok(w.finish() as usize)
 }
 
 /// A service name as a fixed, NUL-terminated 128-byte field.
@@ -160,18 +168,22 @@ fn serve(task: &Task, port: mach_port_name_t) {
             Err(KernReturn(MACH_RCV_TOO_LARGE)) => continue,
             Err(_) => return,
         }
-        let size = get32(&buf, 4) as usize;
-        // The audit token's pid (word 5), after the security token in the trailer.
-        let pid = get32(&buf, size + 20 + 5 * 4);
-        let reply_port = get32(&buf, 8);
-        let id = get32(&buf, 20) as i32;
+        let Some(request) = MachMsgHeader::read(&buf) else {
+            continue;
+        };
+        let size = request.msgh_size as usize;
+        // The audit token's pid.
+        let pid = read::<MachMsgAuditTrailer>(&buf, size).map_or(0, |t| t.msgh_audit.val[5]);
         let mut reply = [0u8; CHECK_IN_REPLY_SIZE];
-        let len = handle(task, &mut services, &buf, size, id, pid, &mut reply);
-        if reply_port != MACH_PORT_NULL {
-            let bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(get32(&buf, 0)), 0)
-                | (get32(&reply, 0) & MACH_MSGH_BITS_COMPLEX);
-            put32(&mut reply, 0, bits);
-            put32(&mut reply, 8, reply_port);
+        let len = handle(task, &mut services, &buf[..size], &request, pid, &mut reply);
+        if request.msgh_remote_port != MACH_PORT_NULL {
+            // To the reply right, with the type it arrived as.
+            if let Some(mut h) = MachMsgHeader::read(&reply) {
+                h.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(request.msgh_bits), 0)
+                    | (h.msgh_bits & MACH_MSGH_BITS_COMPLEX);
+                h.msgh_remote_port = request.msgh_remote_port;
+                h.write(&mut reply);
+            }
             // A reply that cannot be delivered is the client's problem, as for launchd;
             // whatever it carried comes back to us on failure and is released.
             let _ = task.mach_msg(
@@ -196,11 +208,11 @@ fn handle(
     task: &Task,
     services: &mut HashMap<String, Service>,
     req: &[u8],
-    size: usize,
-    id: mach_msg_id_t,
+    request: &MachMsgHeader,
     pid: u32,
     reply: &mut [u8],
 ) -> usize {
+    let (id, size) = (request.msgh_id, req.len());
     // Services whose ports died are forgotten.
     services.retain(|_, s| {
         let dead = task.mach_port_type(s.port) == Ok(MACH_PORT_TYPE_DEAD_NAME);
@@ -211,49 +223,31 @@ fn handle(
     });
     let code = match id {
         BOOTSTRAP_REGISTER_ID if size == REGISTER_SIZE => {
-            let name = read_name(&req[48..176]);
-            let port = get32(req, 28);
+            let name = read_name(&req[REGISTER_NAME_AT..][..BOOTSTRAP_MAX_NAME_LEN]);
+            let port = read::<MachMsgPortDescriptor>(req, DESCRIPTORS_START).map_or(0, |d| d.name);
             register(task, services, name, port, pid)
         }
         BOOTSTRAP_LOOK_UP_ID if size == LOOK_UP_SIZE => {
-            let name = read_name(&req[32..160]);
+            let name = read_name(&req[NAME_AT..][..BOOTSTRAP_MAX_NAME_LEN]);
             match services.get(&name) {
-                Some(s) => {
-                    header(
-                        reply,
-                        MACH_MSGH_BITS_COMPLEX,
-                        PORT_REPLY_SIZE,
-                        0,
-                        0,
-                        id + 100,
-                    );
-                    put32(reply, 24, 1);
-                    port_descriptor(reply, 28, s.port, MACH_MSG_TYPE_COPY_SEND);
-                    return PORT_REPLY_SIZE;
-                }
+                Some(s) => match port_reply(reply, id, s.port, MACH_MSG_TYPE_COPY_SEND, false) {
+                    Ok(len) => return len,
+                    Err(_) => MIG_ARRAY_TOO_LARGE,
+                },
                 None => BOOTSTRAP_UNKNOWN_SERVICE,
             }
         }
         BOOTSTRAP_CHECK_IN_ID if size == CHECK_IN_SIZE => {
-            let name = read_name(&req[32..160]);
+            let name = read_name(&req[NAME_AT..][..BOOTSTRAP_MAX_NAME_LEN]);
             match services.entry(name) {
                 std::collections::hash_map::Entry::Occupied(_) => BOOTSTRAP_SERVICE_ACTIVE,
                 std::collections::hash_map::Entry::Vacant(slot) => match new_service_port(task) {
                     Ok(port) => {
                         slot.insert(Service { port, owner: pid });
-                        header(
-                            reply,
-                            MACH_MSGH_BITS_COMPLEX,
-                            CHECK_IN_REPLY_SIZE,
-                            0,
-                            0,
-                            id + 100,
-                        );
-                        put32(reply, 24, 1);
-                        port_descriptor(reply, 28, port, MACH_MSG_TYPE_MOVE_RECEIVE);
-                        reply[40..48].copy_from_slice(&NDR_record);
-                        // The instance id (a UUID) stays zero: no per-instance jobs here.
-                        return CHECK_IN_REPLY_SIZE;
+                        match port_reply(reply, id, port, MACH_MSG_TYPE_MOVE_RECEIVE, true) {
+                            Ok(len) => return len,
+                            Err(_) => MIG_ARRAY_TOO_LARGE,
+                        }
                     }
                     Err(e) => e.0,
                 },
@@ -263,10 +257,9 @@ fn handle(
         BOOTSTRAP_REGISTER_ID | BOOTSTRAP_LOOK_UP_ID | BOOTSTRAP_CHECK_IN_ID => MIG_BAD_ARGUMENTS,
         _ => MIG_BAD_ID,
     };
-    header(reply, 0, ERROR_REPLY_SIZE, 0, 0, id.wrapping_add(100));
-    reply[24..32].copy_from_slice(&NDR_record);
-    put32(reply, 32, code as u32);
-    ERROR_REPLY_SIZE
+    let error = MigReplyError::reply_to(request, code);
+    let _ = error.write_to_prefix(reply);
+    size_of_val(&error)
 }
 
 /// A port whose receive right goes to the checking-in task and whose send right the server
@@ -313,12 +306,12 @@ fn register(
 /// Sends `request` (its header's remote port is filled in with `bp`) with a fresh reply port,
 /// and returns the reply.
 fn call(task: &Task, bp: mach_port_name_t, request: &mut [u8]) -> Result<Vec<u8>, KernReturn> {
+    let mut h = MachMsgHeader::read(request).ok_or(KernReturn(MIG_ARRAY_TOO_LARGE))?;
     let reply_port = task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
-    let bits =
-        get32(request, 0) | MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-    put32(request, 0, bits);
-    put32(request, 8, bp);
-    put32(request, 12, reply_port);
+    h.msgh_bits |= MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    h.msgh_remote_port = bp;
+    h.msgh_local_port = reply_port;
+    h.write(request);
     let len = request.len();
     let mut buf = vec![0u8; BUFFER.max(len)];
     buf[..len].copy_from_slice(request);
@@ -334,7 +327,7 @@ fn call(task: &Task, bp: mach_port_name_t, request: &mut [u8]) -> Result<Vec<u8>
     let _ = task.mach_port_mod_refs(reply_port, MACH_PORT_RIGHT_RECEIVE, -1);
     result?;
     // The server died without replying: the send-once right came back as a notification.
-    if get32(&buf, 20) as i32 == MACH_NOTIFY_SEND_ONCE {
+    if MachMsgHeader::read(&buf).is_some_and(|h| h.msgh_id == MACH_NOTIFY_SEND_ONCE) {
         return Err(KernReturn(MIG_SERVER_DIED));
     }
     Ok(buf)
@@ -342,10 +335,10 @@ fn call(task: &Task, bp: mach_port_name_t, request: &mut [u8]) -> Result<Vec<u8>
 
 /// The RetCode of an error reply, or success for a complex (port-carrying) reply.
 fn ret_code(reply: &[u8]) -> Result<(), KernReturn> {
-    if get32(reply, 0) & MACH_MSGH_BITS_COMPLEX != 0 {
+    if MachMsgHeader::read(reply).is_some_and(|h| h.is_complex()) {
         return Ok(());
     }
-    match get32(reply, 32) as i32 {
+    match read::<MigReplyError>(reply, 0).map_or(MIG_TYPE_ERROR, |e| e.ret_code) {
         0 => Ok(()),
         code => Err(KernReturn(code)),
     }
@@ -363,18 +356,18 @@ pub fn bootstrap_register(
     port: mach_port_name_t,
 ) -> Result<(), KernReturn> {
     let mut req = [0u8; REGISTER_SIZE];
-    header(
-        &mut req,
-        MACH_MSGH_BITS_COMPLEX,
-        REGISTER_SIZE,
-        0,
-        0,
-        BOOTSTRAP_REGISTER_ID,
-    );
-    put32(&mut req, 24, 1);
-    port_descriptor(&mut req, 28, port, MACH_MSG_TYPE_COPY_SEND);
-    req[40..48].copy_from_slice(&NDR_record);
-    req[48..176].copy_from_slice(&name_field(name));
+    let mut w = MessageWriter::new(&mut req);
+    let built = (|| {
+        w.header(0, 0, 0, BOOTSTRAP_REGISTER_ID)?;
+        w.body(1)?;
+        w.port(port, MACH_MSG_TYPE_COPY_SEND)?;
+        w.put(&NdrRecord::NATIVE)?;
+        w.put(&name_field(name))?;
+        // The flags argument of register2, zero.
+        w.put(&[0u32; 2])?;
+        Ok::<_, MessageError>(w.finish())
+    })();
+    built.or(Err(KernReturn(MIG_ARRAY_TOO_LARGE)))?;
     ret_code(&call(task, bp, &mut req)?)
 }
 
@@ -388,12 +381,24 @@ fn port_for_name(
     size: usize,
 ) -> Result<mach_port_name_t, KernReturn> {
     let mut req = vec![0u8; size];
-    header(&mut req, 0, size, 0, 0, id);
-    req[24..32].copy_from_slice(&NDR_record);
-    req[32..160].copy_from_slice(&name_field(name));
+    let mut w = MessageWriter::new(&mut req);
+    let built = (|| {
+        w.header(0, 0, 0, id)?;
+        w.put(&NdrRecord::NATIVE)?;
+        w.put(&name_field(name))?;
+        // The zeroed arguments after the name.
+        w.bytes(&vec![
+            0;
+            size.saturating_sub(NAME_AT + BOOTSTRAP_MAX_NAME_LEN)
+        ])?;
+        Ok::<_, MessageError>(w.finish())
+    })();
+    built.or(Err(KernReturn(MIG_ARRAY_TOO_LARGE)))?;
     let reply = call(task, bp, &mut req)?;
     ret_code(&reply)?;
-    Ok(get32(&reply, 28))
+    read::<MachMsgPortDescriptor>(&reply, DESCRIPTORS_START)
+        .map(|d| d.name)
+        .ok_or(KernReturn(MIG_TYPE_ERROR))
 }
 
 /// `bootstrap_look_up`: a send right to the service `name`, through the bootstrap port `bp`.

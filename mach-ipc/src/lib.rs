@@ -33,11 +33,17 @@
 #![deny(missing_docs)]
 
 pub mod bootstrap;
-mod kmsg;
-mod msg;
-mod ops;
-mod slab;
-mod state;
+mod ipc_kmsg;
+mod ipc_notify;
+mod ipc_object;
+mod ipc_port;
+mod ipc_pset;
+mod ipc_right;
+mod ipc_space;
+mod kernel;
+mod lock;
+mod mach_msg;
+mod mach_port;
 mod task;
 pub mod typed;
 mod vm;
@@ -47,5 +53,6 @@ pub use darling_mach_abi::{consts, message, wire};
 pub use bootstrap::{BootstrapServer, bootstrap_check_in, bootstrap_look_up, bootstrap_register};
 pub use consts::KernReturn;
 pub use consts::{IPC_KMSG_MAX_BODY_SPACE, IPC_KMSG_MAX_OOL_PORT_COUNT};
-pub use task::{Kernel, Task};
+pub use kernel::Kernel;
+pub use task::Task;
 pub use vm::{VM_MAX_REGION, VM_PAGE_SIZE};

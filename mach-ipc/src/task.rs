@@ -1,165 +1,54 @@
-//! The kernel (every port, set and task, behind one lock) and tasks, the handles through which
-//! everything is done.
+//! Tasks (XNU's `task.c` and `ipc_tt.c`): an IPC space, special and registered ports, the
+//! task's own ports, and its (simulated) memory.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use crate::consts::*;
-use crate::kmsg::{Carried, Sender};
-use crate::state::{KObject, Receiver, SPECIAL_SLOTS, State, TaskData, TaskId};
+use crate::ipc_kmsg::{Carried, Sender};
+use crate::ipc_notify::Deferred;
+use crate::ipc_object::{copy_send, make_send};
+use crate::ipc_port::{KObject, PortObj, PortRef, Receiver, TaskId};
+use crate::ipc_right::{copyin, copyout, destroy_name};
+use crate::ipc_space::Space;
+use crate::kernel::Kernel;
+use crate::lock::{Guard, Locked, Rank};
 use crate::vm::Vm;
 
-/// The Mach kernel of this process: ports, port sets and tasks.
-///
-/// Cheap to clone (a shared handle). Every operation takes the kernel's one lock for its
-/// whole duration, so each is atomic as a Mach trap is; blocking receives and sends wait
-/// without holding it.
-#[derive(Clone)]
-pub struct Kernel {
-    pub(crate) shared: Arc<Mutex<State>>,
+/// Special ports a task holds send rights to.
+pub(crate) const SPECIAL_SLOTS: usize = TASK_MAX_SPECIAL_PORT as usize + 1;
+
+/// A task's IPC state, behind the space's lock.
+#[derive(Debug)]
+pub(crate) struct TaskState {
+    pub space: Space,
+    pub alive: bool,
+    /// Send rights held for `task_get_special_port` (index = `TASK_*_PORT`).
+    pub special: [Option<PortRef>; SPECIAL_SLOTS],
+    /// `mach_ports_register` slots.
+    pub registered: [Option<PortRef>; TASK_PORT_REGISTER_MAX],
+    /// The task's control and name ports (receive rights held by the kernel, destroyed when
+    /// the task terminates).
+    pub own: Vec<PortRef>,
 }
 
-impl std::fmt::Debug for Kernel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.lock();
-        f.debug_struct("Kernel")
-            .field("tasks", &s.tasks.len())
-            .field("ports", &s.ports.len())
-            .field("port_sets", &s.psets.len())
-            .finish()
-    }
+/// A task as the kernel holds it.
+#[derive(Debug)]
+pub(crate) struct TaskObj {
+    pub id: TaskId,
+    pub sender: Sender,
+    state: Locked<TaskState>,
+    vm: Locked<Vm>,
 }
 
-impl Default for Kernel {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Kernel {
-    /// A kernel with a host port and no tasks.
-    pub fn new() -> Kernel {
-        let mut state = State::default();
-        let host = state.new_port(Receiver::Kernel, KObject::Host);
-        state.host = Some(host);
-        Kernel {
-            shared: Arc::new(Mutex::new(state)),
-        }
+impl TaskObj {
+    /// Locks the task's space (and special ports).
+    pub(crate) fn lock(&self) -> Guard<'_, TaskState> {
+        self.state.lock()
     }
 
-    /// The state, locked. A panic in another thread cannot leave it half-changed (nothing
-    /// here panics while holding it), so a poisoned lock is taken as is.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A new task. With a parent it inherits the parent's bootstrap and registered ports (as a
-    /// forked task does); without one it gets the kernel's default bootstrap port, if a
-    /// bootstrap server set one.
-    pub fn task_create(&self, parent: Option<&Task>) -> Task {
-        let mut s = self.lock();
-        s.next_pid += 1;
-        let pid = s.next_pid;
-        let mut special = [None; SPECIAL_SLOTS];
-        let mut registered = [None; TASK_PORT_REGISTER_MAX];
-        let inherited = parent
-            .and_then(|p| s.tasks.get(p.id))
-            .map(|t| (t.special[TASK_BOOTSTRAP_PORT as usize], t.registered));
-        let bootstrap = match inherited {
-            Some((b, reg)) => {
-                for (slot, r) in registered.iter_mut().zip(reg) {
-                    if let Some(p) = r {
-                        s.copy_send(p);
-                        *slot = Some(p);
-                    }
-                }
-                b
-            }
-            None => s.default_bootstrap,
-        };
-        if let Some(b) = bootstrap {
-            s.copy_send(b);
-            special[TASK_BOOTSTRAP_PORT as usize] = Some(b);
-        }
-        if let Some(host) = s.host {
-            s.copy_send(host);
-            special[TASK_HOST_PORT as usize] = Some(host);
-        }
-        // The task's own ports, held by the kernel; they learn whose they are below.
-        let self_port = s.new_port(Receiver::Kernel, KObject::None);
-        let name_port = s.new_port(Receiver::Kernel, KObject::None);
-        s.make_send(self_port);
-        s.make_send(name_port);
-        special[TASK_KERNEL_PORT as usize] = Some(self_port);
-        special[TASK_NAME_PORT as usize] = Some(name_port);
-        let id = s.tasks.insert(TaskData {
-            space: Default::default(),
-            alive: true,
-            self_port,
-            name_port,
-            special,
-            registered,
-            vm: Vm::default(),
-            sender: Sender::task(pid),
-        });
-        for (p, k) in [
-            (self_port, KObject::Task(id)),
-            (name_port, KObject::TaskName(id)),
-        ] {
-            if let Some(port) = s.port_mut(p) {
-                port.kobject = k;
-            }
-        }
-        Task {
-            kernel: self.clone(),
-            id,
-        }
-    }
-
-    /// Ports that exist (live, or dead but still named somewhere), the host port included.
-    /// A leak check: once every task has terminated, only the host port (and the ports a
-    /// bootstrap server's own task holds) remain.
-    pub fn port_count(&self) -> usize {
-        self.lock().ports.len()
-    }
-
-    /// Port sets that exist.
-    pub fn port_set_count(&self) -> usize {
-        self.lock().psets.len()
-    }
-
-    /// Tasks that exist.
-    pub fn task_count(&self) -> usize {
-        self.lock().tasks.len()
-    }
-
-    /// Makes `port` (a send right in `task`'s space, copied) the bootstrap port that tasks
-    /// created without a parent get; `MACH_PORT_NULL` clears it.
-    ///
-    /// # Errors
-    /// As for copying a send right: `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`.
-    pub fn set_default_bootstrap(
-        &self,
-        task: &Task,
-        port: mach_port_name_t,
-    ) -> Result<(), KernReturn> {
-        let mut s = self.lock();
-        let mut work = Vec::new();
-        let right = s
-            .copyin(task.id, port, MACH_MSG_TYPE_COPY_SEND, &mut work)
-            .map_err(|e| KernReturn(e.kern_return()))?;
-        let new = match right {
-            Carried::Send(p) => Some(p),
-            Carried::Null => None,
-            other => {
-                s.release(other);
-                return Err(KernReturn(KERN_INVALID_CAPABILITY));
-            }
-        };
-        if let Some(old) = std::mem::replace(&mut s.default_bootstrap, new) {
-            s.release(Carried::Send(old));
-        }
-        s.drain(&mut work);
-        Ok(())
+    /// Locks the task's memory.
+    pub(crate) fn vm(&self) -> Guard<'_, Vm> {
+        self.vm.lock()
     }
 }
 
@@ -169,7 +58,7 @@ impl Kernel {
 #[derive(Clone)]
 pub struct Task {
     pub(crate) kernel: Kernel,
-    pub(crate) id: TaskId,
+    pub(crate) obj: Arc<TaskObj>,
 }
 
 impl std::fmt::Debug for Task {
@@ -178,24 +67,112 @@ impl std::fmt::Debug for Task {
     }
 }
 
+fn special_slot(which: i32) -> Result<usize, KernReturn> {
+    match usize::try_from(which) {
+        Ok(slot) if (1..SPECIAL_SLOTS).contains(&slot) => Ok(slot),
+        _ => Err(KernReturn(KERN_INVALID_ARGUMENT)),
+    }
+}
+
+/// A copy of the send right the slot holds.
+fn copy_slot(slot: &Option<PortRef>) -> Option<PortRef> {
+    let p = slot.as_ref()?;
+    copy_send(&mut p.lock());
+    Some(Arc::clone(p))
+}
+
 impl Task {
+    pub(crate) fn create(kernel: &Kernel, parent: Option<&Task>) -> Task {
+        let shared = &kernel.shared;
+        let id = shared
+            .next_task
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (pid, default_bootstrap) = {
+            let mut tasks = shared.tasks.lock();
+            tasks.count += 1;
+            tasks.next_pid += 1;
+            (tasks.next_pid, copy_slot(&tasks.default_bootstrap))
+        };
+        let mut special: [Option<PortRef>; SPECIAL_SLOTS] = Default::default();
+        let mut registered: [Option<PortRef>; TASK_PORT_REGISTER_MAX] = Default::default();
+        let inherited = parent.map(|p| {
+            let ps = p.obj.lock();
+            (
+                copy_slot(&ps.special[TASK_BOOTSTRAP_PORT as usize]),
+                ps.registered.each_ref().map(copy_slot),
+            )
+        });
+        let mut d = Deferred::default();
+        special[TASK_BOOTSTRAP_PORT as usize] = match inherited {
+            Some((bootstrap, reg)) => {
+                registered = reg;
+                d.release(default_bootstrap.map_or(Carried::Null, Carried::Send));
+                bootstrap
+            }
+            None => default_bootstrap,
+        };
+        special[TASK_HOST_PORT as usize] = copy_slot(&Some(Arc::clone(&shared.host)));
+        // The task's own ports, held by the kernel.
+        let own = [KObject::Task(id), KObject::TaskName(id)]
+            .map(|k| PortObj::new(&shared.census, Receiver::Kernel, k));
+        for (slot, p) in [TASK_KERNEL_PORT, TASK_NAME_PORT].into_iter().zip(&own) {
+            make_send(&mut p.lock());
+            special[slot as usize] = Some(Arc::clone(p));
+        }
+        let obj = Arc::new(TaskObj {
+            id,
+            sender: Sender::task(pid),
+            state: Locked::new(
+                Rank::Space,
+                TaskState {
+                    space: Space::new(id),
+                    alive: true,
+                    special,
+                    registered,
+                    own: own.into(),
+                },
+            ),
+            vm: Locked::new(Rank::Memory, Vm::default()),
+        });
+        kernel.run(&mut d);
+        Task {
+            kernel: kernel.clone(),
+            obj,
+        }
+    }
+
     /// The kernel the task lives in.
     pub fn kernel(&self) -> &Kernel {
         &self.kernel
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.kernel.lock()
+    pub(crate) fn id(&self) -> TaskId {
+        self.obj.id
+    }
+
+    /// The task's space, locked, if the task is alive.
+    pub(crate) fn space(&self) -> Result<Guard<'_, TaskState>, KernReturn> {
+        let ts = self.obj.lock();
+        if ts.alive {
+            Ok(ts)
+        } else {
+            Err(KernReturn(KERN_INVALID_TASK))
+        }
+    }
+
+    /// Runs deferred work (with no lock held).
+    pub(crate) fn run(&self, d: &mut Deferred) {
+        self.kernel.run(d);
     }
 
     /// The task's process id (as its audit token reports it).
     pub fn pid(&self) -> u32 {
-        self.lock().tasks.get(self.id).map_or(0, |t| t.sender.pid)
+        self.obj.sender.pid
     }
 
     /// Whether the task has not been terminated.
     pub fn is_alive(&self) -> bool {
-        self.lock().tasks.get(self.id).is_some_and(|t| t.alive)
+        self.obj.lock().alive
     }
 
     /// `mach_task_self()`: a send right to the task's own control port, added to the name
@@ -211,10 +188,7 @@ impl Task {
     /// # Errors
     /// `KERN_INVALID_ARGUMENT` for an unknown slot, `KERN_FAILURE` for a terminated task.
     pub fn task_get_special_port(&self, which: i32) -> Result<mach_port_name_t, KernReturn> {
-        let mut s = self.lock();
-        let Some(t) = s.tasks.get(self.id).filter(|t| t.alive) else {
-            return Err(KernReturn(KERN_FAILURE));
-        };
+        let mut ts = self.space().map_err(|_| KernReturn(KERN_FAILURE))?;
         // xnu-7195 serves these; 8 and TASK_RESOURCE_NOTIFY_PORT (11) are unknown to it.
         let slot = match which {
             TASK_KERNEL_PORT..=TASK_SEATBELT_PORT | TASK_ACCESS_PORT | TASK_DEBUG_CONTROL_PORT => {
@@ -222,11 +196,14 @@ impl Task {
             }
             _ => return Err(KernReturn(KERN_INVALID_ARGUMENT)),
         };
-        let Some(p) = t.special[slot] else {
+        let Some(p) = copy_slot(&ts.special[slot]) else {
             return Ok(MACH_PORT_NULL);
         };
-        s.copy_send(p);
-        Ok(s.copyout(self.id, Carried::Send(p)))
+        let mut d = Deferred::default();
+        let name = copyout(&mut ts.space, Carried::Send(p), &mut d);
+        drop(ts);
+        self.run(&mut d);
+        Ok(name)
     }
 
     /// `task_set_special_port`: puts a copy of the send right `port` (or nothing, for
@@ -245,10 +222,7 @@ impl Task {
         if which == TASK_KERNEL_PORT || which == TASK_HOST_PORT {
             return Err(KernReturn(KERN_NO_ACCESS));
         }
-        let mut s = self.lock();
-        if !s.tasks.get(self.id).is_some_and(|t| t.alive) {
-            return Err(KernReturn(KERN_FAILURE));
-        }
+        let mut ts = self.space().map_err(|_| KernReturn(KERN_FAILURE))?;
         // task_set_special_port_internal: only these slots can be set, and the seatbelt and
         // access ports only once.
         let slot = match which {
@@ -258,32 +232,24 @@ impl Task {
             | TASK_DEBUG_CONTROL_PORT => special_slot(which)?,
             _ => return Err(KernReturn(KERN_INVALID_ARGUMENT)),
         };
-        if (which == TASK_SEATBELT_PORT || which == TASK_ACCESS_PORT)
-            && s.tasks
-                .get(self.id)
-                .is_some_and(|t| t.special[slot].is_some())
+        if (which == TASK_SEATBELT_PORT || which == TASK_ACCESS_PORT) && ts.special[slot].is_some()
         {
             return Err(KernReturn(KERN_NO_ACCESS));
         }
-        let mut work = Vec::new();
-        let right = s
-            .copyin(self.id, port, MACH_MSG_TYPE_COPY_SEND, &mut work)
-            .map_err(|e| KernReturn(e.kern_return()))?;
+        let mut d = Deferred::default();
+        let right = copyin(&mut ts.space, port, MACH_MSG_TYPE_COPY_SEND, &mut d)
+            .map_err(|e| e.kern_return())?;
         let new = match right {
             Carried::Send(p) => Some(p),
             other => {
-                s.release(other);
+                d.release(other);
                 None
             }
         };
-        let old = s
-            .tasks
-            .get_mut(self.id)
-            .and_then(|t| std::mem::replace(&mut t.special[slot], new));
-        if let Some(old) = old {
-            s.release(Carried::Send(old));
-        }
-        s.drain(&mut work);
+        let old = std::mem::replace(&mut ts.special[slot], new);
+        drop(ts);
+        d.release(old.map_or(Carried::Null, Carried::Send));
+        self.run(&mut d);
         Ok(())
     }
 
@@ -304,87 +270,87 @@ impl Task {
         if ports.len() > TASK_PORT_REGISTER_MAX {
             return Err(KernReturn(KERN_INVALID_ARGUMENT));
         }
-        let mut s = self.lock();
-        let mut work = Vec::new();
-        let mut new = [None; TASK_PORT_REGISTER_MAX];
+        let mut ts = self.obj.lock();
+        let mut d = Deferred::default();
+        let mut new: [Option<PortRef>; TASK_PORT_REGISTER_MAX] = Default::default();
         for (i, &name) in ports.iter().enumerate() {
-            match s.copyin(self.id, name, MACH_MSG_TYPE_COPY_SEND, &mut work) {
+            match copyin(&mut ts.space, name, MACH_MSG_TYPE_COPY_SEND, &mut d) {
                 Ok(Carried::Send(p)) => new[i] = Some(p),
-                Ok(other) => s.release(other),
+                Ok(other) => d.release(other),
                 Err(e) => {
-                    for p in new.iter().flatten() {
-                        s.release(Carried::Send(*p));
+                    drop(ts);
+                    for p in new.into_iter().flatten() {
+                        d.release(Carried::Send(p));
                     }
-                    s.drain(&mut work);
-                    return Err(KernReturn(e.kern_return()));
+                    self.run(&mut d);
+                    return Err(e.kern_return());
                 }
             }
         }
-        let old = match s.tasks.get_mut(self.id) {
-            Some(t) => std::mem::replace(&mut t.registered, new),
-            None => new,
+        let old = if ts.alive {
+            std::mem::replace(&mut ts.registered, new)
+        } else {
+            new
         };
+        drop(ts);
         for p in old.into_iter().flatten() {
-            s.release(Carried::Send(p));
+            d.release(Carried::Send(p));
         }
-        s.drain(&mut work);
+        self.run(&mut d);
         Ok(())
     }
 
     /// `mach_ports_lookup`: copies of the three registered ports (`MACH_PORT_NULL` for empty
     /// slots).
     pub fn mach_ports_lookup(&self) -> [mach_port_name_t; TASK_PORT_REGISTER_MAX] {
-        let mut s = self.lock();
-        let reg = s
-            .tasks
-            .get(self.id)
-            .map(|t| t.registered)
-            .unwrap_or_default();
-        reg.map(|r| match r {
-            Some(p) => {
-                s.copy_send(p);
-                s.copyout(self.id, Carried::Send(p))
-            }
+        let mut ts = self.obj.lock();
+        let mut d = Deferred::default();
+        let copies = ts.registered.each_ref().map(copy_slot);
+        let names = copies.map(|p| match p {
+            Some(p) => copyout(&mut ts.space, Carried::Send(p), &mut d),
             None => MACH_PORT_NULL,
-        })
+        });
+        drop(ts);
+        self.run(&mut d);
+        names
     }
 
     /// Terminates the task: every right in its space is destroyed (receive rights die, so
     /// their senders see dead names; send-once rights send their notifications), its special
     /// and registered ports are released, and its memory is freed. Idempotent.
     pub fn terminate(&self) {
-        let mut s = self.lock();
-        let Some(t) = s.tasks.get_mut(self.id) else {
-            return;
-        };
-        if !t.alive {
-            return;
+        let mut d = Deferred::default();
+        {
+            let mut ts = self.obj.lock();
+            if !ts.alive {
+                return;
+            }
+            ts.alive = false;
+            for name in ts.space.names() {
+                destroy_name(&mut ts.space, name, &mut d);
+            }
+            let special = std::mem::take(&mut ts.special);
+            let registered = std::mem::take(&mut ts.registered);
+            for p in special.into_iter().chain(registered).flatten() {
+                d.release(Carried::Send(p));
+            }
+            // The task's own ports die with it.
+            for p in std::mem::take(&mut ts.own) {
+                d.release(Carried::Receive(p));
+            }
         }
-        t.alive = false;
-        let names = t.space.names();
-        let special = std::mem::replace(&mut t.special, [None; SPECIAL_SLOTS]);
-        let registered = std::mem::take(&mut t.registered);
-        let (self_port, name_port) = (t.self_port, t.name_port);
-        let mut work = Vec::new();
-        for name in names {
-            s.destroy_name(self.id, name, &mut work);
-        }
-        for p in special.into_iter().chain(registered).flatten() {
-            work.push(Carried::Send(p));
-        }
-        // The task's own ports die with it.
-        for p in [self_port, name_port] {
-            work.push(Carried::Receive(p));
-        }
-        s.drain(&mut work);
-        s.tasks.remove(self.id);
+        *self.obj.vm() = Vm::default();
+        self.kernel.shared.tasks.lock().count -= 1;
+        self.run(&mut d);
     }
 
     /// `vm_allocate` and copy: a new region of the task's (simulated) memory holding `data`,
     /// for out-of-line descriptors. Returns its address.
     pub fn vm_allocate(&self, data: Vec<u8>) -> u64 {
-        let mut s = self.lock();
-        s.tasks.get_mut(self.id).map_or(0, |t| t.vm.allocate(data))
+        if !self.is_alive() {
+            return 0;
+        }
+        self.obj.vm().allocate(data)
     }
 
     /// `vm_read`: a copy of `len` bytes at `address` of the task's memory.
@@ -392,10 +358,9 @@ impl Task {
     /// # Errors
     /// `KERN_INVALID_ADDRESS` if one region does not hold them all.
     pub fn vm_read(&self, address: u64, len: u64) -> Result<Vec<u8>, KernReturn> {
-        let s = self.lock();
-        s.tasks
-            .get(self.id)
-            .and_then(|t| t.vm.read(address, len))
+        self.obj
+            .vm()
+            .read(address, len)
             .ok_or(KernReturn(KERN_INVALID_ADDRESS))
     }
 
@@ -404,11 +369,7 @@ impl Task {
     /// # Errors
     /// `KERN_INVALID_ADDRESS` if no region starts there.
     pub fn vm_deallocate(&self, address: u64) -> Result<(), KernReturn> {
-        let mut s = self.lock();
-        if s.tasks
-            .get_mut(self.id)
-            .is_some_and(|t| t.vm.deallocate(address))
-        {
+        if self.obj.vm().deallocate(address) {
             Ok(())
         } else {
             Err(KernReturn(KERN_INVALID_ADDRESS))
@@ -417,14 +378,6 @@ impl Task {
 
     /// Number of regions in the task's memory (a leak check for out-of-line data).
     pub fn vm_region_count(&self) -> usize {
-        let s = self.lock();
-        s.tasks.get(self.id).map_or(0, |t| t.vm.regions())
-    }
-}
-
-fn special_slot(which: i32) -> Result<usize, KernReturn> {
-    match usize::try_from(which) {
-        Ok(slot) if (1..SPECIAL_SLOTS).contains(&slot) => Ok(slot),
-        _ => Err(KernReturn(KERN_INVALID_ARGUMENT)),
+        self.obj.vm().regions()
     }
 }

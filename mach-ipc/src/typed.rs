@@ -24,17 +24,12 @@
 
 use std::time::Duration;
 
-use zerocopy::IntoBytes;
-
 use crate::consts::*;
-use crate::msg::{get32, get64};
+use crate::message::{Descriptor, Descriptors, HEADER_SIZE, MessageWriter, read};
 use crate::task::Task;
-use crate::wire::{MachMsgOolDescriptor64, MachMsgPortDescriptor};
-
-/// Appends `v` to `b`.
-fn push32(b: &mut Vec<u8>, v: u32) {
-    b.extend_from_slice(&v.to_ne_bytes());
-}
+use crate::wire::{
+    MachMsgAuditTrailer, MachMsgHeader, MachMsgOolDescriptor64, MachMsgPortDescriptor,
+};
 
 /// A timeout for `mach_msg`: `None` waits forever, `Some(ZERO)` does not wait.
 fn timeout_ms(t: Option<Duration>) -> (bool, u32) {
@@ -405,42 +400,45 @@ fn send(
 ) -> Result<(), KernReturn> {
     let (reply, reply_disposition) = m.reply.unwrap_or((MACH_PORT_NULL, 0));
     let complex = !m.parts.is_empty();
-    let mut b = Vec::with_capacity(64 + m.data.len());
-    let mut bits = MACH_MSGH_BITS(disposition, reply_disposition);
-    if complex {
-        bits |= MACH_MSGH_BITS_COMPLEX;
-    }
-    push32(&mut b, bits);
-    push32(&mut b, 0);
-    push32(&mut b, dest);
-    push32(&mut b, reply);
-    push32(&mut b, 0);
-    push32(&mut b, m.id as u32);
-    if complex {
-        push32(&mut b, m.parts.len() as u32);
-    }
-    for part in m.parts {
-        match part {
-            Part::Port(name, d, _) => {
-                b.extend_from_slice(MachMsgPortDescriptor::new(name, d).as_bytes());
-            }
-            Part::Ool(data) => {
-                let size = data.len() as u32;
-                // The memory moves from the sender's space into the message.
-                let address = if data.is_empty() {
-                    0
-                } else {
-                    task.vm_allocate(data)
-                };
-                let descriptor =
-                    MachMsgOolDescriptor64::new(address, size, true, MACH_MSG_VIRTUAL_COPY);
-                b.extend_from_slice(descriptor.as_bytes());
+    // Room for the header, the count, the largest descriptors and the data rounded up.
+    let room = HEADER_SIZE + 4 + 16 * m.parts.len() + m.data.len() + 3;
+    let mut b = vec![0u8; room];
+    let mut w = MessageWriter::new(&mut b);
+    let built = (|| {
+        w.header(
+            MACH_MSGH_BITS(disposition, reply_disposition),
+            dest,
+            reply,
+            m.id,
+        )?;
+        if complex {
+            w.body(m.parts.len() as u32)?;
+        }
+        for part in m.parts {
+            match part {
+                Part::Port(name, d, _) => w.put(&MachMsgPortDescriptor::new(name, d))?,
+                Part::Ool(data) => {
+                    let size = data.len() as u32;
+                    // The memory moves from the sender's space into the message.
+                    let address = if data.is_empty() {
+                        0
+                    } else {
+                        task.vm_allocate(data)
+                    };
+                    w.put(&MachMsgOolDescriptor64::new(
+                        address,
+                        size,
+                        true,
+                        MACH_MSG_VIRTUAL_COPY,
+                    ))?;
+                }
             }
         }
-    }
-    b.extend_from_slice(&m.data);
-    b.resize(b.len().next_multiple_of(4), 0);
-    let size = b.len() as u32;
+        w.bytes(&m.data)?;
+        w.pad()?;
+        Ok::<_, crate::message::MessageError>(w.finish())
+    })();
+    let size = built.or(Err(KernReturn(MACH_SEND_MSG_TOO_SMALL)))?;
     let (has_timeout, ms) = timeout_ms(timeout);
     let option = MACH_SEND_MSG | if has_timeout { MACH_SEND_TIMEOUT } else { 0 };
     match task.mach_msg(&mut b, option, size, 0, MACH_PORT_NULL, ms, MACH_PORT_NULL) {
@@ -529,7 +527,8 @@ fn receive(
         match task.mach_msg(&mut buf, option, 0, size, name, ms, MACH_PORT_NULL) {
             Ok(()) => return Ok(parse(task, &buf, true)),
             Err(KernReturn(MACH_RCV_TOO_LARGE)) => {
-                let needed = get32(&buf, 4) as usize + trailer;
+                let needed =
+                    MachMsgHeader::read(&buf).map_or(0, |h| h.msgh_size as usize) + trailer;
                 buf.resize(needed.max(buf.len() * 2), 0);
             }
             Err(e) => return Err(e),
@@ -540,17 +539,25 @@ fn receive(
 /// Reads a message in `buf` (received, or given back by a failed send when `!received`:
 /// then the header is not swapped and there is no trailer).
 fn parse(task: &Task, buf: &[u8], received: bool) -> Received {
-    let bits = get32(buf, 0);
-    let size = (get32(buf, 4) as usize).min(buf.len());
+    let h = MachMsgHeader::read(buf).unwrap_or_default();
+    let size = (h.msgh_size as usize).min(buf.len());
     let (reply_name, reply_type, local) = if received {
-        (get32(buf, 8), bits & 0x1f, get32(buf, 12))
+        (
+            h.msgh_remote_port,
+            h.remote_disposition(),
+            h.msgh_local_port,
+        )
     } else {
         // Given back: the destination right is at remote, the reply at local.
-        drop(ReceivedRight::new(task, get32(buf, 8), bits & 0x1f));
-        (get32(buf, 12), bits >> 8 & 0x1f, MACH_PORT_NULL)
+        drop(ReceivedRight::new(
+            task,
+            h.msgh_remote_port,
+            h.remote_disposition(),
+        ));
+        (h.msgh_local_port, h.local_disposition(), MACH_PORT_NULL)
     };
     let mut out = Received {
-        id: get32(buf, 20) as i32,
+        id: h.msgh_id,
         local,
         reply: ReceivedRight::new(task, reply_name, reply_type),
         ports: Vec::new(),
@@ -559,50 +566,46 @@ fn parse(task: &Task, buf: &[u8], received: bool) -> Received {
         seqno: 0,
         sender_pid: 0,
     };
-    let mut at = 24;
-    if bits & MACH_MSGH_BITS_COMPLEX != 0 {
-        let count = get32(buf, 24);
-        at = 28;
-        for _ in 0..count {
-            let ty = u32::from(buf.get(at + 11).copied().unwrap_or(0));
-            let disposition = u32::from(buf.get(at + 10).copied().unwrap_or(0));
-            match ty {
-                MACH_MSG_PORT_DESCRIPTOR => {
+    let msg = &buf[..size];
+    let mut at = HEADER_SIZE;
+    for d in Descriptors::in_message(msg) {
+        let Ok((offset, d)) = d else { break };
+        at = offset + Descriptor::walk_size(d.type_());
+        match d {
+            Descriptor::Port(p) => {
+                out.ports
+                    .push(ReceivedRight::new(task, p.name, p.disposition()))
+            }
+            Descriptor::GuardedPort(g) => {
+                out.ports
+                    .push(ReceivedRight::new(task, g.name, g.disposition()))
+            }
+            Descriptor::OolPorts(o) => {
+                let names = task
+                    .vm_read(o.address, u64::from(o.count) * 4)
+                    .unwrap_or_default();
+                let _ = task.vm_deallocate(o.address);
+                for i in 0..o.count as usize {
+                    let name = read::<u32>(&names, i * 4).unwrap_or(MACH_PORT_NULL);
                     out.ports
-                        .push(ReceivedRight::new(task, get32(buf, at), disposition));
-                    at += 12;
-                }
-                MACH_MSG_GUARDED_PORT_DESCRIPTOR => {
-                    out.ports
-                        .push(ReceivedRight::new(task, get32(buf, at + 12), disposition));
-                    at += 16;
-                }
-                MACH_MSG_OOL_PORTS_DESCRIPTOR => {
-                    let (address, count) = (get64(buf, at), get32(buf, at + 12));
-                    let names = task
-                        .vm_read(address, u64::from(count) * 4)
-                        .unwrap_or_default();
-                    let _ = task.vm_deallocate(address);
-                    for i in 0..count as usize {
-                        out.ports
-                            .push(ReceivedRight::new(task, get32(&names, i * 4), disposition));
-                    }
-                    at += 16;
-                }
-                _ => {
-                    let (address, len) = (get64(buf, at), get32(buf, at + 12));
-                    out.ool
-                        .push(task.vm_read(address, len.into()).unwrap_or_default());
-                    let _ = task.vm_deallocate(address);
-                    at += 16;
+                        .push(ReceivedRight::new(task, name, o.disposition()));
                 }
             }
+            Descriptor::Ool(o) => {
+                out.ool
+                    .push(task.vm_read(o.address, o.size.into()).unwrap_or_default());
+                let _ = task.vm_deallocate(o.address);
+            }
+            Descriptor::Unknown(_) => {}
         }
     }
+    if MachMsgHeader::read(msg).is_some_and(|h| h.is_complex()) && at == HEADER_SIZE {
+        at = crate::message::DESCRIPTORS_START;
+    }
     out.data = buf.get(at.min(size)..size).unwrap_or_default().to_vec();
-    if received {
-        out.seqno = get32(buf, size + 8);
-        out.sender_pid = get32(buf, size + 20 + 5 * 4);
+    if received && let Some(t) = read::<MachMsgAuditTrailer>(buf, size) {
+        out.seqno = t.msgh_seqno;
+        out.sender_pid = t.msgh_audit.val[5];
     }
     out
 }

@@ -60,10 +60,16 @@ impl fmt::Display for MessageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             MessageError::Truncated { at, needed } => {
-                write!(f, "message truncated: expected {needed} more bytes at offset {at}")
+                write!(
+                    f,
+                    "message truncated: expected {needed} more bytes at offset {at}"
+                )
             }
             MessageError::NoSpace { at, needed } => {
-                write!(f, "message buffer full: expected room for {needed} bytes at offset {at}")
+                write!(
+                    f,
+                    "message buffer full: expected room for {needed} bytes at offset {at}"
+                )
             }
         }
     }
@@ -294,7 +300,10 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
-    pub fn put<T: IntoBytes + Immutable + ?Sized>(&mut self, value: &T) -> Result<(), MessageError> {
+    pub fn put<T: IntoBytes + Immutable + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> Result<(), MessageError> {
         self.bytes(value.as_bytes())
     }
 
@@ -311,7 +320,11 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// [`MessageError::NoSpace`] when it does not fit in the buffer.
-    pub fn set<T: IntoBytes + Immutable>(&mut self, at: usize, value: &T) -> Result<(), MessageError> {
+    pub fn set<T: IntoBytes + Immutable>(
+        &mut self,
+        at: usize,
+        value: &T,
+    ) -> Result<(), MessageError> {
         write(self.buf, at, value).ok_or(MessageError::NoSpace {
             at,
             needed: size_of::<T>(),
@@ -376,7 +389,9 @@ impl<'a> MessageWriter<'a> {
         deallocate: bool,
         copy: mach_msg_copy_options_t,
     ) -> Result<(), MessageError> {
-        self.put(&MachMsgOolDescriptor64::new(address, size, deallocate, copy))
+        self.put(&MachMsgOolDescriptor64::new(
+            address, size, deallocate, copy,
+        ))
     }
 
     /// Appends an out-of-line ports descriptor.
@@ -537,21 +552,22 @@ mod tests {
         w.body(4).unwrap();
         w.port(0x103, MACH_MSG_TYPE_COPY_SEND).unwrap();
         w.ool(0x1000, 8, false, MACH_MSG_VIRTUAL_COPY).unwrap();
-        w.guarded_port(0x203, MACH_MSG_TYPE_MOVE_RECEIVE, 1, 9).unwrap();
+        w.guarded_port(0x203, MACH_MSG_TYPE_MOVE_RECEIVE, 1, 9)
+            .unwrap();
         // An unknown type (9): 12 bytes in the walk.
         w.put(&[0u32, 0, 9 << 24]).unwrap();
         let size = w.finish() as usize;
         let walked: Vec<_> = Descriptors::in_message(&buf[..size])
             .map(|r| r.map(|(at, d)| (at, d.type_())))
             .collect();
-        assert_eq!(
-            walked,
-            [Ok((28, 0)), Ok((40, 1)), Ok((56, 4)), Ok((72, 9))]
-        );
+        assert_eq!(walked, [Ok((28, 0)), Ok((40, 1)), Ok((56, 4)), Ok((72, 9))]);
         // Cut inside the guarded descriptor: two, then the error, then nothing.
         let walked: Vec<_> = Descriptors::in_message(&buf[..68]).collect();
         assert_eq!(walked.len(), 3);
-        assert_eq!(walked[2], Err(MessageError::Truncated { at: 56, needed: 16 }));
+        assert_eq!(
+            walked[2],
+            Err(MessageError::Truncated { at: 56, needed: 16 })
+        );
     }
 
     #[test]

@@ -1,12 +1,19 @@
-//! The `mach_port_*` calls, as methods of [`Task`] (the task whose space they work on), with
-//! XNU's return codes (xnu-7195, the release Darling's kernel is based on, where later
-//! releases differ).
+//! The `mach_port_*` calls (XNU's `mach_port.c`), as methods of [`Task`] (the task whose
+//! space they work on), with XNU's return codes (xnu-7195, the release Darling's kernel is
+//! based on, where later releases differ).
 
-use std::sync::{Arc, Condvar};
+use std::sync::Arc;
 
 use crate::consts::*;
-use crate::kmsg::Carried;
-use crate::state::{Entry, NameRequest, Obj, Pset, Receiver, State, TaskId};
+use crate::ipc_kmsg::{Carried, Kmsg};
+use crate::ipc_notify::Deferred;
+use crate::ipc_object::unlink_all;
+use crate::ipc_port::{KObject, NameRequest, Port, PortObj, PortRef, Receiver, port_key};
+use crate::ipc_pset::{PsetObj, PsetRef, same};
+use crate::ipc_right::{
+    cancel_request, copyin, copyout, destroy_name, drop_urefs, free_name, lookup,
+};
+use crate::ipc_space::{Entry, Obj, Space};
 use crate::task::Task;
 
 fn err<T>(code: kern_return_t) -> Result<T, KernReturn> {
@@ -19,26 +26,18 @@ fn valid(name: mach_port_name_t) -> bool {
 
 /// The receive right (its port) under `name`: `KERN_INVALID_NAME` if there is no such name,
 /// `KERN_INVALID_RIGHT` if it holds no receive right.
-fn receive_port(
-    s: &mut State,
-    t: TaskId,
-    name: mach_port_name_t,
-) -> Result<crate::state::PortId, KernReturn> {
-    let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
-    match e.object {
-        Obj::Port(p) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => Ok(p),
+pub(crate) fn receive_port(sp: &mut Space, name: mach_port_name_t) -> Result<PortRef, KernReturn> {
+    let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+    match &e.object {
+        Obj::Port(p) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => Ok(Arc::clone(p)),
         _ => err(KERN_INVALID_RIGHT),
     }
 }
 
-fn pset_of(
-    s: &mut State,
-    t: TaskId,
-    name: mach_port_name_t,
-) -> Result<crate::state::PsetId, KernReturn> {
-    let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
-    match e.object {
-        Obj::Pset(p) => Ok(p),
+fn pset_of(sp: &mut Space, name: mach_port_name_t) -> Result<PsetRef, KernReturn> {
+    let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+    match &e.object {
+        Obj::Pset(p) => Ok(Arc::clone(p)),
         _ => err(KERN_INVALID_RIGHT),
     }
 }
@@ -47,111 +46,87 @@ fn pset_of(
 /// them: both names must exist (`KERN_INVALID_NAME`) before either right is checked
 /// (`KERN_INVALID_RIGHT`).
 fn member_and_set(
-    s: &mut State,
-    t: TaskId,
+    sp: &mut Space,
     name: mach_port_name_t,
     pset: mach_port_name_t,
-) -> Result<(crate::state::PortId, crate::state::PsetId), KernReturn> {
-    if s.lookup(t, name).is_none() || s.lookup(t, pset).is_none() {
+) -> Result<(PortRef, PsetRef), KernReturn> {
+    if lookup(sp, name).is_none() || lookup(sp, pset).is_none() {
         return err(KERN_INVALID_NAME);
     }
-    Ok((receive_port(s, t, name)?, pset_of(s, t, pset)?))
+    Ok((receive_port(sp, name)?, pset_of(sp, pset)?))
 }
 
-/// The type bits `mach_port_type` reports for an entry.
-fn type_bits(e: &Entry) -> mach_port_type_t {
+/// The type bits `mach_port_type` reports for an entry: its rights, and
+/// `MACH_PORT_TYPE_DNREQUEST` while a request is armed on the name.
+fn type_bits(task: u64, name: mach_port_name_t, e: &Entry) -> mach_port_type_t {
     let mut bits = e.rights;
-    if e.request {
+    if e.request
+        && let Obj::Port(p) = &e.object
+        && p.lock()
+            .requests
+            .iter()
+            .any(|r| r.task == task && r.name == name)
+    {
         bits |= MACH_PORT_TYPE_DNREQUEST;
     }
     bits
 }
 
 impl Task {
-    /// Runs `f` on the port of the receive right `name`: `invalid` for `MACH_PORT_NULL` or
-    /// `MACH_PORT_DEAD`, then the task and name checks of a receive-right call.
+    /// Runs `f` on the locked port of the receive right `name`: `invalid` for
+    /// `MACH_PORT_NULL` or `MACH_PORT_DEAD`, then the task and name checks of a
+    /// receive-right call.
     fn with_receive<R>(
         &self,
         name: mach_port_name_t,
         invalid: kern_return_t,
-        f: impl FnOnce(&mut crate::state::Port) -> Result<R, KernReturn>,
+        f: impl FnOnce(&PortObj, &mut Port) -> Result<R, KernReturn>,
     ) -> Result<R, KernReturn> {
         if !valid(name) {
             return err(invalid);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        match s.port_mut(p) {
-            Some(port) => f(port),
-            None => err(KERN_INVALID_NAME),
-        }
-    }
-
-    fn alive(&self, s: &State) -> Result<(), KernReturn> {
-        match s.tasks.get(self.id) {
-            Some(t) if t.alive => Ok(()),
-            _ => err(KERN_INVALID_TASK),
-        }
+        let mut ts = self.space()?;
+        let p = receive_port(&mut ts.space, name)?;
+        let mut port = p.lock();
+        f(&p, &mut port)
     }
 
     /// Allocates a right of kind `right` under `name`, or under a new name.
     fn allocate_in(
         &self,
-        s: &mut State,
         right: mach_port_right_t,
         name: Option<mach_port_name_t>,
     ) -> Result<mach_port_name_t, KernReturn> {
-        self.alive(s)?;
-        let t = self.id;
-        let entry = match right {
-            MACH_PORT_RIGHT_RECEIVE => Entry {
-                rights: MACH_PORT_TYPE_RECEIVE,
-                urefs: 0,
-                object: Obj::None,
-                request: false,
-            },
-            MACH_PORT_RIGHT_PORT_SET => Entry {
-                rights: MACH_PORT_TYPE_PORT_SET,
-                urefs: 0,
-                object: Obj::None,
-                request: false,
-            },
-            MACH_PORT_RIGHT_DEAD_NAME => {
-                // XNU allocates dead names under a name of its own choice, even from
-                // mach_port_allocate_name.
-                let space = s.space_mut(t).ok_or(KernReturn(KERN_INVALID_TASK))?;
-                return Ok(space.alloc(Entry {
-                    rights: MACH_PORT_TYPE_DEAD_NAME,
-                    urefs: 1,
-                    object: Obj::None,
-                    request: false,
-                }));
-            }
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let task = sp.task;
+        let census = &self.kernel.shared.census;
+        if right == MACH_PORT_RIGHT_DEAD_NAME {
+            // XNU allocates dead names under a name of its own choice, even from
+            // mach_port_allocate_name.
+            return Ok(sp.alloc(Entry::new(MACH_PORT_TYPE_DEAD_NAME, 1, Obj::None)));
+        }
+        let rights = match right {
+            MACH_PORT_RIGHT_RECEIVE => MACH_PORT_TYPE_RECEIVE,
+            MACH_PORT_RIGHT_PORT_SET => MACH_PORT_TYPE_PORT_SET,
             _ => return err(KERN_INVALID_VALUE),
         };
-        let space = s.space_mut(t).ok_or(KernReturn(KERN_INVALID_TASK))?;
+        let placeholder = Entry::new(rights, 0, Obj::None);
         let name = match name {
             Some(name) => {
-                space.alloc_name(name, entry).map_err(KernReturn)?;
+                sp.alloc_name(name, placeholder).map_err(KernReturn)?;
                 name
             }
-            None => space.alloc(entry),
+            None => sp.alloc(placeholder),
         };
         let object = if right == MACH_PORT_RIGHT_RECEIVE {
-            let p = s.new_port(Receiver::Task(t, name), crate::state::KObject::None);
-            if let Some(space) = s.space_mut(t) {
-                space.reverse.insert(p, name);
-            }
+            let p = PortObj::new(census, Receiver::Task(task, name), KObject::None);
+            sp.reverse.insert(port_key(&p), name);
             Obj::Port(p)
         } else {
-            Obj::Pset(s.psets.insert(Pset {
-                owner: (t, name),
-                members: Vec::new(),
-                cv: Arc::new(Condvar::new()),
-            }))
+            Obj::Pset(PsetObj::new(census, (task, name)))
         };
-        if let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name)) {
+        if let Some(e) = sp.get_mut(name) {
             e.object = object;
         }
         Ok(name)
@@ -165,8 +140,7 @@ impl Task {
         &self,
         right: mach_port_right_t,
     ) -> Result<mach_port_name_t, KernReturn> {
-        let mut s = self.lock();
-        self.allocate_in(&mut s, right, None)
+        self.allocate_in(right, None)
     }
 
     /// `mach_port_allocate_name`: as [`mach_port_allocate`](Self::mach_port_allocate), under
@@ -184,8 +158,7 @@ impl Task {
         if !valid(name) {
             return err(KERN_INVALID_VALUE);
         }
-        let mut s = self.lock();
-        self.allocate_in(&mut s, right, Some(name)).map(|_| ())
+        self.allocate_in(right, Some(name)).map(|_| ())
     }
 
     /// `mach_port_deallocate`: drops one user reference of a send, send-once or dead-name
@@ -198,19 +171,21 @@ impl Task {
         if !valid(name) {
             return Ok(());
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let t = self.id;
-        let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
-        let mut work = Vec::new();
-        if e.rights & (MACH_PORT_TYPE_PORT_SET | MACH_PORT_TYPE_SEND_ONCE) != 0 {
-            s.destroy_name(t, name, &mut work);
-        } else if e.rights & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME) != 0 {
-            s.drop_urefs(t, name, 1, &mut work);
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let rights = lookup(sp, name)
+            .ok_or(KernReturn(KERN_INVALID_NAME))?
+            .rights;
+        let mut d = Deferred::default();
+        if rights & (MACH_PORT_TYPE_PORT_SET | MACH_PORT_TYPE_SEND_ONCE) != 0 {
+            destroy_name(sp, name, &mut d);
+        } else if rights & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME) != 0 {
+            drop_urefs(sp, name, 1, &mut d);
         } else {
             return err(KERN_INVALID_RIGHT);
         }
-        s.drain(&mut work);
+        drop(ts);
+        self.run(&mut d);
         Ok(())
     }
 
@@ -224,20 +199,19 @@ impl Task {
         if !valid(name) {
             return Ok(());
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let e = s
-            .lookup(self.id, name)
-            .ok_or(KernReturn(KERN_INVALID_NAME))?;
-        if let Obj::Port(p) = e.object
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        if let Obj::Port(p) = &e.object
             && e.rights & MACH_PORT_TYPE_RECEIVE != 0
-            && s.port(p).is_some_and(|p| p.guarded)
+            && p.lock().guarded
         {
             return err(KERN_INVALID_RIGHT);
         }
-        let mut work = Vec::new();
-        s.destroy_name(self.id, name, &mut work);
-        s.drain(&mut work);
+        let mut d = Deferred::default();
+        destroy_name(sp, name, &mut d);
+        drop(ts);
+        self.run(&mut d);
         Ok(())
     }
 
@@ -268,55 +242,55 @@ impl Task {
                 err(KERN_INVALID_NAME)
             };
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let t = self.id;
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
         // Whether the port behind a send or send-once entry has died (the lookup turns such
         // an entry into a dead name).
-        let before = s
-            .space(t)
-            .and_then(|sp| sp.get(name))
-            .copied()
+        let before = sp
+            .get(name)
+            .map(|e| e.rights)
             .ok_or(KernReturn(KERN_INVALID_NAME))?;
-        let e = s.lookup(t, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
-        let converted = e.rights != before.rights;
-        let mut work = Vec::new();
+        let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let (rights, urefs) = (e.rights, e.urefs);
+        let converted = rights != before;
+        let mut d = Deferred::default();
         match right {
             MACH_PORT_RIGHT_PORT_SET => {
-                if e.rights & MACH_PORT_TYPE_PORT_SET == 0 {
+                if rights & MACH_PORT_TYPE_PORT_SET == 0 {
                     return err(KERN_INVALID_RIGHT);
                 }
                 match delta {
                     0 => {}
-                    -1 => s.destroy_name(t, name, &mut work),
+                    -1 => destroy_name(sp, name, &mut d),
                     _ => return err(KERN_INVALID_VALUE),
                 }
             }
             MACH_PORT_RIGHT_RECEIVE => {
-                let Obj::Port(p) = e.object else {
+                let Obj::Port(p) = &e.object else {
                     return err(KERN_INVALID_RIGHT);
                 };
-                if e.rights & MACH_PORT_TYPE_RECEIVE == 0 {
+                if rights & MACH_PORT_TYPE_RECEIVE == 0 {
                     return err(KERN_INVALID_RIGHT);
                 }
+                let p = Arc::clone(p);
                 match delta {
                     0 => {}
                     -1 => {
-                        if s.port(p).is_some_and(|p| p.guarded) {
+                        if p.lock().guarded {
                             return err(KERN_INVALID_RIGHT);
                         }
-                        self.destroy_receive_of(&mut s, name, p, &mut work);
+                        destroy_receive_of(sp, name, p, &mut d);
                     }
                     _ => return err(KERN_INVALID_VALUE),
                 }
             }
             MACH_PORT_RIGHT_SEND_ONCE => {
-                if converted || e.rights & MACH_PORT_TYPE_SEND_ONCE == 0 {
+                if converted || rights & MACH_PORT_TYPE_SEND_ONCE == 0 {
                     return err(KERN_INVALID_RIGHT);
                 }
                 match delta {
                     0 => {}
-                    -1 => s.destroy_name(t, name, &mut work),
+                    -1 => destroy_name(sp, name, &mut d),
                     _ => return err(KERN_INVALID_VALUE),
                 }
             }
@@ -326,57 +300,33 @@ impl Task {
                 } else {
                     MACH_PORT_TYPE_DEAD_NAME
                 };
-                if e.rights & bit == 0 || (right == MACH_PORT_RIGHT_SEND && converted) {
+                if rights & bit == 0 || (right == MACH_PORT_RIGHT_SEND && converted) {
                     return err(KERN_INVALID_RIGHT);
                 }
                 let max = MACH_PORT_UREFS_MAX as i64;
-                let d = i64::from(delta);
-                if d.abs() > max {
+                let delta = i64::from(delta);
+                if delta.abs() > max {
                     return err(KERN_INVALID_VALUE);
                 }
-                let u = i64::from(e.urefs);
-                if u == max && d != -max {
+                let u = i64::from(urefs);
+                if u == max && delta != -max {
                     // Pegged: the delta is ignored.
-                } else if d < 0 {
-                    if -d > u {
+                } else if delta < 0 {
+                    if -delta > u {
                         return err(KERN_INVALID_VALUE);
                     }
-                    s.drop_urefs(t, name, (-d) as u32, &mut work);
-                } else if d > 0
-                    && let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name))
+                    drop_urefs(sp, name, (-delta) as u32, &mut d);
+                } else if delta > 0
+                    && let Some(e) = sp.get_mut(name)
                 {
-                    e.urefs = (u + d).min(max) as u32;
+                    e.urefs = (u + delta).min(max) as u32;
                 }
             }
             _ => return err(KERN_INVALID_RIGHT),
         }
-        s.drain(&mut work);
+        drop(ts);
+        self.run(&mut d);
         Ok(())
-    }
-
-    /// Destroys the receive right under `name` (the name keeps its send rights, which then
-    /// belong to a dead port, unless a port-destroyed request saves the port).
-    fn destroy_receive_of(
-        &self,
-        s: &mut State,
-        name: mach_port_name_t,
-        p: crate::state::PortId,
-        work: &mut Vec<Carried>,
-    ) {
-        let t = self.id;
-        let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name)) else {
-            return;
-        };
-        e.rights &= !MACH_PORT_TYPE_RECEIVE;
-        if e.rights & MACH_PORT_TYPE_SEND == 0 {
-            s.free_name(t, name, work);
-        } else {
-            s.port_ref(p);
-        }
-        if let Some(port) = s.port_mut(p) {
-            port.receiver = Receiver::Transit(None);
-        }
-        work.push(Carried::Receive(p));
     }
 
     /// `mach_port_get_refs`: the user references of kind `right` under `name` (1 for a
@@ -399,11 +349,8 @@ impl Task {
                 err(KERN_INVALID_NAME)
             };
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let e = s
-            .lookup(self.id, name)
-            .ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let mut ts = self.space()?;
+        let e = lookup(&mut ts.space, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
         let has = |bit| e.rights & bit != 0;
         Ok(match right {
             MACH_PORT_RIGHT_SEND if has(MACH_PORT_TYPE_SEND) => e.urefs,
@@ -427,12 +374,10 @@ impl Task {
         if name == MACH_PORT_DEAD {
             return Ok(MACH_PORT_TYPE_DEAD_NAME);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let e = s
-            .lookup(self.id, name)
-            .ok_or(KernReturn(KERN_INVALID_NAME))?;
-        Ok(type_bits(&e))
+        let mut ts = self.space()?;
+        let task = ts.space.task;
+        let e = lookup(&mut ts.space, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        Ok(type_bits(task, name, e))
     }
 
     /// `mach_port_names`: every name in the space with its type bits, in name order.
@@ -440,12 +385,13 @@ impl Task {
     /// # Errors
     /// `KERN_INVALID_TASK` for a terminated task.
     pub fn mach_port_names(&self) -> Result<Vec<(mach_port_name_t, mach_port_type_t)>, KernReturn> {
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let names = s.space(self.id).map(|sp| sp.names()).unwrap_or_default();
-        Ok(names
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let task = sp.task;
+        Ok(sp
+            .names()
             .into_iter()
-            .filter_map(|n| s.lookup(self.id, n).map(|e| (n, type_bits(&e))))
+            .filter_map(|n| lookup(sp, n).map(|e| (n, type_bits(task, n, e))))
             .collect())
     }
 
@@ -486,19 +432,19 @@ impl Task {
         poly: mach_port_name_t,
         poly_poly: mach_msg_type_name_t,
     ) -> Result<(), KernReturn> {
-        let mut s = self.lock();
-        self.alive(&s)?;
-        target.alive(&s)?;
-        let mut work = Vec::new();
+        if !Arc::ptr_eq(&self.obj, &target.obj) {
+            target.space()?;
+        }
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let mut d = Deferred::default();
         if name == poly
-            && target.id == self.id
+            && Arc::ptr_eq(&self.obj, &target.obj)
             && (poly_poly == MACH_MSG_TYPE_MAKE_SEND || poly_poly == MACH_MSG_TYPE_COPY_SEND)
         {
             // ipc_object_insert_send_right: no copyin, so a dead name or a dead port is
             // KERN_INVALID_CAPABILITY whatever the disposition.
-            let e = s
-                .lookup(self.id, name)
-                .ok_or(KernReturn(KERN_INVALID_NAME))?;
+            let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
             let needed = if poly_poly == MACH_MSG_TYPE_MAKE_SEND {
                 MACH_PORT_TYPE_RECEIVE
             } else {
@@ -511,20 +457,26 @@ impl Task {
             }
         }
         // ipc_object_copyin: the name is looked up before the disposition is looked at.
-        if !valid(poly) || s.lookup(self.id, poly).is_none() {
+        if !valid(poly) || lookup(sp, poly).is_none() {
             return err(KERN_INVALID_NAME);
         }
-        let right = s
-            .copyin(self.id, poly, poly_poly, &mut work)
-            .map_err(|_| KernReturn(KERN_INVALID_RIGHT))?;
-        let result = insert(&mut s, target.id, name, right);
-        if let Err((e, right)) = result {
-            work.push(right);
-            s.drain(&mut work);
-            return Err(e);
-        }
-        s.drain(&mut work);
-        Ok(())
+        let right =
+            copyin(sp, poly, poly_poly, &mut d).map_err(|_| KernReturn(KERN_INVALID_RIGHT))?;
+        let result = if Arc::ptr_eq(&self.obj, &target.obj) {
+            insert(sp, name, right, &mut d)
+        } else {
+            drop(ts);
+            match target.space() {
+                Ok(mut tt) => insert(&mut tt.space, name, right, &mut d),
+                Err(e) => Err((e, right)),
+            }
+        };
+        let result = result.map_err(|(e, right)| {
+            d.release(right);
+            e
+        });
+        self.run(&mut d);
+        result
     }
 
     /// `mach_port_extract_right`: takes the right under `name` (with disposition
@@ -547,24 +499,23 @@ impl Task {
         if !valid(name) {
             return err(KERN_INVALID_RIGHT);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        into.alive(&s)?;
-        let mut work = Vec::new();
+        into.space()?;
+        let mut d = Deferred::default();
         // ipc_object_copyin takes dead names (DEADOK): copied or moved as a send or
         // send-once right, a dead name comes out as MACH_PORT_DEAD (a move uses a uref up).
-        let right = s
-            .copyin(self.id, name, msgt_name, &mut work)
-            .map_err(|e| KernReturn(e.kern_return()))?;
-        let type_name = match msgt_name {
-            MACH_MSG_TYPE_MOVE_RECEIVE => MACH_MSG_TYPE_PORT_RECEIVE,
-            MACH_MSG_TYPE_MOVE_SEND_ONCE | MACH_MSG_TYPE_MAKE_SEND_ONCE => {
-                MACH_MSG_TYPE_PORT_SEND_ONCE
-            }
-            _ => MACH_MSG_TYPE_PORT_SEND,
+        let right = {
+            let mut ts = self.space()?;
+            copyin(&mut ts.space, name, msgt_name, &mut d).map_err(|e| e.kern_return())?
         };
-        let out = s.copyout(into.id, right);
-        s.drain(&mut work);
+        let type_name = crate::ipc_right::carried_type(msgt_name);
+        let out = match into.space() {
+            Ok(mut it) => copyout(&mut it.space, right, &mut d),
+            Err(_) => {
+                d.release(right);
+                MACH_PORT_DEAD
+            }
+        };
+        self.run(&mut d);
         Ok((out, type_name))
     }
 
@@ -583,25 +534,25 @@ impl Task {
         if !valid(member) || after == MACH_PORT_DEAD {
             return err(KERN_INVALID_RIGHT);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
         // xnu-7195 looks the set up first (ipc_pset_lazy_allocate), then both names.
         let target = if after == MACH_PORT_NULL {
             None
         } else {
-            Some(pset_of(&mut s, self.id, after)?)
+            Some(pset_of(sp, after)?)
         };
-        let p = receive_port(&mut s, self.id, member)?;
+        let p = receive_port(sp, member)?;
         // Leaving no set at all is not an error in xnu-7195 (it ignores the KERN_NOT_IN_SET
         // of ipc_pset_remove_from_all; later releases return it).
-        let old = s.port(p).map(|p| p.psets.clone()).unwrap_or_default();
+        let old = p.lock().psets.clone();
         for set in old {
-            if Some(set) != target {
-                unlink(&mut s, p, set);
+            if target.as_ref().is_none_or(|t| !same(t, &set)) {
+                unlink(&p, &set);
             }
         }
         if let Some(set) = target {
-            link(&mut s, p, set);
+            link(&p, &set);
         }
         Ok(())
     }
@@ -620,15 +571,15 @@ impl Task {
         if !valid(name) || !valid(pset) {
             return err(KERN_INVALID_RIGHT);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
         // The set first (ipc_pset_lazy_allocate), then both names, then both rights.
-        pset_of(&mut s, self.id, pset)?;
-        let (p, set) = member_and_set(&mut s, self.id, name, pset)?;
-        if s.port(p).is_some_and(|port| port.psets.contains(&set)) {
+        pset_of(sp, pset)?;
+        let (p, set) = member_and_set(sp, name, pset)?;
+        if p.lock().psets.iter().any(|s| same(s, &set)) {
             return err(KERN_ALREADY_IN_SET);
         }
-        link(&mut s, p, set);
+        link(&p, &set);
         Ok(())
     }
 
@@ -644,13 +595,12 @@ impl Task {
         if !valid(name) || !valid(pset) {
             return err(KERN_INVALID_RIGHT);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let (p, set) = member_and_set(&mut s, self.id, name, pset)?;
-        if !s.port(p).is_some_and(|port| port.psets.contains(&set)) {
+        let mut ts = self.space()?;
+        let (p, set) = member_and_set(&mut ts.space, name, pset)?;
+        if !p.lock().psets.iter().any(|s| same(s, &set)) {
             return err(KERN_NOT_IN_SET);
         }
-        unlink(&mut s, p, set);
+        unlink(&p, &set);
         Ok(())
     }
 
@@ -662,18 +612,16 @@ impl Task {
         &self,
         pset: mach_port_name_t,
     ) -> Result<Vec<mach_port_name_t>, KernReturn> {
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let set = pset_of(&mut s, self.id, pset)?;
-        let members = s
-            .psets
-            .get(set)
-            .map(|x| x.members.clone())
-            .unwrap_or_default();
-        let mut names: Vec<_> = members
-            .into_iter()
-            .filter_map(|p| match s.port(p).map(|p| p.receiver) {
-                Some(Receiver::Task(t, n)) if t == self.id => Some(n),
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let task = sp.task;
+        let set = pset_of(sp, pset)?;
+        let set = set.lock();
+        let mut names: Vec<_> = set
+            .members
+            .iter()
+            .filter_map(|p| match p.lock().receiver {
+                Receiver::Task(t, n) if t == task => Some(n),
                 _ => None,
             })
             .collect();
@@ -721,38 +669,39 @@ impl Task {
         {
             return err(KERN_INVALID_VALUE);
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let t = self.id;
-        let mut work = Vec::new();
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let mut d = Deferred::default();
         let so = if notify == MACH_PORT_NULL {
             None
         } else {
-            match s.copyin(t, notify, notify_disposition, &mut work) {
+            match copyin(sp, notify, notify_disposition, &mut d) {
                 Ok(Carried::SendOnce(p)) => Some(p),
                 Ok(_) => {
                     // A dead name moved as the notify right comes in as MACH_PORT_DEAD
                     // (ipc_object_copyin is DEADOK), which the request refuses.
-                    s.drain(&mut work);
+                    drop(ts);
+                    self.run(&mut d);
                     return err(KERN_INVALID_CAPABILITY);
                 }
-                Err(e) => return Err(KernReturn(e.kern_return())),
+                Err(e) => return Err(e.kern_return()),
             }
         };
-        let result = request(&mut s, t, name, msgid, sync, so, &mut work);
+        let result = request(sp, name, msgid, sync, so.clone(), &mut d);
         let out = match result {
             Ok(previous) => Ok(match previous {
-                Some(p) => s.copyout(t, Carried::SendOnce(p)),
+                Some(p) => copyout(sp, Carried::SendOnce(p), &mut d),
                 None => MACH_PORT_NULL,
             }),
             Err(e) => {
                 if let Some(p) = so {
-                    work.push(Carried::SendOnce(p));
+                    d.release(Carried::SendOnce(p));
                 }
                 Err(KernReturn(e))
             }
         };
-        s.drain(&mut work);
+        drop(ts);
+        self.run(&mut d);
         out
     }
 
@@ -791,39 +740,35 @@ impl Task {
                 _ => err(KERN_INVALID_RIGHT),
             };
         }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        let Some(port) = s.port(p) else {
-            return err(KERN_INVALID_NAME);
-        };
-        match flavor {
-            MACH_PORT_LIMITS_INFO => info[0] = port.qlimit,
-            MACH_PORT_DNREQUESTS_SIZE => info[0] = port.requests.len() as u32,
-            _ => {
-                let mut flags = 0;
-                if port.guarded {
-                    flags |= MACH_PORT_STATUS_FLAG_GUARDED;
-                }
-                let status = [
-                    u32::from(!port.psets.is_empty()),
-                    port.seqno,
-                    port.mscount,
-                    port.qlimit,
-                    port.queue.len() as u32,
-                    port.sorights,
-                    u32::from(port.srights > 0),
-                    u32::from(port.pdrequest.is_some()),
-                    u32::from(port.nsrequest.is_some()),
-                    flags,
-                ];
-                info[..10].copy_from_slice(&status);
-                if flavor == MACH_PORT_INFO_EXT {
-                    info[10..17].fill(0);
+        self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
+            match flavor {
+                MACH_PORT_LIMITS_INFO => info[0] = port.qlimit,
+                MACH_PORT_DNREQUESTS_SIZE => info[0] = port.requests.len() as u32,
+                _ => {
+                    let mut flags = 0;
+                    if port.guarded {
+                        flags |= MACH_PORT_STATUS_FLAG_GUARDED;
+                    }
+                    let status = [
+                        u32::from(!port.psets.is_empty()),
+                        port.seqno,
+                        port.mscount,
+                        port.qlimit,
+                        port.queue.len() as u32,
+                        port.sorights,
+                        u32::from(port.srights > 0),
+                        u32::from(port.pdrequest.is_some()),
+                        u32::from(port.nsrequest.is_some()),
+                        flags,
+                    ];
+                    info[..10].copy_from_slice(&status);
+                    if flavor == MACH_PORT_INFO_EXT {
+                        info[10..17].fill(0);
+                    }
                 }
             }
-        }
-        Ok(need)
+            Ok(need)
+        })
     }
 
     /// `mach_port_set_attributes`: sets flavor `flavor` of the receive right `name` from
@@ -853,20 +798,16 @@ impl Task {
         if flavor == MACH_PORT_LIMITS_INFO && value > MACH_PORT_QLIMIT_MAX {
             return err(KERN_INVALID_VALUE);
         }
-        if !valid(name) {
-            return err(KERN_INVALID_RIGHT);
-        }
-        let mut s = self.lock();
-        self.alive(&s)?;
-        let p = receive_port(&mut s, self.id, name)?;
-        if flavor == MACH_PORT_LIMITS_INFO
-            && let Some(port) = s.port_mut(p)
-        {
-            port.qlimit = value;
-            // Room for blocked senders, perhaps.
-            port.send_cv.notify_all();
-        }
-        Ok(())
+        self.with_receive(name, KERN_INVALID_RIGHT, |p, port| {
+            if flavor == MACH_PORT_LIMITS_INFO {
+                port.qlimit = value;
+                // Room for blocked senders, perhaps.
+                if port.send_waiters > 0 {
+                    p.send_cv.notify_all();
+                }
+            }
+            Ok(())
+        })
     }
 
     /// `mach_port_get_context`: the context value of the receive right `name` (0 for a
@@ -875,7 +816,7 @@ impl Task {
     /// # Errors
     /// `KERN_INVALID_RIGHT`, `KERN_INVALID_NAME`.
     pub fn mach_port_get_context(&self, name: mach_port_name_t) -> Result<u64, KernReturn> {
-        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
+        self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
             // A strict guard is not disclosed.
             Ok(if port.strict_guard { 0 } else { port.context })
         })
@@ -892,7 +833,7 @@ impl Task {
         name: mach_port_name_t,
         context: u64,
     ) -> Result<(), KernReturn> {
-        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
+        self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
             if port.strict_guard {
                 return err(KERN_INVALID_ARGUMENT);
             }
@@ -915,7 +856,7 @@ impl Task {
         guard: u64,
         strict: bool,
     ) -> Result<(), KernReturn> {
-        self.with_receive(name, KERN_INVALID_NAME, |port| {
+        self.with_receive(name, KERN_INVALID_NAME, |_, port| {
             if port.guarded || port.context != 0 {
                 return err(KERN_INVALID_ARGUMENT);
             }
@@ -932,7 +873,7 @@ impl Task {
     /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`, `KERN_INVALID_ARGUMENT` if the port is not
     /// guarded or `guard` is not its guard.
     pub fn mach_port_unguard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
-        self.with_receive(name, KERN_INVALID_NAME, |port| {
+        self.with_receive(name, KERN_INVALID_NAME, |_, port| {
             if !port.guarded || port.context != guard {
                 return err(KERN_INVALID_ARGUMENT);
             }
@@ -952,9 +893,8 @@ impl Task {
         name: mach_port_name_t,
         mscount: u32,
     ) -> Result<(), KernReturn> {
-        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
+        self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
             port.mscount = mscount;
-
             Ok(())
         })
     }
@@ -969,112 +909,104 @@ impl Task {
         name: mach_port_name_t,
         seqno: u32,
     ) -> Result<(), KernReturn> {
-        self.with_receive(name, KERN_INVALID_RIGHT, |port| {
+        self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
             port.seqno = seqno;
-
             Ok(())
         })
     }
 }
 
-fn link(s: &mut State, p: crate::state::PortId, set: crate::state::PsetId) {
-    if let Some(port) = s.port_mut(p)
-        && !port.psets.contains(&set)
-    {
-        port.psets.push(set);
-        let has_messages = !port.queue.is_empty();
-        if let Some(x) = s.psets.get_mut(set) {
-            x.members.push(p);
-            if has_messages {
-                x.cv.notify_all();
-            }
-        }
+/// Destroys the receive right under `name` (the name keeps its send rights, which then
+/// belong to a dead port, unless a port-destroyed request saves the port).
+fn destroy_receive_of(sp: &mut Space, name: mach_port_name_t, p: PortRef, d: &mut Deferred) {
+    let Some(e) = sp.get_mut(name) else {
+        return;
+    };
+    e.rights &= !MACH_PORT_TYPE_RECEIVE;
+    if e.rights & MACH_PORT_TYPE_SEND == 0 {
+        free_name(sp, name, d);
+    }
+    p.lock().receiver = Receiver::Transit(None);
+    d.release(Carried::Receive(p));
+}
+
+/// Puts `p` in `set` (the caller holds the space of both).
+fn link(p: &PortRef, set: &PsetRef) {
+    let mut s = set.lock();
+    let mut port = p.lock();
+    if port.psets.iter().any(|x| same(x, set)) {
+        return;
+    }
+    port.psets.push(Arc::clone(set));
+    s.members.push(Arc::clone(p));
+    if !port.queue.is_empty() && s.waiters > 0 {
+        set.cv.notify_all();
     }
 }
 
-fn unlink(s: &mut State, p: crate::state::PortId, set: crate::state::PsetId) {
-    if let Some(port) = s.port_mut(p) {
-        port.psets.retain(|&x| x != set);
-    }
-    if let Some(x) = s.psets.get_mut(set) {
-        x.members.retain(|&m| m != p);
-    }
+/// Takes `p` out of `set`.
+fn unlink(p: &PortRef, set: &PsetRef) {
+    p.lock().psets.retain(|x| !same(x, set));
+    unlink_all(p, vec![Arc::clone(set)]);
 }
 
-/// Copies `right` out into `t` under the caller-chosen `name`; on failure the right comes
-/// back with the error. The checks are those of `mach_port_insert_right` and
+/// Copies `right` out into the space under the caller-chosen `name`; on failure the right
+/// comes back with the error. The checks are those of `mach_port_insert_right` and
 /// `ipc_object_copyout_name`, in their order.
 fn insert(
-    s: &mut State,
-    t: TaskId,
+    sp: &mut Space,
     name: mach_port_name_t,
     right: Carried,
+    d: &mut Deferred,
 ) -> Result<(), (KernReturn, Carried)> {
-    let fail = |code| Err((KernReturn(code), right));
     if !valid(name) {
-        return fail(KERN_INVALID_VALUE);
+        return Err((KernReturn(KERN_INVALID_VALUE), right));
     }
-    let p = match right {
-        Carried::Send(p) | Carried::SendOnce(p) | Carried::Receive(p) => p,
-        Carried::Null | Carried::Dead => return fail(KERN_INVALID_CAPABILITY),
-    };
-    let Some(space) = s.space(t) else {
-        return fail(KERN_INVALID_TASK);
+    let Some(p) = right.port().cloned() else {
+        return Err((KernReturn(KERN_INVALID_CAPABILITY), right));
     };
     // ipc_entry_alloc_name: index 0 and an index in use under another generation.
     let index = name >> 8;
     if index == 0
-        || space
+        || sp
             .entries
             .get(&index)
             .is_some_and(|&(g, _)| g != name & 0xff)
     {
-        return fail(KERN_FAILURE);
+        return Err((KernReturn(KERN_FAILURE), right));
     }
-    if !s.is_active(p) {
-        return fail(KERN_INVALID_CAPABILITY);
+    if !p.is_active() {
+        return Err((KernReturn(KERN_INVALID_CAPABILITY), right));
     }
-    let existing = space.reverse.get(&p).copied();
-    let at_name = space.get(name).copied();
-    if !matches!(right, Carried::SendOnce(_)) {
-        match existing {
+    let send_once = matches!(right, Carried::SendOnce(_));
+    if !send_once {
+        match sp.reverse.get(&port_key(&p)).copied() {
             // Only a send or receive right may join the name that holds rights for its port.
             Some(n) if n == name => {
-                let merged = s.copyout(t, right);
+                let merged = copyout(sp, right, d);
                 debug_assert_eq!(merged, name);
                 return Ok(());
             }
-            Some(_) => return fail(KERN_RIGHT_EXISTS),
+            Some(_) => return Err((KernReturn(KERN_RIGHT_EXISTS), right)),
             None => {}
         }
     }
-    if at_name.is_some() {
-        return fail(KERN_NAME_EXISTS);
+    if sp.get(name).is_some() {
+        return Err((KernReturn(KERN_NAME_EXISTS), right));
     }
     let (rights, urefs) = match right {
         Carried::Send(_) => (MACH_PORT_TYPE_SEND, 1),
         Carried::SendOnce(_) => (MACH_PORT_TYPE_SEND_ONCE, 1),
         _ => (MACH_PORT_TYPE_RECEIVE, 0),
     };
-    let entry = Entry {
-        rights,
-        urefs,
-        object: Obj::Port(p),
-        request: false,
-    };
-    let Some(space) = s.space_mut(t) else {
-        return fail(KERN_INVALID_TASK);
-    };
-    if let Err(code) = space.alloc_name(name, entry) {
-        return fail(code);
+    if let Err(code) = sp.alloc_name(name, Entry::new(rights, urefs, Obj::Port(Arc::clone(&p)))) {
+        return Err((KernReturn(code), right));
     }
-    if !matches!(right, Carried::SendOnce(_)) {
-        space.reverse.insert(p, name);
+    if !send_once {
+        sp.reverse.insert(port_key(&p), name);
     }
-    if let Carried::Receive(_) = right
-        && let Some(port) = s.port_mut(p)
-    {
-        port.receiver = Receiver::Task(t, name);
+    if let Carried::Receive(_) = right {
+        p.lock().receiver = Receiver::Task(sp.task, name);
     }
     Ok(())
 }
@@ -1082,14 +1014,13 @@ fn insert(
 /// Arms (or replaces, or cancels) a notification request; returns the replaced request's
 /// send-once right.
 fn request(
-    s: &mut State,
-    t: TaskId,
+    sp: &mut Space,
     name: mach_port_name_t,
     msgid: mach_msg_id_t,
     sync: u32,
-    notify: Option<crate::state::PortId>,
-    work: &mut Vec<Carried>,
-) -> Result<Option<crate::state::PortId>, kern_return_t> {
+    notify: Option<PortRef>,
+    d: &mut Deferred,
+) -> Result<Option<PortRef>, kern_return_t> {
     match msgid {
         MACH_NOTIFY_PORT_DESTROYED => {
             if sync != 0 {
@@ -1098,9 +1029,9 @@ fn request(
             if !valid(name) {
                 return Err(KERN_INVALID_RIGHT);
             }
-            let p = receive_port(s, t, name).map_err(|e| e.0)?;
-            let port = s.port_mut(p).ok_or(KERN_INVALID_NAME)?;
-            if port.kobject != crate::state::KObject::None {
+            let p = receive_port(sp, name).map_err(|e| e.0)?;
+            let mut port = p.lock();
+            if port.kobject != KObject::None {
                 return Err(KERN_INVALID_RIGHT);
             }
             if port.pdrequest.is_some() {
@@ -1113,14 +1044,13 @@ fn request(
             if !valid(name) {
                 return Err(KERN_INVALID_RIGHT);
             }
-            let p = receive_port(s, t, name).map_err(|e| e.0)?;
-            let port = s.port_mut(p).ok_or(KERN_INVALID_NAME)?;
+            let p = receive_port(sp, name).map_err(|e| e.0)?;
+            let mut port = p.lock();
             let previous = port.nsrequest.take().map(|(n, _)| n);
             if let Some(n) = notify {
                 if port.srights == 0 && sync <= port.mscount {
                     // Already due: fires now, nothing stays armed.
-                    let mscount = port.mscount;
-                    s.notify(n, MACH_NOTIFY_NO_SENDERS, mscount, work);
+                    d.send(Kmsg::no_senders(n, port.mscount));
                 } else {
                     port.nsrequest = Some((n, sync));
                 }
@@ -1133,11 +1063,12 @@ fn request(
             }
             // ipc_right_request_alloc: nothing asked for and nothing armed is a success,
             // whatever the name holds.
-            let armed = s.space(t).and_then(|sp| sp.get(name)).map(|e| e.request);
+            let armed = sp.get(name).map(|e| e.request);
             if notify.is_none() && armed == Some(false) {
                 return Ok(None);
             }
-            let e = s.lookup(t, name).ok_or(KERN_INVALID_NAME)?;
+            let task = sp.task;
+            let e = lookup(sp, name).ok_or(KERN_INVALID_NAME)?;
             if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 {
                 // Already dead: with sync (or for send-possible), notify at once; the name
                 // gets the uref the notification carries.
@@ -1145,43 +1076,62 @@ fn request(
                 else {
                     return Err(KERN_INVALID_ARGUMENT);
                 };
-                if let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name))
-                    && e.urefs < MACH_PORT_UREFS_MAX
-                {
+                if e.urefs < MACH_PORT_UREFS_MAX {
                     e.urefs += 1;
                 }
-                s.notify(n, MACH_NOTIFY_DEAD_NAME, name, work);
+                d.send(Kmsg::dead_name(n, name));
                 return Ok(None);
             }
-            let Obj::Port(p) = e.object else {
+            let Obj::Port(p) = &e.object else {
                 return Err(KERN_INVALID_RIGHT);
             };
-            let previous = s.cancel_request(p, t, name, work, false);
+            let send_once_right = e.rights & MACH_PORT_TYPE_SEND_ONCE != 0;
+            let p = Arc::clone(p);
+            let previous = cancel_request(sp, &p, name, d, false);
             if let Some(n) = notify {
+                let mut port = p.lock();
                 if msgid == MACH_NOTIFY_SEND_POSSIBLE && sync != 0 {
                     // The queue is not full (or the right is send-once): possible now.
-                    let full = s
-                        .port(p)
-                        .is_some_and(|port| port.queue.len() as u32 >= port.qlimit);
-                    if !full || e.rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
-                        s.notify(n, MACH_NOTIFY_SEND_POSSIBLE, name, work);
+                    let full = port.queue.len() as u32 >= port.qlimit;
+                    if !full || send_once_right {
+                        drop(port);
+                        d.send(Kmsg::send_possible(n, name));
                         return Ok(previous);
                     }
                 }
-                if let Some(port) = s.port_mut(p) {
-                    port.requests.push(NameRequest {
-                        task: t,
-                        name,
-                        notify: n,
-                        kind: msgid,
-                    });
-                }
-                if let Some(e) = s.space_mut(t).and_then(|sp| sp.get_mut(name)) {
+                port.requests.push(NameRequest {
+                    task,
+                    name,
+                    notify: n,
+                    kind: msgid,
+                });
+                drop(port);
+                if let Some(e) = sp.get_mut(name) {
                     e.request = true;
                 }
             }
             Ok(previous)
         }
         _ => Err(KERN_INVALID_VALUE),
+    }
+}
+
+/// Fires the send-possible requests of the locked port `port` now that its queue has room
+/// (each becomes a `MACH_NOTIFY_SEND_POSSIBLE` message).
+pub(crate) fn send_possible(port: &mut Port, d: &mut Deferred) {
+    if port.queue.len() as u32 >= port.qlimit
+        || !port
+            .requests
+            .iter()
+            .any(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE)
+    {
+        return;
+    }
+    let (fire, keep) = std::mem::take(&mut port.requests)
+        .into_iter()
+        .partition::<Vec<_>, _>(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE);
+    port.requests = keep;
+    for r in fire {
+        d.send(Kmsg::send_possible(r.notify, r.name));
     }
 }

@@ -1,0 +1,997 @@
+//! `mach_msg` (XNU's `mach_msg.c`, `ipc_kmsg.c` and `ipc_mqueue.c`): sending a message
+//! (copying its rights and memory in from the sender's space), queueing it, and receiving
+//! it (copying them out into the receiver's space), with XNU's return codes and XNU's
+//! 64-bit user-space byte layout, read and written through [`crate::wire`].
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use zerocopy::{FromZeros, IntoBytes};
+
+use crate::consts::*;
+use crate::ipc_kmsg::{Carried, KDesc, Kmsg};
+use crate::ipc_notify::{Deferred, enqueue, mark_in_transit};
+use crate::ipc_object::consume_send_once;
+use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
+use crate::ipc_pset::{PsetRef, same};
+use crate::ipc_right::{
+    RightError, carried_type, copyin, copyout, free_name, lookup, needed_right,
+};
+use crate::ipc_space::{Obj, Space};
+use crate::lock::Guard;
+use crate::mach_port::send_possible;
+use crate::message::{Descriptor, Descriptors, HEADER_SIZE, read, write};
+use crate::task::Task;
+use crate::wire::{
+    MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgMaxTrailer, MachMsgOolDescriptor64,
+    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
+};
+
+fn fail<T>(code: mach_msg_return_t) -> Result<T, KernReturn> {
+    Err(KernReturn(code))
+}
+
+fn valid_name(name: mach_port_name_t) -> bool {
+    name != MACH_PORT_NULL && name != MACH_PORT_DEAD
+}
+
+fn is_send_disposition(d: u32) -> bool {
+    (MACH_MSG_TYPE_MOVE_SEND..=MACH_MSG_TYPE_MAKE_SEND_ONCE).contains(&d)
+}
+
+/// Walks the descriptors of a complex message (`body` = the bytes after the header) as
+/// xnu-7195's first pass in `ipc_kmsg_copyin_body` does: sizes, OOL copy options, guarded
+/// descriptor flags and the number of rights, before any descriptor is copied in.
+fn walk_descriptors(body: &[u8]) -> Result<Vec<(usize, Descriptor)>, KernReturn> {
+    let walk = Descriptors::in_body(body);
+    let mut out = Vec::with_capacity(walk.size_hint().1.unwrap_or(0));
+    let mut ports: u64 = 0;
+    for d in walk {
+        let (at, d) = d.or(fail(MACH_SEND_MSG_TOO_SMALL))?;
+        match d {
+            Descriptor::Port(_) => ports += 1,
+            Descriptor::Ool(o) => {
+                if o.copy() != MACH_MSG_PHYSICAL_COPY && o.copy() != MACH_MSG_VIRTUAL_COPY {
+                    return fail(MACH_SEND_INVALID_TYPE);
+                }
+            }
+            // The copy option is checked when the descriptor is copied in.
+            Descriptor::OolPorts(o) => ports += u64::from(o.count),
+            Descriptor::GuardedPort(g) => {
+                // Guarded port: only a receive right, with a valid guard flag.
+                let (flags, context) = (g.flags(), g.context);
+                if g.disposition() != MACH_MSG_TYPE_MOVE_RECEIVE
+                    || flags == 0
+                    || flags & !MACH_MSG_GUARD_FLAGS_MASK != 0
+                    || (flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND != 0 && context != 0)
+                {
+                    return fail(MACH_SEND_INVALID_TYPE);
+                }
+                ports += 1;
+            }
+            Descriptor::Unknown(_) => {}
+        }
+        out.push((at, d));
+    }
+    // xnu-7195: `total_ool_port_count >= MACH_PORT_UREFS_MAX / 4`, so 16383 rights are
+    // already too many (later releases allow exactly 16383).
+    if ports >= IPC_KMSG_MAX_OOL_PORT_COUNT {
+        return fail(MACH_SEND_TOO_LARGE);
+    }
+    Ok(out)
+}
+
+/// Whether the reply right `name` can be copied in with `d` (ipc_right_copyin_check_reply):
+/// a dead name (or a right whose port died) is fine for the dispositions that copy or move
+/// a send or send-once right, and travels as `MACH_PORT_DEAD`.
+fn reply_copyin_ok(sp: &mut Space, name: u32, d: u32) -> bool {
+    match lookup(sp, name) {
+        Some(e) if e.rights & MACH_PORT_TYPE_DEAD_NAME != 0 => matches!(
+            d,
+            MACH_MSG_TYPE_COPY_SEND | MACH_MSG_TYPE_MOVE_SEND | MACH_MSG_TYPE_MOVE_SEND_ONCE
+        ),
+        Some(e) => e.rights & needed_right(d) != 0,
+        None => false,
+    }
+}
+
+/// Copies a right named in a message in (a null or dead name as it is).
+fn copyin_any(
+    sp: &mut Space,
+    name: u32,
+    disposition: u32,
+    d: &mut Deferred,
+) -> Result<Carried, RightError> {
+    match name {
+        MACH_PORT_NULL => Ok(Carried::Null),
+        MACH_PORT_DEAD => Ok(Carried::Dead),
+        _ => copyin(sp, name, disposition, d),
+    }
+}
+
+thread_local! {
+    /// Emptied message-body buffers of this thread, for its next messages: no allocation
+    /// per message, and no lock.
+    static BODIES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Largest message-body buffer kept for reuse.
+const BODY_POOL_MAX_BYTES: usize = 4096;
+/// Most message-body buffers kept for reuse per thread.
+const BODY_POOL_MAX: usize = 64;
+
+fn body_buffer(bytes: &[u8]) -> Vec<u8> {
+    let mut body = BODIES.with(|b| b.borrow_mut().pop()).unwrap_or_default();
+    body.extend_from_slice(bytes);
+    body
+}
+
+fn recycle(mut body: Vec<u8>) {
+    if body.capacity() <= BODY_POOL_MAX_BYTES {
+        body.clear();
+        BODIES.with(|b| {
+            let mut b = b.borrow_mut();
+            if b.len() < BODY_POOL_MAX {
+                b.push(body);
+            }
+        });
+    }
+}
+
+/// Where a receive waits: one port, or a port set.
+enum Source {
+    Port(PortRef),
+    Set(PsetRef),
+}
+
+/// How many times, in all, a receiver looks at a port's activity before it sleeps.
+const SPIN_LIMIT: u32 = 1024;
+/// Of those, the first ones only pause the CPU; the rest also yield it.
+const SPIN_BUSY: u32 = 256;
+
+/// Watches `activity` until it moves away from `seen`, `budget` looks are used up or the
+/// deadline passes; returns the looks left.
+fn spin_for_activity(
+    activity: &AtomicU64,
+    seen: u64,
+    mut budget: u32,
+    deadline: Option<Instant>,
+) -> u32 {
+    while budget > 0 {
+        budget -= 1;
+        if activity.load(Ordering::Acquire) != seen {
+            break;
+        }
+        if SPIN_LIMIT - budget <= SPIN_BUSY {
+            std::hint::spin_loop();
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    budget
+}
+
+/// Whether `inner`'s receive right is (transitively) inside a message queued on `outer`, or
+/// is `outer` itself: sending it there would make a cycle. Called with the circularity lock
+/// held, taking one port lock at a time.
+fn would_be_circular(inner: &PortRef, outer: &PortRef) -> bool {
+    let mut at = Arc::clone(outer);
+    for _ in 0..1_000_000 {
+        if Arc::ptr_eq(&at, inner) {
+            return true;
+        }
+        let next = match &at.lock().receiver {
+            Receiver::Transit(Some(w)) => w.upgrade(),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Puts the receive rights `k` carries back to "in transit, nowhere yet".
+fn unmark_in_transit(k: &Kmsg) {
+    for r in k.receive_rights() {
+        let mut port = r.lock();
+        if matches!(port.receiver, Receiver::Transit(_)) {
+            port.receiver = Receiver::Transit(None);
+        }
+    }
+}
+
+/// What a receive took off a queue.
+struct Taken {
+    k: Kmsg,
+    seqno: u32,
+    context: u64,
+    dest_name: mach_port_name_t,
+    /// Too large for the buffer (without `MACH_RCV_LARGE`): destroyed, a bare header given.
+    too_large: bool,
+}
+
+impl Task {
+    /// `mach_msg`: sends the message in `msg[..send_size]` (with `MACH_SEND_MSG`), then
+    /// receives one from `rcv_name` into `msg[..rcv_size]` (with `MACH_RCV_MSG`).
+    ///
+    /// The bytes are XNU's 64-bit user-space layout: a `mach_msg_header_t`, for complex
+    /// messages a descriptor count and port / out-of-line / out-of-line-ports / guarded port
+    /// descriptors, then inline data; a received message is followed by the trailer its
+    /// `MACH_RCV_TRAILER_ELEMENTS` asks for. Out-of-line addresses are in the task's
+    /// simulated memory ([`Task::vm_allocate`]). `timeout` (milliseconds) applies to the
+    /// halves whose `MACH_SEND_TIMEOUT` / `MACH_RCV_TIMEOUT` bit is set; 0 then means "do not
+    /// wait". `_notify` is accepted for the C signature's sake and unused, as in XNU.
+    ///
+    /// # Errors
+    /// The `MACH_SEND_*` and `MACH_RCV_*` codes of XNU for every failure, e.g.
+    /// `MACH_SEND_INVALID_DEST`, `MACH_SEND_INVALID_RIGHT`, `MACH_SEND_TIMED_OUT` (the message
+    /// comes back in `msg`, its rights in the sender's space), `MACH_RCV_TOO_LARGE`,
+    /// `MACH_RCV_TIMED_OUT`, `MACH_RCV_PORT_CHANGED` (the port or set went away while
+    /// waiting), `MACH_RCV_INVALID_NAME`. A buffer shorter than the sizes given is
+    /// `MACH_SEND_INVALID_DATA` / `MACH_RCV_INVALID_DATA`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mach_msg(
+        &self,
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        send_size: mach_msg_size_t,
+        rcv_size: mach_msg_size_t,
+        rcv_name: mach_port_name_t,
+        timeout: mach_msg_timeout_t,
+        _notify: mach_port_name_t,
+    ) -> Result<(), KernReturn> {
+        if option & MACH_SEND_MSG != 0 {
+            let t = (option & MACH_SEND_TIMEOUT != 0).then_some(timeout);
+            self.send(msg, send_size, t)?;
+        }
+        if option & MACH_RCV_MSG != 0 {
+            let t = (option & MACH_RCV_TIMEOUT != 0).then_some(timeout);
+            self.receive(msg, option, rcv_size, rcv_name, t)?;
+        }
+        Ok(())
+    }
+
+    fn send(&self, msg: &mut [u8], send_size: u32, timeout: Option<u32>) -> Result<(), KernReturn> {
+        if send_size < HEADER_SIZE as u32 || !send_size.is_multiple_of(4) {
+            return fail(MACH_SEND_MSG_TOO_SMALL);
+        }
+        if send_size > IPC_KMSG_MAX_BODY_SPACE {
+            return fail(MACH_SEND_TOO_LARGE);
+        }
+        let size = send_size as usize;
+        let Some(h) = msg.get(..size).and_then(MachMsgHeader::read) else {
+            return fail(MACH_SEND_INVALID_DATA);
+        };
+        let (bits, remote, local, voucher) = (
+            h.msgh_bits,
+            h.msgh_remote_port,
+            h.msgh_local_port,
+            h.msgh_voucher_port,
+        );
+        if h.is_complex() && size < HEADER_SIZE + 4 {
+            return fail(MACH_SEND_MSG_TOO_SMALL);
+        }
+        // The header (ipc_kmsg_copyin_header, in xnu-7195's order), checked before any right
+        // moves.
+        if bits & !MACH_MSGH_BITS_USER != 0 {
+            return fail(MACH_SEND_INVALID_HEADER);
+        }
+        let (rd, ld, vd) = (
+            h.remote_disposition(),
+            h.local_disposition(),
+            h.voucher_disposition(),
+        );
+        if !is_send_disposition(rd)
+            || (ld == 0 && local != MACH_PORT_NULL)
+            || (ld != 0 && !is_send_disposition(ld))
+        {
+            return fail(MACH_SEND_INVALID_HEADER);
+        }
+        if remote == MACH_PORT_NULL || remote == MACH_PORT_DEAD {
+            return fail(MACH_SEND_INVALID_DEST);
+        }
+        let mut ts = self.space().or(fail(MACH_SEND_INVALID_DEST))?;
+        // No voucher objects exist here: a voucher right is never a valid voucher.
+        if vd != 0
+            && (voucher != MACH_PORT_NULL
+                || (vd != MACH_MSG_TYPE_MOVE_SEND && vd != MACH_MSG_TYPE_COPY_SEND))
+        {
+            return fail(MACH_SEND_INVALID_VOUCHER);
+        }
+        let sp = &mut ts.space;
+        let mut d = Deferred::default();
+        // The destination name must exist (any entry will do at this point); then the reply
+        // right must be one the copyin below can take; then the destination right.
+        let Some(dest_entry) = sp.get(remote) else {
+            return fail(MACH_SEND_INVALID_DEST);
+        };
+        let (dest_rights, dest_request) = (dest_entry.rights, dest_entry.request);
+        let dest_port = dest_entry.port().cloned();
+        if valid_name(local) {
+            if sp.get(local).is_none() || !reply_copyin_ok(sp, local, ld) {
+                return fail(MACH_SEND_INVALID_REPLY);
+            }
+            if remote == local
+                && (rd == MACH_MSG_TYPE_MOVE_SEND_ONCE || ld == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+            {
+                // ipc_right_copyin_two: one send-once right cannot be both.
+                return fail(MACH_SEND_INVALID_DEST);
+            }
+        }
+        // A send-once right whose port died (with no dead-name request) is still a
+        // destination (ALLOW_DEAD_SEND_ONCE): the message is destroyed on delivery.
+        let dead_send_once = dest_port.as_ref().is_some_and(|p| {
+            rd == MACH_MSG_TYPE_MOVE_SEND_ONCE
+                && dest_rights & MACH_PORT_TYPE_SEND_ONCE != 0
+                && !dest_request
+                && !p.is_active()
+        });
+        // The entry read above answers for a live port; only a dead one needs the lookup that
+        // turns it into a dead name (and then it holds no right).
+        let dest_ok = dest_port.as_ref().is_some_and(|p| {
+            dest_rights & needed_right(rd) != 0
+                && (dest_rights & MACH_PORT_TYPE_RECEIVE != 0 || p.is_active())
+        });
+        if !dead_send_once && !dest_ok {
+            let _ = lookup(sp, remote);
+            return fail(MACH_SEND_INVALID_DEST);
+        }
+        if remote == local
+            && rd == MACH_MSG_TYPE_MOVE_SEND
+            && ld == MACH_MSG_TYPE_MOVE_SEND
+            && lookup(sp, remote).map_or(0, |e| e.urefs) < 2
+        {
+            return fail(MACH_SEND_INVALID_DEST);
+        }
+        // Copy the header rights in: on one name, the one that does not move goes first.
+        let moves = |d| d == MACH_MSG_TYPE_MOVE_SEND || d == MACH_MSG_TYPE_MOVE_SEND_ONCE;
+        let (dest, reply) = match dest_port {
+            Some(p) if dead_send_once => {
+                free_name(sp, remote, &mut d);
+                let reply = copyin_any(sp, local, ld, &mut d);
+                (Ok(Carried::SendOnce(p)), reply)
+            }
+            _ if remote == local && moves(rd) && !moves(ld) => {
+                let reply = copyin(sp, local, ld, &mut d);
+                let dest = copyin(sp, remote, rd, &mut d);
+                (dest, reply)
+            }
+            _ => {
+                let dest = copyin(sp, remote, rd, &mut d);
+                let reply = copyin_any(sp, local, ld, &mut d);
+                (dest, reply)
+            }
+        };
+        let (dest, reply) = match (dest, reply) {
+            (Ok(dest), Ok(reply)) => (dest, reply),
+            (dest, reply) => {
+                // Checked above; undo whatever did get copied in.
+                for x in [dest, reply].into_iter().flatten() {
+                    d.release(x);
+                }
+                drop(ts);
+                self.run(&mut d);
+                return fail(MACH_SEND_INVALID_DEST);
+            }
+        };
+        let mut k = Kmsg {
+            bits: bits & !MACH_MSGH_BITS_PORTS_MASK,
+            remote: dest,
+            remote_type: carried_type(rd),
+            local: reply,
+            local_type: if ld == 0 { 0 } else { carried_type(ld) },
+            id: h.msgh_id,
+            body: body_buffer(&msg[HEADER_SIZE..size]),
+            descs: Vec::new(),
+            sender: self.obj.sender,
+            order: 0,
+            // A voucher name sent without a disposition arrives as it was.
+            voucher_name: if vd == 0 { voucher } else { 0 },
+        };
+        // The body (ipc_kmsg_copyin_body): xnu-7195 walks the descriptors only now, after the
+        // header rights were copied in, so any failure from here on destroys those rights
+        // (and the descriptors copied in before the failing one).
+        let body = if h.is_complex() {
+            walk_descriptors(&msg[HEADER_SIZE..size])
+                .and_then(|walked| self.copyin_body(sp, &walked, &mut k, &mut d))
+        } else {
+            Ok(())
+        };
+        drop(ts);
+        if let Err(code) = body {
+            d.destroy(k);
+            self.run(&mut d);
+            return Err(code);
+        }
+        self.run(&mut d);
+        match k.remote.port().cloned() {
+            Some(p) => self.deliver(p, k, timeout, msg),
+            None => {
+                d.destroy(k);
+                self.run(&mut d);
+                Ok(())
+            }
+        }
+    }
+
+    /// Queues `k` on `p`, waiting for room if the queue is full.
+    fn deliver(
+        &self,
+        p: PortRef,
+        k: Kmsg,
+        timeout: Option<u32>,
+        msg: &mut [u8],
+    ) -> Result<(), KernReturn> {
+        let shared = &self.kernel.shared;
+        let mut d = Deferred::default();
+        let exempt = matches!(k.remote, Carried::SendOnce(_));
+        let carries_receive = k.receive_rights().next().is_some();
+        let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
+        loop {
+            // A receive right sent into its own port (or into a port inside it) makes a
+            // cycle: the message is destroyed, and the send succeeds.
+            let transit = carries_receive.then(|| shared.transit.lock());
+            if carries_receive {
+                if k.receive_rights().any(|r| would_be_circular(r, &p)) {
+                    drop(transit);
+                    d.destroy(k);
+                    self.run(&mut d);
+                    return Ok(());
+                }
+                mark_in_transit(&k, &p);
+            }
+            let mut port = p.lock();
+            // Kernel objects serve no messages here: the request is destroyed, so a
+            // send-once reply right tells the client (MACH_NOTIFY_SEND_ONCE). A port that
+            // died meanwhile: delivered, then destroyed.
+            if !port.is_active() || matches!(port.receiver, Receiver::Kernel) {
+                drop(port);
+                drop(transit);
+                d.destroy(k);
+                self.run(&mut d);
+                return Ok(());
+            }
+            let len = port.queue.len() as u32;
+            if len >= MACH_PORT_QLIMIT_KERNEL {
+                drop(port);
+                if carries_receive {
+                    unmark_in_transit(&k);
+                }
+                drop(transit);
+                return self.pseudo_receive(k, msg, MACH_SEND_NO_BUFFER);
+            }
+            if len < port.qlimit || exempt {
+                enqueue(&p, &mut port, k, &shared.order, &mut d);
+                drop(port);
+                drop(transit);
+                self.run(&mut d);
+                return Ok(());
+            }
+            // Full: wait for room, holding nothing but the port.
+            if carries_receive {
+                drop(port);
+                unmark_in_transit(&k);
+                drop(transit);
+                port = p.lock();
+                if !port.is_active() || (port.queue.len() as u32) < port.qlimit {
+                    continue;
+                }
+            }
+            let wait = match deadline {
+                None => None,
+                Some(dl) => {
+                    let now = Instant::now();
+                    if now >= dl {
+                        drop(port);
+                        return self.pseudo_receive(k, msg, MACH_SEND_TIMED_OUT);
+                    }
+                    Some(dl - now)
+                }
+            };
+            port.send_waiters += 1;
+            port.wait(&p.send_cv, wait);
+            port.send_waiters -= 1;
+        }
+    }
+
+    /// A send that failed after its message was copied in gives the message back: its rights
+    /// go into the sender's space as if received (header not swapped, no trailer).
+    fn pseudo_receive(
+        &self,
+        k: Kmsg,
+        msg: &mut [u8],
+        code: mach_msg_return_t,
+    ) -> Result<(), KernReturn> {
+        let mut d = Deferred::default();
+        let mut ts = self.obj.lock();
+        let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.remote_type | k.local_type << 8;
+        let size = k.size_for(true) as u32;
+        let remote = copyout(&mut ts.space, k.remote.clone(), &mut d);
+        let local = copyout(&mut ts.space, k.local.clone(), &mut d);
+        let voucher = read::<MachMsgHeader>(msg, 0).map_or(0, |h| h.msgh_voucher_port);
+        MachMsgHeader {
+            msgh_bits: bits,
+            msgh_size: size,
+            msgh_remote_port: remote,
+            msgh_local_port: local,
+            msgh_voucher_port: voucher,
+            msgh_id: k.id,
+        }
+        .write(msg);
+        self.copyout_body(&mut ts.space, k, msg, true, &mut d);
+        drop(ts);
+        self.run(&mut d);
+        fail(code)
+    }
+
+    fn receive(
+        &self,
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        rcv_size: u32,
+        rcv_name: mach_port_name_t,
+        timeout: Option<u32>,
+    ) -> Result<(), KernReturn> {
+        let rcv_size = rcv_size as usize;
+        if msg.len() < rcv_size {
+            return fail(MACH_RCV_INVALID_DATA);
+        }
+        let task = self.id();
+        let source = {
+            let mut ts = self.obj.lock();
+            match lookup(&mut ts.space, rcv_name) {
+                Some(e) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => match &e.object {
+                    Obj::Port(p) => Source::Port(Arc::clone(p)),
+                    _ => return fail(MACH_RCV_INVALID_NAME),
+                },
+                Some(e) => match &e.object {
+                    Obj::Pset(s) => Source::Set(Arc::clone(s)),
+                    _ => return fail(MACH_RCV_INVALID_NAME),
+                },
+                None => return fail(MACH_RCV_INVALID_NAME),
+            }
+        };
+        let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
+        let mut spin = SPIN_LIMIT;
+        let mut d = Deferred::default();
+        let taken = loop {
+            let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));
+            match &source {
+                Source::Port(p) => {
+                    let mut port = p.lock();
+                    // Still ours? (Moved away or destroyed while we waited.)
+                    if !port.receiver.is(task, rcv_name) {
+                        return fail(MACH_RCV_PORT_CHANGED);
+                    }
+                    if !port.queue.is_empty() {
+                        break self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
+                    }
+                    if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
+                        // Before sleeping (a wake-up costs microseconds), watch for a message
+                        // for a moment without the lock.
+                        let seen = p.activity.load(Ordering::Acquire);
+                        drop(port);
+                        spin = spin_for_activity(&p.activity, seen, spin, deadline);
+                        continue;
+                    }
+                    if wait.is_some_and(|w| w.is_zero()) {
+                        return fail(MACH_RCV_TIMED_OUT);
+                    }
+                    port.recv_waiters += 1;
+                    port.wait(&p.recv_cv, wait);
+                    port.recv_waiters -= 1;
+                }
+                Source::Set(set) => {
+                    let mut s = set.lock();
+                    if s.owner != Some((task, rcv_name)) {
+                        return fail(MACH_RCV_PORT_CHANGED);
+                    }
+                    // The member whose first message was queued first.
+                    let ready = s
+                        .members
+                        .iter()
+                        .filter_map(|m| {
+                            let port = m.lock();
+                            let member = port.psets.iter().any(|x| same(x, set));
+                            port.queue
+                                .front()
+                                .filter(|_| member)
+                                .map(|k| (k.order, Arc::clone(m)))
+                        })
+                        .min_by_key(|(order, _)| *order);
+                    if let Some((_, p)) = ready {
+                        let mut port = p.lock();
+                        if port.queue.is_empty() {
+                            continue;
+                        }
+                        drop(s);
+                        break self.take(&p, &mut port, msg, option, rcv_size, &mut d)?;
+                    }
+                    if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
+                        let seen = set.activity.load(Ordering::Acquire);
+                        drop(s);
+                        spin = spin_for_activity(&set.activity, seen, spin, deadline);
+                        continue;
+                    }
+                    if wait.is_some_and(|w| w.is_zero()) {
+                        return fail(MACH_RCV_TIMED_OUT);
+                    }
+                    s.waiters += 1;
+                    s.wait(&set.cv, wait);
+                    s.waiters -= 1;
+                }
+            }
+        };
+        self.deliver_to_user(taken, msg, option, rcv_size, d)
+    }
+
+    /// Takes the first message off the locked port `p`, or leaves it there for
+    /// `MACH_RCV_LARGE` (then fails with `MACH_RCV_TOO_LARGE`, the size written into `msg`).
+    fn take(
+        &self,
+        p: &PortObj,
+        port: &mut Guard<'_, Port>,
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        rcv_size: usize,
+        d: &mut Deferred,
+    ) -> Result<Taken, KernReturn> {
+        let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
+        let dest_name = match port.receiver {
+            Receiver::Task(_, n) => n,
+            _ => MACH_PORT_NULL,
+        };
+        let Some(head) = port.queue.front() else {
+            return fail(MACH_RCV_PORT_CHANGED);
+        };
+        let needed = head.size_for(option & MACH_RCV_GUARDED_DESC != 0);
+        let too_large = needed + trailer > rcv_size;
+        if too_large && option & MACH_RCV_LARGE != 0 {
+            // The message stays; the caller learns its size (without the trailer).
+            if rcv_size >= 16 {
+                write(msg, 4, &(needed as u32));
+                if option & MACH_RCV_LARGE_IDENTITY != 0 {
+                    write(msg, 12, &dest_name);
+                }
+            }
+            return fail(MACH_RCV_TOO_LARGE);
+        }
+        let Some(k) = port.queue.pop_front() else {
+            return fail(MACH_RCV_PORT_CHANGED);
+        };
+        let seqno = port.seqno;
+        port.seqno = port.seqno.wrapping_add(1);
+        if port.send_waiters > 0 {
+            p.send_cv.notify_one();
+        }
+        if !too_large {
+            send_possible(port, d);
+        }
+        Ok(Taken {
+            k,
+            seqno,
+            context: port.context,
+            dest_name,
+            too_large,
+        })
+    }
+
+    /// Writes a taken message into `msg`: header, body with its rights and memory copied out
+    /// into this task, trailer.
+    fn deliver_to_user(
+        &self,
+        taken: Taken,
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        rcv_size: usize,
+        mut d: Deferred,
+    ) -> Result<(), KernReturn> {
+        let Taken {
+            k,
+            seqno,
+            context,
+            dest_name,
+            too_large,
+        } = taken;
+        let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
+        let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.local_type | k.remote_type << 8;
+        if too_large {
+            // Dequeued and destroyed: the receiver gets a bare header and what trailer fits.
+            let result = if rcv_size < HEADER_SIZE {
+                fail(MACH_RCV_INVALID_DATA)
+            } else {
+                // ipc_kmsg_copyout_dest: the reply right is destroyed (a dead one still reads
+                // MACH_PORT_DEAD), the voucher name is passed through as on a normal receive.
+                MachMsgHeader {
+                    msgh_bits: bits,
+                    msgh_size: HEADER_SIZE as u32,
+                    msgh_remote_port: if matches!(k.local, Carried::Dead) {
+                        MACH_PORT_DEAD
+                    } else {
+                        MACH_PORT_NULL
+                    },
+                    msgh_local_port: dest_name,
+                    msgh_voucher_port: k.voucher_name,
+                    msgh_id: k.id,
+                }
+                .write(msg);
+                // msg_receive_error: the trailer is the kernel's template (kernel security
+                // token), with the seqno, context and requested size; it is cut to the buffer.
+                let fits = trailer.min(rcv_size - HEADER_SIZE);
+                let mut t = make_trailer(seqno, crate::ipc_kmsg::Sender::KERNEL, context, trailer);
+                t.msgh_trailer_size = trailer as u32;
+                copy_prefix(msg, HEADER_SIZE, &t.as_bytes()[..fits]);
+                fail(MACH_RCV_TOO_LARGE)
+            };
+            d.destroy(k);
+            self.run(&mut d);
+            return result;
+        }
+        let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
+        // The destination right is used up by the delivery.
+        match &k.remote {
+            Carried::Send(x) => crate::ipc_object::release_send(x, &mut d),
+            Carried::SendOnce(x) => consume_send_once(x),
+            _ => {}
+        }
+        let mut ts = self.obj.lock();
+        let reply = copyout(&mut ts.space, k.local.clone(), &mut d);
+        MachMsgHeader {
+            msgh_bits: bits,
+            msgh_size: size as u32,
+            msgh_remote_port: reply,
+            msgh_local_port: dest_name,
+            msgh_voucher_port: k.voucher_name,
+            msgh_id: k.id,
+        }
+        .write(msg);
+        let t = make_trailer(seqno, k.sender, context, trailer);
+        copy_prefix(msg, size, &t.as_bytes()[..trailer]);
+        self.copyout_body(
+            &mut ts.space,
+            k,
+            msg,
+            option & MACH_RCV_GUARDED_DESC != 0,
+            &mut d,
+        );
+        drop(ts);
+        self.run(&mut d);
+        Ok(())
+    }
+
+    /// Copies in the rights and memory of the walked descriptors into `k`, in order. On
+    /// failure, the descriptors already copied in are in `k` (to be released with it).
+    fn copyin_body(
+        &self,
+        sp: &mut Space,
+        walked: &[(usize, Descriptor)],
+        k: &mut Kmsg,
+        d: &mut Deferred,
+    ) -> Result<(), KernReturn> {
+        // ipc_object_copyin: a null or dead name passes as it is, whatever the disposition;
+        // dead names are taken with the send dispositions (DEADOK); every failure is
+        // MACH_SEND_INVALID_RIGHT.
+        let copyin = |sp: &mut Space, name: u32, disposition: u32, d: &mut Deferred| {
+            copyin_any(sp, name, disposition, d).or(fail(MACH_SEND_INVALID_RIGHT))
+        };
+        for &(at, desc) in walked {
+            match desc {
+                Descriptor::Port(pd) => {
+                    let right = copyin(sp, pd.name, pd.disposition(), d)?;
+                    k.descs.push(KDesc::Port {
+                        at,
+                        right,
+                        type_name: carried_type(pd.disposition()),
+                        guarded: None,
+                    });
+                }
+                Descriptor::GuardedPort(g) => {
+                    let (name, flags, context) = (g.name, g.flags(), g.context);
+                    if valid_name(name) {
+                        // ipc_right_copyin_check_guard_locked: the port must be unguarded
+                        // (with UNGUARDED_ON_SEND) or guarded with exactly `context`.
+                        let guard_ok = match lookup(sp, name) {
+                            Some(e) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => {
+                                let Some(p) = e.port() else {
+                                    return fail(MACH_SEND_INVALID_RIGHT);
+                                };
+                                let port = p.lock();
+                                (flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND != 0
+                                    && !port.guarded
+                                    && context == 0)
+                                    || (port.guarded && port.context == context)
+                            }
+                            _ => true,
+                        };
+                        if !guard_ok {
+                            return fail(MACH_SEND_INVALID_RIGHT);
+                        }
+                    }
+                    let right = copyin(sp, name, g.disposition(), d)?;
+                    k.descs.push(KDesc::Port {
+                        at,
+                        right,
+                        type_name: carried_type(g.disposition()),
+                        guarded: Some(flags),
+                    });
+                }
+                Descriptor::Ool(o) => {
+                    let (address, size) = (o.address, u64::from(o.size));
+                    let mut vm = self.obj.vm();
+                    let data = vm
+                        .read(address, size)
+                        .ok_or(KernReturn(MACH_SEND_INVALID_MEMORY))?;
+                    if o.deallocate() {
+                        vm.deallocate_range(address, size);
+                    }
+                    k.descs.push(KDesc::Ool { at, data });
+                }
+                Descriptor::OolPorts(o) => {
+                    if o.copy() != MACH_MSG_PHYSICAL_COPY && o.copy() != MACH_MSG_VIRTUAL_COPY {
+                        return fail(MACH_SEND_INVALID_TYPE);
+                    }
+                    let (address, len) = (o.address, u64::from(o.count) * 4);
+                    let names = {
+                        let mut vm = self.obj.vm();
+                        let names = vm
+                            .read(address, len)
+                            .ok_or(KernReturn(MACH_SEND_INVALID_MEMORY))?;
+                        if o.deallocate() {
+                            vm.deallocate_range(address, len);
+                        }
+                        names
+                    };
+                    let mut rights = Vec::with_capacity(o.count as usize);
+                    for i in 0..o.count as usize {
+                        let name = read::<u32>(&names, i * 4).unwrap_or(MACH_PORT_NULL);
+                        match copyin(sp, name, o.disposition(), d) {
+                            Ok(r) => rights.push(r),
+                            Err(e) => {
+                                for r in rights {
+                                    d.release(r);
+                                }
+                                return Err(e);
+                            }
+                        }
+                    }
+                    k.descs.push(KDesc::OolPorts {
+                        at,
+                        rights,
+                        type_name: carried_type(o.disposition()),
+                    });
+                }
+                Descriptor::Unknown(_) => return fail(MACH_SEND_INVALID_TYPE),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the body of `k` into `msg` after the header, its rights copied out into the
+    /// space and its out-of-line memory into this task's memory; returns the body's size as
+    /// written.
+    ///
+    /// Without `guarded_ok` (`MACH_RCV_GUARDED_DESC`), a guarded port descriptor is not
+    /// delivered: as in xnu-7195, its right is destroyed and a 12-byte port descriptor naming
+    /// `MACH_PORT_NULL` takes its place, so the message shrinks by 4 bytes.
+    fn copyout_body(
+        &self,
+        sp: &mut Space,
+        k: Kmsg,
+        msg: &mut [u8],
+        guarded_ok: bool,
+        d: &mut Deferred,
+    ) -> usize {
+        let Kmsg { body, descs, .. } = k;
+        // Bytes of `body` already written (`pos`) and where the next ones go in `msg` (`out`).
+        let (mut pos, mut out) = (0, HEADER_SIZE);
+        let copy = |msg: &mut [u8], from: usize, to: usize, out: &mut usize| {
+            if let Some(src) = body.get(from..to) {
+                copy_prefix(msg, *out, src);
+            }
+            *out += to.saturating_sub(from);
+        };
+        for desc in descs {
+            let (at, size) = desc.span();
+            // What lies before the descriptor (the count, before the first one).
+            copy(msg, pos, at, &mut out);
+            pos = at + size;
+            let written = match desc {
+                KDesc::Port {
+                    right,
+                    type_name,
+                    guarded: Some(flags),
+                    ..
+                } if guarded_ok => {
+                    // The guarded layout stays; the context is not the sender's to show
+                    // (xnu-7195 writes 0).
+                    let name = copyout(sp, right, d);
+                    let mut g = MachMsgGuardedPortDescriptor64::new(name, type_name, flags, 0);
+                    g.set_disposition(type_name);
+                    write(msg, out, &g).map(|_| size_of_val(&g))
+                }
+                KDesc::Port {
+                    right,
+                    type_name,
+                    guarded,
+                    ..
+                } => {
+                    let name = if guarded.is_some() {
+                        // Not asked for: destroyed, and a null port descriptor instead.
+                        d.release(right);
+                        MACH_PORT_NULL
+                    } else {
+                        copyout(sp, right, d)
+                    };
+                    let pd = MachMsgPortDescriptor::new(name, type_name);
+                    write(msg, out, &pd).map(|_| size_of_val(&pd))
+                }
+                KDesc::Ool { data, .. } => {
+                    let len = data.len() as u32;
+                    let address = if data.is_empty() {
+                        0
+                    } else {
+                        self.obj.vm().allocate(data)
+                    };
+                    // Received memory is the receiver's to deallocate.
+                    let o = MachMsgOolDescriptor64::new(address, len, false, MACH_MSG_VIRTUAL_COPY);
+                    write(msg, out, &o).map(|_| size_of_val(&o))
+                }
+                KDesc::OolPorts {
+                    rights, type_name, ..
+                } => {
+                    let names: Vec<u32> = rights.into_iter().map(|r| copyout(sp, r, d)).collect();
+                    let count = names.len() as u32;
+                    let address = if names.is_empty() {
+                        0
+                    } else {
+                        self.obj.vm().allocate(names.as_bytes().to_vec())
+                    };
+                    let o = MachMsgOolPortsDescriptor64::new(
+                        address,
+                        count,
+                        false,
+                        MACH_MSG_VIRTUAL_COPY,
+                        type_name,
+                    );
+                    write(msg, out, &o).map(|_| size_of_val(&o))
+                }
+            };
+            out += written.unwrap_or(0);
+        }
+        // The inline data after the last descriptor.
+        copy(msg, pos, body.len(), &mut out);
+        recycle(body);
+        out - HEADER_SIZE
+    }
+}
+
+/// The format-0 trailer of a message from `sender`, with `len` its requested size.
+fn make_trailer(
+    seqno: u32,
+    sender: crate::ipc_kmsg::Sender,
+    context: u64,
+    len: usize,
+) -> MachMsgMaxTrailer {
+    let mut t = MachMsgMaxTrailer::new_zeroed();
+    t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+    t.msgh_trailer_size = len as u32;
+    t.msgh_seqno = seqno;
+    t.msgh_sender.val = sender.security();
+    t.msgh_audit.val = sender.audit();
+    t.msgh_context = context;
+    t
+}
+
+/// Copies `src` to `msg` at `at`, as much of it as fits.
+fn copy_prefix(msg: &mut [u8], at: usize, src: &[u8]) {
+    if let Some(dst) = msg.get_mut(at..) {
+        let n = src.len().min(dst.len());
+        dst[..n].copy_from_slice(&src[..n]);
+    }
+}
