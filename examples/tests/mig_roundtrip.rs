@@ -174,8 +174,8 @@ fn client_requests_have_migcom_bytes() {
             .expect("receive");
         // Answer with a migcom error reply so that the client returns.
         let mut reply = [0u8; 64];
-        darling_mig::rt::reply_header(&buf, &mut reply);
-        darling_mig::rt::reply_error(&mut reply, KERN_NOT_SUPPORTED);
+        darling_mig_runtime::reply_header(&buf, &mut reply);
+        darling_mig_runtime::reply_error(&mut reply, KERN_NOT_SUPPORTED);
         server
             .mach_msg(&mut reply, MACH_SEND_MSG, 36, 0, 0, 0, 0)
             .expect("reply");

@@ -3,7 +3,7 @@
 //! routine, a `Server` trait with one method per routine, the demux function that checks
 //! and dispatches requests as migcom's server does, and a `serve` loop.
 //!
-//! The generated code runs on [`crate::rt`] over `darling-mach-ipc`. Messages are written
+//! The generated code runs on `darling-mig-runtime` over `darling-mach-ipc`. Messages are written
 //! and read field by field at migcom's offsets, so that a variable array shifts the fields
 //! after it exactly as migcom's stubs do.
 
@@ -392,10 +392,10 @@ fn token_type(role: ArgRole) -> &'static str {
 
 fn token_expr(role: ArgRole, trailer: &str) -> String {
     match role {
-        ArgRole::MsgSeqno => format!("{trailer}.seqno"),
-        ArgRole::AuditToken => format!("{trailer}.audit"),
-        ArgRole::ContextToken => format!("{trailer}.context"),
-        _ => format!("{trailer}.sender"),
+        ArgRole::MsgSeqno => format!("{trailer}.msgh_seqno"),
+        ArgRole::AuditToken => format!("{trailer}.msgh_audit.val"),
+        ArgRole::ContextToken => format!("{trailer}.msgh_context"),
+        _ => format!("{trailer}.msgh_sender.val"),
     }
 }
 
@@ -472,9 +472,9 @@ impl Gen<'_> {
         self.line("#[allow(non_snake_case, non_camel_case_types, clippy::type_complexity)]");
         let _ = writeln!(self.out, "pub mod {name} {{");
         self.line("#[allow(unused_imports)]\nuse super::*;");
-        self.line("use ::darling_mig::rt;");
-        self.line("#[allow(unused_imports)]\nuse ::darling_mig::rt::mach::consts::*;");
-        self.line("use ::darling_mig::rt::mach::{KernReturn, Task};");
+        self.line("use ::darling_mig_runtime as rt;");
+        self.line("#[allow(unused_imports)]\nuse ::darling_mig_runtime::mach::consts::*;");
+        self.line("use ::darling_mig_runtime::mach::{KernReturn, Task};");
         let _ = writeln!(
             self.out,
             "/// The first message id.\npub const SUBSYSTEM_BASE: mach_msg_id_t = {};",
@@ -506,7 +506,7 @@ impl Gen<'_> {
         self.line("/// Every request and reply as migcom declares it (`__Request__<routine>_t`), its size and offsets checked at compile time.");
         self.line("pub mod messages {");
         self.line("#[allow(unused_imports)]\nuse super::*;");
-        self.line("#[allow(unused_imports)]\nuse ::darling_mig::rt::mach::wire::*;");
+        self.line("#[allow(unused_imports)]\nuse ::darling_mig_runtime::mach::wire::*;");
         for r in self.iface.routines() {
             self.message_struct(r, "Request", &r.request)?;
             self.message_struct(r, "Reply", &r.reply)?;
@@ -531,7 +531,7 @@ impl Gen<'_> {
         );
         self.line("#[repr(C, packed(4))]");
         self.line("#[derive(Clone, Copy, Debug, rt::zerocopy::FromBytes, rt::zerocopy::IntoBytes, rt::zerocopy::KnownLayout, rt::zerocopy::Immutable)]");
-        self.line("#[zerocopy(crate = \"::darling_mig::rt::zerocopy\")]");
+        self.line("#[zerocopy(crate = \"::darling_mig_runtime::zerocopy\")]");
         let _ = writeln!(self.out, "pub struct {name} {{");
         for f in &l.fields {
             let ty = self.field_type(r, f)?;
@@ -1252,7 +1252,7 @@ impl Gen<'_> {
             ident(&demux)
         );
         self.line("rt::reply_header(mig_request, mig_reply);");
-        self.line("let mig_id = rt::get32(mig_request, 20) as i32;");
+        self.line("let mig_id = rt::header(mig_request).msgh_id;");
         if i.routines().next().is_none() {
             // Every id is a skip.
             self.line("let _ = (mig_server, mig_task, mig_id);");
@@ -1301,42 +1301,18 @@ impl Gen<'_> {
             "fn stub_{}<S: Server + ?Sized>(mig_server: &S, {task}: &Task, mig_request: &[u8], {reply}: &mut [u8]) -> Result<(), KernReturn> {{",
             r.name
         );
-        self.line("let mig_size = rt::get32(mig_request, 4) as usize;");
-        self.line("let Some(mig_msg) = mig_request.get(..mig_size) else { return rt::fail(MIG_BAD_ARGUMENTS); };");
-        self.line("let mig_complex = rt::get32(mig_request, 0) & MACH_MSGH_BITS_COMPLEX != 0;");
-        if rl.request.complex {
-            let _ = writeln!(
-                self.out,
-                "if !mig_complex || rt::get32(mig_request, 24) != {} {{ return rt::fail(MIG_BAD_ARGUMENTS); }}",
-                rl.request.descriptors
-            );
+        let descriptors = if rl.request.complex {
+            format!("Some({})", rl.request.descriptors)
         } else {
-            self.line("if mig_complex { return rt::fail(MIG_BAD_ARGUMENTS); }");
-        }
-        let check = if rl.request.min_size == rl.request.size {
-            format!("mig_size != {}", rl.request.size)
-        } else {
-            format!(
-                "!({}..={}).contains(&mig_size)",
-                rl.request.min_size, rl.request.size
-            )
+            "None".into()
         };
         let _ = writeln!(
             self.out,
-            "if {check} {{ return rt::fail(MIG_BAD_ARGUMENTS); }}"
+            "let {}mig_r = rt::check_request(mig_request, {descriptors}, {}, {})?;",
+            if has_body(&rl.request) { "mut " } else { "" },
+            rl.request.min_size,
+            rl.request.size
         );
-        let _ = writeln!(
-            self.out,
-            "let {}mig_r = rt::Reader::new(mig_msg, MIG_BAD_ARGUMENTS);",
-            if has_body(&rl.request) || rl.request.complex {
-                "mut "
-            } else {
-                ""
-            }
-        );
-        if rl.request.complex {
-            self.line("mig_r.u32()?;");
-        }
         self.read_fields(r, &rl.request, Side::Server)?;
         self.line("if !mig_r.at_end() { return rt::fail(MIG_BAD_ARGUMENTS); }");
         // Header-carried values.
@@ -1345,14 +1321,14 @@ impl Gen<'_> {
                 ArgRole::RequestPort if a.declared => {
                     let _ = writeln!(
                         self.out,
-                        "let {} = rt::get32(mig_request, 12);",
+                        "let {} = rt::header(mig_request).msgh_local_port;",
                         ident(&a.name)
                     );
                 }
                 ArgRole::ReplyPort if a.declared && a.bits.any(Bits::SERVER_ARG) => {
                     let _ = writeln!(
                         self.out,
-                        "let {} = rt::get32(mig_request, 8);",
+                        "let {} = rt::header(mig_request).msgh_remote_port;",
                         ident(&a.name)
                     );
                 }

@@ -12,8 +12,8 @@
 //! - [`layout`]: every field's offset and size, the largest and smallest message;
 //! - [`interface`]: a whole file resolved; [`tables`] prints its layouts in the columns of
 //!   migcom's measurements;
-//! - [`codegen`]: the Rust module; [`rt`] (feature `runtime`, on by default) is what it runs
-//!   on, over `darling-mach-ipc`; [`Builder`] drives it from a build script.
+//! - [`codegen`]: the Rust module, which runs on the `darling-mig-runtime` crate over
+//!   `darling-mach-ipc`; [`Builder`] drives it from a build script.
 //!
 //! ```
 //! use darling_mig::{Interface, cpp::Preprocessor};
@@ -55,8 +55,6 @@ pub mod layout;
 mod lexer;
 pub mod parser;
 pub mod routine;
-#[cfg(feature = "runtime")]
-pub mod rt;
 pub mod tables;
 pub mod types;
 
