@@ -13,12 +13,22 @@ use std::time::Instant;
 
 use darling_mach_ipc::Kernel;
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::wire::MachMsgHeader;
 
 #[repr(align(128))]
 struct Line(AtomicU64);
 
-fn put32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+/// A 64-byte message to `remote` (a copied send right) with id `id`.
+fn request(buf: &mut [u8], remote: u32, id: i32) {
+    MachMsgHeader {
+        msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
+        msgh_size: 64,
+        msgh_remote_port: remote,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: MACH_PORT_NULL,
+        msgh_id: id,
+    }
+    .write(buf);
 }
 
 fn main() {
@@ -57,12 +67,7 @@ fn main() {
                 .mach_msg(&mut buf, MACH_RCV_MSG, 0, 256, xs, 0, 0)
                 .unwrap();
             for i in 0..per {
-                put32(&mut buf, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0));
-                put32(&mut buf, 4, 64);
-                put32(&mut buf, 8, ys);
-                put32(&mut buf, 12, 0);
-                put32(&mut buf, 16, 0);
-                put32(&mut buf, 20, 2);
+                request(&mut buf, ys, 2);
                 let opt = if i + 1 == per {
                     MACH_SEND_MSG
                 } else {
@@ -94,12 +99,7 @@ fn main() {
         bar.wait();
         let s = Instant::now();
         for _ in 0..per {
-            put32(&mut buf, 0, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0));
-            put32(&mut buf, 4, 64);
-            put32(&mut buf, 8, xc);
-            put32(&mut buf, 12, 0);
-            put32(&mut buf, 16, 0);
-            put32(&mut buf, 20, 1);
+            request(&mut buf, xc, 1);
             client
                 .mach_msg(&mut buf, MACH_SEND_MSG | MACH_RCV_MSG, 64, 256, yc, 0, 0)
                 .unwrap();

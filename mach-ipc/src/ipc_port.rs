@@ -6,7 +6,7 @@
 //! anything can still reach it, as XNU's port references keep it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Weak};
 
 use crate::consts::*;
@@ -100,11 +100,15 @@ impl Port {
     }
 }
 
-/// How many ports and port sets of one kernel exist ([`crate::Kernel::port_count`]).
+/// How many ports and port sets exist that one task (or the kernel itself) made: each
+/// counts against its maker, so that tasks on different threads do not write one shared
+/// counter (or one shared reference count) per port. [`crate::Kernel::port_count`] sums
+/// them.
 #[derive(Debug, Default)]
+#[repr(align(128))]
 pub(crate) struct Census {
-    pub ports: AtomicUsize,
-    pub psets: AtomicUsize,
+    pub ports: AtomicIsize,
+    pub psets: AtomicIsize,
 }
 
 /// A port: its lock, the condition variables its receivers and blocked senders wait on, and

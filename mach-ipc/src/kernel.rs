@@ -19,11 +19,14 @@ pub(crate) struct Tasks {
     pub next_pid: u32,
     /// Send right the kernel gives new tasks as their bootstrap port.
     pub default_bootstrap: Option<PortRef>,
+    /// The counts of ports and sets each task made (kept while any of them exists).
+    pub censuses: Vec<Arc<Census>>,
 }
 
 /// What the tasks of one kernel share.
 #[derive(Debug)]
 pub(crate) struct Shared {
+    /// The kernel's own count (the host port).
     pub census: Arc<Census>,
     pub tasks: Locked<Tasks>,
     pub host: PortRef,
@@ -97,12 +100,22 @@ impl Kernel {
     /// A leak check: once every task has terminated, only the host port (and the ports a
     /// bootstrap server's own task holds) remain.
     pub fn port_count(&self) -> usize {
-        self.shared.census.ports.load(Ordering::Relaxed)
+        self.census_sum(|c| c.ports.load(Ordering::Relaxed))
+    }
+
+    /// The sum of `f` over the kernel's count and every task's.
+    fn census_sum(&self, f: impl Fn(&Census) -> isize) -> usize {
+        let tasks = self.shared.tasks.lock();
+        let sum: isize = std::iter::once(&self.shared.census)
+            .chain(&tasks.censuses)
+            .map(|c| f(c))
+            .sum();
+        usize::try_from(sum).unwrap_or(0)
     }
 
     /// Port sets that exist.
     pub fn port_set_count(&self) -> usize {
-        self.shared.census.psets.load(Ordering::Relaxed)
+        self.census_sum(|c| c.psets.load(Ordering::Relaxed))
     }
 
     /// Tasks that exist.

@@ -100,7 +100,7 @@ impl Task {
         let mut ts = self.space()?;
         let sp = &mut ts.space;
         let task = sp.task;
-        let census = &self.kernel.shared.census;
+        let census = &self.obj.census;
         if right == MACH_PORT_RIGHT_DEAD_NAME {
             // XNU allocates dead names under a name of its own choice, even from
             // mach_port_allocate_name.

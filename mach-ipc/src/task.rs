@@ -2,12 +2,13 @@
 //! task's own ports, and its (simulated) memory.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Carried, Sender};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::{copy_send, make_send};
-use crate::ipc_port::{KObject, PortObj, PortRef, Receiver, TaskId};
+use crate::ipc_port::{Census, KObject, PortObj, PortRef, Receiver, TaskId};
 use crate::ipc_right::{copyin, copyout, destroy_name};
 use crate::ipc_space::Space;
 use crate::kernel::Kernel;
@@ -31,10 +32,15 @@ pub(crate) struct TaskState {
     pub own: Vec<PortRef>,
 }
 
-/// A task as the kernel holds it.
+/// A task as the kernel holds it. Aligned to its own cache lines: tasks made one after the
+/// other sit next to each other in memory, and threads of different tasks must not write
+/// one line (each operation writes the space's lock word).
 #[derive(Debug)]
+#[repr(align(128))]
 pub(crate) struct TaskObj {
     pub id: TaskId,
+    /// Counts the ports and sets this task makes.
+    pub census: Arc<Census>,
     pub sender: Sender,
     state: Locked<TaskState>,
     vm: Locked<Vm>,
@@ -87,10 +93,18 @@ impl Task {
         let id = shared
             .next_task
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let census = Arc::new(Census::default());
         let (pid, default_bootstrap) = {
             let mut tasks = shared.tasks.lock();
             tasks.count += 1;
             tasks.next_pid += 1;
+            // Counts nothing can add to any more, of tasks gone, are dropped.
+            tasks.censuses.retain(|c| {
+                Arc::strong_count(c) > 1
+                    || c.ports.load(Ordering::Relaxed) != 0
+                    || c.psets.load(Ordering::Relaxed) != 0
+            });
+            tasks.censuses.push(Arc::clone(&census));
             (tasks.next_pid, copy_slot(&tasks.default_bootstrap))
         };
         let mut special: [Option<PortRef>; SPECIAL_SLOTS] = Default::default();
@@ -114,13 +128,14 @@ impl Task {
         special[TASK_HOST_PORT as usize] = copy_slot(&Some(Arc::clone(&shared.host)));
         // The task's own ports, held by the kernel.
         let own = [KObject::Task(id), KObject::TaskName(id)]
-            .map(|k| PortObj::new(&shared.census, Receiver::Kernel, k));
+            .map(|k| PortObj::new(&census, Receiver::Kernel, k));
         for (slot, p) in [TASK_KERNEL_PORT, TASK_NAME_PORT].into_iter().zip(&own) {
             make_send(&mut p.lock());
             special[slot as usize] = Some(Arc::clone(p));
         }
         let obj = Arc::new(TaskObj {
             id,
+            census,
             sender: Sender::task(pid),
             state: Locked::new(
                 Rank::Space,
