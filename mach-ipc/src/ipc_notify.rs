@@ -9,6 +9,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::kernel::Shared;
+
 use crate::ipc_kmsg::{Carried, Kmsg};
 use crate::ipc_object::release;
 use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
@@ -39,9 +41,18 @@ impl Deferred {
         }
     }
 
-    /// Releases every right of `k` later.
+    /// Releases every right of `k` later, in the order of XNU's `ipc_kmsg_clean`: the
+    /// destination, the reply, then the body's rights in order.
     pub(crate) fn destroy(&mut self, k: Kmsg) {
-        k.release_into(&mut self.releases);
+        let mut rights = Vec::new();
+        k.release_into(&mut rights);
+        // `releases` is a stack.
+        self.releases.extend(
+            rights
+                .into_iter()
+                .rev()
+                .filter(|r| !matches!(r, Carried::Null | Carried::Dead)),
+        );
     }
 
     /// Wakes the receivers of these sets later.
@@ -50,7 +61,7 @@ impl Deferred {
     }
 
     /// Does it all, and whatever it leads to. Call with no lock held.
-    pub(crate) fn run(&mut self, order: &AtomicU64) {
+    pub(crate) fn run(&mut self, shared: &Shared) {
         loop {
             for set in self.wakes.drain(..) {
                 set.wake();
@@ -58,7 +69,7 @@ impl Deferred {
             if !self.sends.is_empty() {
                 let sends = std::mem::take(&mut self.sends);
                 for k in sends {
-                    send_kernel(k, order, self);
+                    send_kernel(k, shared, self);
                 }
                 continue;
             }
@@ -72,19 +83,56 @@ impl Deferred {
 
 /// Queues a kernel-made message on its destination (no queue limit: it goes to a send-once
 /// right); a dead destination destroys it.
-fn send_kernel(k: Kmsg, order: &AtomicU64, d: &mut Deferred) {
+///
+/// A port-destroyed notification that would carry a receive right into its own queue (the
+/// notify port is the port, or sits in a message queued on it) is destroyed instead, as
+/// xnu-7195's `ipc_kmsg_copyin_from_kernel` marks it `MACH_MSGH_BITS_CIRCULAR` and
+/// `ipc_kmsg_send` destroys it: the notify right gets a send-once notification and the
+/// port, its request now gone, really dies.
+fn send_kernel(k: Kmsg, shared: &Shared, d: &mut Deferred) {
     let Some(p) = k.remote.port().cloned() else {
         d.destroy(k);
         return;
     };
-    mark_in_transit(&k, &p);
+    let carries_receive = k.receive_rights().next().is_some();
+    let transit = carries_receive.then(|| shared.transit.lock());
+    if carries_receive {
+        if k.receive_rights().any(|r| would_be_circular(r, &p)) {
+            drop(transit);
+            d.destroy(k);
+            return;
+        }
+        mark_in_transit(&k, &p);
+    }
     let mut port = p.lock();
     if !port.is_active() {
         drop(port);
+        drop(transit);
         d.destroy(k);
         return;
     }
-    enqueue(&p, &mut port, k, order, d);
+    enqueue(&p, &mut port, k, &shared.order, d);
+}
+
+/// Whether `inner`'s receive right is (transitively) inside a message queued on `outer`, or
+/// is `outer` itself: sending it there would make a cycle. Called with the circularity lock
+/// held, taking one port lock at a time.
+pub(crate) fn would_be_circular(inner: &PortRef, outer: &PortRef) -> bool {
+    let mut at = Arc::clone(outer);
+    for _ in 0..1_000_000 {
+        if Arc::ptr_eq(&at, inner) {
+            return true;
+        }
+        let next = match &at.lock().receiver {
+            Receiver::Transit(Some(w)) => w.upgrade(),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The receive rights `k` carries are now inside `dest`'s queue (for the circularity check).

@@ -86,7 +86,7 @@ impl Kernel {
 
     /// Runs deferred work (with no lock held).
     pub(crate) fn run(&self, d: &mut Deferred) {
-        d.run(&self.shared.order);
+        d.run(&self.shared);
     }
 
     /// A new task. With a parent it inherits the parent's bootstrap and registered ports (as a

@@ -12,7 +12,7 @@ use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Carried, KDesc, Kmsg};
-use crate::ipc_notify::{Deferred, enqueue, mark_in_transit};
+use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, would_be_circular};
 use crate::ipc_object::consume_send_once;
 use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
 use crate::ipc_pset::{PsetRef, same};
@@ -173,27 +173,6 @@ fn spin_for_activity(
         }
     }
     budget
-}
-
-/// Whether `inner`'s receive right is (transitively) inside a message queued on `outer`, or
-/// is `outer` itself: sending it there would make a cycle. Called with the circularity lock
-/// held, taking one port lock at a time.
-fn would_be_circular(inner: &PortRef, outer: &PortRef) -> bool {
-    let mut at = Arc::clone(outer);
-    for _ in 0..1_000_000 {
-        if Arc::ptr_eq(&at, inner) {
-            return true;
-        }
-        let next = match &at.lock().receiver {
-            Receiver::Transit(Some(w)) => w.upgrade(),
-            _ => None,
-        };
-        match next {
-            Some(n) => at = n,
-            None => return false,
-        }
-    }
-    true
 }
 
 /// Puts the receive rights `k` carries back to "in transit, nowhere yet".
