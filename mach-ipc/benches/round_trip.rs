@@ -15,45 +15,38 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::{self, DESCRIPTORS_START, HEADER_SIZE, MessageWriter};
+use darling_mach_ipc::wire::{MachMsgHeader, MachMsgPortDescriptor};
 use darling_mach_ipc::{Kernel, Task};
 
 /// Bytes of every message sent (header included).
 const MSG: u32 = 64;
 /// Receive buffers: the message and any trailer.
 const BUF: usize = 256;
-/// Header size.
-const HEADER: usize = 24;
 /// Message id that makes a server stop.
 const QUIT: i32 = 0x7151;
 /// Round trips between resets of the client's user references (port-descriptor benchmark).
 const CHUNK: u64 = 4096;
 
-fn put32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-}
-
-fn get32(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-/// A message header: bits, size, remote, local, voucher, id.
+/// A `MSG`-byte message's header.
 fn header(b: &mut [u8], bits: u32, remote: u32, id: i32) {
-    put32(b, 0, bits);
-    put32(b, 4, MSG);
-    put32(b, 8, remote);
-    put32(b, 12, MACH_PORT_NULL);
-    put32(b, 16, MACH_PORT_NULL);
-    put32(b, 20, id as u32);
+    MachMsgHeader {
+        msgh_bits: bits,
+        msgh_size: MSG,
+        msgh_remote_port: remote,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: MACH_PORT_NULL,
+        msgh_id: id,
+    }
+    .write(b)
+    .expect("room for a header");
 }
 
 /// A port descriptor as the body's first (and only) descriptor.
 fn port_descriptor(b: &mut [u8], name: u32, disposition: u32) {
-    put32(b, HEADER, 1);
-    put32(b, HEADER + 4, name);
-    put32(b, HEADER + 8, 0);
-    b[HEADER + 12..HEADER + 14].fill(0);
-    b[HEADER + 14] = disposition as u8;
-    b[HEADER + 15] = MACH_MSG_PORT_DESCRIPTOR as u8;
+    let mut w = MessageWriter::at(b, HEADER_SIZE);
+    w.body(1).expect("room for the body");
+    w.port(name, disposition).expect("room for a descriptor");
 }
 
 /// A client and a server task: the server holds the receive right X (the client a send right
@@ -109,12 +102,14 @@ fn serve(server: Task, x: u32, y: u32, move_port: bool) -> JoinHandle<u64> {
             .mach_msg(&mut buf, MACH_RCV_MSG, 0, BUF as u32, x, 0, 0)
             .expect("first receive");
         loop {
-            if get32(&buf, 20) as i32 == QUIT {
+            if MachMsgHeader::read(&buf).expect("a header").msgh_id == QUIT {
                 return served;
             }
             served += 1;
             if move_port {
-                let name = get32(&buf, HEADER + 4);
+                let name = message::read::<MachMsgPortDescriptor>(&buf, DESCRIPTORS_START)
+                    .expect("a port descriptor")
+                    .name;
                 header(
                     &mut buf,
                     MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
@@ -191,7 +186,7 @@ fn mach_msg_inline(c: &mut Criterion) {
         p.x_client,
         1,
     );
-    for (i, b) in request[HEADER..MSG as usize].iter_mut().enumerate() {
+    for (i, b) in request[HEADER_SIZE..MSG as usize].iter_mut().enumerate() {
         *b = i as u8;
     }
     let mut buf = [0u8; BUF];
@@ -221,7 +216,10 @@ fn mach_msg_port(c: &mut Criterion) {
         1,
     );
     port_descriptor(&mut request, z, MACH_MSG_TYPE_COPY_SEND);
-    for (i, b) in request[HEADER + 16..MSG as usize].iter_mut().enumerate() {
+    for (i, b) in request[DESCRIPTORS_START + size_of::<MachMsgPortDescriptor>()..MSG as usize]
+        .iter_mut()
+        .enumerate()
+    {
         *b = i as u8;
     }
     let mut buf = [0u8; BUF];

@@ -1,14 +1,15 @@
 //! The bootstrap server: launchd's rules for register, look-up and check-in, and the exchange
 //! of Darling's "Mach ports" documentation byte for byte.
 
+mod msgkit;
+
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message;
+use darling_mach_ipc::wire::{MachMsgHeader, MachMsgTrailer};
 use darling_mach_ipc::{
     BootstrapServer, KernReturn, Kernel, bootstrap_check_in, bootstrap_look_up, bootstrap_register,
 };
-
-fn get(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().unwrap())
-}
+use msgkit::{at, hdr};
 
 #[test]
 fn register_look_up_and_check_in_follow_launchd() {
@@ -89,11 +90,17 @@ fn the_documentation_exchange_byte_for_byte() {
     bootstrap_register(&receiver, bp, "org.darlinghq.example", port).unwrap();
 
     let to = bootstrap_look_up(&sender, sender.bootstrap_port(), "org.darlinghq.example").unwrap();
+    // The documentation's message: a header, `char text[12]`, `int number`.
     let mut msg = [0u8; 40];
-    msg[0..4].copy_from_slice(&0x13u32.to_ne_bytes());
-    msg[8..12].copy_from_slice(&to.to_ne_bytes());
+    MachMsgHeader {
+        msgh_bits: 0x13,
+        msgh_remote_port: to,
+        ..MachMsgHeader::default()
+    }
+    .write(&mut msg)
+    .unwrap();
     msg[24..29].copy_from_slice(b"Hello");
-    msg[36..40].copy_from_slice(&35i32.to_ne_bytes());
+    message::write(&mut msg, 36, &35i32).unwrap();
     sender
         .mach_msg(&mut msg, MACH_SEND_MSG, 40, 0, 0, MACH_MSG_TIMEOUT_NONE, 0)
         .unwrap();
@@ -110,16 +117,20 @@ fn the_documentation_exchange_byte_for_byte() {
             0,
         )
         .unwrap();
+    let h = hdr(&buf);
     assert_eq!(
-        get(&buf, 0),
-        0x1100,
+        h.msgh_bits, 0x1100,
         "COPY_SEND arrives as a send right, local"
     );
-    assert_eq!(get(&buf, 4), 40);
-    assert_eq!(get(&buf, 8), MACH_PORT_NULL);
-    assert_eq!(get(&buf, 12), port);
+    assert_eq!(h.msgh_size, 40);
+    assert_eq!(h.msgh_remote_port, MACH_PORT_NULL);
+    assert_eq!(h.msgh_local_port, port);
     assert_eq!(&buf[24..29], b"Hello");
-    assert_eq!(get(&buf, 36), 35);
+    assert_eq!(at::<i32>(&buf, 36), 35);
     // The minimal trailer: format 0, 8 bytes.
-    assert_eq!((get(&buf, 40), get(&buf, 44)), (0, 8));
+    let trailer: MachMsgTrailer = at(&buf, 40);
+    assert_eq!(
+        (trailer.msgh_trailer_type, trailer.msgh_trailer_size),
+        (0, 8)
+    );
 }

@@ -14,13 +14,17 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+mod msgkit;
+
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message;
 use darling_mach_ipc::wire::{
-    MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
-    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
+    MachMsgGuardedPortDescriptor64, MachMsgOolDescriptor64, MachMsgOolPortsDescriptor64,
+    MachMsgPortDescriptor,
 };
 use darling_mach_ipc::{KernReturn, Kernel};
-use zerocopy::{Immutable, IntoBytes};
+use msgkit::{Msg, hdr};
+use zerocopy::IntoBytes;
 
 const SEED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds/mach_msg_send");
 
@@ -50,80 +54,22 @@ const SLACK: usize = 512;
 /// The fuzz target's `msgh_size` bit for `MACH_RCV_LARGE`.
 const SELECT_RCV_LARGE: u32 = 0x8000_0000;
 
-/// A message as the fuzz target reads it: the header (with `msgh_size` selecting the
-/// receive), the descriptors of a complex message, then inline data.
-#[derive(Debug, Default)]
-struct Msg {
-    header: MachMsgHeader,
-    count: u32,
-    descriptors: Vec<u8>,
-    data: Vec<u8>,
-}
-
-impl Msg {
-    /// A message to `remote`, sent with `disposition`.
-    fn to(remote: mach_port_name_t, disposition: mach_msg_type_name_t) -> Msg {
-        let mut m = Msg::default();
-        m.header.msgh_remote_port = remote;
-        m.header.msgh_bits = MACH_MSGH_BITS(disposition, 0);
-        m
+/// The `msgh_size` that makes the fuzz target receive the message back (a send ignores
+/// `msgh_size`): into `rcv_size` bytes, with `option`'s `MACH_RCV_TRAILER_ELEMENTS` and
+/// `MACH_RCV_LARGE`.
+fn receive(rcv_size: u16, option: mach_msg_option_t) -> u32 {
+    let elements = MACH_RCV_TRAILER_ELEMENTS(GET_RCV_ELEMENTS(option));
+    assert_eq!(
+        option & !(elements | MACH_RCV_LARGE),
+        0,
+        "the fuzz target cannot select {option:#x}"
+    );
+    // The trailer elements sit in bits 24..27 in both.
+    let mut selector = u32::from(rcv_size) | elements as u32;
+    if option & MACH_RCV_LARGE != 0 {
+        selector |= SELECT_RCV_LARGE;
     }
-
-    /// The reply port `local`, sent with `disposition`.
-    fn reply(mut self, local: mach_port_name_t, disposition: mach_msg_type_name_t) -> Msg {
-        self.header.msgh_local_port = local;
-        self.header.msgh_bits |= MACH_MSGH_BITS(0, disposition);
-        self
-    }
-
-    fn id(mut self, id: mach_msg_id_t) -> Msg {
-        self.header.msgh_id = id;
-        self
-    }
-
-    /// How the fuzz target receives the message back (a send ignores `msgh_size`): into
-    /// `rcv_size` bytes, with `option`'s `MACH_RCV_TRAILER_ELEMENTS` and `MACH_RCV_LARGE`.
-    fn receive(mut self, rcv_size: u16, option: mach_msg_option_t) -> Msg {
-        let elements = MACH_RCV_TRAILER_ELEMENTS(GET_RCV_ELEMENTS(option));
-        assert_eq!(
-            option & !(elements | MACH_RCV_LARGE),
-            0,
-            "the fuzz target cannot select {option:#x}"
-        );
-        // The trailer elements sit in bits 24..27 in both.
-        let mut selector = u32::from(rcv_size) | elements as u32;
-        if option & MACH_RCV_LARGE != 0 {
-            selector |= SELECT_RCV_LARGE;
-        }
-        self.header.msgh_size = selector;
-        self
-    }
-
-    /// One descriptor (a `wire` struct); the message becomes complex.
-    fn descriptor(mut self, d: impl IntoBytes + Immutable) -> Msg {
-        self.header.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
-        self.descriptors.extend_from_slice(d.as_bytes());
-        self.count += 1;
-        self
-    }
-
-    fn data(mut self, data: &[u8]) -> Msg {
-        self.data.extend_from_slice(data);
-        self
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        let mut b = self.header.as_bytes().to_vec();
-        if self.header.msgh_bits & MACH_MSGH_BITS_COMPLEX != 0 {
-            let body = MachMsgBody {
-                msgh_descriptor_count: self.count,
-            };
-            b.extend_from_slice(body.as_bytes());
-            b.extend_from_slice(&self.descriptors);
-        }
-        b.extend_from_slice(&self.data);
-        b
-    }
+    selector
 }
 
 /// The id every seed but one uses.
@@ -131,9 +77,9 @@ const ID: mach_msg_id_t = 1000;
 
 /// 8 bytes of inline data sent to R and received back.
 fn simple() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_COPY_SEND)
+    Msg::new(R, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(256, 0)
+        .size(receive(256, 0))
         .data(b"payload!")
         .bytes()
 }
@@ -141,40 +87,43 @@ fn simple() -> Vec<u8> {
 /// A send-once reply right made on the destination's own name, received with the audit
 /// trailer and `MACH_RCV_LARGE` (which the message does not need).
 fn reply_send_once_audit_trailer() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_COPY_SEND)
-        .reply(R, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+    Msg::new(R, MACH_MSG_TYPE_COPY_SEND, R, MACH_MSG_TYPE_MAKE_SEND_ONCE)
         .id(ID)
-        .receive(
+        .size(receive(
             256,
             MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT) | MACH_RCV_LARGE,
-        )
+        ))
         .data(&[1, 2, 3, 4])
         .bytes()
 }
 
 /// The send-once right as destination (used up), with the dead name copied as reply.
 fn send_once_destination_dead_reply() -> Vec<u8> {
-    Msg::to(ONCE, MACH_MSG_TYPE_MOVE_SEND_ONCE)
-        .reply(DEAD_NAME, MACH_MSG_TYPE_COPY_SEND)
-        .id(7)
-        .receive(256, 0)
-        .bytes()
+    Msg::new(
+        ONCE,
+        MACH_MSG_TYPE_MOVE_SEND_ONCE,
+        DEAD_NAME,
+        MACH_MSG_TYPE_COPY_SEND,
+    )
+    .id(7)
+    .size(receive(256, 0))
+    .bytes()
 }
 
 /// A 56-byte message received into 24 bytes without `MACH_RCV_LARGE`: destroyed.
 fn receive_buffer_too_small() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_MAKE_SEND)
+    Msg::new(R, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(24, 0)
+        .size(receive(24, 0))
         .data(&[0; 32])
         .bytes()
 }
 
 /// Port descriptors moving the send-once right and the dead name, plus null and dead names.
 fn port_descriptors_send_once_dead_null() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_MAKE_SEND)
+    Msg::new(R, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(256, 0)
+        .size(receive(256, 0))
         .descriptor(MachMsgPortDescriptor::new(
             ONCE,
             MACH_MSG_TYPE_MOVE_SEND_ONCE,
@@ -197,9 +146,9 @@ fn port_descriptors_send_once_dead_null() -> Vec<u8> {
 /// Q's receive right in a guarded descriptor (unguarded on send), and the whole OOL region
 /// deallocated by the send.
 fn guarded_receive_and_ool_deallocate() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_COPY_SEND)
+    Msg::new(R, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(256, 0)
+        .size(receive(256, 0))
         .descriptor(MachMsgGuardedPortDescriptor64::new(
             Q,
             MACH_MSG_TYPE_MOVE_RECEIVE,
@@ -218,9 +167,9 @@ fn guarded_receive_and_ool_deallocate() -> Vec<u8> {
 /// A send right, Q's receive right, 16 bytes of OOL memory and an OOL-ports array making a
 /// send right to R, then inline data.
 fn mixed_descriptors() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_COPY_SEND)
+    Msg::new(R, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(256, 0)
+        .size(receive(256, 0))
         .descriptor(MachMsgPortDescriptor::new(R, MACH_MSG_TYPE_COPY_SEND))
         .descriptor(MachMsgPortDescriptor::new(Q, MACH_MSG_TYPE_MOVE_RECEIVE))
         .descriptor(MachMsgOolDescriptor64::new(
@@ -243,9 +192,9 @@ fn mixed_descriptors() -> Vec<u8> {
 /// The port set as a port descriptor, then an OOL copy option that does not exist: the first
 /// pass over the descriptors refuses the option before any right is looked at.
 fn bad_ool_copy_option_before_bad_port() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_COPY_SEND)
+    Msg::new(R, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(256, 0)
+        .size(receive(256, 0))
         .descriptor(MachMsgPortDescriptor::new(SET, MACH_MSG_TYPE_COPY_SEND))
         .descriptor(MachMsgOolDescriptor64::new(OOL, 8, false, 7))
         .bytes()
@@ -254,9 +203,9 @@ fn bad_ool_copy_option_before_bad_port() -> Vec<u8> {
 /// R's receive right moved into R, then every name of the region copied as a send right:
 /// the send-once name fails, and the receive right already copied in is destroyed.
 fn bad_ool_port_after_moving_receive() -> Vec<u8> {
-    Msg::to(R, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+    Msg::new(R, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0)
         .id(ID)
-        .receive(256, 0)
+        .size(receive(256, 0))
         .descriptor(MachMsgPortDescriptor::new(R, MACH_MSG_TYPE_MOVE_RECEIVE))
         .descriptor(MachMsgOolPortsDescriptor64::new(
             OOL,
@@ -386,10 +335,9 @@ fn replay(data: &[u8]) -> (Result<(), KernReturn>, Vec<u8>) {
     let set = task.mach_port_allocate(MACH_PORT_RIGHT_PORT_SET).unwrap();
     task.mach_port_insert_member(r, set).unwrap();
     let q = task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    let mut region = Vec::new();
-    for name in [r, once, dead, set, q, MACH_PORT_NULL, MACH_PORT_DEAD] {
-        region.extend_from_slice(&name.to_ne_bytes());
-    }
+    let mut region = [r, once, dead, set, q, MACH_PORT_NULL, MACH_PORT_DEAD]
+        .as_bytes()
+        .to_vec();
     region.extend((region.len()..OOL_SIZE as usize).map(|i| i as u8));
     let ool = task.vm_allocate(region);
     assert_eq!(
@@ -405,9 +353,7 @@ fn replay(data: &[u8]) -> (Result<(), KernReturn>, Vec<u8>) {
     };
     let mut buf = data.to_vec();
     buf.resize(data.len() + SLACK, 0);
-    let selector = data
-        .get(4..8)
-        .map_or(0, |b| u32::from_ne_bytes(b.try_into().unwrap()));
+    let selector = message::read::<u32>(data, 4).unwrap_or(0);
     let rcv_size = (selector & 0xffff).min(buf.len() as u32);
     let mut option = MACH_SEND_MSG
         | MACH_RCV_MSG
@@ -451,7 +397,12 @@ fn seeds_do_what_they_say() {
         );
         // A message that reached the receive came back to us (whole, or as a bare header).
         if code == MACH_MSG_SUCCESS || code == MACH_RCV_TOO_LARGE {
-            assert_eq!(buf[20..24], data[20..24], "{}: received msgh_id", seed.file);
+            assert_eq!(
+                hdr(&buf).msgh_id,
+                hdr(&data).msgh_id,
+                "{}: received msgh_id",
+                seed.file
+            );
         }
     }
 }

@@ -8,8 +8,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::wire::MachMsgHeader;
 use darling_mach_ipc::{IPC_KMSG_MAX_BODY_SPACE, Kernel, Task};
 use msgkit::*;
+use zerocopy::IntoBytes;
 
 const COPY: u32 = MACH_MSG_TYPE_COPY_SEND;
 const MOVE: u32 = MACH_MSG_TYPE_MOVE_SEND;
@@ -141,7 +143,7 @@ fn header_errors_in_order() {
     m.bits |= MOVE << 16;
     m.send(&t).unwrap();
     let h = hdr(&recv(&t, p));
-    assert_eq!((h.bits, h.voucher), (0x1100, 0));
+    assert_eq!((h.msgh_bits, h.msgh_voucher_port), (0x1100, 0));
     assert_eq!(refs(&t, p, MACH_PORT_RIGHT_SEND), 1);
 }
 
@@ -215,17 +217,23 @@ fn destination_and_reply_on_one_name() {
     Msg::new(s, MOVE, s, MOVE).send(&t).unwrap();
     assert_eq!(ty(&t, s), e(KERN_INVALID_NAME));
     let h = hdr(&recv(&owner, or));
-    assert_eq!((h.bits, h.local), (0x1111, or));
-    assert_eq!(ty(&owner, h.remote), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
+    assert_eq!((h.msgh_bits, h.msgh_local_port), (0x1111, or));
+    assert_eq!(
+        ty(&owner, h.msgh_remote_port),
+        Ok(MACH_PORT_TYPE_SEND_RECEIVE)
+    );
     // Make-send and copy-send on one receive+send name.
     let p = port_with_send(&t);
     Msg::new(p, COPY, p, MAKE_SO).send(&t).unwrap();
     let h = hdr(&recv(&t, p));
-    assert_eq!(h.bits, 0x1112);
-    assert_eq!(ty(&t, h.remote), Ok(MACH_PORT_TYPE_SEND_ONCE));
+    assert_eq!(h.msgh_bits, 0x1112);
+    assert_eq!(ty(&t, h.msgh_remote_port), Ok(MACH_PORT_TYPE_SEND_ONCE));
     Msg::new(p, MOVE, p, COPY).send(&t).unwrap();
     let h = hdr(&recv(&t, p));
-    assert_eq!((h.bits, h.remote, h.local), (0x1111, p, p));
+    assert_eq!(
+        (h.msgh_bits, h.msgh_remote_port, h.msgh_local_port),
+        (0x1111, p, p)
+    );
     assert_eq!(refs(&t, p, MACH_PORT_RIGHT_SEND), 1);
 }
 
@@ -285,8 +293,8 @@ fn invalid_reply() {
     assert_eq!(refs(&t, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
     for local_type in [17, 17, 18] {
         let h = hdr(&recv(&owner, or));
-        assert_eq!(h.remote, MACH_PORT_DEAD);
-        assert_eq!(h.bits, local_type | 17 << 8);
+        assert_eq!(h.msgh_remote_port, MACH_PORT_DEAD);
+        assert_eq!(h.msgh_bits, local_type | 17 << 8);
     }
 }
 
@@ -313,13 +321,13 @@ fn destination_whose_port_died() {
         .unwrap();
     assert_eq!(ty(&t, so), e(KERN_INVALID_NAME));
     assert_eq!(ty(&t, carried), e(KERN_INVALID_NAME));
-    assert_eq!(hdr(&recv(&t, reply)).id, MACH_NOTIFY_SEND_ONCE);
+    assert_eq!(hdr(&recv(&t, reply)).msgh_id, MACH_NOTIFY_SEND_ONCE);
     // With a dead-name request on it, it is converted instead, and refused.
     let (or3, so3) = send_once_right(&owner, &t);
     t.mach_port_request_notification(so3, MACH_NOTIFY_DEAD_NAME, 0, reply, MAKE_SO)
         .unwrap();
     owner.mach_port_destroy(or3).unwrap();
-    assert_eq!(hdr(&recv(&t, reply)).id, MACH_NOTIFY_DEAD_NAME);
+    assert_eq!(hdr(&recv(&t, reply)).msgh_id, MACH_NOTIFY_DEAD_NAME);
     assert_eq!(
         Msg::new(so3, MOVE_SO, 0, 0).send(&t),
         e(MACH_SEND_INVALID_DEST)
@@ -444,7 +452,7 @@ fn body_failures_destroy_the_header_rights() {
     let n = failing.len() as u32;
     for (m, code) in failing {
         assert_eq!(m.send(&t), e(code), "{m:?}");
-        assert_eq!(hdr(&recv(&t, reply)).id, MACH_NOTIFY_SEND_ONCE);
+        assert_eq!(hdr(&recv(&t, reply)).msgh_id, MACH_NOTIFY_SEND_ONCE);
     }
     assert_eq!(refs(&t, s, MACH_PORT_RIGHT_SEND), 21 - n);
     assert!(empty(&t, reply));
@@ -499,12 +507,7 @@ fn invalid_right_in_body() {
     assert_eq!(refs(&t, s2, MACH_PORT_RIGHT_SEND), 2);
     // Out-of-line ports: the rights of the array before the bad one are destroyed too.
     let (_, s3) = send_right(&owner, &t);
-    let arr = t.vm_allocate(
-        [s3, s2, 0x7703]
-            .iter()
-            .flat_map(|n| n.to_ne_bytes())
-            .collect(),
-    );
+    let arr = t.vm_allocate([s3, s2, 0x7703].as_bytes().to_vec());
     assert_eq!(
         Msg::new(dest, COPY, 0, 0)
             .ool_ports(arr, 3, MOVE, false, 0)
@@ -604,17 +607,20 @@ fn queue_full_with_zero_timeout_pseudo_receives() {
     assert_eq!(r, e(MACH_SEND_TIMED_OUT));
     // The message comes back: header not swapped, in-flight types, rights re-inserted.
     let h = hdr(&b);
-    assert_eq!(h.bits, MACH_MSGH_BITS_COMPLEX | 17 | 18 << 8);
-    assert_eq!(h.remote, s);
-    assert_ne!(h.local, reply);
-    assert_eq!(ty(&t, h.local), Ok(MACH_PORT_TYPE_SEND_ONCE));
-    assert_eq!(h.id, 77);
+    assert_eq!(h.msgh_bits, MACH_MSGH_BITS_COMPLEX | 17 | 18 << 8);
+    assert_eq!(h.msgh_remote_port, s);
+    assert_ne!(h.msgh_local_port, reply);
+    assert_eq!(ty(&t, h.msgh_local_port), Ok(MACH_PORT_TYPE_SEND_ONCE));
+    assert_eq!(h.msgh_id, 77);
     assert_eq!(refs(&t, s, MACH_PORT_RIGHT_SEND), 2);
     // The moved send right left its name at copyin and comes back under a new one (the
     // send-once reply took the freed index first).
     let (cn, disp, _) = port_desc(&b, 28);
     assert_eq!(disp, 17);
-    assert_eq!(h.local, (carried & !0xff) | ((carried + 4) & 0xff));
+    assert_eq!(
+        h.msgh_local_port,
+        (carried & !0xff) | ((carried + 4) & 0xff)
+    );
     assert_eq!(ty(&t, carried), e(KERN_INVALID_NAME));
     assert_eq!(refs(&t, cn, MACH_PORT_RIGHT_SEND), 1);
     assert_eq!(names(&owner).len(), 2);
@@ -652,9 +658,9 @@ fn blocked_sender_proceeds_when_room_is_made() {
     let t2 = t.clone();
     let h = thread::spawn(move || Msg::new(s, COPY, 0, 0).id(2).send(&t2));
     thread::sleep(Duration::from_millis(20));
-    assert_eq!(hdr(&recv(&owner, or)).id, 1);
+    assert_eq!(hdr(&recv(&owner, or)).msgh_id, 1);
     assert_eq!(h.join().unwrap(), Ok(()));
-    assert_eq!(hdr(&recv(&owner, or)).id, 2);
+    assert_eq!(hdr(&recv(&owner, or)).msgh_id, 2);
     // A sender blocked on a port that dies: delivered and destroyed, success.
     Msg::new(s, COPY, 0, 0).send(&t).unwrap();
     let t2 = t.clone();
@@ -718,20 +724,20 @@ fn receive_too_large_without_rcv_large() {
     let h = hdr(&b);
     assert_eq!(
         h,
-        Hdr {
-            bits: MACH_MSGH_BITS_COMPLEX | 18 | 17 << 8,
-            size: 24,
-            remote: 0,
-            local: p,
-            voucher: 0,
-            id: 4242,
+        MachMsgHeader {
+            msgh_bits: MACH_MSGH_BITS_COMPLEX | 18 | 17 << 8,
+            msgh_size: 24,
+            msgh_remote_port: 0,
+            msgh_local_port: p,
+            msgh_voucher_port: 0,
+            msgh_id: 4242,
         }
     );
     assert_eq!((u32_at(&b, 24), u32_at(&b, 28)), (0, 8));
     assert_eq!(b[32], 0xAA);
     assert!(empty(&t, p));
-    assert_eq!(hdr(&recv(&t, reply)).id, MACH_NOTIFY_SEND_ONCE);
-    assert_eq!(hdr(&recv(&t, ns)).id, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(hdr(&recv(&t, reply)).msgh_id, MACH_NOTIFY_SEND_ONCE);
+    assert_eq!(hdr(&recv(&t, ns)).msgh_id, MACH_NOTIFY_NO_SENDERS);
     // The seqno was used up.
     Msg::new(p, COPY, 0, 0).send(&t).unwrap();
     let (r, b) = recv_opts(&t, p, 64, trailer_opt(MACH_RCV_TRAILER_SEQNO), 0);
@@ -742,7 +748,7 @@ fn receive_too_large_without_rcv_large() {
     Msg::new(p, COPY, 0, 0).data(&[0; 4]).send(&t).unwrap();
     let (r, b) = recv_opts(&t, p, 40, trailer_opt(MACH_RCV_TRAILER_AUDIT), 0);
     assert_eq!(r, e(MACH_RCV_TOO_LARGE));
-    assert_eq!(hdr(&b).size, 24);
+    assert_eq!(hdr(&b).msgh_size, 24);
     assert_eq!(
         (
             u32_at(&b, 24),
@@ -843,13 +849,16 @@ fn receive_port_changed() {
     thread::sleep(Duration::from_millis(20));
     t.mach_port_destroy(r).unwrap();
     assert_eq!(h.join().unwrap(), e(MACH_RCV_PORT_CHANGED));
-    assert_eq!(hdr(&recv(&other, keeper)).id, MACH_NOTIFY_PORT_DESTROYED);
+    assert_eq!(
+        hdr(&recv(&other, keeper)).msgh_id,
+        MACH_NOTIFY_PORT_DESTROYED
+    );
     // A waiting receiver gets a message sent meanwhile.
     let w = port_with_send(&t);
     let t2 = t.clone();
     let h = thread::spawn(move || {
         let (r, b) = recv_opts(&t2, w, 64, 0, 0);
-        r.map(|()| hdr(&b).id)
+        r.map(|()| hdr(&b).msgh_id)
     });
     thread::sleep(Duration::from_millis(20));
     Msg::new(w, COPY, 0, 0).id(5).send(&t).unwrap();
@@ -872,13 +881,13 @@ fn header_swap_and_dispositions() {
     let b = recv(&t, r);
     assert_eq!(
         hdr(&b),
-        Hdr {
-            bits: 0x1100,
-            size: 40,
-            remote: 0,
-            local: r,
-            voucher: 0x1234,
-            id: 0x1234,
+        MachMsgHeader {
+            msgh_bits: 0x1100,
+            msgh_size: 40,
+            msgh_remote_port: 0,
+            msgh_local_port: r,
+            msgh_voucher_port: 0x1234,
+            msgh_id: 0x1234,
         }
     );
     assert_eq!(&b[24..29], b"Hello");
@@ -886,26 +895,31 @@ fn header_swap_and_dispositions() {
     // (COPY_SEND, MAKE_SEND_ONCE) = 0x1513 arrives as 0x1112 with a new send-once name.
     Msg::new(s, COPY, cr, MAKE_SO).send(&client).unwrap();
     let h = hdr(&recv(&t, r));
-    assert_eq!(h.bits, 0x1112);
-    assert_eq!(ty(&t, h.remote), Ok(MACH_PORT_TYPE_SEND_ONCE));
+    assert_eq!(h.msgh_bits, 0x1112);
+    assert_eq!(ty(&t, h.msgh_remote_port), Ok(MACH_PORT_TYPE_SEND_ONCE));
     // Reply with it: (MOVE_SEND_ONCE, 0) arrives as 0x1200.
-    Msg::new(h.remote, MOVE_SO, 0, 0).send(&t).unwrap();
+    Msg::new(h.msgh_remote_port, MOVE_SO, 0, 0)
+        .send(&t)
+        .unwrap();
     let h2 = hdr(&recv(&client, cr));
-    assert_eq!((h2.bits, h2.remote, h2.local), (0x1200, 0, cr));
-    assert_eq!(ty(&t, h.remote), e(KERN_INVALID_NAME));
+    assert_eq!(
+        (h2.msgh_bits, h2.msgh_remote_port, h2.msgh_local_port),
+        (0x1200, 0, cr)
+    );
+    assert_eq!(ty(&t, h.msgh_remote_port), e(KERN_INVALID_NAME));
     // MAKE_SEND reply: the receiver's send right coalesces on one name.
     Msg::new(s, COPY, cr, MAKE).send(&client).unwrap();
     Msg::new(s, COPY, cr, MAKE).send(&client).unwrap();
     let a = hdr(&recv(&t, r));
     let b2 = hdr(&recv(&t, r));
-    assert_eq!(a.bits, 0x1111);
-    assert_eq!(a.remote, b2.remote);
-    assert_eq!(refs(&t, a.remote, MACH_PORT_RIGHT_SEND), 2);
+    assert_eq!(a.msgh_bits, 0x1111);
+    assert_eq!(a.msgh_remote_port, b2.msgh_remote_port);
+    assert_eq!(refs(&t, a.msgh_remote_port, MACH_PORT_RIGHT_SEND), 2);
     // MAKE_SEND / MAKE_SEND_ONCE destinations from the receive right itself.
     Msg::new(r, MAKE, 0, 0).send(&t).unwrap();
     Msg::new(r, MAKE_SO, 0, 0).send(&t).unwrap();
-    assert_eq!(hdr(&recv(&t, r)).bits, 0x1100);
-    assert_eq!(hdr(&recv(&t, r)).bits, 0x1200);
+    assert_eq!(hdr(&recv(&t, r)).msgh_bits, 0x1100);
+    assert_eq!(hdr(&recv(&t, r)).msgh_bits, 0x1200);
     assert_eq!(status(&t, r)[ST_MSCOUNT], 2);
     assert_eq!(status(&t, r)[ST_SORIGHTS], 0);
     // The destination right is used up, never added to the receiver's urefs.
@@ -916,7 +930,7 @@ fn header_swap_and_dispositions() {
     Msg::new(qs, COPY, 0, 0).send(&client).unwrap();
     let (qn, _) = client.mach_port_extract_right(q, MOVE_RECV, &t).unwrap();
     let h = hdr(&recv(&t, qn));
-    assert_eq!((h.bits, h.local), (0x1100, qn));
+    assert_eq!((h.msgh_bits, h.msgh_local_port), (0x1100, qn));
 }
 
 #[test]
@@ -947,8 +961,8 @@ fn port_descriptors_of_each_disposition() {
     assert_eq!(ty(&t, so), e(KERN_INVALID_NAME));
     let b = recv(&owner, dest);
     let h = hdr(&b);
-    assert_eq!(h.bits, MACH_MSGH_BITS_COMPLEX | 0x1100);
-    assert_eq!(h.size, 28 + 8 * 12 + 4);
+    assert_eq!(h.msgh_bits, MACH_MSGH_BITS_COMPLEX | 0x1100);
+    assert_eq!(h.msgh_size, 28 + 8 * 12 + 4);
     assert_eq!(u32_at(&b, 24), 8);
     let d: Vec<_> = (0..8).map(|i| port_desc(&b, 28 + 12 * i)).collect();
     assert_eq!(d[0].1, 16);
@@ -987,7 +1001,7 @@ fn out_of_line_memory() {
     assert_eq!(t.vm_read(b, 1), e(KERN_INVALID_ADDRESS));
     assert_eq!(t.vm_read(a, 4), Ok(data[..4].to_vec()));
     let m = recv(&owner, or);
-    assert_eq!(hdr(&m).size, 28 + 32);
+    assert_eq!(hdr(&m).msgh_size, 28 + 32);
     let (a1, n1) = (u64_at(&m, 28), u32_at(&m, 40));
     let (a2, n2) = (u64_at(&m, 44), u32_at(&m, 56));
     assert_eq!((n1, n2), (5000, 10));
@@ -1012,7 +1026,7 @@ fn out_of_line_ports() {
     let r1 = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let r2 = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let names = [r1, MACH_PORT_NULL, r2, MACH_PORT_DEAD, r1];
-    let arr = t.vm_allocate(names.iter().flat_map(|n| n.to_ne_bytes()).collect());
+    let arr = t.vm_allocate(names.as_bytes().to_vec());
     Msg::new(s, COPY, 0, 0)
         .ool_ports(arr, 5, MAKE, true, MACH_MSG_PHYSICAL_COPY)
         .send(&t)
@@ -1025,10 +1039,7 @@ fn out_of_line_ports() {
     assert_eq!(m[28 + 11], MACH_MSG_OOL_PORTS_DESCRIPTOR as u8);
     assert_eq!(u32_at(&m, 28 + 12), 5);
     let got = owner.vm_read(u64_at(&m, 28), 20).unwrap();
-    let got: Vec<u32> = got
-        .chunks(4)
-        .map(|c| u32::from_ne_bytes(c.try_into().unwrap()))
-        .collect();
+    let got: Vec<u32> = (0..5).map(|i| u32_at(&got, 4 * i)).collect();
     assert_eq!(got[1], MACH_PORT_NULL);
     assert_eq!(got[3], MACH_PORT_DEAD);
     assert_eq!(got[0], got[4]);
@@ -1036,14 +1047,14 @@ fn out_of_line_ports() {
     assert_eq!(refs(&owner, got[0], MACH_PORT_RIGHT_SEND), 2);
     assert_eq!(refs(&owner, got[2], MACH_PORT_RIGHT_SEND), 1);
     // Receive rights travel in arrays too.
-    let arr = t.vm_allocate(r2.to_ne_bytes().to_vec());
+    let arr = t.vm_allocate(r2.as_bytes().to_vec());
     Msg::new(s, COPY, 0, 0)
         .ool_ports(arr, 1, MOVE_RECV, false, MACH_MSG_VIRTUAL_COPY)
         .send(&t)
         .unwrap();
     let m = recv(&owner, or);
     let got = owner.vm_read(u64_at(&m, 28), 4).unwrap();
-    let n = u32::from_ne_bytes(got[..4].try_into().unwrap());
+    let n = u32_at(&got, 0);
     assert_eq!(m[28 + 10], 16);
     assert_eq!(ty(&owner, n), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
     assert_eq!(ty(&t, r2), e(KERN_INVALID_NAME));
@@ -1075,7 +1086,7 @@ fn trailers_of_each_size() {
             .unwrap();
         let (res, b) = recv_opts(&t, r, 28 + size, trailer_opt(elements), 0);
         res.unwrap_or_else(|e| panic!("elements {elements}: {e}"));
-        assert_eq!(hdr(&b).size, 28);
+        assert_eq!(hdr(&b).msgh_size, 28);
         let tr = &b[28..28 + size];
         assert_eq!((u32_at(tr, 0), u32_at(tr, 4)), (0, size as u32));
         if size >= 12 {
@@ -1140,14 +1151,14 @@ fn port_sets() {
     for _ in 0..3 {
         let (r, m) = recv_opts(&t, set, 64, trailer_opt(MACH_RCV_TRAILER_SEQNO), 0);
         r.unwrap();
-        got.push((hdr(&m).id, hdr(&m).local, u32_at(&m, 32)));
+        got.push((hdr(&m).msgh_id, hdr(&m).msgh_local_port, u32_at(&m, 32)));
     }
     assert_eq!(got, vec![(1, b, 10), (2, a, 0), (3, b, 11)]);
     let (r, _) = recv_opts(&t, set, 64, MACH_RCV_TIMEOUT, 0);
     assert_eq!(r, e(MACH_RCV_TIMED_OUT));
     // Receiving on a member directly still works.
     Msg::new(sa, COPY, 0, 0).id(4).send(&sender).unwrap();
-    assert_eq!(hdr(&recv(&t, a)).id, 4);
+    assert_eq!(hdr(&recv(&t, a)).msgh_id, 4);
     // A port with messages joining a set makes them available there.
     let c = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let (sc, _) = t.mach_port_extract_right(c, MAKE, &sender).unwrap();
@@ -1155,7 +1166,7 @@ fn port_sets() {
     let t2 = t.clone();
     let h = thread::spawn(move || {
         let (r, m) = recv_opts(&t2, set, 64, 0, 0);
-        r.map(|()| (hdr(&m).id, hdr(&m).local))
+        r.map(|()| (hdr(&m).msgh_id, hdr(&m).msgh_local_port))
     });
     thread::sleep(Duration::from_millis(20));
     t.mach_port_insert_member(c, set).unwrap();
@@ -1224,8 +1235,8 @@ fn a_message_destroyed_unreceived_releases_its_rights() {
     owner.mach_port_destroy(or).unwrap();
     // The send-once reply tells its port, the send right's port sees no senders, the
     // receive right dies.
-    assert_eq!(hdr(&recv(&t, n)).id, MACH_NOTIFY_SEND_ONCE);
-    assert_eq!(hdr(&recv(&t, ns)).id, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(hdr(&recv(&t, n)).msgh_id, MACH_NOTIFY_SEND_ONCE);
+    assert_eq!(hdr(&recv(&t, ns)).msgh_id, MACH_NOTIFY_NO_SENDERS);
     assert_eq!(ty(&owner, ms), Ok(MACH_PORT_TYPE_DEAD_NAME));
     assert_eq!(ty(&t, s), Ok(MACH_PORT_TYPE_DEAD_NAME));
     t.terminate();
@@ -1244,7 +1255,7 @@ fn self_send_with_make_send_fires_no_senders_at_receive() {
     assert!(empty(&t, n));
     recv(&t, r);
     let b = recv(&t, n);
-    assert_eq!(hdr(&b).id, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_NO_SENDERS);
     assert_eq!(u32_at(&b, 32), 1);
 }
 
@@ -1256,7 +1267,7 @@ fn send_and_receive_in_one_call() {
     b.resize(64, 0);
     t.mach_msg(&mut b, MACH_SEND_MSG | MACH_RCV_MSG, 24, 64, p, 0, 0)
         .unwrap();
-    assert_eq!(hdr(&b).id, 99);
+    assert_eq!(hdr(&b).msgh_id, 99);
     // A send error stops before the receive.
     let mut b = Msg::new(0x7703, COPY, 0, 0).bytes();
     b.resize(64, 0);
@@ -1335,7 +1346,7 @@ fn guarded_descriptors_need_the_receive_option() {
 
     // Without the option: a plain port descriptor with no name, then the data.
     let m = recv(&owner, or);
-    assert_eq!(hdr(&m).size, 24 + 4 + 12 + 4);
+    assert_eq!(hdr(&m).msgh_size, 24 + 4 + 12 + 4);
     assert_eq!(
         port_desc(&m, 28),
         (MACH_PORT_NULL, MOVE_RECV, MACH_MSG_PORT_DESCRIPTOR)
@@ -1350,7 +1361,7 @@ fn guarded_descriptors_need_the_receive_option() {
     // With it: the guarded descriptor, naming the receive right now in `owner`.
     let (r, m) = recv_opts(&owner, or, 256, MACH_RCV_GUARDED_DESC | MACH_RCV_TIMEOUT, 0);
     r.unwrap();
-    assert_eq!(hdr(&m).size, 24 + 4 + 16 + 4);
+    assert_eq!(hdr(&m).msgh_size, 24 + 4 + 16 + 4);
     assert_eq!(m[28 + 11], MACH_MSG_GUARDED_PORT_DESCRIPTOR as u8);
     assert_eq!(m[28 + 10], MOVE_RECV as u8);
     let name = u32_at(&m, 28 + 12);

@@ -711,9 +711,12 @@ impl World {
         };
         got.unwrap();
         let h = hdr(&b);
-        assert_eq!((h.id, h.local, h.remote), (msg.id, name, 0));
+        assert_eq!(
+            (h.msgh_id, h.msgh_local_port, h.msgh_remote_port),
+            (msg.id, name, 0)
+        );
         if msg.id == MACH_NOTIFY_SEND_ONCE {
-            assert_eq!(h.size, 24);
+            assert_eq!(h.msgh_size, 24);
             return;
         }
         assert_eq!(u32_at(&b, 24) as usize, msg.rights.len());

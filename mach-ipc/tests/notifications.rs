@@ -41,7 +41,13 @@ fn notification(t: &Task, n: u32, id: i32, size: u32) -> Vec<u8> {
         0
     };
     assert_eq!(
-        (h.bits, h.size, h.remote, h.local, h.id),
+        (
+            h.msgh_bits,
+            h.msgh_size,
+            h.msgh_remote_port,
+            h.msgh_local_port,
+            h.msgh_id
+        ),
         (complex | 0x1200, size, 0, n, id),
         "notification {id}"
     );
@@ -177,14 +183,14 @@ fn no_senders_request_replace_cancel_and_errors() {
     assert_ne!(prev, 0);
     assert_eq!(ty(&t, prev), Ok(MACH_PORT_TYPE_SEND_ONCE));
     Msg::new(prev, MOVE_SO, 0, 0).id(1).send(&t).unwrap();
-    assert_eq!(hdr(&recv(&t, n)).id, 1);
+    assert_eq!(hdr(&recv(&t, n)).msgh_id, 1);
     // Cancelled with MACH_PORT_NULL.
     let prev = t
         .mach_port_request_notification(r, MACH_NOTIFY_NO_SENDERS, 0, 0, 0)
         .unwrap();
     assert_ne!(prev, 0);
     t.mach_port_deallocate(prev).unwrap();
-    assert_eq!(hdr(&recv(&t, n2)).id, MACH_NOTIFY_SEND_ONCE);
+    assert_eq!(hdr(&recv(&t, n2)).msgh_id, MACH_NOTIFY_SEND_ONCE);
     t.mach_port_deallocate(r).unwrap();
     assert!(empty(&t, n2));
     // Errors; the send-once right made for the request is destroyed.
@@ -429,9 +435,9 @@ fn port_destroyed_hands_the_receive_right_over() {
         (1, 0, 0, 0, 0)
     );
     assert_eq!(keeper.mach_port_get_context(name), Ok(0));
-    assert_eq!(hdr(&recv(&keeper, name)).id, 12);
+    assert_eq!(hdr(&recv(&keeper, name)).msgh_id, 12);
     Msg::new(s, COPY, 0, 0).id(13).send(&sender).unwrap();
-    assert_eq!(hdr(&recv(&keeper, name)).id, 13);
+    assert_eq!(hdr(&recv(&keeper, name)).msgh_id, 13);
     // This time it dies.
     keeper.mach_port_destroy(name).unwrap();
     assert_eq!(ty(&sender, s), Ok(MACH_PORT_TYPE_DEAD_NAME));
@@ -455,7 +461,7 @@ fn port_destroyed_with_send_rights_under_the_name() {
     let b = notification(&keeper, kp, MACH_NOTIFY_PORT_DESTROYED, 40);
     let name = port_desc(&b, 28).0;
     Msg::new(r, COPY, 0, 0).id(3).send(&t).unwrap();
-    assert_eq!(hdr(&recv(&keeper, name)).id, 3);
+    assert_eq!(hdr(&recv(&keeper, name)).msgh_id, 3);
     // Task termination rescues it too.
     let n2 = recv_port(&t);
     let (kps, _) = t.mach_port_extract_right(n2, MAKE_SO, &keeper).unwrap();
@@ -555,7 +561,7 @@ fn send_once_notification_when_unused() {
     // Used: no notification; the message arrives instead.
     let c = mk(&t);
     Msg::new(c, MOVE_SO, 0, 0).id(9).send(&t).unwrap();
-    assert_eq!(hdr(&recv(&t, r)).id, 9);
+    assert_eq!(hdr(&recv(&t, r)).msgh_id, 9);
     assert!(empty(&t, r));
     // Its port dead: nothing to notify.
     let s = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
@@ -621,7 +627,7 @@ fn port_deleted_when_a_requested_name_loses_its_right() {
     let s = fresh(&t);
     Msg::new(s, MACH_MSG_TYPE_MOVE_SEND, 0, 0).send(&t).unwrap();
     deleted(&t, s);
-    assert_eq!(hdr(&recv(&owner, r)).bits, 0x1100);
+    assert_eq!(hdr(&recv(&owner, r)).msgh_bits, 0x1100);
     // A send-once right with a request, dropped: send-once to its port, port-deleted to us.
     let (so, _) = owner.mach_port_extract_right(r, MAKE_SO, &t).unwrap();
     request(&t, so, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();

@@ -37,7 +37,7 @@ fn foreign_send_once(owner: &Task, t: &Task) -> (u32, u32) {
 }
 
 fn notification_id(t: &Task, port: u32) -> i32 {
-    hdr(&recv(t, port)).id
+    hdr(&recv(t, port)).msgh_id
 }
 
 // ---- names --------------------------------------------------------------------------------
@@ -445,7 +445,7 @@ fn destroy_last_send_right_under_a_receive_name_fires_no_senders() {
     .unwrap();
     t.mach_port_destroy(p).unwrap();
     let b = recv(&t, n);
-    assert_eq!(hdr(&b).id, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_NO_SENDERS);
     assert_eq!(u32_at(&b, 32), 1);
     assert!(empty(&t, n));
 }
@@ -572,7 +572,7 @@ fn mod_refs_receive() {
     assert_eq!(ty(&t, q), Ok(MACH_PORT_TYPE_DEAD_NAME));
     assert_eq!(refs(&t, q, MACH_PORT_RIGHT_DEAD_NAME), 2);
     let b = recv(&t, n);
-    assert_eq!(hdr(&b).id, MACH_NOTIFY_DEAD_NAME);
+    assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_DEAD_NAME);
     assert_eq!(u32_at(&b, 32), q);
 }
 

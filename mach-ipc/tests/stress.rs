@@ -3,25 +3,34 @@
 //! left.
 //!
 //! Three tasks: a server holding the receive rights of two shared ports, both members of one
-//! port set, and two client tasks holding send rights to them. `CLIENT_THREADS` threads (two
-//! per client task, sharing its space) send `MESSAGES` messages each, every one carrying a
+//! port set, and two client tasks holding send rights to them. `CLIENT_THREADS` threads (half
+//! in each client task, sharing its space) send `MESSAGES` messages each, every one carrying a
 //! right made from the thread's own port: a send right in a port descriptor, a send-once
 //! reply right in the header, or a send-once right in a port descriptor. `SERVER_THREADS`
 //! threads of the server receive from the set at the same time, count every message id,
 //! deallocate the rights they are given and answer the reply rights. Each client thread then
 //! drains its own port: one reply per reply right, one send-once notification per send-once
 //! right the server deallocated.
+//!
+//! Twelve threads in all, more than the cores of a small machine, so that they contend for
+//! the kernel's locks; debug builds check the lock order on every lock taken.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use darling_mach_ipc::consts::*;
-use darling_mach_ipc::{KernReturn, Kernel, Task};
+mod msgkit;
 
-const CLIENT_THREADS: usize = 4;
-const SERVER_THREADS: usize = 2;
+use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::DESCRIPTORS_START;
+use darling_mach_ipc::wire::MachMsgAuditTrailer;
+use darling_mach_ipc::{KernReturn, Kernel, Task};
+use msgkit::{Msg, ST_MSGCOUNT, at, hdr, port_desc, recv_opts, status, u32_at};
+use zerocopy::IntoBytes;
+
+const CLIENT_THREADS: usize = 8;
+const SERVER_THREADS: usize = 4;
 const MESSAGES: usize = 5000;
 /// Replies carry the request's id plus this.
 const REPLY_BASE: i32 = 1_000_000;
@@ -30,35 +39,6 @@ const QUIT: i32 = -1;
 /// Long enough for any wait in a healthy run; a lost message fails instead of hanging.
 const TIMEOUT_MS: u32 = 20_000;
 const BUF: usize = 256;
-const HEADER: usize = 24;
-
-fn put32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-}
-
-fn get32(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-/// Writes a header; returns the offset where the inline data starts.
-fn header(b: &mut [u8], bits: u32, remote: u32, local: u32, id: i32) {
-    put32(b, 0, bits);
-    put32(b, 4, 0);
-    put32(b, 8, remote);
-    put32(b, 12, local);
-    put32(b, 16, 0);
-    put32(b, 20, id as u32);
-}
-
-/// One port descriptor as the body's only descriptor; inline data follows at 40.
-fn port_descriptor(b: &mut [u8], name: u32, disposition: u32) {
-    put32(b, HEADER, 1);
-    put32(b, HEADER + 4, name);
-    put32(b, HEADER + 8, 0);
-    b[HEADER + 12..HEADER + 14].fill(0);
-    b[HEADER + 14] = disposition as u8;
-    b[HEADER + 15] = MACH_MSG_PORT_DESCRIPTOR as u8;
-}
 
 /// What a client thread sends as message `i`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,72 +66,41 @@ fn message_id(thread: usize, i: usize) -> i32 {
 
 /// Sends message `i` of client thread `thread` (whose port is `own`) to `dest`.
 fn send_one(task: &Task, thread: usize, i: usize, dest: u32, own: u32) {
-    let mut b = [0u8; BUF];
     let id = message_id(thread, i);
-    let size = match kind(i) {
+    let payload = [thread as u32, i as u32];
+    let msg = match kind(i) {
         Kind::SendRight | Kind::SendOnce => {
             let disposition = if kind(i) == Kind::SendRight {
                 MACH_MSG_TYPE_COPY_SEND
             } else {
                 MACH_MSG_TYPE_MAKE_SEND_ONCE
             };
-            header(
-                &mut b,
-                MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
-                dest,
-                MACH_PORT_NULL,
-                id,
-            );
-            port_descriptor(&mut b, own, disposition);
-            put32(&mut b, 40, thread as u32);
-            put32(&mut b, 44, i as u32);
-            48
+            Msg::new(dest, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0).port(own, disposition)
         }
-        Kind::Reply => {
-            header(
-                &mut b,
-                MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
-                dest,
-                own,
-                id,
-            );
-            put32(&mut b, 24, thread as u32);
-            put32(&mut b, 28, i as u32);
-            32
-        }
+        Kind::Reply => Msg::new(
+            dest,
+            MACH_MSG_TYPE_COPY_SEND,
+            own,
+            MACH_MSG_TYPE_MAKE_SEND_ONCE,
+        ),
     };
-    task.mach_msg(
-        &mut b,
-        MACH_SEND_MSG | MACH_SEND_TIMEOUT,
-        size,
-        0,
-        MACH_PORT_NULL,
-        TIMEOUT_MS,
-        MACH_PORT_NULL,
-    )
-    .unwrap_or_else(|e| panic!("thread {thread} message {i}: send failed: {e:?}"));
+    msg.id(id)
+        .data(payload.as_bytes())
+        .send_opts(task, MACH_SEND_TIMEOUT, TIMEOUT_MS)
+        .0
+        .unwrap_or_else(|e| panic!("thread {thread} message {i}: send failed: {e:?}"));
 }
 
 /// The server loop of one thread: receives from the set until a QUIT message.
 fn serve(server: Task, set: u32, seen: Arc<Vec<AtomicU32>>, pids: [u32; 2]) {
-    let option = MACH_RCV_MSG
-        | MACH_RCV_TIMEOUT
+    let option = MACH_RCV_TIMEOUT
         | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0 as mach_msg_option_t)
         | MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT);
     loop {
-        let mut b = [0u8; BUF];
-        server
-            .mach_msg(
-                &mut b,
-                option,
-                0,
-                BUF as u32,
-                set,
-                TIMEOUT_MS,
-                MACH_PORT_NULL,
-            )
-            .expect("server receive");
-        let id = get32(&b, 20) as i32;
+        let (r, b) = recv_opts(&server, set, BUF, option, TIMEOUT_MS);
+        r.expect("server receive");
+        let h = hdr(&b);
+        let id = h.msgh_id;
         if id == QUIT {
             return;
         }
@@ -159,24 +108,25 @@ fn serve(server: Task, set: u32, seen: Arc<Vec<AtomicU32>>, pids: [u32; 2]) {
         assert!(index < seen.len(), "unknown id {id}");
         seen[index].fetch_add(1, Ordering::Relaxed);
         let (thread, i) = (index / MESSAGES, index % MESSAGES);
-        let size = get32(&b, 4) as usize;
-        let bits = get32(&b, 0);
+        let size = h.msgh_size as usize;
+        let bits = h.msgh_bits;
         // The audit trailer names the sending task.
-        let pid = get32(&b, size + 20 + 5 * 4);
+        let trailer: MachMsgAuditTrailer = at(&b, size);
+        let pid = trailer.msgh_audit.val[5];
         assert_eq!(pid, pids[thread % 2], "message {id}: sender pid");
         match kind(i) {
             Kind::SendRight | Kind::SendOnce => {
                 assert_ne!(bits & MACH_MSGH_BITS_COMPLEX, 0, "message {id}: complex");
                 assert_eq!(size, 48, "message {id}: size");
-                assert_eq!(get32(&b, 40) as usize, thread);
-                assert_eq!(get32(&b, 44) as usize, i);
-                let name = get32(&b, HEADER + 4);
+                assert_eq!(u32_at(&b, 40) as usize, thread);
+                assert_eq!(u32_at(&b, 44) as usize, i);
+                let (name, disposition, _) = port_desc(&b, DESCRIPTORS_START);
                 let expected = if kind(i) == Kind::SendRight {
                     MACH_MSG_TYPE_PORT_SEND
                 } else {
                     MACH_MSG_TYPE_PORT_SEND_ONCE
                 };
-                assert_eq!(u32::from(b[HEADER + 14]), expected, "message {id}: type");
+                assert_eq!(disposition, expected, "message {id}: type");
                 assert!(
                     name != MACH_PORT_NULL && name != MACH_PORT_DEAD,
                     "message {id}: right {name:#x}"
@@ -195,28 +145,18 @@ fn serve(server: Task, set: u32, seen: Arc<Vec<AtomicU32>>, pids: [u32; 2]) {
                     MACH_MSG_TYPE_PORT_SEND_ONCE,
                     "message {id}: reply right"
                 );
-                assert_eq!(get32(&b, 24) as usize, thread);
-                assert_eq!(get32(&b, 28) as usize, i);
-                let reply = get32(&b, 8);
-                let mut r = [0u8; BUF];
-                header(
-                    &mut r,
-                    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
-                    reply,
+                assert_eq!(u32_at(&b, 24) as usize, thread);
+                assert_eq!(u32_at(&b, 28) as usize, i);
+                Msg::new(
+                    h.msgh_remote_port,
+                    MACH_MSG_TYPE_MOVE_SEND_ONCE,
                     MACH_PORT_NULL,
-                    REPLY_BASE + id,
-                );
-                server
-                    .mach_msg(
-                        &mut r,
-                        MACH_SEND_MSG | MACH_SEND_TIMEOUT,
-                        HEADER as u32,
-                        0,
-                        MACH_PORT_NULL,
-                        TIMEOUT_MS,
-                        MACH_PORT_NULL,
-                    )
-                    .unwrap_or_else(|e| panic!("message {id}: reply: {e:?}"));
+                    0,
+                )
+                .id(REPLY_BASE + id)
+                .send_opts(&server, MACH_SEND_TIMEOUT, TIMEOUT_MS)
+                .0
+                .unwrap_or_else(|e| panic!("message {id}: reply: {e:?}"));
             }
         }
     }
@@ -236,17 +176,8 @@ fn client(task: Task, thread: usize, dests: [u32; 2], own: u32, start: Arc<Barri
     let mut got_replies = HashSet::new();
     let mut got_notifications = 0;
     while got_replies.len() < replies.len() || got_notifications < notifications {
-        let mut b = [0u8; BUF];
-        task.mach_msg(
-            &mut b,
-            MACH_RCV_MSG | MACH_RCV_TIMEOUT,
-            0,
-            BUF as u32,
-            own,
-            TIMEOUT_MS,
-            MACH_PORT_NULL,
-        )
-        .unwrap_or_else(|e| {
+        let (r, b) = recv_opts(&task, own, BUF, MACH_RCV_TIMEOUT, TIMEOUT_MS);
+        r.unwrap_or_else(|e| {
             panic!(
                 "thread {thread}: {} of {} replies, {got_notifications} of {notifications} \
                  notifications, then {e:?}",
@@ -254,24 +185,22 @@ fn client(task: Task, thread: usize, dests: [u32; 2], own: u32, start: Arc<Barri
                 replies.len()
             )
         });
-        let id = get32(&b, 20) as i32;
+        let h = hdr(&b);
+        let id = h.msgh_id;
         if id == MACH_NOTIFY_SEND_ONCE {
             got_notifications += 1;
         } else {
             assert!(replies.contains(&id), "thread {thread}: unexpected id {id}");
             assert!(got_replies.insert(id), "thread {thread}: reply {id} twice");
         }
-        assert_eq!(get32(&b, 12), own, "received on the thread's own port");
+        assert_eq!(h.msgh_local_port, own, "received on the thread's own port");
     }
     assert_eq!(got_notifications, notifications);
 }
 
 /// The queue length of the receive right `name`.
 fn queued(task: &Task, name: u32) -> u32 {
-    let mut info = [0u32; MACH_PORT_RECEIVE_STATUS_COUNT as usize];
-    task.mach_port_get_attributes(name, MACH_PORT_RECEIVE_STATUS, &mut info)
-        .expect("receive status");
-    info[4]
+    status(task, name)[ST_MSGCOUNT]
 }
 
 fn sorted(mut v: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
@@ -339,23 +268,9 @@ fn threads_share_ports_and_a_set_without_losing_anything() -> Result<(), KernRet
     // Every request has been received (each reply and notification came after its
     // request); the stop messages come after them all.
     for _ in 0..SERVER_THREADS {
-        let mut b = [0u8; BUF];
-        header(
-            &mut b,
-            MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
-            dests[0][0],
-            MACH_PORT_NULL,
-            QUIT,
-        );
-        clients[0].mach_msg(
-            &mut b,
-            MACH_SEND_MSG,
-            HEADER as u32,
-            0,
-            MACH_PORT_NULL,
-            0,
-            MACH_PORT_NULL,
-        )?;
+        Msg::new(dests[0][0], MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0)
+            .id(QUIT)
+            .send(&clients[0])?;
     }
     for t in servers {
         t.join().expect("server thread");

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message;
 use darling_mach_ipc::typed::{Message, PortSet, ReceiveRight, ReceivedRight, SendRight};
 use darling_mach_ipc::{KernReturn, Kernel};
 
@@ -178,7 +179,7 @@ fn notification_requests_through_handles() {
     drop(port);
     let got = notify.receive(NOW).unwrap();
     assert_eq!(got.id, MACH_NOTIFY_PORT_DELETED);
-    assert_eq!(got.data[8..12], name.to_ne_bytes());
+    assert_eq!(message::read::<u32>(&got.data, 8), Some(name));
     assert_eq!(
         notify.receive(NOW).unwrap_err(),
         KernReturn(MACH_RCV_TIMED_OUT)

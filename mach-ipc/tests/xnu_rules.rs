@@ -1,28 +1,19 @@
 //! Rules where XNU's behaviour is easy to get wrong, each checked against the XNU function
 //! that implements it (xnu-7195 unless said otherwise).
 
-use darling_mach_ipc::consts::*;
-use darling_mach_ipc::message::MessageWriter;
-use darling_mach_ipc::{Kernel, Task};
+mod msgkit;
 
-/// A receive right with a send right under the same name.
-fn port_with_send(t: &Task) -> u32 {
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    t.mach_port_insert_right(p, p, MACH_MSG_TYPE_MAKE_SEND)
-        .unwrap();
-    p
-}
+use darling_mach_ipc::Kernel;
+use darling_mach_ipc::Task;
+use darling_mach_ipc::consts::*;
+use msgkit::{Msg, port_with_send};
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
 fn send_receive_right(t: &Task, dest: u32, carried: u32) {
-    let mut buf = [0u8; 64];
-    let mut w = MessageWriter::new(&mut buf);
-    w.header(MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), dest, 0, 100)
-        .unwrap();
-    w.body(1).unwrap();
-    w.port(carried, MACH_MSG_TYPE_MOVE_RECEIVE).unwrap();
-    let size = w.finish();
-    t.mach_msg(&mut buf, MACH_SEND_MSG, size, 0, 0, 0, 0)
+    Msg::new(dest, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+        .id(100)
+        .port(carried, MACH_MSG_TYPE_MOVE_RECEIVE)
+        .send(t)
         .unwrap();
 }
 

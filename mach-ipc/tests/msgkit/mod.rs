@@ -1,25 +1,35 @@
 //! Helpers shared by the integration tests: building message bytes (XNU's 64-bit user
-//! layout), sending and receiving them, and reading a task's names and references.
+//! layout, written with `darling_mach_ipc::message` and the `wire` structs), sending and
+//! receiving them, and reading a task's names and references.
 #![allow(dead_code)]
 
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::{self, DESCRIPTORS_START, HEADER_SIZE, MessageWriter};
+use darling_mach_ipc::wire::{
+    MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
+    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
+};
 use darling_mach_ipc::{KernReturn, Task};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// `Err(KernReturn(code))`, for comparing results.
 pub fn e<T>(code: i32) -> Result<T, KernReturn> {
     Err(KernReturn(code))
 }
 
+/// The `T` at byte offset `at` of `b` (panics if it does not fit).
+pub fn at<T: FromBytes>(b: &[u8], at: usize) -> T {
+    message::read(b, at).unwrap_or_else(|| panic!("{} bytes at {at}: past the end", size_of::<T>()))
+}
+
+/// The `u32` at byte offset `at` of `b`.
 pub fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_ne_bytes(b[at..at + 4].try_into().unwrap())
+    self::at(b, at)
 }
 
+/// The `u64` at byte offset `at` of `b`.
 pub fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_ne_bytes(b[at..at + 8].try_into().unwrap())
-}
-
-pub fn put_u32(b: &mut [u8], at: usize, v: u32) {
-    b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+    self::at(b, at)
 }
 
 /// A message being built: header fields, descriptors and inline data.
@@ -30,6 +40,8 @@ pub struct Msg {
     pub local: u32,
     pub voucher: u32,
     pub id: i32,
+    /// Overrides the `msgh_size` written (the message's length otherwise).
+    pub size: Option<u32>,
     /// Forces the complex bit and a descriptor count even with no descriptors.
     pub complex: bool,
     /// Overrides the descriptor count written after the header.
@@ -56,61 +68,58 @@ impl Msg {
         self
     }
 
+    /// `msgh_size` written as `size` whatever the message's length.
+    pub fn size(mut self, size: u32) -> Msg {
+        self.size = Some(size);
+        self
+    }
+
     pub fn data(mut self, data: &[u8]) -> Msg {
         self.data = data.to_vec();
         self
     }
 
+    /// One descriptor (a `wire` struct).
+    pub fn descriptor(self, d: impl IntoBytes + Immutable) -> Msg {
+        self.raw_desc(d.as_bytes())
+    }
+
     /// A port descriptor.
-    pub fn port(mut self, name: u32, disposition: u32) -> Msg {
-        self.descs.extend_from_slice(&name.to_ne_bytes());
-        self.descs.extend_from_slice(&[0; 6]);
-        self.descs.push(disposition as u8);
-        self.descs.push(MACH_MSG_PORT_DESCRIPTOR as u8);
-        self.ndescs += 1;
-        self
+    pub fn port(self, name: u32, disposition: u32) -> Msg {
+        self.descriptor(MachMsgPortDescriptor::new(name, disposition))
     }
 
     /// An out-of-line memory descriptor.
-    pub fn ool(mut self, address: u64, size: u32, deallocate: bool, copy: u32) -> Msg {
-        self.descs.extend_from_slice(&address.to_ne_bytes());
-        self.descs.push(u8::from(deallocate));
-        self.descs.push(copy as u8);
-        self.descs.push(0);
-        self.descs.push(MACH_MSG_OOL_DESCRIPTOR as u8);
-        self.descs.extend_from_slice(&size.to_ne_bytes());
-        self.ndescs += 1;
-        self
+    pub fn ool(self, address: u64, size: u32, deallocate: bool, copy: u32) -> Msg {
+        self.descriptor(MachMsgOolDescriptor64::new(address, size, deallocate, copy))
     }
 
     /// An out-of-line ports descriptor.
     pub fn ool_ports(
-        mut self,
+        self,
         address: u64,
         count: u32,
         disposition: u32,
         deallocate: bool,
         copy: u32,
     ) -> Msg {
-        self.descs.extend_from_slice(&address.to_ne_bytes());
-        self.descs.push(u8::from(deallocate));
-        self.descs.push(copy as u8);
-        self.descs.push(disposition as u8);
-        self.descs.push(MACH_MSG_OOL_PORTS_DESCRIPTOR as u8);
-        self.descs.extend_from_slice(&count.to_ne_bytes());
-        self.ndescs += 1;
-        self
+        self.descriptor(MachMsgOolPortsDescriptor64::new(
+            address,
+            count,
+            deallocate,
+            copy,
+            disposition,
+        ))
     }
 
     /// A guarded port descriptor.
-    pub fn guarded(mut self, name: u32, disposition: u32, flags: u16, context: u64) -> Msg {
-        self.descs.extend_from_slice(&context.to_ne_bytes());
-        self.descs.extend_from_slice(&flags.to_ne_bytes());
-        self.descs.push(disposition as u8);
-        self.descs.push(MACH_MSG_GUARDED_PORT_DESCRIPTOR as u8);
-        self.descs.extend_from_slice(&name.to_ne_bytes());
-        self.ndescs += 1;
-        self
+    pub fn guarded(self, name: u32, disposition: u32, flags: u16, context: u64) -> Msg {
+        self.descriptor(MachMsgGuardedPortDescriptor64::new(
+            name,
+            disposition,
+            u32::from(flags),
+            context,
+        ))
     }
 
     /// Raw descriptor bytes (counted as one descriptor).
@@ -124,26 +133,32 @@ impl Msg {
         self.complex || self.ndescs > 0 || self.count.is_some()
     }
 
+    /// The message's bytes, padded to a multiple of 4.
     pub fn bytes(&self) -> Vec<u8> {
-        let mut bits = self.bits;
+        let body = if self.is_complex() {
+            size_of::<MachMsgBody>() + self.descs.len()
+        } else {
+            0
+        };
+        let mut b = vec![0u8; (HEADER_SIZE + body + self.data.len()).next_multiple_of(4)];
+        let mut w = MessageWriter::new(&mut b);
+        w.put(&MachMsgHeader {
+            msgh_bits: self.bits,
+            msgh_size: 0,
+            msgh_remote_port: self.remote,
+            msgh_local_port: self.local,
+            msgh_voucher_port: self.voucher,
+            msgh_id: self.id,
+        })
+        .unwrap();
         if self.is_complex() {
-            bits |= MACH_MSGH_BITS_COMPLEX;
+            w.body(self.count.unwrap_or(self.ndescs)).unwrap();
+            w.bytes(&self.descs).unwrap();
         }
-        let mut b = Vec::new();
-        b.extend_from_slice(&bits.to_ne_bytes());
-        b.extend_from_slice(&0u32.to_ne_bytes());
-        b.extend_from_slice(&self.remote.to_ne_bytes());
-        b.extend_from_slice(&self.local.to_ne_bytes());
-        b.extend_from_slice(&self.voucher.to_ne_bytes());
-        b.extend_from_slice(&self.id.to_ne_bytes());
-        if self.is_complex() {
-            b.extend_from_slice(&self.count.unwrap_or(self.ndescs).to_ne_bytes());
-            b.extend_from_slice(&self.descs);
-        }
-        b.extend_from_slice(&self.data);
-        while b.len() % 4 != 0 {
-            b.push(0);
-        }
+        w.bytes(&self.data).unwrap();
+        w.pad().unwrap();
+        let size = w.finish();
+        w.set(4, &self.size.unwrap_or(size)).unwrap();
         b
     }
 
@@ -207,31 +222,15 @@ pub fn empty(task: &Task, name: u32) -> bool {
     try_recv(task, name) == Err(KernReturn(MACH_RCV_TIMED_OUT))
 }
 
-/// A received message's header fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hdr {
-    pub bits: u32,
-    pub size: u32,
-    pub remote: u32,
-    pub local: u32,
-    pub voucher: u32,
-    pub id: i32,
-}
-
-pub fn hdr(b: &[u8]) -> Hdr {
-    Hdr {
-        bits: u32_at(b, 0),
-        size: u32_at(b, 4),
-        remote: u32_at(b, 8),
-        local: u32_at(b, 12),
-        voucher: u32_at(b, 16),
-        id: u32_at(b, 20) as i32,
-    }
+/// A received message's header.
+pub fn hdr(b: &[u8]) -> MachMsgHeader {
+    MachMsgHeader::read(b).expect("a header")
 }
 
 /// A port descriptor of a received message at `at`: (name, disposition, type).
 pub fn port_desc(b: &[u8], at: usize) -> (u32, u32, u32) {
-    (u32_at(b, at), u32::from(b[at + 10]), u32::from(b[at + 11]))
+    let d: MachMsgPortDescriptor = self::at(b, at);
+    (d.name, d.disposition(), d.type_())
 }
 
 /// Every name of `task` with its type bits.
@@ -293,5 +292,5 @@ pub fn transfer(
         .send(from)
         .unwrap();
     let b = recv(to, to_rcv);
-    port_desc(&b, 28).0
+    port_desc(&b, DESCRIPTORS_START).0
 }
