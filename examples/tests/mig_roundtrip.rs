@@ -969,7 +969,7 @@ fn demux_refuses_unterminated_strings() {
             "/../mig/tests/data/defs/kitchen_sink.defs"
         )),
         &{
-            let mut pp = darling_mig::cpp::Preprocessor::new();
+            let mut pp = darling_mig::Preprocessor::new();
             pp.include_dir(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/../mig/tests/data/defs/include"
@@ -980,7 +980,7 @@ fn demux_refuses_unterminated_strings() {
     .expect("kitchen_sink");
     let r = layout
         .routines()
-        .find(|r| r.routine.name == "fixed_shapes")
+        .find(|r| r.name() == "fixed_shapes")
         .expect("fixed_shapes");
     let label = r.request.field("label").expect("label");
     let mut request = vec![0u8; r.request.size as usize];

@@ -14,9 +14,7 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use darling_mig::cpp::Preprocessor;
-use darling_mig::types::SemanticError;
-use darling_mig::{Error, Interface, tables};
+use darling_mig::{Error, Interface, Preprocessor, SemanticError, layout};
 use libfuzzer_sys::fuzz_target;
 
 const STD_TYPES: &str = include_str!("../../mig/tests/data/defs/include/mach/std_types.defs");
@@ -48,7 +46,7 @@ fn check_interface(iface: &Interface) {
     );
     for (slot, r) in iface.slots.iter().enumerate() {
         let Some(r) = r else { continue };
-        assert_eq!(r.routine.number as usize, slot);
+        assert_eq!(r.number() as usize, slot);
         assert_eq!(
             u64::from(r.request_id(iface.base)),
             u64::from(iface.base) + slot as u64
@@ -60,7 +58,7 @@ fn check_interface(iface: &Interface) {
                     u64::from(f.offset),
                     offset,
                     "{}: {}",
-                    r.routine.name,
+                    r.name(),
                     f.name
                 );
                 offset += u64::from(f.size);
@@ -71,7 +69,7 @@ fn check_interface(iface: &Interface) {
             assert_eq!(m.min_size % 4, 0);
         }
     }
-    let _ = tables::all_tables("fuzz", iface);
+    let _ = layout::all_tables("fuzz", iface);
 }
 
 fn check_error(e: &Error) {

@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use darling_mig::Interface;
-use darling_mig::cpp::Preprocessor;
+use darling_mig::{Interface, Preprocessor};
 
 fn own() -> (Preprocessor, Vec<PathBuf>) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/defs");

@@ -79,12 +79,21 @@ impl Builder {
         self
     }
 
+    /// The interface in one `.defs` file, preprocessed with this builder's include
+    /// directories and macros (for its [`layout`](crate::layout)).
+    ///
+    /// # Errors
+    /// The first problem in the file, with its location.
+    pub fn load(&self, defs: &Path) -> Result<Interface, crate::Error> {
+        Interface::load(defs, &self.preprocessor)
+    }
+
     /// The generated Rust for one `.defs` file.
     ///
     /// # Errors
     /// The first problem in the file, with its location.
     pub fn generate(&self, defs: &Path) -> Result<String, crate::Error> {
-        let iface = Interface::load(defs, &self.preprocessor)?;
+        let iface = self.load(defs)?;
         let name = defs.file_name().map_or_else(
             || defs.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -136,7 +145,7 @@ impl Builder {
 }
 
 /// `code` formatted by rustfmt (edition 2024), if one runs.
-pub fn rustfmt(code: &str) -> Option<String> {
+fn rustfmt(code: &str) -> Option<String> {
     use std::io::Write;
     let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
     let mut child = Command::new(program)

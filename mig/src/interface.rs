@@ -5,9 +5,9 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::Location;
-use crate::ast::{ArgType, Defs, ImportKind, StatementKind, TypeDecl, TypeSpec};
+use crate::ast::{ArgType, Defs, StatementKind, TypeDecl, TypeSpec};
 use crate::cpp::Preprocessor;
-use crate::layout::{Direction, MessageLayout, layout};
+use crate::layout::{Direction, RoutineLayout, layout};
 use crate::routine::{Routine, Settings};
 use crate::types::{IpcType, SemanticError, TypeTable};
 
@@ -30,30 +30,8 @@ pub struct Interface {
     pub user_prefix: String,
     /// `serverdemux`, if given (default `<name>_server`).
     pub server_demux: Option<String>,
-    /// Files the generated headers would include, by import kind.
-    pub imports: Vec<(ImportKind, String)>,
     /// `rcsid`, with its quotes.
     pub rcs_id: Option<String>,
-    /// The types declared, by name, as they stood at the end.
-    pub types: TypeTable,
-}
-
-/// A routine and its two messages.
-#[derive(Clone, Debug)]
-pub struct RoutineLayout {
-    /// The routine.
-    pub routine: Routine,
-    /// Its request.
-    pub request: MessageLayout,
-    /// Its reply (a simpleroutine's is the `mig_reply_error_t` shape migcom declares).
-    pub reply: MessageLayout,
-}
-
-impl RoutineLayout {
-    /// The request's message id.
-    pub fn request_id(&self, base: u32) -> u32 {
-        base.wrapping_add(self.routine.number)
-    }
 }
 
 impl Interface {
@@ -102,12 +80,11 @@ impl Interface {
     ///
     /// # Errors
     /// Undefined types, types or routines migcom refuses, no subsystem.
-    pub fn resolve(defs: &Defs) -> Result<Interface, crate::Error> {
+    pub(crate) fn resolve(defs: &Defs) -> Result<Interface, crate::Error> {
         let mut types = TypeTable::default();
         let mut settings = Settings::default();
         let mut subsystem: Option<(String, u32)> = None;
         let mut slots: Vec<Option<RoutineLayout>> = Vec::new();
-        let mut imports = Vec::new();
         let mut server_demux = None;
         let mut rcs_id = None;
         let mut first_routine: Option<Location> = None;
@@ -164,7 +141,6 @@ impl Interface {
                 StatementKind::Type(decl) => {
                     types.declare(decl)?;
                 }
-                StatementKind::Import(kind, file) => imports.push((*kind, file.clone())),
                 StatementKind::ServerPrefix(p) => settings.server_prefix = p.clone(),
                 StatementKind::UserPrefix(p) => settings.user_prefix = p.clone(),
                 StatementKind::ServerDemux(d) => server_demux = Some(d.clone()),
@@ -175,7 +151,10 @@ impl Interface {
                 StatementKind::ConsumeOnSendError(c) => settings.consume_on_send_error = *c,
                 StatementKind::ErrorProc(e) => settings.error_proc = Some(e.clone()),
                 StatementKind::RcsId(r) => rcs_id = Some(r.clone()),
-                StatementKind::UserTypeLimit(_) | StatementKind::OnStackLimit(_) => {}
+                // What the C headers migcom writes would hold; nothing in the Rust.
+                StatementKind::Import(..)
+                | StatementKind::UserTypeLimit(_)
+                | StatementKind::OnStackLimit(_) => {}
             }
         }
         let Some((name, base)) = subsystem else {
@@ -200,9 +179,7 @@ impl Interface {
             server_prefix: settings.server_prefix,
             user_prefix: settings.user_prefix,
             server_demux,
-            imports,
             rcs_id,
-            types,
         })
     }
 

@@ -1,4 +1,8 @@
-//! Message layouts: every request and reply field at the offset migcom gives it.
+//! What an [`Interface`](crate::Interface)'s messages look like: each routine's request and
+//! reply ([`RoutineLayout`]), every field at the offset migcom gives it ([`MessageLayout`],
+//! [`Field`]), and the layout tables in the tab-separated columns of migcom's measurements
+//! ([`routine_rows`], [`field_rows`], [`subsystem_row`], [`all_tables`]), which
+//! `darling mig --layout` prints.
 //!
 //! migcom declares each message as a C struct under `#pragma pack(4)`: the header; for a
 //! complex message the descriptor count and one descriptor per port or out-of-line
@@ -7,17 +11,73 @@
 //! variable array may send less, and the smallest size the checkers accept leaves every
 //! variable array empty.
 
+pub use crate::ast::RoutineKind;
+pub use crate::tables::{
+    FIELDS_HEADER, GOLDEN_HEADER, SUBSYSTEMS_HEADER, all_tables, field_rows, routine_rows,
+    subsystem_row,
+};
+pub use crate::types::DescriptorKind;
+
 use crate::routine::{Arg, ArgRole, Bits, Routine};
-use crate::types::DescriptorKind;
 
 /// Size of `mach_msg_header_t`.
-pub const HEADER_SIZE: u32 = 24;
+pub(crate) const HEADER_SIZE: u32 = 24;
 /// Size of `mach_msg_body_t`.
-pub const BODY_SIZE: u32 = 4;
+pub(crate) const BODY_SIZE: u32 = 4;
 /// Size of `NDR_record_t`.
-pub const NDR_SIZE: u32 = 8;
-/// Size of `mig_reply_error_t` (header, NDR, return code).
-pub const REPLY_ERROR_SIZE: u32 = 36;
+pub(crate) const NDR_SIZE: u32 = 8;
+
+/// A routine and its two messages.
+#[derive(Clone, Debug)]
+pub struct RoutineLayout {
+    /// The routine, with its hidden arguments.
+    pub(crate) routine: Routine,
+    /// Its request.
+    pub request: MessageLayout,
+    /// Its reply (a simpleroutine's is the `mig_reply_error_t` shape migcom declares).
+    pub reply: MessageLayout,
+}
+
+impl RoutineLayout {
+    /// The routine's name, as declared.
+    pub fn name(&self) -> &str {
+        &self.routine.name
+    }
+
+    /// `routine` or `simpleroutine`.
+    pub fn kind(&self) -> RoutineKind {
+        self.routine.kind
+    }
+
+    /// Its slot in the subsystem: the request's id less the subsystem's base.
+    pub fn number(&self) -> u32 {
+        self.routine.number
+    }
+
+    /// The request's message id.
+    pub fn request_id(&self, base: u32) -> u32 {
+        base.wrapping_add(self.routine.number)
+    }
+
+    /// The `msgh_bits` the client's request carries: the request port's disposition, the
+    /// reply port's (0 for none), and `MACH_MSGH_BITS_COMPLEX`. A polymorphic request or
+    /// reply port's disposition is chosen per call; 0 stands for it here.
+    pub fn request_bits(&self) -> u32 {
+        let routine = &self.routine;
+        let disposition = |a: &Arg| {
+            let n = a.ty.in_name;
+            if crate::types::is_port_name(n) { n } else { 0 }
+        };
+        let remote = disposition(&routine.args[routine.request_port]);
+        let local = disposition(&routine.args[routine.reply_port]);
+        let complex = if routine.simple_request {
+            0
+        } else {
+            0x8000_0000
+        };
+        remote | local << 8 | complex
+    }
+}
 
 /// What a field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +127,8 @@ pub struct Field {
     pub size: u32,
     /// What it holds.
     pub kind: FieldKind,
-    /// The routine argument it belongs to (an index into [`Routine::args`]).
-    pub arg: Option<usize>,
+    /// The routine argument it belongs to (an index into the routine's arguments).
+    pub(crate) arg: Option<usize>,
 }
 
 /// A request or reply.
@@ -100,7 +160,7 @@ impl MessageLayout {
 
 /// Which message of a routine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     /// The request (client to server).
     Request,
     /// The reply (server to client).
@@ -135,7 +195,7 @@ impl Builder {
 }
 
 /// Lays out `routine`'s request or reply.
-pub fn layout(routine: &Routine, direction: Direction) -> MessageLayout {
+pub(crate) fn layout(routine: &Routine, direction: Direction) -> MessageLayout {
     let (mask, kpd, body, simple) = match direction {
         Direction::Request => (
             Bits::REQUEST,
@@ -244,22 +304,4 @@ fn body_field(b: &mut Builder, routine: &Routine, a: &Arg, i: usize) {
         Some(i),
     );
     b.pad(a, i);
-}
-
-/// The request's `msgh_bits`: the request port's disposition, the reply port's (0 for
-/// none), and `MACH_MSGH_BITS_COMPLEX`. A polymorphic request or reply port's disposition
-/// is chosen per call; 0 stands for it here.
-pub fn request_bits(routine: &Routine) -> u32 {
-    let disposition = |a: &Arg| {
-        let n = a.ty.in_name;
-        if crate::types::is_port_name(n) { n } else { 0 }
-    };
-    let remote = disposition(&routine.args[routine.request_port]);
-    let local = disposition(&routine.args[routine.reply_port]);
-    let complex = if routine.simple_request {
-        0
-    } else {
-        0x8000_0000
-    };
-    remote | local << 8 | complex
 }

@@ -2,21 +2,26 @@
 //! stubs and server demux out, with every request and reply laid out byte for byte as
 //! Apple's MIG compiler (migcom) lays it out.
 //!
-//! The pipeline, one module each:
-//! - [`cpp`]: the C preprocessor subset `.defs` files use, with the macros Apple's `mig`
-//!   driver predefines on x86-64;
-//! - [`parser`] (over an internal lexer) into the [`ast`];
-//! - [`types`] and [`routine`]: what each type and argument means on the wire, by migcom's
-//!   rules (hidden count, poly and dealloc arguments, request and reply ports, NDR record,
-//!   return code);
-//! - [`layout`]: every field's offset and size, the largest and smallest message;
-//! - [`interface`]: a whole file resolved; [`tables`] prints its layouts in the columns of
-//!   migcom's measurements;
-//! - [`codegen`]: the Rust module, which runs on the `darling-mig-runtime` crate over
-//!   `darling-mach-ipc`; [`Builder`] drives it from a build script.
+//! What a user needs is at the root:
+//! - [`Builder`] compiles `.defs` files into Rust from a build script (or [`generate`] does
+//!   it for one [`Interface`]); the code it writes runs on the `darling-mig-runtime` crate,
+//!   which is a dependency of the crate that includes it, as this one is a build dependency;
+//! - [`Interface`] is a `.defs` file resolved into its subsystem and routines, each with the
+//!   layout of its request and reply ([`layout`]: every field's offset and size, and the
+//!   layout tables in the columns of migcom's measurements);
+//! - [`Preprocessor`] is the C preprocessor subset `.defs` files go through, with the macros
+//!   Apple's `mig` driver predefines on x86-64;
+//! - [`Error`] says what stopped a file and where ([`Location`]), with
+//!   [`PreprocessError`], [`SyntaxError`] and [`SemanticError`] for the stage that did.
+//!
+//! Inside, one private module per stage: the preprocessor (`cpp`), the lexer and parser into
+//! a syntax tree (`ast`), what each type and argument means on the wire by migcom's rules
+//! (`types`, `routine`: hidden counts, poly and dealloc arguments, request and reply ports,
+//! NDR record, return code), the layouts (`layout`), the whole file (`interface`) and the
+//! Rust generator (`codegen`).
 //!
 //! ```
-//! use darling_mig::{Interface, cpp::Preprocessor};
+//! use darling_mig::{Interface, Preprocessor};
 //!
 //! let defs = "
 //!     subsystem window 35000;
@@ -34,7 +39,7 @@
 //! assert_eq!(set_frame.request.field("width").unwrap().offset, 40);
 //! // A successful complex reply carries no return code: create_window's is 40 bytes.
 //! assert_eq!(iface.routines().next().unwrap().reply.size, 40);
-//! let rust = darling_mig::codegen::generate(&iface, "window.defs")?;
+//! let rust = darling_mig::generate(&iface, "window.defs")?;
 //! assert!(rust.contains("pub trait Server"));
 //! # Ok::<(), darling_mig::Error>(())
 //! ```
@@ -45,19 +50,25 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod ast;
+mod ast;
 mod builder;
-pub mod codegen;
-pub mod cpp;
+mod codegen;
+mod cpp;
 mod error;
-pub mod interface;
+mod interface;
 pub mod layout;
 mod lexer;
-pub mod parser;
-pub mod routine;
-pub mod tables;
-pub mod types;
+mod parser;
+mod routine;
+mod tables;
+mod types;
 
-pub use builder::{Builder, rustfmt};
+pub use builder::Builder;
+pub use codegen::generate;
+pub use cpp::{
+    Line, Origin, PREDEFINED_MACROS, PreprocessError, Preprocessed, Preprocessor, Warning,
+};
 pub use error::{Error, Location};
-pub use interface::{Interface, RoutineLayout};
+pub use interface::Interface;
+pub use parser::SyntaxError;
+pub use types::SemanticError;

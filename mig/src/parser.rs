@@ -49,21 +49,6 @@ pub enum SyntaxError {
 /// the stack).
 const MAX_DEPTH: u32 = 64;
 
-/// Parses preprocessed `lines` (text and where each line starts); `end` names the end of
-/// the input in errors.
-///
-/// # Errors
-/// The first syntax error, with its location.
-pub fn parse<'a>(
-    lines: impl IntoIterator<Item = (&'a str, &'a Location)>,
-    end: Location,
-) -> Result<Defs, crate::Error> {
-    parse_lines(
-        lines.into_iter().map(|(t, l)| (t, l, &[][..])).collect(),
-        end,
-    )
-}
-
 /// Parses the preprocessor's output; errors name each token's own line and column (see
 /// [`crate::cpp::Line::origins`]).
 ///

@@ -78,14 +78,12 @@ impl Bits {
     pub const REPLY_INIT: u32 = 0x0008_0000;
     pub const REPLY_COPY: u32 = 0x0020_0000;
     pub const VAR_NEEDED: u32 = 0x0040_0000;
-    pub const DESTROY: u32 = 0x0080_0000;
     pub const VARIABLE: u32 = 0x0100_0000;
     pub const SEND_NDR: u32 = 0x0400_0000;
     pub const SEND_KPD: u32 = 0x0800_0000;
     pub const RETURN_KPD: u32 = 0x1000_0000;
     pub const USER_IMPLICIT: u32 = 0x2000_0000;
     pub const SERVER_IMPLICIT: u32 = 0x4000_0000;
-    pub const OVERWRITE: u32 = 0x8000_0000;
 
     pub const SEND_BITS: u32 = Self::SEND | Self::SEND_BODY | Self::SEND_SND | Self::SEND_RCV;
     pub const RETURN_BITS: u32 =
@@ -176,14 +174,6 @@ impl Arg {
     pub fn has(&self, flag: Flag) -> bool {
         self.flags.contains(&flag)
     }
-
-    /// The name of its field in a message struct (hidden NDR: `NDR`).
-    pub fn msg_field(&self) -> &str {
-        match self.role {
-            ArgRole::Ndr => "NDR",
-            _ => &self.name,
-        }
-    }
 }
 
 /// Subsystem-wide settings in force when a routine is declared.
@@ -250,10 +240,6 @@ pub struct Routine {
     pub simple_request: bool,
     /// The reply carries no descriptors.
     pub simple_reply: bool,
-    /// The name of the client stub (`UserPrefix` + name).
-    pub user_name: String,
-    /// The name of the server routine (`ServerPrefix` + name).
-    pub server_name: String,
     /// The timeout in force.
     pub timeout: Option<Timeout>,
     /// A per-call `msgoption` argument.
@@ -265,9 +251,12 @@ pub struct Routine {
     pub user_trailer_elements: u32,
     /// The trailer elements the server stub needs from the request.
     pub server_trailer_elements: u32,
-    /// `UseSpecialReplyPort` applies.
+    /// `UseSpecialReplyPort` applies. Resolved as migcom resolves it; the Rust client does
+    /// not call on a special reply port (nor honour `ConsumeOnSendError`) yet.
+    #[allow(dead_code)]
     pub special_reply_port: bool,
     /// `ConsumeOnSendError` in force.
+    #[allow(dead_code)]
     pub consume_on_send_error: ConsumeOnSendError,
     /// Where the routine was declared.
     pub location: Location,
@@ -563,8 +552,6 @@ impl Routine {
             reply_port_declared,
             simple_request,
             simple_reply,
-            user_name: format!("{}{name}", settings.user_prefix),
-            server_name: format!("{}{name}", settings.server_prefix),
             timeout,
             msg_option_arg,
             msg_option: settings.msg_option.clone(),

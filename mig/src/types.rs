@@ -224,17 +224,6 @@ impl IpcType {
         }
     }
 
-    /// The least bytes the type takes in a message (`itMinTypeSize`).
-    pub fn min_type_size(&self) -> u64 {
-        if self.is_kpd() {
-            self.type_size()
-        } else if self.is_variable_inline() {
-            if self.string { 8 } else { 4 }
-        } else {
-            self.type_size() + self.pad_size()
-        }
-    }
-
     /// The descriptor the type travels in, if any.
     pub fn descriptor(&self) -> Option<DescriptorKind> {
         if !self.is_kpd() {

@@ -7,8 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use darling_mig::Error;
-use darling_mig::cpp::{PREDEFINED_MACROS, PreprocessError, Preprocessed, Preprocessor};
+use darling_mig::{Error, PREDEFINED_MACROS, PreprocessError, Preprocessed, Preprocessor};
 use proptest::prelude::*;
 
 // --- helpers -----------------------------------------------------------------------------------

@@ -9,10 +9,7 @@
 //! blanks dropped, runs of blanks and comments made one space); the texts here are written
 //! single-spaced and unindented, so that those columns are also the source's.
 
-use darling_mig::cpp::Preprocessor;
-use darling_mig::parser::SyntaxError;
-use darling_mig::types::SemanticError;
-use darling_mig::{Error, Interface};
+use darling_mig::{Error, Interface, Preprocessor, SemanticError, SyntaxError};
 
 /// A subsystem and the two types most tests need, on three lines.
 const PRELUDE: &str = "subsystem t 100;\n\
@@ -843,16 +840,14 @@ fn use_special_reply_port_is_not_for_kernel_subsystems() {
 #[test]
 fn columns_are_counted_in_the_source_text() {
     let text = "subsystem t 100;\n\t  skip /* a comment */   @\n";
-    let err =
-        darling_mig::Interface::load_str("t.defs", text, &darling_mig::cpp::Preprocessor::empty())
-            .expect_err("@ is no token");
+    let err = darling_mig::Interface::load_str("t.defs", text, &darling_mig::Preprocessor::empty())
+        .expect_err("@ is no token");
     let at = err.location().expect("a location");
     assert_eq!((at.line, at.column), (2, 27), "{err}");
     // A token on a continuation line names its own line.
     let text = "subsystem t 100;\nroutine r( \\\n   @);\n";
-    let err =
-        darling_mig::Interface::load_str("t.defs", text, &darling_mig::cpp::Preprocessor::empty())
-            .expect_err("@ is no token");
+    let err = darling_mig::Interface::load_str("t.defs", text, &darling_mig::Preprocessor::empty())
+        .expect_err("@ is no token");
     let at = err.location().expect("a location");
     assert_eq!((at.line, at.column), (3, 4), "{err}");
 }

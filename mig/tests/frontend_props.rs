@@ -18,10 +18,8 @@ use std::cell::Cell;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use darling_mig::cpp::Preprocessor;
-use darling_mig::layout::{FieldKind, MessageLayout};
-use darling_mig::types::SemanticError;
-use darling_mig::{Error, Interface, tables};
+use darling_mig::layout::{self, FieldKind, MessageLayout};
+use darling_mig::{Error, Interface, Preprocessor, SemanticError};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -100,8 +98,8 @@ fn check_interface(iface: &Interface) {
     );
     for (slot, r) in iface.slots.iter().enumerate() {
         let Some(r) = r else { continue };
-        let name = &r.routine.name;
-        assert_eq!(r.routine.number as usize, slot, "{name}");
+        let name = r.name();
+        assert_eq!(r.number() as usize, slot, "{name}");
         assert_eq!(
             u64::from(r.request_id(iface.base)),
             u64::from(iface.base) + slot as u64,
@@ -110,7 +108,7 @@ fn check_interface(iface: &Interface) {
         check_message(name, &r.request);
         check_message(name, &r.reply);
     }
-    let _ = tables::all_tables("t", iface);
+    let _ = layout::all_tables("t", iface);
 }
 
 fn check_message(routine: &str, m: &MessageLayout) {

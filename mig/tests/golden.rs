@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use darling_mig::cpp::Preprocessor;
-use darling_mig::{Interface, tables};
+use darling_mig::layout;
+use darling_mig::{Interface, Preprocessor};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,9 +31,9 @@ fn golden_rows(table: &Path, defs: &str) -> String {
 
 fn check(dir: &Path, defs: &str, iface: &Interface) {
     let pairs = [
-        ("golden.tsv", tables::routine_rows(defs, iface)),
-        ("fields.tsv", tables::field_rows(defs, iface)),
-        ("subsystems.tsv", tables::subsystem_row(defs, iface)),
+        ("golden.tsv", layout::routine_rows(defs, iface)),
+        ("fields.tsv", layout::field_rows(defs, iface)),
+        ("subsystems.tsv", layout::subsystem_row(defs, iface)),
     ];
     for (table, ours) in pairs {
         let theirs = golden_rows(&dir.join(table), defs);
@@ -91,10 +91,10 @@ fn message_bits_are_migcom_s() {
         let iface = &loaded.iter().find(|(d, _)| d == defs).expect("loaded").1;
         let r = iface
             .routines()
-            .find(|r| r.routine.name == routine)
+            .find(|r| r.name() == routine)
             .unwrap_or_else(|| panic!("{defs}: no routine {routine}"));
         let want = u32::from_str_radix(request_bits.trim_start_matches("0x"), 16).expect("hex");
-        let ours = darling_mig::layout::request_bits(&r.routine);
+        let ours = r.request_bits();
         assert_eq!(
             ours, want,
             "{defs} {routine}: request bits {ours:#x}, migcom {want:#x}"
@@ -168,8 +168,7 @@ fn every_xnu_mach_interface_parses_and_lays_out() {
             assert!(r.reply.size >= 24 && r.reply.min_size <= r.reply.size);
         }
         // And the Rust generator takes every one of them.
-        darling_mig::codegen::generate(&iface, stem)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        darling_mig::generate(&iface, stem).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         count += 1;
     }
     assert!(count >= 40, "only {count} interfaces");

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use darling_mig::cpp::Preprocessor;
-use darling_mig::{Interface, tables};
+use darling_mig::Builder;
+use darling_mig::layout;
 
 /// Arguments of `darling mig`.
 #[derive(Debug, clap::Args)]
@@ -54,49 +54,46 @@ pub enum Table {
 
 /// Runs `darling mig`.
 pub fn run(args: &Args) -> Result<String, String> {
-    let mut pp = Preprocessor::new();
+    let mut mig = Builder::new();
+    mig.cargo_metadata(false);
     for dir in &args.include {
-        pp.include_dir(dir.clone());
+        mig.include(dir.clone());
     }
     for d in &args.define {
-        pp.define_arg(d);
+        // `-D X` defines X as 1, as cc's does.
+        let (name, value) = d.split_once('=').unwrap_or((d, "1"));
+        mig.define(name, value);
     }
     for u in &args.undefine {
-        pp.undefine(u);
+        mig.undefine(u);
     }
-    let iface = Interface::load(&args.file, &pp).map_err(|e| e.to_string())?;
     if args.layout {
-        let table = args.table;
+        let iface = mig.load(&args.file).map_err(|e| e.to_string())?;
         let name = args.name.clone().unwrap_or_else(|| {
             args.file
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
         });
-        return Ok(match table {
-            Table::All => tables::all_tables(&name, &iface),
+        return Ok(match args.table {
+            Table::All => layout::all_tables(&name, &iface),
             Table::Routines => format!(
                 "{}\n{}",
-                tables::GOLDEN_HEADER,
-                tables::routine_rows(&name, &iface)
+                layout::GOLDEN_HEADER,
+                layout::routine_rows(&name, &iface)
             ),
             Table::Fields => format!(
                 "{}\n{}",
-                tables::FIELDS_HEADER,
-                tables::field_rows(&name, &iface)
+                layout::FIELDS_HEADER,
+                layout::field_rows(&name, &iface)
             ),
             Table::Subsystem => format!(
                 "{}\n{}",
-                tables::SUBSYSTEMS_HEADER,
-                tables::subsystem_row(&name, &iface)
+                layout::SUBSYSTEMS_HEADER,
+                layout::subsystem_row(&name, &iface)
             ),
         });
     }
-    let source = args
-        .file
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let code = darling_mig::codegen::generate(&iface, &source).map_err(|e| e.to_string())?;
-    let code = darling_mig::rustfmt(&code).unwrap_or(code);
+    let code = mig.generate(&args.file).map_err(|e| e.to_string())?;
     match &args.output {
         Some(out) => {
             std::fs::write(out, code).map_err(|e| format!("{}: {e}", out.display()))?;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::interface::RoutineLayout;
+use crate::layout::RoutineLayout;
 use crate::routine::{ArgRole, Bits, Timeout, TimeoutSource};
 
 use super::fields::{Side, disposition_expr, has_body};

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::interface::RoutineLayout;
+use crate::layout::RoutineLayout;
 use crate::layout::{Field, FieldKind, MessageLayout};
 use crate::types::DescriptorKind;
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::interface::RoutineLayout;
+use crate::layout::RoutineLayout;
 use crate::routine::{ArgRole, Bits};
 
 use super::fields::{Side, has_body};

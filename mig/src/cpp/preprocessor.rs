@@ -46,7 +46,7 @@ impl Default for Preprocessor {
     }
 }
 
-/// One line of output.
+/// One line of the preprocessor's output ([`Preprocessed::lines`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
     /// The macro-expanded text: comments removed, tokens separated as in the source.
@@ -59,7 +59,7 @@ pub struct Line {
     pub origins: Vec<Origin>,
 }
 
-/// Where a token of an output line came from.
+/// Where a token of a preprocessed [`Line`] came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Origin {
     /// Byte offset of the token in [`Line::text`].
@@ -70,7 +70,7 @@ pub struct Origin {
     pub column: u32,
 }
 
-/// A `#warning` met in an active group.
+/// A `#warning` the preprocessor met in an active group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
     /// The directive's text.
@@ -79,7 +79,7 @@ pub struct Warning {
     pub location: Location,
 }
 
-/// What a run produces.
+/// What a run of the [`Preprocessor`] produces: the lines the parser reads, and the warnings.
 #[derive(Clone, Debug, Default)]
 pub struct Preprocessed {
     /// Every non-empty line that survived conditionals, in order.
