@@ -146,6 +146,16 @@ pub(crate) fn mark_in_transit(k: &Kmsg, dest: &PortRef) {
     }
 }
 
+/// Puts the receive rights `k` carries back to "in transit, nowhere yet".
+pub(crate) fn unmark_in_transit(k: &Kmsg) {
+    for r in k.receive_rights() {
+        let mut port = r.lock();
+        if matches!(port.receiver, Receiver::Transit(_)) {
+            port.receiver = Receiver::Transit(None);
+        }
+    }
+}
+
 /// Puts `k` on the locked port `p` and wakes its receiver; the sets it is in are woken
 /// through `d` (after the port's lock is dropped).
 pub(crate) fn enqueue(

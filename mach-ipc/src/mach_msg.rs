@@ -12,7 +12,7 @@ use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Carried, KDesc, Kmsg};
-use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, would_be_circular};
+use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
 use crate::ipc_object::consume_send_once;
 use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
 use crate::ipc_pset::{PsetRef, same};
@@ -173,16 +173,6 @@ fn spin_for_activity(
         }
     }
     budget
-}
-
-/// Puts the receive rights `k` carries back to "in transit, nowhere yet".
-fn unmark_in_transit(k: &Kmsg) {
-    for r in k.receive_rights() {
-        let mut port = r.lock();
-        if matches!(port.receiver, Receiver::Transit(_)) {
-            port.receiver = Receiver::Transit(None);
-        }
-    }
 }
 
 /// What a receive took off a queue.
@@ -890,8 +880,7 @@ impl Task {
                     // The guarded layout stays; the context is not the sender's to show
                     // (xnu-7195 writes 0).
                     let name = copyout(sp, right, d);
-                    let mut g = MachMsgGuardedPortDescriptor64::new(name, type_name, flags, 0);
-                    g.set_disposition(type_name);
+                    let g = MachMsgGuardedPortDescriptor64::new(name, type_name, flags, 0);
                     write(msg, out, &g).map(|_| size_of_val(&g))
                 }
                 KDesc::Port {

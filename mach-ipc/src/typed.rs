@@ -599,7 +599,7 @@ fn parse(task: &Task, buf: &[u8], received: bool) -> Received {
             Descriptor::Unknown(_) => {}
         }
     }
-    if MachMsgHeader::read(msg).is_some_and(|h| h.is_complex()) && at == HEADER_SIZE {
+    if h.is_complex() && at == HEADER_SIZE {
         at = crate::message::DESCRIPTORS_START;
     }
     out.data = buf.get(at.min(size)..size).unwrap_or_default().to_vec();

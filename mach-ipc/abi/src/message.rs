@@ -167,11 +167,15 @@ impl<'a> Descriptors<'a> {
         Descriptors::at(body, 0)
     }
 
-    /// The descriptors of the whole message `msg`, none if it is not complex; offsets are
-    /// relative to `msg`.
+    /// The descriptors of the whole message `msg` (within its `msgh_size`; a buffer may hold
+    /// a trailer or stale bytes after it), none if it is not complex; offsets are relative to
+    /// `msg`.
     pub fn in_message(msg: &'a [u8]) -> Descriptors<'a> {
         match MachMsgHeader::read(msg) {
-            Some(h) if h.is_complex() => Descriptors::at(msg, HEADER_SIZE),
+            Some(h) if h.is_complex() => {
+                let size = (h.msgh_size as usize).min(msg.len());
+                Descriptors::at(&msg[..size], HEADER_SIZE)
+            }
             _ => Descriptors {
                 bytes: msg,
                 at: 0,
@@ -567,6 +571,30 @@ mod tests {
         assert_eq!(
             walked[2],
             Err(MessageError::Truncated { at: 56, needed: 16 })
+        );
+    }
+
+    #[test]
+    fn the_walk_stops_at_msgh_size() {
+        // A message claiming two descriptors but sized for one, in a larger buffer whose
+        // bytes after the message would read as a second descriptor.
+        let mut buf = [0u8; 64];
+        let mut w = MessageWriter::new(&mut buf);
+        w.header(0, 0, 0, 1).unwrap();
+        w.body(2).unwrap();
+        w.port(0x103, MACH_MSG_TYPE_COPY_SEND).unwrap();
+        let size = w.finish() as usize;
+        write(
+            &mut buf,
+            size,
+            &MachMsgPortDescriptor::new(0x203, MACH_MSG_TYPE_COPY_SEND),
+        );
+        let walked: Vec<_> = Descriptors::in_message(&buf).collect();
+        assert_eq!(walked.len(), 2);
+        assert!(walked[0].is_ok());
+        assert_eq!(
+            walked[1],
+            Err(MessageError::Truncated { at: 40, needed: 12 })
         );
     }
 

@@ -5,13 +5,12 @@ use darling_mach_abi::consts::*;
 use darling_mach_abi::message::{Descriptor, Descriptors};
 use darling_mach_ipc::Task;
 
-use crate::reader::{header, read_names};
+use crate::reader::read_names;
 
 /// The descriptors of the complex message in `buf` (within its `msgh_size`), as XNU walks
 /// them; the walk stops at the first that does not fit.
 fn descriptors(buf: &[u8]) -> impl Iterator<Item = Descriptor> + '_ {
-    let size = (header(buf).msgh_size as usize).min(buf.len());
-    Descriptors::in_message(&buf[..size])
+    Descriptors::in_message(buf)
         .map_while(Result::ok)
         .map(|(_, d)| d)
 }
