@@ -95,17 +95,25 @@ pub(crate) fn destroy_receive(p: &PortRef, d: &mut Deferred) {
     let requests = std::mem::take(&mut port.requests);
     let ns = port.nsrequest.take();
     let pd = port.pdrequest.take();
-    // Dead-name requests notify now; each name gets its extra uref when next looked at. A
-    // send-possible request also gets a dead-name notification, as in XNU.
-    port.fired = requests.iter().map(|r| (r.task, r.name)).collect();
+    // Every request still holding its right gets a dead-name notification, send-possible
+    // ones too (xnu-7195 `ipc_port_dnnotify`); each such name gets its extra uref when next
+    // looked at. A used send-possible slot gets neither.
+    let requests: Vec<_> = requests
+        .into_iter()
+        .filter_map(|r| Some((r.task, r.name, r.notify?)))
+        .collect();
+    port.fired = requests
+        .iter()
+        .map(|&(task, name, _)| (task, name))
+        .collect();
     wake_everyone(p, &mut port);
     drop(port);
     unlink_all(p, sets);
     for k in queue {
         d.destroy(k);
     }
-    for r in requests {
-        d.send(Kmsg::dead_name(r.notify, r.name));
+    for (_, name, notify) in requests {
+        d.send(Kmsg::dead_name(notify, name));
     }
     if let Some((notify, _)) = ns {
         d.release(Carried::SendOnce(notify));

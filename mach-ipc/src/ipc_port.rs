@@ -11,6 +11,7 @@ use std::sync::{Arc, Condvar, Weak};
 
 use crate::consts::*;
 use crate::ipc_kmsg::Kmsg;
+use crate::ipc_notify::Deferred;
 use crate::ipc_pset::PsetRef;
 use crate::lock::{Guard, Locked, Rank};
 
@@ -52,15 +53,50 @@ pub(crate) enum KObject {
     Host,
 }
 
-/// A dead-name or send-possible request armed on a port for a name in a space, and the
-/// send-once right its notification goes to (XNU's `ipc_port_request`).
+/// What a name's request on a port asks for (the `IPR_SOR_SPREQ` and `IPR_SOR_SPARM` bits
+/// of XNU's request slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestKind {
+    /// A dead-name request: told when the port dies.
+    DeadName,
+    /// A send-possible request (also told when the port dies). Armed, it fires on the next
+    /// receive from the port; delayed (not armed), it waits for a `MACH_SEND_NOTIFY` send
+    /// that finds the queue full to arm it.
+    SendPossible { armed: bool },
+}
+
+/// A dead-name or send-possible request on a port for a name in a space, and the send-once
+/// right its notification goes to (a slot of XNU's `ip_requests` table).
 #[derive(Debug)]
 pub(crate) struct NameRequest {
     pub task: TaskId,
     pub name: mach_port_name_t,
-    pub notify: PortRef,
-    /// `MACH_NOTIFY_DEAD_NAME` or `MACH_NOTIFY_SEND_POSSIBLE`.
-    pub kind: mach_msg_id_t,
+    /// `None` once a send-possible notification used the right: the slot stays the name's
+    /// (xnu-7195 `ipc_port_spnotify` leaves it in use) but asks for nothing more.
+    pub notify: Option<PortRef>,
+    pub kind: RequestKind,
+}
+
+impl NameRequest {
+    /// The `MACH_PORT_TYPE_*` request bits of the slot (xnu-7195 `ipc_port_request_type`):
+    /// `DNREQUEST` while it holds a right, plus `SPREQUEST` for send-possible, plus
+    /// `SPREQUEST_DELAYED` when not armed.
+    pub(crate) fn type_bits(&self) -> mach_port_type_t {
+        if self.notify.is_none() {
+            return 0;
+        }
+        match self.kind {
+            RequestKind::DeadName => MACH_PORT_TYPE_DNREQUEST,
+            RequestKind::SendPossible { armed: true } => {
+                MACH_PORT_TYPE_DNREQUEST | MACH_PORT_TYPE_SPREQUEST
+            }
+            RequestKind::SendPossible { armed: false } => {
+                MACH_PORT_TYPE_DNREQUEST
+                    | MACH_PORT_TYPE_SPREQUEST
+                    | MACH_PORT_TYPE_SPREQUEST_DELAYED
+            }
+        }
+    }
 }
 
 /// A port's state, behind its lock.
@@ -83,6 +119,8 @@ pub(crate) struct Port {
     pub nsrequest: Option<(PortRef, u32)>,
     pub pdrequest: Option<PortRef>,
     pub requests: Vec<NameRequest>,
+    /// An armed send-possible request waits for the next receive (XNU's `ip_sprequests`).
+    pub sprequests: bool,
     /// Names whose dead-name request fired when the port died: each gets one more uref
     /// when its entry is next looked at (XNU keeps this in the request table).
     pub fired: Vec<(TaskId, mach_port_name_t)>,
@@ -97,6 +135,44 @@ pub(crate) struct Port {
 impl Port {
     pub(crate) fn is_active(&self) -> bool {
         !matches!(self.receiver, Receiver::Dead)
+    }
+
+    /// Whether the queue is at its limit (XNU's `ip_full`).
+    pub(crate) fn is_full(&self) -> bool {
+        self.queue.len() as u32 >= self.qlimit
+    }
+
+    /// Arms the send-possible request of `name` in `task`, if it has one that still holds its
+    /// right (xnu-7195 `ipc_port_request_sparm`, called when a `MACH_SEND_NOTIFY` send finds
+    /// the queue full). A dead-name request is left as it is.
+    pub(crate) fn request_sparm(&mut self, task: TaskId, name: mach_port_name_t) {
+        let slot = self
+            .requests
+            .iter_mut()
+            .find(|r| r.task == task && r.name == name);
+        if let Some(r) = slot
+            && r.notify.is_some()
+            && let RequestKind::SendPossible { armed } = &mut r.kind
+        {
+            *armed = true;
+            self.sprequests = true;
+        }
+    }
+
+    /// A message was received from the port: every armed send-possible request fires, its
+    /// slot kept but emptied (xnu-7195 `ipc_port_spnotify`, called from
+    /// `ipc_kmsg_copyout_header` on each receive, whatever the queue's length).
+    pub(crate) fn spnotify(&mut self, d: &mut Deferred) {
+        if !std::mem::take(&mut self.sprequests) {
+            return;
+        }
+        for r in &mut self.requests {
+            if r.kind == (RequestKind::SendPossible { armed: true })
+                && let Some(notify) = r.notify.take()
+            {
+                d.send(Kmsg::send_possible(notify, r.name));
+            }
+        }
     }
 }
 
@@ -150,6 +226,7 @@ impl PortObj {
                     nsrequest: None,
                     pdrequest: None,
                     requests: Vec::new(),
+                    sprequests: false,
                     fired: Vec::new(),
                     psets: Vec::new(),
                     kobject,

@@ -107,8 +107,9 @@ pub(crate) fn free_name(sp: &mut Space, name: mach_port_name_t, d: &mut Deferred
     Some(entry)
 }
 
-/// Takes the request armed on `name` off port `p`; with `deleted`, its notify port gets a
-/// port-deleted notification, else its send-once right is returned.
+/// Takes the request of `name` off port `p`; with `deleted`, its notify port gets a
+/// port-deleted notification, else its send-once right is returned (none for a used
+/// send-possible slot).
 pub(crate) fn cancel_request(
     sp: &mut Space,
     p: &PortRef,
@@ -127,11 +128,13 @@ pub(crate) fn cancel_request(
         .position(|r| r.task == task && r.name == name)?;
     let r = port.requests.remove(at);
     drop(port);
+    // A slot whose send-possible notification already went holds no right: nothing to tell.
+    let notify = r.notify?;
     if deleted {
-        d.send(crate::ipc_kmsg::Kmsg::port_deleted(r.notify, name));
+        d.send(crate::ipc_kmsg::Kmsg::port_deleted(notify, name));
         None
     } else {
-        Some(r.notify)
+        Some(notify)
     }
 }
 

@@ -21,7 +21,6 @@ use crate::ipc_right::{
 };
 use crate::ipc_space::{Obj, Space};
 use crate::lock::Guard;
-use crate::mach_port::send_possible;
 use crate::message::{Descriptor, Descriptors, HEADER_SIZE, read, write};
 use crate::task::Task;
 use crate::wire::{
@@ -108,6 +107,31 @@ fn copyin_any(
         MACH_PORT_NULL => Ok(Carried::Null),
         MACH_PORT_DEAD => Ok(Carried::Dead),
         _ => copyin(sp, name, disposition, d),
+    }
+}
+
+/// `MACH_SEND_NOTIFY` (xnu-7195 `ipc_kmsg_copyin_header`, after the header rights were
+/// copied in): when the destination was not copied in as a send-once right and the sender's
+/// name for it still has a request, a full queue arms that name's send-possible request;
+/// a queue with room makes the send `MACH_SEND_ALWAYS` (returned true), so that no armed
+/// notification can be missed between this check and the queueing. The last send uref
+/// moved away frees the name, and then nothing happens.
+fn send_notify(sp: &Space, remote: mach_port_name_t, dest: &Carried) -> bool {
+    let Carried::Send(p) = dest else {
+        return false;
+    };
+    if !sp.get(remote).is_some_and(|e| e.request) {
+        return false;
+    }
+    let mut port = p.lock();
+    if !port.is_active() || matches!(port.receiver, Receiver::Kernel) {
+        return false;
+    }
+    if port.is_full() {
+        port.request_sparm(sp.task, remote);
+        false
+    } else {
+        true
     }
 }
 
@@ -217,7 +241,7 @@ impl Task {
     ) -> Result<(), KernReturn> {
         if option & MACH_SEND_MSG != 0 {
             let t = (option & MACH_SEND_TIMEOUT != 0).then_some(timeout);
-            self.send(msg, send_size, t)?;
+            self.send(msg, option, send_size, t)?;
         }
         if option & MACH_RCV_MSG != 0 {
             let t = (option & MACH_RCV_TIMEOUT != 0).then_some(timeout);
@@ -226,7 +250,13 @@ impl Task {
         Ok(())
     }
 
-    fn send(&self, msg: &mut [u8], send_size: u32, timeout: Option<u32>) -> Result<(), KernReturn> {
+    fn send(
+        &self,
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        send_size: u32,
+        timeout: Option<u32>,
+    ) -> Result<(), KernReturn> {
         if send_size < HEADER_SIZE as u32 || !send_size.is_multiple_of(4) {
             return fail(MACH_SEND_MSG_TOO_SMALL);
         }
@@ -349,6 +379,7 @@ impl Task {
                 return fail(MACH_SEND_INVALID_DEST);
             }
         };
+        let always = option & MACH_SEND_NOTIFY != 0 && send_notify(sp, remote, &dest);
         let mut k = Kmsg {
             bits: bits & !MACH_MSGH_BITS_PORTS_MASK,
             remote: dest,
@@ -380,7 +411,7 @@ impl Task {
         }
         self.run(&mut d);
         match k.remote.port().cloned() {
-            Some(p) => self.deliver(p, k, timeout, msg),
+            Some(p) => self.deliver(p, k, always, timeout, msg),
             None => {
                 d.destroy(k);
                 self.run(&mut d);
@@ -389,17 +420,19 @@ impl Task {
         }
     }
 
-    /// Queues `k` on `p`, waiting for room if the queue is full.
+    /// Queues `k` on `p`, waiting for room if the queue is full (unless `always`, XNU's
+    /// `MACH_SEND_ALWAYS`: then only the kernel's limit of 65534 counts).
     fn deliver(
         &self,
         p: PortRef,
         k: Kmsg,
+        always: bool,
         timeout: Option<u32>,
         msg: &mut [u8],
     ) -> Result<(), KernReturn> {
         let shared = &self.kernel.shared;
         let mut d = Deferred::default();
-        let exempt = matches!(k.remote, Carried::SendOnce(_));
+        let exempt = always || matches!(k.remote, Carried::SendOnce(_));
         let carries_receive = k.receive_rights().next().is_some();
         let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
         loop {
@@ -640,7 +673,7 @@ impl Task {
             p.send_cv.notify_one();
         }
         if !too_large {
-            send_possible(port, d);
+            port.spnotify(d);
         }
         Ok(Taken {
             k,

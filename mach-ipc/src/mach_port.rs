@@ -8,7 +8,9 @@ use crate::consts::*;
 use crate::ipc_kmsg::{Carried, Kmsg};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::unlink_all;
-use crate::ipc_port::{KObject, NameRequest, Port, PortObj, PortRef, Receiver, port_key};
+use crate::ipc_port::{
+    KObject, NameRequest, Port, PortObj, PortRef, Receiver, RequestKind, port_key,
+};
 use crate::ipc_pset::{PsetObj, PsetRef, same};
 use crate::ipc_right::{
     cancel_request, copyin, copyout, destroy_name, drop_urefs, free_name, lookup,
@@ -56,18 +58,24 @@ fn member_and_set(
     Ok((receive_port(sp, name)?, pset_of(sp, pset)?))
 }
 
-/// The type bits `mach_port_type` reports for an entry: its rights, and
-/// `MACH_PORT_TYPE_DNREQUEST` while a request is armed on the name.
-fn type_bits(task: u64, name: mach_port_name_t, e: &Entry) -> mach_port_type_t {
+/// The type bits of an entry: its rights, and the bits of the request on the name
+/// (xnu-7195 `ipc_port_request_type`). `mach_port_names` reports them all; `mach_port_type`
+/// (`ipc_right_info`) strips `SPREQUEST` and `SPREQUEST_DELAYED`, as XNU does for
+/// CoreFoundation's sake (`sp_bits` false).
+fn type_bits(task: u64, name: mach_port_name_t, e: &Entry, sp_bits: bool) -> mach_port_type_t {
     let mut bits = e.rights;
     if e.request
         && let Obj::Port(p) = &e.object
-        && p.lock()
+        && let Some(r) = p
+            .lock()
             .requests
             .iter()
-            .any(|r| r.task == task && r.name == name)
+            .find(|r| r.task == task && r.name == name)
     {
-        bits |= MACH_PORT_TYPE_DNREQUEST;
+        bits |= r.type_bits();
+    }
+    if !sp_bits {
+        bits &= !(MACH_PORT_TYPE_SPREQUEST | MACH_PORT_TYPE_SPREQUEST_DELAYED);
     }
     bits
 }
@@ -377,7 +385,7 @@ impl Task {
         let mut ts = self.space()?;
         let task = ts.space.task;
         let e = lookup(&mut ts.space, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
-        Ok(type_bits(task, name, e))
+        Ok(type_bits(task, name, e, false))
     }
 
     /// `mach_port_names`: every name in the space with its type bits, in name order.
@@ -391,7 +399,7 @@ impl Task {
         Ok(sp
             .names()
             .into_iter()
-            .filter_map(|n| lookup(sp, n).map(|e| (n, type_bits(task, n, e))))
+            .filter_map(|n| lookup(sp, n).map(|e| (n, type_bits(task, n, e, true))))
             .collect())
     }
 
@@ -643,8 +651,13 @@ impl Task {
     /// - `MACH_NOTIFY_DEAD_NAME` on a send, send-once or receive right: when the port dies,
     ///   `notify` learns the name (which gets one more uref). On a name that is already dead
     ///   and `sync` non-zero, it fires at once (xnu-7195).
-    /// - `MACH_NOTIFY_SEND_POSSIBLE`: armed like a dead-name request (and fires as one when
-    ///   the port dies); the queue never stays full here long enough to need more.
+    /// - `MACH_NOTIFY_SEND_POSSIBLE` on a send, send-once or receive right: with `sync`
+    ///   non-zero it fires at once if a send would not block (room in the queue, or a
+    ///   send-once right), else it is armed and fires on the next receive from the port.
+    ///   With `sync` 0 it is delayed: a `MACH_SEND_NOTIFY` send that finds the queue full
+    ///   arms it. A request that fired is used up (request again for another). While it
+    ///   waits, the port's death sends it a dead-name notification. `mach_port_names` shows
+    ///   it as `MACH_PORT_TYPE_SPREQUEST` (plus `_DELAYED` until armed).
     ///
     /// # Errors
     /// `KERN_INVALID_VALUE` for another `msgid` or a non-zero `sync` with port-destroyed;
@@ -1090,20 +1103,29 @@ fn request(
             let previous = cancel_request(sp, &p, name, d, false);
             if let Some(n) = notify {
                 let mut port = p.lock();
-                if msgid == MACH_NOTIFY_SEND_POSSIBLE && sync != 0 {
-                    // The queue is not full (or the right is send-once): possible now.
-                    let full = port.queue.len() as u32 >= port.qlimit;
-                    if !full || send_once_right {
+                let kind = if msgid == MACH_NOTIFY_SEND_POSSIBLE {
+                    // xnu-7195 ipc_right_request_alloc: with `sync`, possible now (room in
+                    // the queue, a send-once right, or a kernel port) fires at once and
+                    // nothing stays; otherwise `sync` arms the request, and without it the
+                    // request is delayed until a MACH_SEND_NOTIFY send arms it.
+                    let kernel = matches!(port.receiver, Receiver::Kernel);
+                    if sync != 0 && (send_once_right || kernel || !port.is_full()) {
                         drop(port);
                         d.send(Kmsg::send_possible(n, name));
                         return Ok(previous);
                     }
-                }
+                    if sync != 0 {
+                        port.sprequests = true;
+                    }
+                    RequestKind::SendPossible { armed: sync != 0 }
+                } else {
+                    RequestKind::DeadName
+                };
                 port.requests.push(NameRequest {
                     task,
                     name,
-                    notify: n,
-                    kind: msgid,
+                    notify: Some(n),
+                    kind,
                 });
                 drop(port);
                 if let Some(e) = sp.get_mut(name) {
@@ -1113,25 +1135,5 @@ fn request(
             Ok(previous)
         }
         _ => Err(KERN_INVALID_VALUE),
-    }
-}
-
-/// Fires the send-possible requests of the locked port `port` now that its queue has room
-/// (each becomes a `MACH_NOTIFY_SEND_POSSIBLE` message).
-pub(crate) fn send_possible(port: &mut Port, d: &mut Deferred) {
-    if port.queue.len() as u32 >= port.qlimit
-        || !port
-            .requests
-            .iter()
-            .any(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE)
-    {
-        return;
-    }
-    let (fire, keep) = std::mem::take(&mut port.requests)
-        .into_iter()
-        .partition::<Vec<_>, _>(|r| r.kind == MACH_NOTIFY_SEND_POSSIBLE);
-    port.requests = keep;
-    for r in fire {
-        d.send(Kmsg::send_possible(r.notify, r.name));
     }
 }

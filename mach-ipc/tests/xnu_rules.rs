@@ -6,7 +6,10 @@ mod msgkit;
 use darling_mach_ipc::Kernel;
 use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
-use msgkit::{Msg, port_with_send};
+use darling_mach_ipc::message::HEADER_SIZE;
+use msgkit::{
+    Msg, ST_MSGCOUNT, e, hdr, names, port_with_send, recv, refs, status, try_recv, u32_at,
+};
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
 fn send_receive_right(t: &Task, dest: u32, carried: u32) {
@@ -97,4 +100,236 @@ fn port_destroyed_elsewhere_rescues_the_port() {
     assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
     t.terminate();
     assert_eq!(k.port_count(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Send-possible requests (xnu-7195.141.2: ipc_right_request_alloc, ipc_port_request_sparm,
+// ipc_port_spnotify, ipc_port_request_type, ipc_kmsg_copyin_header; the same in
+// xnu-11417.121.6).
+
+/// A task with a port `p` (receive and send under one name, queue limit 1) and a port `n`
+/// for notifications.
+fn one_slot_port() -> (Kernel, Task, u32, u32) {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = port_with_send(&t);
+    t.mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[1])
+        .unwrap();
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    (k, t, p, n)
+}
+
+fn request_send_possible(t: &Task, p: u32, sync: u32, n: u32) -> u32 {
+    t.mach_port_request_notification(
+        p,
+        MACH_NOTIFY_SEND_POSSIBLE,
+        sync,
+        n,
+        MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    )
+    .unwrap()
+}
+
+/// A plain message to `p` with `option` (no waiting).
+fn send_to(
+    t: &Task,
+    p: u32,
+    option: mach_msg_option_t,
+) -> Result<(), darling_mach_ipc::KernReturn> {
+    Msg::new(p, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+        .id(7)
+        .send_opts(t, option | MACH_SEND_TIMEOUT, 0)
+        .0
+}
+
+/// The next notification on `n`: its id and the name it carries (after the NDR record).
+fn notification(t: &Task, n: u32) -> Option<(i32, u32)> {
+    let b = try_recv(t, n).ok()?;
+    Some((hdr(&b).msgh_id, u32_at(&b, HEADER_SIZE + 8)))
+}
+
+/// The type bits `mach_port_names` gives `name`.
+fn names_bits(t: &Task, name: u32) -> u32 {
+    names(t).into_iter().find(|&(x, _)| x == name).unwrap().1
+}
+
+const SP_ARMED: u32 = MACH_PORT_TYPE_DNREQUEST | MACH_PORT_TYPE_SPREQUEST;
+const SP_DELAYED: u32 = SP_ARMED | MACH_PORT_TYPE_SPREQUEST_DELAYED;
+
+/// Without `sync` the request is delayed: receives do not fire it until a MACH_SEND_NOTIFY
+/// send finds the queue full and arms it (ipc_port_request_sparm); the next receive then
+/// fires it, and the used slot reports no request bits any more.
+#[test]
+fn delayed_send_possible_waits_for_send_notify() {
+    let (_k, t, p, n) = one_slot_port();
+    request_send_possible(&t, p, 0, n);
+    let rights = MACH_PORT_TYPE_SEND_RECEIVE;
+    assert_eq!(names_bits(&t, p), rights | SP_DELAYED);
+    // mach_port_type strips the send-possible bits (ipc_right_info).
+    assert_eq!(t.mach_port_type(p), Ok(rights | MACH_PORT_TYPE_DNREQUEST));
+    send_to(&t, p, 0).unwrap();
+    recv(&t, p);
+    assert_eq!(notification(&t, n), None, "a delayed request fired");
+    // Full: a plain send times out and arms nothing; MACH_SEND_NOTIFY arms the request.
+    send_to(&t, p, 0).unwrap();
+    assert_eq!(send_to(&t, p, 0), e(MACH_SEND_TIMED_OUT));
+    assert_eq!(names_bits(&t, p), rights | SP_DELAYED);
+    assert_eq!(send_to(&t, p, MACH_SEND_NOTIFY), e(MACH_SEND_TIMED_OUT));
+    assert_eq!(names_bits(&t, p), rights | SP_ARMED);
+    assert_eq!(notification(&t, n), None);
+    recv(&t, p);
+    assert_eq!(notification(&t, n), Some((MACH_NOTIFY_SEND_POSSIBLE, p)));
+    assert_eq!(names_bits(&t, p), rights);
+    // Used up: another full queue and receive send nothing.
+    send_to(&t, p, 0).unwrap();
+    assert_eq!(send_to(&t, p, MACH_SEND_NOTIFY), e(MACH_SEND_TIMED_OUT));
+    recv(&t, p);
+    assert_eq!(notification(&t, n), None);
+    // Asking again finds no right to give back.
+    assert_eq!(request_send_possible(&t, p, 0, n), MACH_PORT_NULL);
+    assert_eq!(names_bits(&t, p), rights | SP_DELAYED);
+}
+
+/// With `sync` and a full queue the request is armed at once, and fires on the next receive
+/// even though the queue is still full after it (ipc_port_spnotify never looks at the
+/// queue's length).
+#[test]
+fn armed_send_possible_fires_on_any_receive() {
+    let (_k, t, p, n) = one_slot_port();
+    send_to(&t, p, 0).unwrap();
+    // A send-once right is not held to the queue limit: two messages, limit one.
+    Msg::new(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, 0, 0)
+        .send(&t)
+        .unwrap();
+    request_send_possible(&t, p, 1, n);
+    assert_eq!(names_bits(&t, p), MACH_PORT_TYPE_SEND_RECEIVE | SP_ARMED);
+    recv(&t, p);
+    assert_eq!(status(&t, p)[ST_MSGCOUNT], 1, "still full");
+    assert_eq!(notification(&t, n), Some((MACH_NOTIFY_SEND_POSSIBLE, p)));
+}
+
+/// With `sync` and room in the queue, the notification goes at once and nothing stays.
+#[test]
+fn sync_send_possible_with_room_fires_at_once() {
+    let (_k, t, p, n) = one_slot_port();
+    request_send_possible(&t, p, 1, n);
+    assert_eq!(notification(&t, n), Some((MACH_NOTIFY_SEND_POSSIBLE, p)));
+    assert_eq!(names_bits(&t, p), MACH_PORT_TYPE_SEND_RECEIVE);
+}
+
+/// A message thrown away by MACH_RCV_TOO_LARGE (without MACH_RCV_LARGE) is not copied out,
+/// so an armed request does not fire (ipc_kmsg_copyout_dest does not call
+/// ipc_port_spnotify).
+#[test]
+fn too_large_receive_does_not_fire_send_possible() {
+    let (_k, t, p, n) = one_slot_port();
+    send_to(&t, p, 0).unwrap();
+    request_send_possible(&t, p, 1, n);
+    let (r, _) = msgkit::recv_opts(&t, p, HEADER_SIZE + 4, MACH_RCV_TIMEOUT, 0);
+    assert_eq!(r, e(MACH_RCV_TOO_LARGE));
+    assert_eq!(notification(&t, n), None);
+    assert_eq!(names_bits(&t, p), MACH_PORT_TYPE_SEND_RECEIVE | SP_ARMED);
+}
+
+/// A server's port (queue limit 1) whose send right the client holds under `name`, with
+/// the client's send-possible request on it used up (armed on a full queue, fired by the
+/// server's receive); `n` is the client's notification port.
+fn used_send_possible(k: &Kernel) -> (Task, Task, u32, u32) {
+    let server = k.task_create(None);
+    let client = k.task_create(None);
+    let p = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    server
+        .mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[1])
+        .unwrap();
+    let name = 0x1003;
+    server
+        .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let n = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    send_to(&client, name, 0).unwrap();
+    request_send_possible(&client, name, 1, n);
+    recv(&server, p);
+    assert_eq!(
+        notification(&client, n),
+        Some((MACH_NOTIFY_SEND_POSSIBLE, name))
+    );
+    assert_eq!(names_bits(&client, name), MACH_PORT_TYPE_SEND);
+    (server, client, name, n)
+}
+
+/// A used send-possible slot holds no right: the port's death sends no dead-name
+/// notification and adds no uref (ipc_port_dnnotify skips it, ipc_right_check adds the uref
+/// only for a slot with a request type).
+#[test]
+fn used_send_possible_slot_ignores_port_death() {
+    let k = Kernel::new();
+    let (server, client, name, n) = used_send_possible(&k);
+    server.terminate();
+    assert_eq!(client.mach_port_type(name), Ok(MACH_PORT_TYPE_DEAD_NAME));
+    assert_eq!(refs(&client, name, MACH_PORT_RIGHT_DEAD_NAME), 1);
+    assert_eq!(notification(&client, n), None);
+}
+
+/// Deallocating the name of a used slot sends no port-deleted notification.
+#[test]
+fn used_send_possible_slot_sends_no_port_deleted() {
+    let k = Kernel::new();
+    let (_server, client, name, n) = used_send_possible(&k);
+    client.mach_port_deallocate(name).unwrap();
+    assert_eq!(notification(&client, n), None);
+}
+
+/// A request still waiting (delayed) gets a dead-name notification when the port dies, and
+/// the name an extra uref for it (ipc_port_dnnotify treats send-possible slots alike).
+#[test]
+fn waiting_send_possible_gets_dead_name() {
+    let k = Kernel::new();
+    let server = k.task_create(None);
+    let client = k.task_create(None);
+    let p = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let name = 0x1003;
+    server
+        .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let n = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    request_send_possible(&client, name, 0, n);
+    server.terminate();
+    assert_eq!(
+        notification(&client, n),
+        Some((MACH_NOTIFY_DEAD_NAME, name))
+    );
+    assert_eq!(refs(&client, name, MACH_PORT_RIGHT_DEAD_NAME), 2);
+}
+
+/// Moving the last send uref frees the sender's name: MACH_SEND_NOTIFY then arms nothing,
+/// and the request gets its port-deleted notification instead.
+#[test]
+fn send_notify_moving_the_last_uref_arms_nothing() {
+    let k = Kernel::new();
+    let server = k.task_create(None);
+    let client = k.task_create(None);
+    let p = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    server
+        .mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[1])
+        .unwrap();
+    let name = 0x1003;
+    server
+        .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let n = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    send_to(&client, name, 0).unwrap();
+    request_send_possible(&client, name, 0, n);
+    let (r, _) = Msg::new(name, MACH_MSG_TYPE_MOVE_SEND, 0, 0).send_opts(
+        &client,
+        MACH_SEND_NOTIFY | MACH_SEND_TIMEOUT,
+        0,
+    );
+    // The message comes back (pseudo-receive) with its right, under a new name.
+    assert_eq!(r, e(MACH_SEND_TIMED_OUT));
+    assert_eq!(
+        notification(&client, n),
+        Some((MACH_NOTIFY_PORT_DELETED, name))
+    );
+    recv(&server, p);
+    assert_eq!(notification(&client, n), None);
 }
