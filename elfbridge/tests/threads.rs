@@ -95,7 +95,12 @@ static PANIC_IN_HOOK: AtomicBool = AtomicBool::new(false);
 /// The pthread and host thread of the thread whose hook panicked.
 static PANICKED: Mutex<Option<(usize, i32)>> = Mutex::new(None);
 
+/// How many threads this module started have reached the started hook: every one does,
+/// before its creator is told anything.
+static HOOK_RUNS: AtomicUsize = AtomicUsize::new(0);
+
 fn started(thread: &DarwinThread) {
+    HOOK_RUNS.fetch_add(1, SeqCst);
     if PANIC_IN_HOOK.swap(false, SeqCst) {
         *PANICKED.lock().unwrap() = Some((thread.pthread() as usize, gettid()));
         panic!("the runtime's hook fails");
@@ -381,6 +386,48 @@ fn is_mapped(address: usize) -> bool {
 
 fn thread_alive(tid: i32) -> bool {
     std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
+}
+
+/// A name given to the calling thread (`PR_SET_NAME`, at most 15 bytes), the old one given
+/// back when dropped.
+struct ThreadName {
+    name: &'static std::ffi::CStr,
+    old: [u8; 16],
+}
+
+impl ThreadName {
+    fn set(name: &'static std::ffi::CStr) -> ThreadName {
+        assert!(name.count_bytes() < 16);
+        let mut old = [0u8; 16];
+        // SAFETY: PR_GET_NAME writes at most 16 bytes, NUL included; PR_SET_NAME reads a C
+        // string.
+        unsafe {
+            assert_eq!(libc::prctl(libc::PR_GET_NAME, old.as_mut_ptr()), 0);
+            assert_eq!(libc::prctl(libc::PR_SET_NAME, name.as_ptr()), 0);
+        }
+        ThreadName { name, old }
+    }
+
+    /// How many of the process's other threads bear the name.
+    fn others_named(&self) -> usize {
+        let me = gettid().to_string();
+        let want = self.name.to_bytes();
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|task| task.file_name() != me.as_str())
+            // A thread that ended meanwhile has no comm to read: not one of them.
+            .filter_map(|task| std::fs::read(task.path().join("comm")).ok())
+            .filter(|comm| comm.strip_suffix(b"\n").unwrap_or(comm) == want)
+            .count()
+    }
+}
+
+impl Drop for ThreadName {
+    fn drop(&mut self) {
+        // SAFETY: the NUL-terminated name PR_GET_NAME gave.
+        unsafe { libc::prctl(libc::PR_SET_NAME, self.old.as_ptr()) };
+    }
 }
 
 /// A caller-made pthread object and stack, as libpthread's `pthread_create` maps them:
@@ -696,8 +743,12 @@ fn bad_requests_get_null_and_no_thread() {
             made.pthread as *mut c_void,
         ),
     ];
-    let threads = || std::fs::read_dir("/proc/self/task").unwrap().count();
-    let threads_before = threads();
+    // Not the process's thread count: libtest may start the next test's thread (which
+    // waits in `serial`) meanwhile. A host thread the module starts inherits its creator's
+    // name (it sets none), so the threads it would start for these requests are the ones
+    // named as this thread is named here; and any that ran at all went through the hook.
+    let tag = ThreadName::set(c"elfbridge-badrq");
+    let hook_runs_before = HOOK_RUNS.load(SeqCst);
     for (stack_size, entry, callbacks, start_routine, stack_top, pthread) in cases {
         // SAFETY: every case is refused before anything runs.
         let pthread = unsafe {
@@ -715,7 +766,13 @@ fn bad_requests_get_null_and_no_thread() {
         };
         assert!(pthread.is_null());
     }
-    wait_for("no new thread", || threads() <= threads_before);
+    wait_for("no new thread", || tag.others_named() == 0);
+    assert_eq!(
+        HOOK_RUNS.load(SeqCst),
+        hook_runs_before,
+        "no thread of the module's started"
+    );
+    drop(tag);
     // SAFETY: the test's own mapping, unused.
     unsafe { libc::munmap(made.base as *mut c_void, made.size) };
 }
