@@ -2,9 +2,10 @@
 //! (XNU's `ipc_notify.c` sends, and the kmsg destruction it defers).
 //!
 //! An operation collects what it cannot do under its locks in a [`Deferred`] and calls
-//! [`Deferred::run`] after dropping them. Notifications go out first, in the order they
-//! were made; then released rights are processed last-in first-out, each one's own
-//! notifications going out before the next right is released.
+//! [`Deferred::run`] after dropping them. The work runs in the order it was collected, and
+//! whatever one piece of work leads to (the notifications a released right sends, the rights
+//! of a destroyed message) runs before the next piece: the order XNU's code, which does it
+//! all on the spot, emits its notifications in.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,27 +18,33 @@ use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
 use crate::ipc_pset::PsetRef;
 use crate::lock::Guard;
 
-/// Work left for when the locks are dropped.
+/// One piece of work left for when the locks are dropped.
+#[derive(Debug)]
+enum Work {
+    /// A kernel message to queue on its destination (its `remote` right).
+    Send(Kmsg),
+    /// A right to release.
+    Release(Carried),
+    /// A port set whose receivers must look again.
+    Wake(PsetRef),
+}
+
+/// Work left for when the locks are dropped, in order.
 #[derive(Debug, Default)]
 pub(crate) struct Deferred {
-    /// Kernel messages to queue on their destination (their `remote` right).
-    sends: Vec<Kmsg>,
-    /// Rights to release.
-    releases: Vec<Carried>,
-    /// Port sets whose receivers must look again.
-    wakes: Vec<PsetRef>,
+    work: Vec<Work>,
 }
 
 impl Deferred {
     /// Sends the kernel message `k` (to its send-once `remote` right) later.
     pub(crate) fn send(&mut self, k: Kmsg) {
-        self.sends.push(k);
+        self.work.push(Work::Send(k));
     }
 
     /// Releases `right` later.
     pub(crate) fn release(&mut self, right: Carried) {
         if !matches!(right, Carried::Null | Carried::Dead) {
-            self.releases.push(right);
+            self.work.push(Work::Release(right));
         }
     }
 
@@ -46,37 +53,27 @@ impl Deferred {
     pub(crate) fn destroy(&mut self, k: Kmsg) {
         let mut rights = Vec::new();
         k.release_into(&mut rights);
-        // `releases` is a stack.
-        self.releases.extend(
-            rights
-                .into_iter()
-                .rev()
-                .filter(|r| !matches!(r, Carried::Null | Carried::Dead)),
-        );
+        for r in rights {
+            self.release(r);
+        }
     }
 
     /// Wakes the receivers of these sets later.
     pub(crate) fn wake(&mut self, sets: impl IntoIterator<Item = PsetRef>) {
-        self.wakes.extend(sets);
+        self.work.extend(sets.into_iter().map(Work::Wake));
     }
 
-    /// Does it all, and whatever it leads to. Call with no lock held.
+    /// Does it all, and whatever it leads to, depth first. Call with no lock held.
     pub(crate) fn run(&mut self, shared: &Shared) {
-        loop {
-            for set in self.wakes.drain(..) {
-                set.wake();
+        // A stack: the next piece of work on top.
+        let mut stack: Vec<Work> = self.work.drain(..).rev().collect();
+        while let Some(w) = stack.pop() {
+            match w {
+                Work::Send(k) => send_kernel(k, shared, self),
+                Work::Release(r) => release(r, self),
+                Work::Wake(set) => set.wake(),
             }
-            if !self.sends.is_empty() {
-                let sends = std::mem::take(&mut self.sends);
-                for k in sends {
-                    send_kernel(k, shared, self);
-                }
-                continue;
-            }
-            match self.releases.pop() {
-                Some(r) => release(r, self),
-                None => break,
-            }
+            stack.extend(self.work.drain(..).rev());
         }
     }
 }

@@ -109,15 +109,19 @@ pub(crate) fn destroy_receive(p: &PortRef, d: &mut Deferred) {
     wake_everyone(p, &mut port);
     drop(port);
     unlink_all(p, sets);
+    // xnu-7195.141.2 ipc_port_destroy's order: the no-senders request gets its send-once
+    // notification, the queued messages are destroyed, then the dead-name notifications go
+    // out in request order. (xnu-11417 destroys the messages first.)
+    if let Some((notify, _)) = ns {
+        d.release(Carried::SendOnce(notify));
+    }
     for k in queue {
         d.destroy(k);
     }
     for (_, name, notify) in requests {
         d.send(Kmsg::dead_name(notify, name));
     }
-    if let Some((notify, _)) = ns {
-        d.release(Carried::SendOnce(notify));
-    }
+    // A kernel object's port-destroyed request cannot be honoured.
     if let Some(notify) = pd {
         d.release(Carried::SendOnce(notify));
     }

@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use crate::consts::*;
-use crate::ipc_kmsg::Carried;
+use crate::ipc_kmsg::{Carried, Kmsg};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::{
-    check_no_senders, clear_receiver, copy_send, make_send, make_send_once, unlink_all,
+    clear_receiver, copy_send, make_send, make_send_once, release_send, unlink_all,
 };
 use crate::ipc_port::{PortRef, Receiver, port_key};
 use crate::ipc_pset::PsetRef;
@@ -131,7 +131,7 @@ pub(crate) fn cancel_request(
     // A slot whose send-possible notification already went holds no right: nothing to tell.
     let notify = r.notify?;
     if deleted {
-        d.send(crate::ipc_kmsg::Kmsg::port_deleted(notify, name));
+        d.send(Kmsg::port_deleted(notify, name));
         None
     } else {
         Some(notify)
@@ -305,43 +305,64 @@ pub(crate) fn drop_urefs(sp: &mut Space, name: mach_port_name_t, delta: u32, d: 
     };
     let p = Arc::clone(p);
     e.rights &= !MACH_PORT_TYPE_SEND;
-    if e.rights & MACH_PORT_TYPE_RECEIVE == 0 {
+    let free = e.rights & MACH_PORT_TYPE_RECEIVE == 0;
+    // xnu-7195.141.2 ipc_right_dealloc / ipc_right_delta: NO_SENDERS, then PORT_DELETED.
+    release_send(&p, d);
+    if free {
         free_name(sp, name, d);
     }
-    let mut port = p.lock();
-    port.srights = port.srights.saturating_sub(1);
-    check_no_senders(&mut port, d);
 }
 
-/// Destroys every right of `name` (mach_port_destroy, task termination).
+/// Destroys every right of `name` (mach_port_destroy, task termination), with XNU's
+/// notifications in xnu-7195.141.2 `ipc_right_destroy`'s order: the name's request is taken
+/// off and the name freed; its send right goes (taking the no-senders request if it was the
+/// last); then the receive right is destroyed (the port's own notifications) or the
+/// send-once right sends its notification; then NO_SENDERS; then PORT_DELETED to the request.
 pub(crate) fn destroy_name(sp: &mut Space, name: mach_port_name_t, d: &mut Deferred) {
     let Some(e) = lookup(sp, name) else {
         return;
     };
-    let rights = e.rights;
-    let Some(entry) = free_name(sp, name, d) else {
+    let (rights, request) = (e.rights, e.request);
+    let deleted = match (&e.object, request) {
+        (Obj::Port(p), true) => {
+            let p = Arc::clone(p);
+            cancel_request(sp, &p, name, d, false)
+        }
+        _ => None,
+    };
+    let Some(entry) = sp.free(name) else {
         return;
     };
     match entry.object {
         Obj::None => {}
         Obj::Pset(set) => destroy_pset(&set),
         Obj::Port(p) => {
+            let no_senders = if rights & MACH_PORT_TYPE_SEND != 0 {
+                let mut port = p.lock();
+                port.srights = port.srights.saturating_sub(1);
+                match port.nsrequest.take() {
+                    Some((n, _)) if port.srights == 0 => Some(Kmsg::no_senders(n, port.mscount)),
+                    ns => {
+                        port.nsrequest = ns;
+                        None
+                    }
+                }
+            } else {
+                None
+            };
             if rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
                 d.release(Carried::SendOnce(p));
-                return;
-            }
-            // Releases run last-in first-out: the receive right goes on first so that the
-            // send right is released before the port dies, as ipc_right_destroy does (an
-            // armed no-senders request then fires as NO_SENDERS, not as SEND_ONCE).
-            if rights & MACH_PORT_TYPE_RECEIVE != 0 {
+            } else if rights & MACH_PORT_TYPE_RECEIVE != 0 {
                 p.lock().receiver = Receiver::Transit(None);
-                d.release(Carried::Receive(Arc::clone(&p)));
+                d.release(Carried::Receive(p));
             }
-            if rights & MACH_PORT_TYPE_SEND != 0 {
-                // The entry's send right.
-                d.release(Carried::Send(p));
+            if let Some(k) = no_senders {
+                d.send(k);
             }
         }
+    }
+    if let Some(n) = deleted {
+        d.send(Kmsg::port_deleted(n, name));
     }
 }
 

@@ -936,11 +936,15 @@ fn destroy_receive_of(sp: &mut Space, name: mach_port_name_t, p: PortRef, d: &mu
         return;
     };
     e.rights &= !MACH_PORT_TYPE_RECEIVE;
-    if e.rights & MACH_PORT_TYPE_SEND == 0 {
+    let free = e.rights & MACH_PORT_TYPE_SEND == 0;
+    p.lock().receiver = Receiver::Transit(None);
+    // xnu-7195.141.2 ipc_right_delta: the port is destroyed, then a request on a name left
+    // with no right gets PORT_DELETED. A name keeping send rights keeps its request, which
+    // the port's death answers with DEAD_NAME.
+    d.release(Carried::Receive(p));
+    if free {
         free_name(sp, name, d);
     }
-    p.lock().receiver = Receiver::Transit(None);
-    d.release(Carried::Receive(p));
 }
 
 /// Puts `p` in `set` (the caller holds the space of both).

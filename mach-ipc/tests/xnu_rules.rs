@@ -6,9 +6,11 @@ mod msgkit;
 use darling_mach_ipc::Kernel;
 use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::DESCRIPTORS_START;
 use darling_mach_ipc::message::HEADER_SIZE;
 use msgkit::{
-    Msg, ST_MSGCOUNT, e, hdr, names, port_with_send, recv, refs, status, try_recv, u32_at,
+    Msg, ST_MSGCOUNT, e, hdr, names, port_desc, port_with_send, recv, refs, status, try_recv,
+    u32_at,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -332,4 +334,172 @@ fn send_notify_moving_the_last_uref_arms_nothing() {
     );
     recv(&server, p);
     assert_eq!(notification(&client, n), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// The order of the notifications when rights are destroyed or deallocated
+// (xnu-7195.141.2 ipc_right_destroy, ipc_right_dealloc, ipc_right_delta, ipc_port_destroy).
+
+/// The ids of every message waiting on `n`, in order.
+fn drain_ids(t: &Task, n: u32) -> Vec<i32> {
+    std::iter::from_fn(|| try_recv(t, n).ok().map(|b| hdr(&b).msgh_id)).collect()
+}
+
+fn request(t: &Task, name: u32, msgid: i32, sync: u32, notify: u32) {
+    t.mach_port_request_notification(name, msgid, sync, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        .unwrap();
+}
+
+/// A message queued on `p` carrying a send-once right to `n` (its destruction sends
+/// SEND_ONCE to `n`).
+fn queue_send_once_to(t: &Task, p: u32, n: u32) {
+    Msg::new(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, 0, 0)
+        .port(n, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        .send(t)
+        .unwrap();
+}
+
+/// mach_port_destroy on a name holding the receive right and the only send right, with a
+/// dead-name request on it, a no-senders request, a queued message and another name's
+/// dead-name request: the port dies first (the message destroyed: SEND_ONCE; the other
+/// name's DEAD_NAME), then NO_SENDERS (the request was taken with the last send right, so it
+/// gets no SEND_ONCE), then PORT_DELETED.
+#[test]
+fn destroy_notifies_death_then_no_senders_then_port_deleted() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = port_with_send(&t);
+    let s1 = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_destroy(s1).unwrap();
+    // A send-once right to p under a name of its own, with a dead-name request.
+    Msg::new(n, MACH_MSG_TYPE_MAKE_SEND_ONCE, 0, 0)
+        .port(p, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        .send(&t)
+        .unwrap();
+    let so = port_desc(&recv(&t, n), DESCRIPTORS_START).0;
+    request(&t, so, MACH_NOTIFY_DEAD_NAME, 0, n);
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    queue_send_once_to(&t, p, n);
+    t.mach_port_destroy(p).unwrap();
+    assert_eq!(
+        drain_ids(&t, n),
+        [
+            MACH_NOTIFY_SEND_ONCE,
+            MACH_NOTIFY_DEAD_NAME,
+            MACH_NOTIFY_NO_SENDERS,
+            MACH_NOTIFY_PORT_DELETED
+        ]
+    );
+}
+
+/// A server port `p` (receive right only) of which `client` holds a send right under
+/// `CLIENT_NAME`, and `cn`: a send-once right the client holds to the server's port `n`, to
+/// arm its requests with.
+fn client_of(k: &Kernel, t: &Task, n: u32, right: u32) -> (Task, u32, u32) {
+    let client = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_insert_right_into(&client, CLIENT_NAME, p, right)
+        .unwrap();
+    let cn = 0x1103;
+    t.mach_port_insert_right_into(&client, cn, n, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        .unwrap();
+    (client, p, cn)
+}
+
+const CLIENT_NAME: u32 = 0x1003;
+
+/// The client's dead-name request on its name, answered to the send-once right `cn`.
+fn client_request(client: &Task, cn: u32) {
+    client
+        .mach_port_request_notification(
+            CLIENT_NAME,
+            MACH_NOTIFY_DEAD_NAME,
+            0,
+            cn,
+            MACH_MSG_TYPE_MOVE_SEND_ONCE,
+        )
+        .unwrap();
+}
+
+/// A port destroyed while its no-senders request is still armed (a client still holds a
+/// send right): ipc_port_destroy sends that request SEND_ONCE before it destroys the queued
+/// messages and before the dead-name notifications (xnu-7195; xnu-11417 destroys the
+/// messages first).
+#[test]
+fn port_death_sends_no_senders_send_once_before_dead_names() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (client, p, cn) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND);
+    client_request(&client, cn);
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    queue_send_once_to(&t, p, n);
+    t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
+    assert_eq!(
+        drain_ids(&t, n),
+        [
+            MACH_NOTIFY_SEND_ONCE,
+            MACH_NOTIFY_SEND_ONCE,
+            MACH_NOTIFY_DEAD_NAME
+        ]
+    );
+}
+
+/// Deallocating the last send uref of a send-only name with a request: NO_SENDERS first,
+/// then PORT_DELETED (ipc_right_dealloc).
+#[test]
+fn dealloc_send_notifies_no_senders_then_port_deleted() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (client, p, cn) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND);
+    client_request(&client, cn);
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    client.mach_port_deallocate(CLIENT_NAME).unwrap();
+    assert_eq!(
+        drain_ids(&t, n),
+        [MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_PORT_DELETED]
+    );
+}
+
+/// Deallocating a send-once name with a request: SEND_ONCE to the port first, then
+/// PORT_DELETED (ipc_right_dealloc); here both go to the port itself.
+#[test]
+fn dealloc_send_once_notifies_send_once_then_port_deleted() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (client, p, _) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    // The request answers to p too.
+    let cn2 = 0x1203;
+    t.mach_port_insert_right_into(&client, cn2, p, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+        .unwrap();
+    client_request(&client, cn2);
+    client.mach_port_deallocate(CLIENT_NAME).unwrap();
+    assert_eq!(
+        drain_ids(&t, p),
+        [MACH_NOTIFY_SEND_ONCE, MACH_NOTIFY_PORT_DELETED]
+    );
+}
+
+/// mach_port_mod_refs(RECEIVE, -1) on a receive-only name with a request: the port is
+/// destroyed (its queued message: SEND_ONCE), then the request gets PORT_DELETED
+/// (ipc_right_delta).
+#[test]
+fn receive_dealloc_notifies_death_then_port_deleted() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
+    queue_send_once_to(&t, p, n);
+    t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
+        .unwrap();
+    assert_eq!(
+        drain_ids(&t, n),
+        [MACH_NOTIFY_SEND_ONCE, MACH_NOTIFY_PORT_DELETED]
+    );
 }
