@@ -149,6 +149,7 @@ pub(crate) fn clear_receiver(p: &PortObj, port: &mut Guard<'_, Port>) -> Vec<Pse
     port.context = 0;
     port.guarded = false;
     port.strict_guard = false;
+    port.immovable_receive = false;
     wake_everyone(p, port);
     std::mem::take(&mut port.psets)
 }

@@ -115,6 +115,15 @@ pub(crate) struct Port {
     pub guarded: bool,
     /// Guarded with `strict`: the context is hidden and cannot be set.
     pub strict_guard: bool,
+    /// The receive right cannot leave its space (`MPG_IMMOVABLE_RECEIVE`, or received in
+    /// an immovable guarded descriptor). Unguarding keeps it; only the right leaving its
+    /// space (which it then cannot, short of the port-destroyed notification) clears it.
+    pub immovable_receive: bool,
+    /// Importance donation was asked for (`MACH_PORT_IMPORTANCE_RECEIVER`,
+    /// `MACH_PORT_DENAP_RECEIVER`, `MACH_PORT_TEMPOWNER`); only the status shows it here.
+    pub impdonation: bool,
+    /// A temporary owner was asked for (`MACH_PORT_TEMPOWNER`).
+    pub tempowner: bool,
     /// No-senders request: the notify port and the make-send count it waits for.
     pub nsrequest: Option<(PortRef, u32)>,
     pub pdrequest: Option<PortRef>,
@@ -223,6 +232,9 @@ impl PortObj {
                     context: 0,
                     guarded: false,
                     strict_guard: false,
+                    immovable_receive: false,
+                    impdonation: false,
+                    tempowner: false,
                     nsrequest: None,
                     pdrequest: None,
                     requests: Vec::new(),

@@ -48,6 +48,9 @@ pub(crate) enum RightError {
     Right,
     /// The disposition is not one a right can be sent with.
     Disposition,
+    /// The receive right cannot move: its port is immovable (xnu-7195.141.2
+    /// `ipc_right_copyin`, `ip_immovable_receive`).
+    Immovable,
 }
 
 impl RightError {
@@ -57,6 +60,7 @@ impl RightError {
             RightError::Name => KERN_INVALID_NAME,
             RightError::Right => KERN_INVALID_RIGHT,
             RightError::Disposition => KERN_INVALID_VALUE,
+            RightError::Immovable => KERN_INVALID_CAPABILITY,
         })
     }
 }
@@ -175,6 +179,9 @@ pub(crate) fn copyin(
     let p = Arc::clone(p);
     match disposition {
         MACH_MSG_TYPE_MOVE_RECEIVE => {
+            if p.lock().immovable_receive {
+                return Err(RightError::Immovable);
+            }
             e.rights &= !MACH_PORT_TYPE_RECEIVE;
             if e.rights & MACH_PORT_TYPE_SEND == 0 {
                 free_name(sp, name, d);

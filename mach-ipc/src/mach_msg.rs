@@ -164,6 +164,18 @@ fn recycle(mut body: Vec<u8>) {
     }
 }
 
+/// What a receive does with a guarded port descriptor.
+#[derive(Clone, Copy, Debug)]
+enum GuardedDesc {
+    /// The receiver did not ask for them (`MACH_RCV_GUARDED_DESC`): as in xnu-7195.141.2
+    /// (`ipc_kmsg_copyout_guarded_port_descriptor`) the right is destroyed and a 12-byte port
+    /// descriptor naming `MACH_PORT_NULL` takes its place, so the message shrinks by 4 bytes.
+    Destroy,
+    /// Delivered, in the 16-byte layout; an immovable receive right is guarded with the
+    /// receive buffer's `address` (and made immovable again, if `immovable`).
+    Deliver { address: u64, immovable: bool },
+}
+
 /// Where a receive waits: one port, or a port set.
 enum Source {
     Port(PortRef),
@@ -526,7 +538,13 @@ impl Task {
             msgh_id: k.id,
         }
         .write(msg);
-        self.copyout_body(&mut ts.space, k, msg, true, &mut d);
+        // A pseudo-receive takes guarded descriptors whatever the options, without making
+        // the right immovable (xnu-7195.141.2 ipc_right_copyout, ITH_KNOTE_PSEUDO).
+        let guarded = GuardedDesc::Deliver {
+            address: msg.as_ptr() as u64,
+            immovable: false,
+        };
+        self.copyout_body(&mut ts.space, k, msg, guarded, &mut d);
         drop(ts);
         self.run(&mut d);
         fail(code)
@@ -755,13 +773,15 @@ impl Task {
         .write(msg);
         let t = make_trailer(seqno, k.sender, context, trailer);
         copy_prefix(msg, size, &t.as_bytes()[..trailer]);
-        self.copyout_body(
-            &mut ts.space,
-            k,
-            msg,
-            option & MACH_RCV_GUARDED_DESC != 0,
-            &mut d,
-        );
+        let guarded = if option & MACH_RCV_GUARDED_DESC != 0 {
+            GuardedDesc::Deliver {
+                address: msg.as_ptr() as u64,
+                immovable: true,
+            }
+        } else {
+            GuardedDesc::Destroy
+        };
+        self.copyout_body(&mut ts.space, k, msg, guarded, &mut d);
         drop(ts);
         self.run(&mut d);
         Ok(())
@@ -816,6 +836,13 @@ impl Task {
                         }
                     }
                     let right = copyin(sp, name, g.disposition(), d)?;
+                    // The right has left its space unguarded (ipc_port_clear_receiver), and
+                    // its descriptor says so until the receiver guards it again.
+                    let flags = if matches!(right, Carried::Receive(_)) {
+                        flags | MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND
+                    } else {
+                        flags
+                    };
                     k.descs.push(KDesc::Port {
                         at,
                         right,
@@ -878,15 +905,13 @@ impl Task {
     /// space and its out-of-line memory into this task's memory; returns the body's size as
     /// written.
     ///
-    /// Without `guarded_ok` (`MACH_RCV_GUARDED_DESC`), a guarded port descriptor is not
-    /// delivered: as in xnu-7195, its right is destroyed and a 12-byte port descriptor naming
-    /// `MACH_PORT_NULL` takes its place, so the message shrinks by 4 bytes.
+    /// `guarded` says what becomes of guarded port descriptors.
     fn copyout_body(
         &self,
         sp: &mut Space,
         k: Kmsg,
         msg: &mut [u8],
-        guarded_ok: bool,
+        guarded: GuardedDesc,
         d: &mut Deferred,
     ) -> usize {
         let Kmsg { body, descs, .. } = k;
@@ -907,13 +932,27 @@ impl Task {
                 KDesc::Port {
                     right,
                     type_name,
-                    guarded: Some(flags),
+                    guarded: Some(mut flags),
                     ..
-                } if guarded_ok => {
-                    // The guarded layout stays; the context is not the sender's to show
-                    // (xnu-7195 writes 0).
+                } if matches!(guarded, GuardedDesc::Deliver { .. }) => {
+                    // xnu-7195.141.2 ipc_right_copyout: a receive right sent immovable
+                    // arrives guarded (not strictly) by the address of the receive buffer,
+                    // and immovable; otherwise unguarded, its context not shown.
+                    let mut context = 0;
+                    if let (Carried::Receive(p), GuardedDesc::Deliver { address, immovable }) =
+                        (&right, guarded)
+                        && flags & MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE != 0
+                    {
+                        let mut port = p.lock();
+                        port.guarded = true;
+                        port.strict_guard = false;
+                        port.immovable_receive |= immovable;
+                        port.context = address;
+                        context = address;
+                        flags &= !MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND;
+                    }
                     let name = copyout(sp, right, d);
-                    let g = MachMsgGuardedPortDescriptor64::new(name, type_name, flags, 0);
+                    let g = MachMsgGuardedPortDescriptor64::new(name, type_name, flags, context);
                     write(msg, out, &g).map(|_| size_of_val(&g))
                 }
                 KDesc::Port {

@@ -210,11 +210,16 @@ impl Task {
         let mut ts = self.space()?;
         let sp = &mut ts.space;
         let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        // ipc_right_destroy checks the guard against 0: a port guarded with 0 is destroyed.
+        // (xnu-7195.141.2 also clears the name's type bits before refusing, so the name then
+        // looks unknown while the port lives on; xnu-10002 and later keep the name, as here.)
         if let Obj::Port(p) = &e.object
             && e.rights & MACH_PORT_TYPE_RECEIVE != 0
-            && p.lock().guarded
         {
-            return err(KERN_INVALID_RIGHT);
+            let port = p.lock();
+            if port.guarded && port.context != 0 {
+                return err(KERN_INVALID_RIGHT);
+            }
         }
         let mut d = Deferred::default();
         destroy_name(sp, name, &mut d);
@@ -758,9 +763,22 @@ impl Task {
                 MACH_PORT_LIMITS_INFO => info[0] = port.qlimit,
                 MACH_PORT_DNREQUESTS_SIZE => info[0] = port.requests.len() as u32,
                 _ => {
+                    // xnu-7195.141.2 mach_port_get_status_helper.
                     let mut flags = 0;
+                    if port.impdonation {
+                        flags |= MACH_PORT_STATUS_FLAG_IMP_DONATION;
+                        if port.tempowner {
+                            flags |= MACH_PORT_STATUS_FLAG_TEMPOWNER;
+                        }
+                    }
                     if port.guarded {
                         flags |= MACH_PORT_STATUS_FLAG_GUARDED;
+                        if port.strict_guard {
+                            flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+                        }
+                        if port.immovable_receive {
+                            flags |= MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE;
+                        }
                     }
                     let status = [
                         u32::from(!port.psets.is_empty()),
@@ -785,10 +803,11 @@ impl Task {
     }
 
     /// `mach_port_set_attributes`: sets flavor `flavor` of the receive right `name` from
-    /// `info`. Only `MACH_PORT_LIMITS_INFO` (the queue limit, at most
-    /// `MACH_PORT_QLIMIT_MAX`) changes anything; `MACH_PORT_DNREQUESTS_SIZE` and the
-    /// importance flavors (`MACH_PORT_TEMPOWNER`, `MACH_PORT_IMPORTANCE_RECEIVER`,
-    /// `MACH_PORT_DENAP_RECEIVER`, which take no data) are accepted.
+    /// `info`: `MACH_PORT_LIMITS_INFO` (the queue limit, at most `MACH_PORT_QLIMIT_MAX`);
+    /// `MACH_PORT_DNREQUESTS_SIZE` is accepted and changes nothing; the importance flavors
+    /// (`MACH_PORT_TEMPOWNER`, `MACH_PORT_IMPORTANCE_RECEIVER`, `MACH_PORT_DENAP_RECEIVER`,
+    /// which take no data) are recorded for the status flags (`IMP_DONATION`, `TEMPOWNER`)
+    /// and have no other effect here.
     ///
     /// # Errors
     /// `KERN_FAILURE` for a short `info`, `KERN_INVALID_VALUE` for a queue limit above the
@@ -812,12 +831,22 @@ impl Task {
             return err(KERN_INVALID_VALUE);
         }
         self.with_receive(name, KERN_INVALID_RIGHT, |p, port| {
-            if flavor == MACH_PORT_LIMITS_INFO {
-                port.qlimit = value;
-                // Room for blocked senders, perhaps.
-                if port.send_waiters > 0 {
-                    p.send_cv.notify_all();
+            match flavor {
+                MACH_PORT_LIMITS_INFO => {
+                    port.qlimit = value;
+                    // Room for blocked senders, perhaps.
+                    if port.send_waiters > 0 {
+                        p.send_cv.notify_all();
+                    }
                 }
+                MACH_PORT_DNREQUESTS_SIZE => {}
+                // Importance donation is not modelled; the status reports what was asked.
+                _ if port.kobject != KObject::None => return err(KERN_INVALID_ARGUMENT),
+                MACH_PORT_TEMPOWNER => {
+                    port.impdonation = true;
+                    port.tempowner = true;
+                }
+                _ => port.impdonation = true,
             }
             Ok(())
         })
@@ -856,31 +885,56 @@ impl Task {
     }
 
     /// `mach_port_guard`: guards the receive right `name` with `guard` (stored as its
-    /// context); a guarded receive right cannot be destroyed until unguarded. A `strict`
+    /// context); a guarded receive right cannot be destroyed without its guard. A `strict`
     /// guard also hides the context from `mach_port_get_context` and refuses
-    /// `mach_port_set_context`.
+    /// `mach_port_set_context`. The same as [`mach_port_guard_with_flags`] with
+    /// `MPG_STRICT` or no flags.
+    ///
+    /// [`mach_port_guard_with_flags`]: Self::mach_port_guard_with_flags
     ///
     /// # Errors
-    /// `KERN_INVALID_NAME` (also for `MACH_PORT_NULL`/`DEAD`), `KERN_INVALID_RIGHT`,
-    /// `KERN_INVALID_ARGUMENT` if the port already has a context or guard.
+    /// As [`mach_port_guard_with_flags`](Self::mach_port_guard_with_flags).
     pub fn mach_port_guard(
         &self,
         name: mach_port_name_t,
         guard: u64,
         strict: bool,
     ) -> Result<(), KernReturn> {
+        let flags = if strict { MPG_STRICT } else { 0 };
+        self.mach_port_guard_with_flags(name, guard, flags)
+    }
+
+    /// `mach_port_guard_with_flags`: guards the receive right `name` with `guard`;
+    /// `MPG_STRICT` makes the guard strict, `MPG_IMMOVABLE_RECEIVE` makes the receive right
+    /// immovable for good (unguarding does not undo it).
+    ///
+    /// As xnu-7195.141.2's `mach_port_guard_locked`, the only thing checked is that the port
+    /// has no context: a guard of 0 is a guard, and a port guarded with 0 can be guarded
+    /// again (the new guard and strictness replace the old).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME` (also for `MACH_PORT_NULL`/`DEAD`), `KERN_INVALID_RIGHT`,
+    /// `KERN_INVALID_ARGUMENT` if the port has a context (a non-zero guard included).
+    pub fn mach_port_guard_with_flags(
+        &self,
+        name: mach_port_name_t,
+        guard: u64,
+        flags: u64,
+    ) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
-            if port.guarded || port.context != 0 {
+            if port.context != 0 {
                 return err(KERN_INVALID_ARGUMENT);
             }
             port.context = guard;
             port.guarded = true;
-            port.strict_guard = strict;
+            port.strict_guard = flags & MPG_STRICT != 0;
+            port.immovable_receive |= flags & MPG_IMMOVABLE_RECEIVE != 0;
             Ok(())
         })
     }
 
-    /// `mach_port_unguard`: removes the guard `guard` from the receive right `name`.
+    /// `mach_port_unguard`: removes the guard `guard` from the receive right `name` (its
+    /// context becomes 0; an immovable receive right stays immovable).
     ///
     /// # Errors
     /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`, `KERN_INVALID_ARGUMENT` if the port is not
@@ -893,6 +947,27 @@ impl Task {
             port.context = 0;
             port.guarded = false;
             port.strict_guard = false;
+            Ok(())
+        })
+    }
+
+    /// `mach_port_swap_guard`: replaces the guard `old_guard` of the receive right `name`
+    /// with `new_guard` (xnu-7195.141.2 `mach_port_swap_guard`).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`; `KERN_INVALID_ARGUMENT` if the port is not
+    /// guarded, its guard is strict, or `old_guard` is not its guard (checked in that order).
+    pub fn mach_port_swap_guard(
+        &self,
+        name: mach_port_name_t,
+        old_guard: u64,
+        new_guard: u64,
+    ) -> Result<(), KernReturn> {
+        self.with_receive(name, KERN_INVALID_NAME, |_, port| {
+            if !port.guarded || port.strict_guard || port.context != old_guard {
+                return err(KERN_INVALID_ARGUMENT);
+            }
+            port.context = new_guard;
             Ok(())
         })
     }

@@ -8,9 +8,10 @@ use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message::DESCRIPTORS_START;
 use darling_mach_ipc::message::HEADER_SIZE;
+use darling_mach_ipc::wire::MachMsgGuardedPortDescriptor64;
 use msgkit::{
-    Msg, ST_MSGCOUNT, e, hdr, names, port_desc, port_with_send, recv, refs, status, try_recv,
-    u32_at,
+    Msg, ST_FLAGS, ST_MSGCOUNT, e, hdr, names, port_desc, port_with_send, recv, refs, status,
+    try_recv, u32_at,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -501,5 +502,197 @@ fn receive_dealloc_notifies_death_then_port_deleted() {
     assert_eq!(
         drain_ids(&t, n),
         [MACH_NOTIFY_SEND_ONCE, MACH_NOTIFY_PORT_DELETED]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Port guards (xnu-7195.141.2 mach_port.c: mach_port_guard_locked, mach_port_unguard_locked,
+// mach_port_swap_guard, mach_port_get_status_helper; ipc_right.c: ipc_right_destroy,
+// ipc_right_copyin, ipc_right_copyout).
+
+fn status_flags(t: &Task, p: u32) -> u32 {
+    status(t, p)[ST_FLAGS]
+}
+
+/// mach_port_guard_locked only refuses a port that has a context: 0 is a valid guard, and a
+/// port guarded with 0 can be guarded again (strictness replaced).
+#[test]
+fn a_zero_guard_is_a_guard_and_can_be_replaced() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(p, 0, true).unwrap();
+    assert_eq!(
+        status_flags(&t, p),
+        MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD
+    );
+    t.mach_port_guard(p, 0x55, false).unwrap();
+    assert_eq!(status_flags(&t, p), MACH_PORT_STATUS_FLAG_GUARDED);
+    assert_eq!(t.mach_port_get_context(p), Ok(0x55));
+    assert_eq!(t.mach_port_guard(p, 0x66, false), e(KERN_INVALID_ARGUMENT));
+    // A context set without a guard refuses a guard too.
+    let q = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_set_context(q, 9).unwrap();
+    assert_eq!(t.mach_port_guard(q, 1, false), e(KERN_INVALID_ARGUMENT));
+}
+
+/// ipc_right_destroy compares the guard with 0 (mach_port_destroy passes no guard): a port
+/// guarded with 0 is destroyed, any other guard refuses. (xnu-7195 also clears the name's
+/// type bits on the refusal, so the name then looks unknown while the port lives; later
+/// releases keep the name, as this crate does.)
+#[test]
+fn destroy_refuses_a_guard_other_than_zero() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(p, 7, false).unwrap();
+    assert_eq!(t.mach_port_destroy(p), e(KERN_INVALID_RIGHT));
+    assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_RECEIVE));
+    let z = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(z, 0, false).unwrap();
+    t.mach_port_destroy(z).unwrap();
+    assert_eq!(t.mach_port_type(z), e(KERN_INVALID_NAME));
+}
+
+/// ipc_right_delta refuses to drop a guarded receive right whatever its guard, 0 included.
+#[test]
+fn mod_refs_refuses_any_guarded_receive_right() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(p, 0, false).unwrap();
+    assert_eq!(
+        t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1),
+        e(KERN_INVALID_RIGHT)
+    );
+    assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_RECEIVE));
+}
+
+/// MPG_IMMOVABLE_RECEIVE is sticky: unguarding keeps the right immovable (the status shows
+/// it only while guarded), and ipc_right_copyin refuses to move it: KERN_INVALID_CAPABILITY
+/// from mach_port_extract_right, MACH_SEND_INVALID_RIGHT from a message.
+#[test]
+fn immovable_receive_outlives_its_guard() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let other = k.task_create(None);
+    let s = port_with_send(&t);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard_with_flags(p, 3, MPG_IMMOVABLE_RECEIVE)
+        .unwrap();
+    assert_eq!(
+        status_flags(&t, p),
+        MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE
+    );
+    t.mach_port_unguard(p, 3).unwrap();
+    assert_eq!(status_flags(&t, p), 0);
+    assert_eq!(
+        t.mach_port_extract_right(p, MACH_MSG_TYPE_MOVE_RECEIVE, &other),
+        e(KERN_INVALID_CAPABILITY)
+    );
+    assert_eq!(
+        Msg::new(s, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+            .port(p, MACH_MSG_TYPE_MOVE_RECEIVE)
+            .send(&t),
+        e(MACH_SEND_INVALID_RIGHT)
+    );
+    assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_RECEIVE));
+    t.mach_port_guard(p, 4, false).unwrap();
+    assert_eq!(
+        status_flags(&t, p),
+        MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE
+    );
+}
+
+/// mach_port_swap_guard: unguarded, strict and wrong-guard ports are refused, in that order.
+#[test]
+fn swap_guard_checks_in_order() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    assert_eq!(t.mach_port_swap_guard(p, 0, 1), e(KERN_INVALID_ARGUMENT));
+    t.mach_port_guard(p, 5, true).unwrap();
+    assert_eq!(t.mach_port_swap_guard(p, 5, 6), e(KERN_INVALID_ARGUMENT));
+    t.mach_port_unguard(p, 5).unwrap();
+    t.mach_port_guard(p, 5, false).unwrap();
+    assert_eq!(t.mach_port_swap_guard(p, 4, 6), e(KERN_INVALID_ARGUMENT));
+    t.mach_port_swap_guard(p, 5, 6).unwrap();
+    assert_eq!(t.mach_port_get_context(p), Ok(6));
+    assert_eq!(t.mach_port_unguard(p, 5), e(KERN_INVALID_ARGUMENT));
+    t.mach_port_unguard(p, 6).unwrap();
+    assert_eq!(t.mach_port_swap_guard(0, 0, 0), e(KERN_INVALID_NAME));
+    assert_eq!(t.mach_port_swap_guard(0x4403, 0, 0), e(KERN_INVALID_NAME));
+}
+
+/// A receive right sent in a guarded descriptor with MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE
+/// arrives, for a receiver that asked for guarded descriptors, guarded (not strictly) by the
+/// address of the receive buffer and immovable; the descriptor shows that context and only
+/// the IMMOVABLE_RECEIVE flag (ipc_right_copyout). Without the flag it arrives unguarded and
+/// the descriptor keeps UNGUARDED_ON_SEND, which the copy-in set (ipc_right_copyin).
+#[test]
+fn guarded_descriptor_guards_with_the_receive_buffer() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let server = k.task_create(None);
+    let r = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let s = 0x2003;
+    server
+        .mach_port_insert_right_into(&t, s, r, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
+    let a = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_guard(a, 0x99, true).unwrap();
+    Msg::new(s, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+        .guarded(a, MACH_MSG_TYPE_MOVE_RECEIVE, 1, 0x99)
+        .send(&t)
+        .unwrap();
+    let b = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    Msg::new(s, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+        .guarded(b, MACH_MSG_TYPE_MOVE_RECEIVE, 2, 0)
+        .send(&t)
+        .unwrap();
+    let recv_guarded = || {
+        let (res, m) =
+            msgkit::recv_opts(&server, r, 256, MACH_RCV_GUARDED_DESC | MACH_RCV_TIMEOUT, 0);
+        res.unwrap();
+        let g: MachMsgGuardedPortDescriptor64 = msgkit::at(&m, DESCRIPTORS_START);
+        (m.as_ptr() as u64, g)
+    };
+    let (address, g) = recv_guarded();
+    let (name, flags, context) = (g.name, g.flags(), g.context);
+    assert_eq!(flags, MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE);
+    assert_eq!(context, address);
+    assert_eq!(
+        status_flags(&server, name),
+        MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE
+    );
+    assert_eq!(server.mach_port_get_context(name), Ok(address));
+    assert_eq!(
+        server.mach_port_extract_right(name, MACH_MSG_TYPE_MOVE_RECEIVE, &t),
+        e(KERN_INVALID_CAPABILITY)
+    );
+    server.mach_port_unguard(name, address).unwrap();
+
+    let (_, g) = recv_guarded();
+    let (name, flags, context) = (g.name, g.flags(), g.context);
+    assert_eq!(flags, MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND);
+    assert_eq!(context, 0);
+    assert_eq!(status_flags(&server, name), 0);
+}
+
+/// The importance attributes are recorded for the status (mach_port_get_status_helper):
+/// IMPORTANCE_RECEIVER gives IMP_DONATION, TEMPOWNER gives IMP_DONATION and TEMPOWNER.
+#[test]
+fn importance_attributes_show_in_the_status() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_set_attributes(p, MACH_PORT_IMPORTANCE_RECEIVER, &[])
+        .unwrap();
+    assert_eq!(status_flags(&t, p), MACH_PORT_STATUS_FLAG_IMP_DONATION);
+    t.mach_port_set_attributes(p, MACH_PORT_TEMPOWNER, &[])
+        .unwrap();
+    assert_eq!(
+        status_flags(&t, p),
+        MACH_PORT_STATUS_FLAG_IMP_DONATION | MACH_PORT_STATUS_FLAG_TEMPOWNER
     );
 }
