@@ -442,6 +442,19 @@ impl Task {
         timeout: Option<u32>,
         msg: &mut [u8],
     ) -> Result<(), KernReturn> {
+        self.queue(p, k, always, timeout, Some(msg))
+    }
+
+    /// [`Task::deliver`], also for the kernel's reply to a message sent to a kernel object
+    /// (`msg` = `None`): a reply that cannot be queued is destroyed and the send succeeds.
+    pub(crate) fn queue(
+        &self,
+        p: PortRef,
+        k: Kmsg,
+        always: bool,
+        timeout: Option<u32>,
+        msg: Option<&mut [u8]>,
+    ) -> Result<(), KernReturn> {
         let shared = &self.kernel.shared;
         let mut d = Deferred::default();
         let exempt = always || matches!(k.remote, Carried::SendOnce(_));
@@ -461,10 +474,15 @@ impl Task {
                 mark_in_transit(&k, &p);
             }
             let mut port = p.lock();
-            // Kernel objects serve no messages here: the request is destroyed, so a
-            // send-once reply right tells the client (MACH_NOTIFY_SEND_ONCE). A port that
-            // died meanwhile: delivered, then destroyed.
-            if !port.is_active() || matches!(port.receiver, Receiver::Kernel) {
+            // A kernel object's port: the kernel receives the message and answers it.
+            if matches!(port.receiver, Receiver::Kernel) {
+                port.seqno = port.seqno.wrapping_add(1);
+                drop(port);
+                drop(transit);
+                return self.kobject_send(k, timeout);
+            }
+            // A port that died meanwhile: delivered, then destroyed.
+            if !port.is_active() {
                 drop(port);
                 drop(transit);
                 d.destroy(k);
@@ -516,13 +534,21 @@ impl Task {
 
     /// A send that failed after its message was copied in gives the message back: its rights
     /// go into the sender's space as if received (header not swapped, no trailer).
+    ///
+    /// A kernel reply (no `msg`) is destroyed instead, and the send it answers succeeds
+    /// (xnu-7195.141.2 `ipc_kmsg_send`).
     fn pseudo_receive(
         &self,
         k: Kmsg,
-        msg: &mut [u8],
+        msg: Option<&mut [u8]>,
         code: mach_msg_return_t,
     ) -> Result<(), KernReturn> {
         let mut d = Deferred::default();
+        let Some(msg) = msg else {
+            d.destroy(k);
+            self.run(&mut d);
+            return Ok(());
+        };
         let mut ts = self.obj.lock();
         let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.remote_type | k.local_type << 8;
         let size = k.size_for(true) as u32;
