@@ -1038,7 +1038,7 @@ impl Task {
 }
 
 /// The format-0 trailer of a message from `sender`, with `len` its requested size.
-fn make_trailer(
+pub(crate) fn make_trailer(
     seqno: u32,
     sender: crate::ipc_kmsg::Sender,
     context: u64,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::consts::*;
+use crate::ipc_kmsg::KDesc;
 use crate::ipc_kmsg::{Carried, Kmsg};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::unlink_all;
@@ -16,7 +17,26 @@ use crate::ipc_right::{
     cancel_request, copyin, copyout, destroy_name, drop_urefs, free_name, lookup,
 };
 use crate::ipc_space::{Entry, Obj, Space};
+use crate::mach_msg::make_trailer;
 use crate::task::Task;
+use zerocopy::IntoBytes;
+
+/// How much larger the kernel's copy of a message header is than the 64-bit user one
+/// (`LEGACY_HEADER_SIZE_DELTA` in xnu-7195.141.2: 32 bytes against 24).
+const KERNEL_HEADER_GROWTH: usize = 8;
+
+/// What [`Task::mach_port_peek`] reports of a queued message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeekedMessage {
+    /// The sequence number the message will be received with.
+    pub seqno: mach_port_seqno_t,
+    /// The message's size as the kernel holds it (see [`Task::mach_port_peek`]).
+    pub size: mach_msg_size_t,
+    /// Its `msgh_id`.
+    pub id: mach_msg_id_t,
+    /// How many trailer bytes were written.
+    pub trailer_size: mach_msg_size_t,
+}
 
 fn err<T>(code: kern_return_t) -> Result<T, KernReturn> {
     Err(KernReturn(code))
@@ -1001,6 +1021,125 @@ impl Task {
             port.seqno = seqno;
             Ok(())
         })
+    }
+
+    /// `mach_port_peek`: looks at a message queued on the receive right `name` without
+    /// taking it. `seqno` 0 means the first message; any other value picks the message that
+    /// will be received with that sequence number. `trailer_type` asks for a trailer (up to
+    /// `MACH_RCV_TRAILER_AUDIT`, as `mach_msg`'s `MACH_RCV_TRAILER_ELEMENTS` bits), written
+    /// into `trailer`, whose length is the room offered.
+    ///
+    /// As xnu-7195.141.2 (`mach_port_peek`, `ipc_mqueue_peek_locked`) reports it, the size is
+    /// the kernel's own `msgh_size`: 8 bytes more than the sender's (the kernel's header is
+    /// 32 bytes) and 4 more for each port descriptor (16 bytes in the kernel). The trailer is
+    /// the one stored when the message was sent: `msgh_trailer_size` 8 whatever was asked,
+    /// the peeked sequence number, the sender's security and audit tokens.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_RIGHT` for `MACH_PORT_NULL`/`DEAD`; `KERN_INVALID_VALUE` for a trailer
+    /// beyond the audit token or larger than `trailer`; `KERN_INVALID_NAME`,
+    /// `KERN_INVALID_RIGHT` for `name`; `KERN_FAILURE` when the queue is empty or holds no
+    /// message with that sequence number.
+    pub fn mach_port_peek(
+        &self,
+        name: mach_port_name_t,
+        trailer_type: mach_msg_trailer_type_t,
+        seqno: mach_port_seqno_t,
+        trailer: &mut [u8],
+    ) -> Result<PeekedMessage, KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_RIGHT);
+        }
+        let option = trailer_type as mach_msg_option_t;
+        let trailer_size = REQUESTED_TRAILER_SIZE(option);
+        if GET_RCV_ELEMENTS(option) > MACH_RCV_TRAILER_AUDIT
+            || trailer_size as usize > trailer.len()
+        {
+            return err(KERN_INVALID_VALUE);
+        }
+        self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
+            let first = port.seqno;
+            let seqno = if seqno == 0 { first } else { seqno };
+            let at = seqno.wrapping_sub(first) as usize;
+            let Some(k) = port.queue.get(at) else {
+                return err(KERN_FAILURE);
+            };
+            let port_descs = k
+                .descs
+                .iter()
+                .filter(|d| matches!(d, KDesc::Port { guarded: None, .. }))
+                .count();
+            let size = k.size_for(true) + KERNEL_HEADER_GROWTH + 4 * port_descs;
+            let mut t = make_trailer(seqno, k.sender, 0, trailer_size as usize);
+            t.msgh_trailer_size = MACH_MSG_TRAILER_MINIMUM_SIZE;
+            let n = trailer_size as usize;
+            trailer[..n].copy_from_slice(&t.as_bytes()[..n]);
+            Ok(PeekedMessage {
+                seqno,
+                size: size as mach_msg_size_t,
+                id: k.id,
+                trailer_size,
+            })
+        })
+    }
+
+    /// `mach_port_destruct`: removes `-srdelta` send urefs from `name` and destroys its
+    /// receive right, which `guard` must match if the port is guarded (the way to destroy a
+    /// guarded port). What `mach_port_construct` made, this unmakes.
+    ///
+    /// As xnu-7195.141.2 `ipc_right_destruct`: the send urefs go first (the last one sends
+    /// the no-senders notification), then the port is destroyed, then a request on a name left
+    /// empty gets its port-deleted notification. Send urefs that remain become a dead name.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME` (also `MACH_PORT_NULL`/`DEAD`); `KERN_INVALID_RIGHT` without a
+    /// receive right, or with `srdelta` non-zero and no send right; `KERN_INVALID_VALUE` for
+    /// a positive `srdelta` or more urefs than held; `KERN_INVALID_ARGUMENT` for a wrong
+    /// guard. Nothing changes on an error.
+    pub fn mach_port_destruct(
+        &self,
+        name: mach_port_name_t,
+        srdelta: mach_port_delta_t,
+        guard: u64,
+    ) -> Result<(), KernReturn> {
+        if !valid(name) {
+            return err(KERN_INVALID_NAME);
+        }
+        let mut ts = self.space()?;
+        let sp = &mut ts.space;
+        let e = lookup(sp, name).ok_or(KernReturn(KERN_INVALID_NAME))?;
+        let (rights, urefs) = (e.rights, e.urefs);
+        let Obj::Port(p) = &e.object else {
+            return err(KERN_INVALID_RIGHT);
+        };
+        if rights & MACH_PORT_TYPE_RECEIVE == 0
+            || (srdelta != 0 && rights & MACH_PORT_TYPE_SEND == 0)
+        {
+            return err(KERN_INVALID_RIGHT);
+        }
+        if srdelta > 0 {
+            return err(KERN_INVALID_VALUE);
+        }
+        let p = Arc::clone(p);
+        {
+            let port = p.lock();
+            if port.guarded && port.context != guard {
+                return err(KERN_INVALID_ARGUMENT);
+            }
+        }
+        let remove = srdelta.unsigned_abs();
+        if remove > urefs {
+            return err(KERN_INVALID_VALUE);
+        }
+        let mut d = Deferred::default();
+        if remove > 0 {
+            // Pegged urefs ignore any delta but all of them (drop_urefs knows).
+            drop_urefs(sp, name, remove, &mut d);
+        }
+        destroy_receive_of(sp, name, p, &mut d);
+        drop(ts);
+        self.run(&mut d);
+        Ok(())
     }
 }
 

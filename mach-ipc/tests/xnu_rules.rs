@@ -696,3 +696,142 @@ fn importance_attributes_show_in_the_status() {
         MACH_PORT_STATUS_FLAG_IMP_DONATION | MACH_PORT_STATUS_FLAG_TEMPOWNER
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// mach_port_peek (xnu-7195.141.2 mach_port_peek, ipc_mqueue_peek_locked) and
+// mach_port_destruct (ipc_right_destruct).
+
+const AUDIT: u32 = (MACH_RCV_TRAILER_AUDIT as u32) << 24;
+
+#[test]
+fn peek_errors_in_order() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let set = t.mach_port_allocate(MACH_PORT_RIGHT_PORT_SET).unwrap();
+    let mut tr = [0u8; 68];
+    assert_eq!(t.mach_port_peek(0, 0, 0, &mut tr), e(KERN_INVALID_RIGHT));
+    // The context trailer is refused so as not to leak it, even with room for it.
+    let ctx = (MACH_RCV_TRAILER_CTX as u32) << 24;
+    assert_eq!(t.mach_port_peek(p, ctx, 0, &mut tr), e(KERN_INVALID_VALUE));
+    assert_eq!(
+        t.mach_port_peek(p, AUDIT, 0, &mut tr[..51]),
+        e(KERN_INVALID_VALUE)
+    );
+    assert_eq!(
+        t.mach_port_peek(0x7703, 0, 0, &mut tr),
+        e(KERN_INVALID_NAME)
+    );
+    assert_eq!(t.mach_port_peek(set, 0, 0, &mut tr), e(KERN_INVALID_RIGHT));
+    assert_eq!(t.mach_port_peek(p, 0, 0, &mut tr), e(KERN_FAILURE));
+}
+
+/// Peeking reports the kernel's message size (+8 for the header, +4 per port descriptor),
+/// finds messages by sequence number, writes the stored trailer (trailer size 8 whatever
+/// was asked) and leaves the queue alone.
+#[test]
+fn peek_reports_the_kernel_size_and_the_stored_trailer() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = port_with_send(&t);
+    let other = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    t.mach_port_set_seqno(p, 10).unwrap();
+    Msg::new(p, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+        .id(41)
+        .port(other, MACH_MSG_TYPE_MAKE_SEND)
+        .data(b"abcd")
+        .send(&t)
+        .unwrap();
+    Msg::new(p, MACH_MSG_TYPE_COPY_SEND, 0, 0)
+        .id(42)
+        .send(&t)
+        .unwrap();
+    let mut tr = [0xAAu8; 68];
+    let first = t.mach_port_peek(p, AUDIT, 0, &mut tr).unwrap();
+    assert_eq!(
+        first,
+        darling_mach_ipc::PeekedMessage {
+            seqno: 10,
+            size: 24 + 4 + 12 + 4 + 8 + 4,
+            id: 41,
+            trailer_size: 52,
+        }
+    );
+    let second = t.mach_port_peek(p, AUDIT, 11, &mut tr).unwrap();
+    assert_eq!((second.seqno, second.size, second.id), (11, 24 + 8, 42));
+    assert_eq!(u32_at(&tr, 0), MACH_MSG_TRAILER_FORMAT_0);
+    assert_eq!(u32_at(&tr, 4), MACH_MSG_TRAILER_MINIMUM_SIZE);
+    assert_eq!(u32_at(&tr, 8), 11);
+    assert_eq!(tr[52], 0xAA, "nothing past the trailer asked for");
+    for seqno in [9, 12] {
+        assert_eq!(t.mach_port_peek(p, 0, seqno, &mut tr), e(KERN_FAILURE));
+    }
+    assert_eq!(status(&t, p)[ST_MSGCOUNT], 2);
+    // The tokens are those a receive gets.
+    let (r, m) = msgkit::recv_opts(&t, p, 256, AUDIT as i32 | MACH_RCV_TIMEOUT, 0);
+    r.unwrap();
+    let at = hdr(&m).msgh_size as usize;
+    t.mach_port_peek(p, AUDIT, 0, &mut tr).unwrap();
+    assert_eq!(&tr[12..52], &m[at + 12..at + 52]);
+}
+
+#[test]
+fn destruct_errors_in_order() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let p = port_with_send(&t);
+    let r = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    assert_eq!(t.mach_port_destruct(0, 0, 0), e(KERN_INVALID_NAME));
+    assert_eq!(t.mach_port_destruct(0x7703, 0, 0), e(KERN_INVALID_NAME));
+    assert_eq!(t.mach_port_destruct(r, -1, 0), e(KERN_INVALID_RIGHT));
+    t.mach_port_guard(p, 7, false).unwrap();
+    assert_eq!(t.mach_port_destruct(p, 1, 6), e(KERN_INVALID_VALUE));
+    assert_eq!(t.mach_port_destruct(p, -1, 6), e(KERN_INVALID_ARGUMENT));
+    assert_eq!(t.mach_port_destruct(p, -2, 7), e(KERN_INVALID_VALUE));
+    assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
+    // The guard opens it.
+    t.mach_port_destruct(p, -1, 7).unwrap();
+    assert_eq!(t.mach_port_type(p), e(KERN_INVALID_NAME));
+    // On an unguarded port the guard is not looked at.
+    t.mach_port_destruct(r, 0, 12345).unwrap();
+    assert_eq!(t.mach_port_type(r), e(KERN_INVALID_NAME));
+}
+
+/// ipc_right_destruct: the last send uref goes first (NO_SENDERS), then the port dies (its
+/// queued message: SEND_ONCE), then PORT_DELETED; unlike mach_port_destroy, where
+/// NO_SENDERS follows the death.
+#[test]
+fn destruct_notifies_no_senders_then_death_then_port_deleted() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = port_with_send(&t);
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    queue_send_once_to(&t, p, n);
+    t.mach_port_destruct(p, -1, 0).unwrap();
+    assert_eq!(
+        drain_ids(&t, n),
+        [
+            MACH_NOTIFY_NO_SENDERS,
+            MACH_NOTIFY_SEND_ONCE,
+            MACH_NOTIFY_PORT_DELETED
+        ]
+    );
+}
+
+/// Send urefs left after the destruct become a dead name (with one more uref for its
+/// request, whose dead-name notification goes out).
+#[test]
+fn destruct_leaves_remaining_send_urefs_dead() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = port_with_send(&t);
+    t.mach_port_mod_refs(p, MACH_PORT_RIGHT_SEND, 2).unwrap();
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
+    t.mach_port_destruct(p, -1, 0).unwrap();
+    assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_DEAD_NAME));
+    assert_eq!(refs(&t, p, MACH_PORT_RIGHT_DEAD_NAME), 3);
+    assert_eq!(drain_ids(&t, n), [MACH_NOTIFY_DEAD_NAME]);
+}
