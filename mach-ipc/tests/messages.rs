@@ -7,8 +7,15 @@ mod msgkit;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::mem::offset_of;
+
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::wire::MachMsgHeader;
+use darling_mach_ipc::message::{DESCRIPTORS_START, HEADER_SIZE};
+use darling_mach_ipc::wire::{
+    AuditToken, MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
+    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor, MachMsgSecurityTrailer,
+    MachNoSendersNotification, MsgLabels, SecurityToken,
+};
 use darling_mach_ipc::{IPC_KMSG_MAX_BODY_SPACE, Kernel, Task};
 use msgkit::*;
 use zerocopy::IntoBytes;
@@ -76,7 +83,9 @@ fn send_size_checks() {
     );
     // A complex message needs its descriptor count.
     let mut c = Msg::new(p, COPY, 0, 0).bytes();
-    c[3] |= 0x80;
+    let mut h = hdr(&c);
+    h.set_complex(true);
+    h.write(&mut c).unwrap();
     assert_eq!(
         t.mach_msg(&mut c, MACH_SEND_MSG, 24, 0, 0, 0, 0),
         e(MACH_SEND_MSG_TOO_SMALL)
@@ -559,7 +568,8 @@ fn too_many_rights() {
         .send(&t)
         .unwrap();
     let b = recv(&t, p);
-    assert_eq!(u32_at(&b, 28 + 12), 16382);
+    let d: MachMsgOolPortsDescriptor64 = at(&b, DESCRIPTORS_START);
+    assert_eq!({ d.count }, 16382);
 }
 
 #[test]
@@ -582,10 +592,10 @@ fn invalid_memory() {
         .ool_ports(0xdead, 0, COPY, false, 0)
         .send(&t)
         .unwrap();
-    let b = recv(&t, p);
-    assert_eq!((u64_at(&b, 28), u32_at(&b, 40)), (0, 0));
-    let b = recv(&t, p);
-    assert_eq!((u64_at(&b, 28), u32_at(&b, 40)), (0, 0));
+    let d: MachMsgOolDescriptor64 = at(&recv(&t, p), DESCRIPTORS_START);
+    assert_eq!((d.address, d.size), (0, 0));
+    let d: MachMsgOolPortsDescriptor64 = at(&recv(&t, p), DESCRIPTORS_START);
+    assert_eq!((d.address, d.count), (0, 0));
     assert_eq!(t.vm_region_count(), 1);
 }
 
@@ -615,7 +625,7 @@ fn queue_full_with_zero_timeout_pseudo_receives() {
     assert_eq!(refs(&t, s, MACH_PORT_RIGHT_SEND), 2);
     // The moved send right left its name at copyin and comes back under a new one (the
     // send-once reply took the freed index first).
-    let (cn, disp, _) = port_desc(&b, 28);
+    let (cn, disp, _) = port_desc(&b, DESCRIPTORS_START);
     assert_eq!(disp, 17);
     assert_eq!(
         h.msgh_local_port,
@@ -733,8 +743,9 @@ fn receive_too_large_without_rcv_large() {
             msgh_id: 4242,
         }
     );
-    assert_eq!((u32_at(&b, 24), u32_at(&b, 28)), (0, 8));
-    assert_eq!(b[32], 0xAA);
+    let tr = trailer(&b);
+    assert_eq!((tr.format(), tr.size()), (0, 8));
+    assert_eq!(b[tr.offset() + tr.size() as usize], 0xAA);
     assert!(empty(&t, p));
     assert_eq!(hdr(&recv(&t, reply)).msgh_id, MACH_NOTIFY_SEND_ONCE);
     assert_eq!(hdr(&recv(&t, ns)).msgh_id, MACH_NOTIFY_NO_SENDERS);
@@ -742,21 +753,19 @@ fn receive_too_large_without_rcv_large() {
     Msg::new(p, COPY, 0, 0).send(&t).unwrap();
     let (r, b) = recv_opts(&t, p, 64, trailer_opt(MACH_RCV_TRAILER_SEQNO), 0);
     r.unwrap();
-    assert_eq!(u32_at(&b, 32), 1);
+    assert_eq!(trailer(&b).seqno(), Some(1));
     // The trailer is cut to the buffer but says how big it was asked to be; its sender is
     // the kernel.
     Msg::new(p, COPY, 0, 0).data(&[0; 4]).send(&t).unwrap();
     let (r, b) = recv_opts(&t, p, 40, trailer_opt(MACH_RCV_TRAILER_AUDIT), 0);
     assert_eq!(r, e(MACH_RCV_TOO_LARGE));
     assert_eq!(hdr(&b).msgh_size, 24);
+    let tr = trailer(&b);
+    // Half of the security token is there: its uid.
+    let uid = u32_at(tr.bytes(), offset_of!(MachMsgSecurityTrailer, msgh_sender));
     assert_eq!(
-        (
-            u32_at(&b, 24),
-            u32_at(&b, 28),
-            u32_at(&b, 32),
-            u32_at(&b, 36)
-        ),
-        (0, 52, 2, 0)
+        (tr.format(), tr.size(), tr.seqno(), uid),
+        (0, 52, Some(2), 0)
     );
     // Too small even for the header: the message is destroyed all the same.
     Msg::new(p, COPY, 0, 0).send(&t).unwrap();
@@ -773,9 +782,9 @@ fn receive_too_large_with_rcv_large() {
     let (r, b) = recv_opts(&t, p, 47, MACH_RCV_TIMEOUT | MACH_RCV_LARGE, 0);
     assert_eq!(r, e(MACH_RCV_TOO_LARGE));
     // Only the size (without trailer) is written.
-    assert_eq!(u32_at(&b, 4), 40);
-    assert_eq!(u32_at(&b, 0), 0xAAAA_AAAA);
-    assert_eq!(u32_at(&b, 12), 0xAAAA_AAAA);
+    assert_eq!(hdr(&b).msgh_size, 40);
+    assert_eq!(hdr(&b).msgh_bits, 0xAAAA_AAAA);
+    assert_eq!(hdr(&b).msgh_local_port, 0xAAAA_AAAA);
     let (r, b) = recv_opts(
         &t,
         p,
@@ -784,11 +793,21 @@ fn receive_too_large_with_rcv_large() {
         0,
     );
     assert_eq!(r, e(MACH_RCV_TOO_LARGE));
-    assert_eq!((u32_at(&b, 4), u32_at(&b, 12)), (40, p));
+    // 16 bytes: the header up to its local port.
+    assert_eq!(
+        (
+            u32_at(&b, offset_of!(MachMsgHeader, msgh_size)),
+            u32_at(&b, offset_of!(MachMsgHeader, msgh_local_port))
+        ),
+        (40, p)
+    );
     // Below 16 bytes (xnu-7195), nothing is written.
     let (r, b) = recv_opts(&t, p, 12, MACH_RCV_TIMEOUT | MACH_RCV_LARGE, 0);
     assert_eq!(r, e(MACH_RCV_TOO_LARGE));
-    assert_eq!(u32_at(&b, 4), 0xAAAA_AAAA);
+    assert_eq!(
+        u32_at(&b, offset_of!(MachMsgHeader, msgh_size)),
+        0xAAAA_AAAA
+    );
     // The trailer asked for counts.
     let (r, _) = recv_opts(
         &t,
@@ -807,7 +826,7 @@ fn receive_too_large_with_rcv_large() {
         0,
     );
     r.unwrap();
-    assert_eq!((u32_at(&b, 4), u32_at(&b, 48)), (40, 0));
+    assert_eq!((hdr(&b).msgh_size, trailer(&b).seqno()), (40, Some(0)));
     assert_eq!(&b[24..40], &[9; 16]);
 }
 
@@ -891,7 +910,8 @@ fn header_swap_and_dispositions() {
         }
     );
     assert_eq!(&b[24..29], b"Hello");
-    assert_eq!((u32_at(&b, 40), u32_at(&b, 44)), (0, 8));
+    let tr = trailer(&b);
+    assert_eq!((tr.offset(), tr.format(), tr.size()), (40, 0, 8));
     // (COPY_SEND, MAKE_SEND_ONCE) = 0x1513 arrives as 0x1112 with a new send-once name.
     Msg::new(s, COPY, cr, MAKE_SO).send(&client).unwrap();
     let h = hdr(&recv(&t, r));
@@ -963,8 +983,15 @@ fn port_descriptors_of_each_disposition() {
     let h = hdr(&b);
     assert_eq!(h.msgh_bits, MACH_MSGH_BITS_COMPLEX | 0x1100);
     assert_eq!(h.msgh_size, 28 + 8 * 12 + 4);
-    assert_eq!(u32_at(&b, 24), 8);
-    let d: Vec<_> = (0..8).map(|i| port_desc(&b, 28 + 12 * i)).collect();
+    assert_eq!(at::<MachMsgBody>(&b, HEADER_SIZE).msgh_descriptor_count, 8);
+    let d: Vec<_> = (0..8)
+        .map(|i| {
+            port_desc(
+                &b,
+                DESCRIPTORS_START + size_of::<MachMsgPortDescriptor>() * i,
+            )
+        })
+        .collect();
     assert_eq!(d[0].1, 16);
     assert_eq!(ty(&owner, d[0].0), Ok(MACH_PORT_TYPE_RECEIVE));
     // Send rights of one port coalesce on the receiver's receive name.
@@ -1002,13 +1029,14 @@ fn out_of_line_memory() {
     assert_eq!(t.vm_read(a, 4), Ok(data[..4].to_vec()));
     let m = recv(&owner, or);
     assert_eq!(hdr(&m).msgh_size, 28 + 32);
-    let (a1, n1) = (u64_at(&m, 28), u32_at(&m, 40));
-    let (a2, n2) = (u64_at(&m, 44), u32_at(&m, 56));
+    let d1: MachMsgOolDescriptor64 = at(&m, DESCRIPTORS_START);
+    let d2: MachMsgOolDescriptor64 = at(&m, DESCRIPTORS_START + size_of_val(&d1));
+    let ((a1, n1), (a2, n2)) = ((d1.address, d1.size), (d2.address, d2.size));
     assert_eq!((n1, n2), (5000, 10));
-    assert_eq!(u32_at(&m, 24), 2);
+    assert_eq!(at::<MachMsgBody>(&m, HEADER_SIZE).msgh_descriptor_count, 2);
     assert_eq!(
-        (m[39], m[55]),
-        (MACH_MSG_OOL_DESCRIPTOR as u8, MACH_MSG_OOL_DESCRIPTOR as u8)
+        (d1.type_(), d2.type_()),
+        (MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_DESCRIPTOR)
     );
     assert_eq!(owner.vm_read(a1, 5000), Ok(data[1000..6000].to_vec()));
     assert_eq!(owner.vm_read(a2, 10), Ok(vec![3; 10]));
@@ -1034,11 +1062,12 @@ fn out_of_line_ports() {
     assert_eq!(t.vm_region_count(), 0);
     assert_eq!(status(&t, r1)[ST_MSCOUNT], 2);
     let m = recv(&owner, or);
-    assert_eq!(u32_at(&m, 24), 1);
-    assert_eq!(m[28 + 10], 17);
-    assert_eq!(m[28 + 11], MACH_MSG_OOL_PORTS_DESCRIPTOR as u8);
-    assert_eq!(u32_at(&m, 28 + 12), 5);
-    let got = owner.vm_read(u64_at(&m, 28), 20).unwrap();
+    assert_eq!(at::<MachMsgBody>(&m, HEADER_SIZE).msgh_descriptor_count, 1);
+    let d: MachMsgOolPortsDescriptor64 = at(&m, DESCRIPTORS_START);
+    assert_eq!(d.disposition(), 17);
+    assert_eq!(d.type_(), MACH_MSG_OOL_PORTS_DESCRIPTOR);
+    assert_eq!({ d.count }, 5);
+    let got = owner.vm_read(d.address, 20).unwrap();
     let got: Vec<u32> = (0..5).map(|i| u32_at(&got, 4 * i)).collect();
     assert_eq!(got[1], MACH_PORT_NULL);
     assert_eq!(got[3], MACH_PORT_DEAD);
@@ -1052,10 +1081,10 @@ fn out_of_line_ports() {
         .ool_ports(arr, 1, MOVE_RECV, false, MACH_MSG_VIRTUAL_COPY)
         .send(&t)
         .unwrap();
-    let m = recv(&owner, or);
-    let got = owner.vm_read(u64_at(&m, 28), 4).unwrap();
+    let d: MachMsgOolPortsDescriptor64 = at(&recv(&owner, or), DESCRIPTORS_START);
+    let got = owner.vm_read(d.address, 4).unwrap();
     let n = u32_at(&got, 0);
-    assert_eq!(m[28 + 10], 16);
+    assert_eq!(d.disposition(), 16);
     assert_eq!(ty(&owner, n), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
     assert_eq!(ty(&t, r2), e(KERN_INVALID_NAME));
 }
@@ -1087,22 +1116,28 @@ fn trailers_of_each_size() {
         let (res, b) = recv_opts(&t, r, 28 + size, trailer_opt(elements), 0);
         res.unwrap_or_else(|e| panic!("elements {elements}: {e}"));
         assert_eq!(hdr(&b).msgh_size, 28);
-        let tr = &b[28..28 + size];
-        assert_eq!((u32_at(tr, 0), u32_at(tr, 4)), (0, size as u32));
+        let tr = trailer(&b);
+        assert_eq!(tr.offset(), 28);
+        assert_eq!((tr.format(), tr.size()), (0, size as u32));
+        assert!(tr.is_whole());
         if size >= 12 {
-            assert_eq!(u32_at(tr, 8), i as u32, "seqno");
+            assert_eq!(tr.seqno(), Some(i as u32), "seqno");
         }
         if size >= 20 {
-            assert_eq!((u32_at(tr, 12), u32_at(tr, 16)), (0, 0));
+            assert_eq!(tr.sender(), Some(SecurityToken { val: [0, 0] }));
         }
         if size >= 52 {
-            assert_eq!(u32_at(tr, 20 + 5 * 4), sender.pid());
+            // The audit token's fifth word is the pid.
+            assert_eq!(tr.audit().unwrap().val[5], sender.pid());
         }
         if size >= 60 {
-            assert_eq!(u64_at(tr, 52), 0x1122_3344_5566_7788);
+            assert_eq!(tr.context(), Some(0x1122_3344_5566_7788));
         }
         if size >= 68 {
-            assert_eq!((u32_at(tr, 60), u32_at(tr, 64)), (0, 0));
+            assert_eq!(
+                (tr.filter_id(), tr.labels()),
+                (Some(0), Some(MsgLabels { sender: 0 }))
+            );
         }
         // Nothing beyond the trailer is touched.
         if 28 + size < b.len() {
@@ -1125,8 +1160,9 @@ fn trailers_of_each_size() {
     t.mach_port_deallocate(so).unwrap();
     let (res, b) = recv_opts(&t, n, 24 + 52, trailer_opt(MACH_RCV_TRAILER_AUDIT), 0);
     res.unwrap();
-    assert_eq!((u32_at(&b, 24 + 12), u32_at(&b, 24 + 16)), (0, 1));
-    assert!(b[24 + 20..24 + 52].iter().all(|&x| x == 0));
+    let tr = trailer(&b);
+    assert_eq!(tr.sender(), Some(SecurityToken { val: [0, 1] }));
+    assert_eq!(tr.audit(), Some(AuditToken::default()));
     // Pids differ per task.
     assert_ne!(sender.pid(), t.pid());
 }
@@ -1151,7 +1187,8 @@ fn port_sets() {
     for _ in 0..3 {
         let (r, m) = recv_opts(&t, set, 64, trailer_opt(MACH_RCV_TRAILER_SEQNO), 0);
         r.unwrap();
-        got.push((hdr(&m).msgh_id, hdr(&m).msgh_local_port, u32_at(&m, 32)));
+        let seqno = trailer(&m).seqno().unwrap();
+        got.push((hdr(&m).msgh_id, hdr(&m).msgh_local_port, seqno));
     }
     assert_eq!(got, vec![(1, b, 10), (2, a, 0), (3, b, 11)]);
     let (r, _) = recv_opts(&t, set, 64, MACH_RCV_TIMEOUT, 0);
@@ -1205,7 +1242,7 @@ fn circular_receive_rights_destroy_the_message() {
     let d = port_with_send(&t);
     Msg::new(c, COPY, 0, 0).port(d, MOVE_RECV).send(&t).unwrap();
     let m = recv(&t, c);
-    assert_eq!(port_desc(&m, 28), (d, 16, 0));
+    assert_eq!(port_desc(&m, DESCRIPTORS_START), (d, 16, 0));
     assert_eq!(ty(&t, d), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
     t.terminate();
     assert_eq!(k.port_count(), 1);
@@ -1256,7 +1293,7 @@ fn self_send_with_make_send_fires_no_senders_at_receive() {
     recv(&t, r);
     let b = recv(&t, n);
     assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_NO_SENDERS);
-    assert_eq!(u32_at(&b, 32), 1);
+    assert_eq!(at::<MachNoSendersNotification>(&b, 0).not_count, 1);
 }
 
 #[test]
@@ -1348,7 +1385,7 @@ fn guarded_descriptors_need_the_receive_option() {
     let m = recv(&owner, or);
     assert_eq!(hdr(&m).msgh_size, 24 + 4 + 12 + 4);
     assert_eq!(
-        port_desc(&m, 28),
+        port_desc(&m, DESCRIPTORS_START),
         (MACH_PORT_NULL, MOVE_RECV, MACH_MSG_PORT_DESCRIPTOR)
     );
     assert_eq!(&m[40..44], b"AAAA");
@@ -1362,9 +1399,10 @@ fn guarded_descriptors_need_the_receive_option() {
     let (r, m) = recv_opts(&owner, or, 256, MACH_RCV_GUARDED_DESC | MACH_RCV_TIMEOUT, 0);
     r.unwrap();
     assert_eq!(hdr(&m).msgh_size, 24 + 4 + 16 + 4);
-    assert_eq!(m[28 + 11], MACH_MSG_GUARDED_PORT_DESCRIPTOR as u8);
-    assert_eq!(m[28 + 10], MOVE_RECV as u8);
-    let name = u32_at(&m, 28 + 12);
+    let d: MachMsgGuardedPortDescriptor64 = at(&m, DESCRIPTORS_START);
+    assert_eq!(d.type_(), MACH_MSG_GUARDED_PORT_DESCRIPTOR);
+    assert_eq!(d.disposition(), MOVE_RECV);
+    let name = d.name;
     assert_eq!(ty(&owner, name), Ok(MACH_PORT_TYPE_RECEIVE));
     assert_eq!(&m[44..48], b"BBBB");
 }

@@ -1,23 +1,27 @@
-//! Working with the bytes of a message: values at offsets, the descriptor walk, and
-//! writing or reading a message field after field.
+//! Working with the bytes of a message: values at offsets, the descriptor walk, writing or
+//! reading a message field after field, and the trailer that follows a received message.
 //!
 //! Messages are host memory of this process, so every value is native-endian; reads and
 //! writes are unaligned copies (XNU packs messages to 4 bytes, so 64-bit fields sit at
 //! 4-aligned offsets).
 
 use core::fmt;
+use core::mem::offset_of;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use crate::consts::{
     MACH_MSG_GUARDED_PORT_DESCRIPTOR, MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_PORTS_DESCRIPTOR,
-    MACH_MSG_OOL_VOLATILE_DESCRIPTOR, MACH_MSG_PORT_DESCRIPTOR, MACH_MSGH_BITS_COMPLEX,
-    mach_msg_copy_options_t, mach_msg_guard_flags_t, mach_msg_id_t, mach_msg_type_name_t,
-    mach_port_context_t, mach_port_name_t,
+    MACH_MSG_OOL_VOLATILE_DESCRIPTOR, MACH_MSG_PORT_DESCRIPTOR, MACH_MSG_TRAILER_FORMAT_0,
+    MACH_MSG_TRAILER_MINIMUM_SIZE, MACH_MSGH_BITS_COMPLEX, MAX_TRAILER_SIZE,
+    mach_msg_copy_options_t, mach_msg_filter_id, mach_msg_guard_flags_t, mach_msg_id_t,
+    mach_msg_size_t, mach_msg_trailer_size_t, mach_msg_trailer_type_t, mach_msg_type_name_t,
+    mach_port_context_t, mach_port_name_t, mach_port_seqno_t,
 };
 use crate::wire::{
-    MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
-    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor, MachMsgTypeDescriptor,
+    AuditToken, MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgMaxTrailer,
+    MachMsgOolDescriptor64, MachMsgOolPortsDescriptor64, MachMsgPortDescriptor, MachMsgTrailer,
+    MachMsgTypeDescriptor, MsgLabels, SecurityToken,
 };
 
 /// Size of `mach_msg_header_t`: where a message's body starts.
@@ -54,6 +58,23 @@ pub enum MessageError {
         /// How many bytes it needs.
         needed: usize,
     },
+    /// The header's `msgh_size` is smaller than the header itself, so nothing after the
+    /// message (its trailer) can be found.
+    BadSize {
+        /// The `msgh_size` read.
+        size: mach_msg_size_t,
+    },
+    /// What follows the message at `at` is no trailer XNU writes: its format is not
+    /// `MACH_MSG_TRAILER_FORMAT_0` or its size is outside
+    /// `MACH_MSG_TRAILER_MINIMUM_SIZE..=MAX_TRAILER_SIZE` (8..=68 bytes).
+    BadTrailer {
+        /// Where the trailer starts.
+        at: usize,
+        /// Its `msgh_trailer_type`.
+        format: mach_msg_trailer_type_t,
+        /// Its `msgh_trailer_size`.
+        size: mach_msg_trailer_size_t,
+    },
 }
 
 impl fmt::Display for MessageError {
@@ -69,6 +90,16 @@ impl fmt::Display for MessageError {
                 write!(
                     f,
                     "message buffer full: expected room for {needed} bytes at offset {at}"
+                )
+            }
+            MessageError::BadSize { size } => {
+                write!(f, "msgh_size {size} is smaller than a message header")
+            }
+            MessageError::BadTrailer { at, format, size } => {
+                write!(
+                    f,
+                    "no format-0 trailer at offset {at}: format {format}, size {size} \
+                     (expected format 0, size 8 to 68)"
                 )
             }
         }
@@ -532,10 +563,334 @@ impl<'a> MessageReader<'a> {
     }
 }
 
+// ---------------------------------------------------------------------------------
+// Trailer
+// ---------------------------------------------------------------------------------
+
+/// The trailer XNU appends to a received message, as far as the buffer holds it: the prefix
+/// of the format-0 trailer (`mach_msg_max_trailer_t`, [`MachMsgMaxTrailer`]) that starts at
+/// `round_msg(msgh_size)`, where `ipc_kmsg` puts it.
+///
+/// A receive writes as many trailer elements as the receiver asked for
+/// (`MACH_RCV_TRAILER_ELEMENTS`, see [`REQUESTED_TRAILER_SIZE`]) and says how many bytes in
+/// `msgh_trailer_size`; after `MACH_RCV_TOO_LARGE` the trailer is cut at the end of the
+/// buffer but keeps the size asked for. So each element is `Some` only when both the
+/// trailer's size and the buffer cover it.
+///
+/// [`REQUESTED_TRAILER_SIZE`]: crate::consts::REQUESTED_TRAILER_SIZE
+///
+/// ```
+/// use darling_mach_abi::consts::*;
+/// use darling_mach_abi::message::{MessageWriter, Trailer};
+/// use darling_mach_abi::wire::MachMsgSeqnoTrailer;
+///
+/// // A received message (a header and 2 bytes of data: msgh_size 26) and the 12-byte
+/// // trailer of MACH_RCV_TRAILER_SEQNO after it, at round_msg(26) = 28.
+/// let mut buf = [0u8; 64];
+/// let mut w = MessageWriter::new(&mut buf);
+/// w.header(0, 0, 0x103, 7)?;
+/// w.bytes(b"hi")?;
+/// assert_eq!(w.finish(), 26);
+/// w.pad()?;
+/// w.put(&MachMsgSeqnoTrailer {
+///     msgh_trailer_type: MACH_MSG_TRAILER_FORMAT_0,
+///     msgh_trailer_size: 12,
+///     msgh_seqno: 5,
+/// })?;
+///
+/// let trailer = Trailer::in_message(&buf)?;
+/// assert_eq!((trailer.offset(), trailer.size()), (28, 12));
+/// assert_eq!(trailer.seqno(), Some(5));
+/// // Not asked for: past the trailer's size, whatever the buffer holds there.
+/// assert_eq!(trailer.sender(), None);
+/// # Ok::<(), darling_mach_abi::message::MessageError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trailer<'a> {
+    at: usize,
+    format: mach_msg_trailer_type_t,
+    size: mach_msg_trailer_size_t,
+    /// The trailer's bytes the buffer holds, at most `size`.
+    bytes: &'a [u8],
+}
+
+impl<'a> Trailer<'a> {
+    /// The trailer after the message at the start of `buf` (a receive buffer: the message,
+    /// then its trailer).
+    ///
+    /// # Errors
+    /// - [`MessageError::Truncated`] when `buf` ends before the header (at 0) or before the
+    ///   trailer's type and size (at the trailer);
+    /// - [`MessageError::BadSize`] when `msgh_size` is below a header;
+    /// - [`MessageError::BadTrailer`] when the trailer is not format 0 or its size is not
+    ///   one of a trailer (8 to 68 bytes).
+    pub fn in_message(buf: &'a [u8]) -> Result<Trailer<'a>, MessageError> {
+        let header = MachMsgHeader::read(buf).ok_or(MessageError::Truncated {
+            at: 0,
+            needed: HEADER_SIZE,
+        })?;
+        let size = header.msgh_size;
+        if (size as usize) < HEADER_SIZE {
+            return Err(MessageError::BadSize { size });
+        }
+        // round_msg, in usize: a msgh_size near u32::MAX must not wrap to the start.
+        let at = (size as usize)
+            .checked_next_multiple_of(4)
+            .ok_or(MessageError::Truncated {
+                at: size as usize,
+                needed: size_of::<MachMsgTrailer>(),
+            })?;
+        let head: MachMsgTrailer = read(buf, at).ok_or(MessageError::Truncated {
+            at,
+            needed: size_of::<MachMsgTrailer>(),
+        })?;
+        let (format, trailer_size) = (head.msgh_trailer_type, head.msgh_trailer_size);
+        if format != MACH_MSG_TRAILER_FORMAT_0
+            || !(MACH_MSG_TRAILER_MINIMUM_SIZE..=MAX_TRAILER_SIZE).contains(&trailer_size)
+        {
+            return Err(MessageError::BadTrailer {
+                at,
+                format,
+                size: trailer_size,
+            });
+        }
+        let held = buf.len().saturating_sub(at).min(trailer_size as usize);
+        Ok(Trailer {
+            at,
+            format,
+            size: trailer_size,
+            bytes: &buf[at..at + held],
+        })
+    }
+
+    /// Where the trailer starts in the buffer: `msgh_size` rounded up to 4.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// `msgh_trailer_type`: the format, `MACH_MSG_TRAILER_FORMAT_0`.
+    pub fn format(&self) -> mach_msg_trailer_type_t {
+        self.format
+    }
+
+    /// `msgh_trailer_size`: the bytes of trailer the receiver asked for, which the buffer may
+    /// not all hold.
+    pub fn size(&self) -> mach_msg_trailer_size_t {
+        self.size
+    }
+
+    /// The trailer's bytes the buffer holds (at most [`Trailer::size`]).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Whether the buffer holds the whole trailer, [`Trailer::size`] bytes.
+    pub fn is_whole(&self) -> bool {
+        self.bytes.len() == self.size as usize
+    }
+
+    /// `msgh_seqno`: the port's sequence number for this message (`MACH_RCV_TRAILER_SEQNO`
+    /// and up).
+    pub fn seqno(&self) -> Option<mach_port_seqno_t> {
+        self.field(offset_of!(MachMsgMaxTrailer, msgh_seqno))
+    }
+
+    /// `msgh_sender`: the sender's uid and gid (`MACH_RCV_TRAILER_SENDER` and up).
+    pub fn sender(&self) -> Option<SecurityToken> {
+        self.field(offset_of!(MachMsgMaxTrailer, msgh_sender))
+    }
+
+    /// `msgh_audit`: the sender's audit token (`MACH_RCV_TRAILER_AUDIT` and up).
+    pub fn audit(&self) -> Option<AuditToken> {
+        self.field(offset_of!(MachMsgMaxTrailer, msgh_audit))
+    }
+
+    /// `msgh_context`: the context of the port the message was received on
+    /// (`MACH_RCV_TRAILER_CTX` and up).
+    pub fn context(&self) -> Option<mach_port_context_t> {
+        self.field(offset_of!(MachMsgMaxTrailer, msgh_context))
+    }
+
+    /// `msgh_ad`: the message filter's verdict (`MACH_RCV_TRAILER_AV` and up).
+    pub fn filter_id(&self) -> Option<mach_msg_filter_id> {
+        self.field(offset_of!(MachMsgMaxTrailer, msgh_ad))
+    }
+
+    /// `msgh_labels`: the sender's labels (`MACH_RCV_TRAILER_LABELS`).
+    pub fn labels(&self) -> Option<MsgLabels> {
+        self.field(offset_of!(MachMsgMaxTrailer, msgh_labels))
+    }
+
+    fn field<T: FromBytes>(&self, at: usize) -> Option<T> {
+        read(self.bytes, at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::consts::*;
+    use crate::wire::{MachMsgAuditTrailer, MachMsgMacTrailer};
+
+    /// A 24-byte message followed by the whole largest trailer (all its elements set) in a
+    /// buffer of `len` bytes, the rest 0xAA.
+    fn received(msgh_size: u32, trailer_size: u32, len: usize) -> Vec<u8> {
+        let mut buf = vec![0xAA; len];
+        let header = MachMsgHeader {
+            msgh_size,
+            ..MachMsgHeader::default()
+        };
+        header.write(&mut buf);
+        let trailer = MachMsgMacTrailer {
+            msgh_trailer_type: MACH_MSG_TRAILER_FORMAT_0,
+            msgh_trailer_size: trailer_size,
+            msgh_seqno: 3,
+            msgh_sender: SecurityToken { val: [501, 20] },
+            msgh_audit: AuditToken {
+                val: [1, 2, 3, 4, 5, 6, 7, 8],
+            },
+            msgh_context: 0x1122_3344_5566_7788,
+            msgh_ad: 9,
+            msgh_labels: MsgLabels { sender: 10 },
+        };
+        let at = (msgh_size as usize).next_multiple_of(4);
+        if let Some(rest) = buf.get_mut(at..) {
+            let bytes = trailer.as_bytes();
+            let n = bytes.len().min(rest.len());
+            rest[..n].copy_from_slice(&bytes[..n]);
+        }
+        buf
+    }
+
+    #[test]
+    fn each_trailer_size_shows_its_elements_only() {
+        // The trailer of each element count, and how many of the elements (seqno, sender,
+        // audit, context, filter verdict, labels) it holds.
+        for (elements, held) in [
+            (MACH_RCV_TRAILER_NULL, 0),
+            (MACH_RCV_TRAILER_SEQNO, 1),
+            (MACH_RCV_TRAILER_SENDER, 2),
+            (MACH_RCV_TRAILER_AUDIT, 3),
+            (MACH_RCV_TRAILER_CTX, 4),
+            (MACH_RCV_TRAILER_AV, 6),
+            (MACH_RCV_TRAILER_LABELS, 6),
+        ] {
+            let size = REQUESTED_TRAILER_SIZE(MACH_RCV_TRAILER_ELEMENTS(elements));
+            let buf = received(24, size, 128);
+            let t = Trailer::in_message(&buf).unwrap();
+            assert_eq!((t.offset(), t.format(), t.size()), (24, 0, size));
+            assert!(t.is_whole());
+            assert_eq!(t.bytes().len(), size as usize);
+            let present = [
+                t.seqno().is_some(),
+                t.sender().is_some(),
+                t.audit().is_some(),
+                t.context().is_some(),
+                t.filter_id().is_some(),
+                t.labels().is_some(),
+            ];
+            assert_eq!(
+                present,
+                core::array::from_fn(|i| i < held),
+                "elements {elements}"
+            );
+        }
+        let buf = received(24, 68, 128);
+        let t = Trailer::in_message(&buf).unwrap();
+        assert_eq!(t.seqno(), Some(3));
+        assert_eq!(t.sender(), Some(SecurityToken { val: [501, 20] }));
+        assert_eq!(t.audit().map(|a| a.val[5]), Some(6));
+        assert_eq!(t.context(), Some(0x1122_3344_5566_7788));
+        assert_eq!(t.filter_id(), Some(9));
+        assert_eq!(t.labels(), Some(MsgLabels { sender: 10 }));
+    }
+
+    #[test]
+    fn the_trailer_follows_msgh_size_rounded_up() {
+        for (msgh_size, at) in [(25, 28), (26, 28), (27, 28), (28, 28), (29, 32)] {
+            let buf = received(msgh_size, 12, 64);
+            let t = Trailer::in_message(&buf).unwrap();
+            assert_eq!((t.offset(), t.seqno()), (at, Some(3)), "{msgh_size}");
+        }
+    }
+
+    #[test]
+    fn a_cut_trailer_holds_what_the_buffer_does() {
+        // As after MACH_RCV_TOO_LARGE: an audit trailer asked for, 16 bytes of it kept.
+        let buf = received(24, size_of::<MachMsgAuditTrailer>() as u32, 40);
+        let t = Trailer::in_message(&buf).unwrap();
+        assert_eq!((t.size(), t.bytes().len()), (52, 16));
+        assert!(!t.is_whole());
+        assert_eq!(t.seqno(), Some(3));
+        assert_eq!(t.sender(), None, "half a token is no token");
+        assert_eq!(t.audit(), None);
+        // Type and size only.
+        let buf = received(24, 52, 32);
+        assert_eq!(Trailer::in_message(&buf).unwrap().seqno(), None);
+    }
+
+    #[test]
+    fn what_is_no_trailer_is_refused() {
+        assert_eq!(
+            Trailer::in_message(&[0; 23]),
+            Err(MessageError::Truncated { at: 0, needed: 24 })
+        );
+        assert_eq!(
+            Trailer::in_message(&received(20, 8, 64)),
+            Err(MessageError::BadSize { size: 20 })
+        );
+        assert_eq!(
+            Trailer::in_message(&received(24, 8, 31)),
+            Err(MessageError::Truncated { at: 24, needed: 8 })
+        );
+        assert_eq!(
+            Trailer::in_message(&received(u32::MAX, 8, 64)),
+            Err(MessageError::Truncated {
+                at: 1 << 32,
+                needed: 8
+            })
+        );
+        for size in [0, 7, 69, 0xAAAA_AAAA] {
+            assert_eq!(
+                Trailer::in_message(&received(24, size, 128)),
+                Err(MessageError::BadTrailer {
+                    at: 24,
+                    format: 0,
+                    size
+                })
+            );
+        }
+        let mut buf = received(24, 8, 64);
+        write(&mut buf, 24, &1u32).unwrap();
+        assert_eq!(
+            Trailer::in_message(&buf),
+            Err(MessageError::BadTrailer {
+                at: 24,
+                format: 1,
+                size: 8
+            })
+        );
+        // Nothing written after the message: 0xAA bytes are no trailer.
+        let mut buf = vec![0xAA; 64];
+        MachMsgHeader {
+            msgh_size: 24,
+            ..MachMsgHeader::default()
+        }
+        .write(&mut buf);
+        assert!(matches!(
+            Trailer::in_message(&buf),
+            Err(MessageError::BadTrailer { at: 24, .. })
+        ));
+        assert_eq!(
+            MessageError::BadTrailer {
+                at: 24,
+                format: 1,
+                size: 8
+            }
+            .to_string(),
+            "no format-0 trailer at offset 24: format 1, size 8 (expected format 0, size 8 to 68)"
+        );
+    }
 
     #[test]
     fn read_and_write_refuse_out_of_range() {

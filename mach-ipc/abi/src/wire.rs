@@ -93,6 +93,26 @@ impl MachMsgHeader {
     pub const fn is_complex(&self) -> bool {
         self.msgh_bits & MACH_MSGH_BITS_COMPLEX != 0
     }
+
+    /// Sets (`true`) or clears the complex bit, leaving every other bit of `msgh_bits`.
+    ///
+    /// ```
+    /// use darling_mach_abi::consts::{MACH_MSG_TYPE_COPY_SEND, MACH_MSGH_BITS_COMPLEX};
+    /// use darling_mach_abi::wire::MachMsgHeader;
+    ///
+    /// let mut h = MachMsgHeader { msgh_bits: MACH_MSG_TYPE_COPY_SEND, ..Default::default() };
+    /// h.set_complex(true);
+    /// assert_eq!(h.msgh_bits, MACH_MSGH_BITS_COMPLEX | MACH_MSG_TYPE_COPY_SEND);
+    /// h.set_complex(false);
+    /// assert_eq!(h.msgh_bits, MACH_MSG_TYPE_COPY_SEND);
+    /// ```
+    pub const fn set_complex(&mut self, complex: bool) {
+        if complex {
+            self.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+        } else {
+            self.msgh_bits &= !MACH_MSGH_BITS_COMPLEX;
+        }
+    }
 }
 
 /// `mach_msg_body_t` (4 bytes): the descriptor count following a complex header.
@@ -1039,6 +1059,24 @@ mod tests {
         MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MOVE_RECEIVE, MACH_MSG_TYPE_MOVE_SEND,
         MACH_MSG_TYPE_PORT_SEND, MACH_MSG_VIRTUAL_COPY, MACH_MSGH_BITS,
     };
+
+    #[test]
+    fn set_complex_touches_only_the_complex_bit() {
+        let mut h = MachMsgHeader {
+            msgh_bits: MACH_MSGH_BITS_USED,
+            ..MachMsgHeader::default()
+        };
+        h.set_complex(false);
+        assert_eq!(h.msgh_bits, MACH_MSGH_BITS_USED & !MACH_MSGH_BITS_COMPLEX);
+        assert!(!h.is_complex());
+        h.set_complex(true);
+        h.set_complex(true);
+        assert_eq!(h.msgh_bits, MACH_MSGH_BITS_USED);
+        assert!(h.is_complex());
+        h.msgh_bits = 0;
+        h.set_complex(true);
+        assert_eq!(h.msgh_bits, MACH_MSGH_BITS_COMPLEX);
+    }
 
     #[test]
     fn port_descriptor_round_trip() {

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::message::{self, DESCRIPTORS_START, HEADER_SIZE, MessageWriter};
+use darling_mach_ipc::message::{self, DESCRIPTORS_START, HEADER_SIZE, MessageWriter, Trailer};
 use darling_mach_ipc::wire::{
     MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
     MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
@@ -225,6 +225,11 @@ pub fn empty(task: &Task, name: u32) -> bool {
 /// A received message's header.
 pub fn hdr(b: &[u8]) -> MachMsgHeader {
     MachMsgHeader::read(b).expect("a header")
+}
+
+/// The trailer after a received message (panics if there is none).
+pub fn trailer(b: &[u8]) -> Trailer<'_> {
+    Trailer::in_message(b).unwrap_or_else(|e| panic!("a trailer: {e}"))
 }
 
 /// A port descriptor of a received message at `at`: (name, disposition, type).
