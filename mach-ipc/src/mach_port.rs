@@ -19,6 +19,7 @@ use crate::ipc_right::{
 use crate::ipc_space::{Entry, Obj, Space};
 use crate::mach_msg::make_trailer;
 use crate::task::Task;
+use crate::wire::MachPortOptions;
 use zerocopy::IntoBytes;
 
 /// How much larger the kernel's copy of a message header is than the 64-bit user one
@@ -942,15 +943,77 @@ impl Task {
         flags: u64,
     ) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
-            if port.context != 0 {
-                return err(KERN_INVALID_ARGUMENT);
-            }
-            port.context = guard;
-            port.guarded = true;
-            port.strict_guard = flags & MPG_STRICT != 0;
-            port.immovable_receive |= flags & MPG_IMMOVABLE_RECEIVE != 0;
-            Ok(())
+            guard_locked(port, guard, flags)
         })
+    }
+
+    /// `mach_port_construct`: a new receive right made as `options` say, its name chosen
+    /// by the kernel. `MPO_INSERT_SEND_RIGHT` adds a send right under the same name;
+    /// `MPO_CONTEXT_AS_GUARD` guards the port with `context` (strictly with `MPO_STRICT`,
+    /// immovable with `MPO_IMMOVABLE_RECEIVE`), otherwise `context` is its context;
+    /// `MPO_QLIMIT` sets the queue limit from `options.mpl`; `MPO_TEMPOWNER`,
+    /// `MPO_IMPORTANCE_RECEIVER` and `MPO_DENAP_RECEIVER` are recorded as the matching
+    /// attributes. Other flags are accepted and ignored, as XNU ignores unknown ones
+    /// (`MPO_FILTER_MSG` has no sandbox filter to apply here).
+    ///
+    /// In xnu-7195.141.2's order: the port is made and guarded first, then the attributes
+    /// are set one by one; if one fails, the port is destructed again and that error is
+    /// returned.
+    ///
+    /// # Errors
+    /// `KERN_DENIED` for `MPO_TG_BLOCK_TRACKING` (only the graphics server's task role may
+    /// ask for it, and no task has it here); `KERN_INVALID_VALUE` for a queue limit above
+    /// `MACH_PORT_QLIMIT_MAX`; `KERN_NO_SPACE` when no name is left; `KERN_INVALID_TASK`.
+    pub fn mach_port_construct(
+        &self,
+        options: &MachPortOptions,
+        context: u64,
+    ) -> Result<mach_port_name_t, KernReturn> {
+        let flags = options.flags;
+        if flags & MPO_TG_BLOCK_TRACKING != 0 {
+            return err(KERN_DENIED);
+        }
+        let name = self.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
+        let with_send = flags & MPO_INSERT_SEND_RIGHT != 0;
+        let made = if with_send {
+            self.mach_port_insert_right(name, name, MACH_MSG_TYPE_MAKE_SEND)
+        } else {
+            Ok(())
+        };
+        let made = made.and_then(|()| {
+            self.with_receive(name, KERN_INVALID_NAME, |_, port| {
+                if flags & MPO_CONTEXT_AS_GUARD == 0 {
+                    port.context = context;
+                    return Ok(());
+                }
+                let mut guard_flags = 0;
+                if flags & MPO_STRICT != 0 {
+                    guard_flags |= MPG_STRICT;
+                }
+                if flags & MPO_IMMOVABLE_RECEIVE != 0 {
+                    guard_flags |= MPG_IMMOVABLE_RECEIVE;
+                }
+                guard_locked(port, context, guard_flags)
+            })
+        });
+        let attributes = [
+            (MPO_QLIMIT, MACH_PORT_LIMITS_INFO),
+            (MPO_TEMPOWNER, MACH_PORT_TEMPOWNER),
+            (MPO_IMPORTANCE_RECEIVER, MACH_PORT_IMPORTANCE_RECEIVER),
+            (MPO_DENAP_RECEIVER, MACH_PORT_DENAP_RECEIVER),
+        ];
+        let set = attributes
+            .into_iter()
+            .filter(|&(bit, _)| flags & bit != 0)
+            .try_for_each(|(_, flavor)| {
+                self.mach_port_set_attributes(name, flavor, &[options.mpl.mpl_qlimit])
+            });
+        if let Err(e) = made.and(set) {
+            // The task may have torn it down meanwhile: then there is nothing to undo.
+            let _ = self.mach_port_destruct(name, if with_send { -1 } else { 0 }, context);
+            return Err(e);
+        }
+        Ok(name)
     }
 
     /// `mach_port_unguard`: removes the guard `guard` from the receive right `name` (its
@@ -1141,6 +1204,20 @@ impl Task {
         self.run(&mut d);
         Ok(())
     }
+}
+
+/// Guards the locked port with `guard` and the `MPG_*` `flags`, as xnu-7195.141.2
+/// `mach_port_guard_locked` does: refused only if the port has a context; strictness is
+/// replaced, immovability only ever added.
+fn guard_locked(port: &mut Port, guard: u64, flags: u64) -> Result<(), KernReturn> {
+    if port.context != 0 {
+        return err(KERN_INVALID_ARGUMENT);
+    }
+    port.context = guard;
+    port.guarded = true;
+    port.strict_guard = flags & MPG_STRICT != 0;
+    port.immovable_receive |= flags & MPG_IMMOVABLE_RECEIVE != 0;
+    Ok(())
 }
 
 /// Destroys the receive right under `name` (the name keeps its send rights, which then

@@ -8,10 +8,10 @@ use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message::DESCRIPTORS_START;
 use darling_mach_ipc::message::HEADER_SIZE;
-use darling_mach_ipc::wire::MachMsgGuardedPortDescriptor64;
+use darling_mach_ipc::wire::{MachMsgGuardedPortDescriptor64, MachPortOptions};
 use msgkit::{
-    Msg, ST_FLAGS, ST_MSGCOUNT, e, hdr, names, port_desc, port_with_send, recv, refs, status,
-    try_recv, u32_at,
+    Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SRIGHTS, e, hdr, names, port_desc,
+    port_with_send, recv, refs, status, try_recv, u32_at,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -834,4 +834,65 @@ fn destruct_leaves_remaining_send_urefs_dead() {
     assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_DEAD_NAME));
     assert_eq!(refs(&t, p, MACH_PORT_RIGHT_DEAD_NAME), 3);
     assert_eq!(drain_ids(&t, n), [MACH_NOTIFY_DEAD_NAME]);
+}
+
+// ---------------------------------------------------------------------------------------
+// mach_port_construct (xnu-7195.141.2 mach_port_construct).
+
+#[test]
+fn construct_makes_what_the_options_say() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let with_send = MachPortOptions::new(MPO_INSERT_SEND_RIGHT).with_qlimit(5);
+    let p = t.mach_port_construct(&with_send, 0x1234).unwrap();
+    assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
+    assert_eq!(refs(&t, p, MACH_PORT_RIGHT_SEND), 1);
+    let st = status(&t, p);
+    assert_eq!((st[ST_MSCOUNT], st[ST_SRIGHTS], st[ST_QLIMIT]), (1, 1, 5));
+    assert_eq!(st[ST_FLAGS], 0);
+    assert_eq!(t.mach_port_get_context(p), Ok(0x1234), "a plain context");
+
+    let guarded = MachPortOptions::new(
+        MPO_CONTEXT_AS_GUARD | MPO_STRICT | MPO_IMMOVABLE_RECEIVE | MPO_TEMPOWNER,
+    );
+    let g = t.mach_port_construct(&guarded, 0x77).unwrap();
+    assert_eq!(t.mach_port_type(g), Ok(MACH_PORT_TYPE_RECEIVE));
+    assert_eq!(
+        status_flags(&t, g),
+        MACH_PORT_STATUS_FLAG_GUARDED
+            | MACH_PORT_STATUS_FLAG_STRICT_GUARD
+            | MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE
+            | MACH_PORT_STATUS_FLAG_IMP_DONATION
+            | MACH_PORT_STATUS_FLAG_TEMPOWNER
+    );
+    assert_eq!(
+        t.mach_port_get_context(g),
+        Ok(0),
+        "a strict guard is hidden"
+    );
+    assert_eq!(t.mach_port_destroy(g), e(KERN_INVALID_RIGHT));
+    t.mach_port_destruct(g, 0, 0x77).unwrap();
+    assert_eq!(t.mach_port_type(g), e(KERN_INVALID_NAME));
+}
+
+/// An attribute that fails after the port was made tears it down again
+/// (mach_port_destruct with -1 for the inserted send right) and returns the error; thread
+/// group tracking is refused before anything is made.
+#[test]
+fn construct_failures_leave_nothing() {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    let before = names(&t);
+    let ports = k.port_count();
+    // Guarded, with a send right: the destruct needs the guard and the -1.
+    let too_long = MachPortOptions::new(MPO_INSERT_SEND_RIGHT | MPO_CONTEXT_AS_GUARD)
+        .with_qlimit(MACH_PORT_QLIMIT_MAX + 1);
+    assert_eq!(t.mach_port_construct(&too_long, 9), e(KERN_INVALID_VALUE));
+    assert_eq!(names(&t), before);
+    assert_eq!(k.port_count(), ports);
+    assert_eq!(
+        t.mach_port_construct(&MachPortOptions::new(MPO_TG_BLOCK_TRACKING), 0),
+        e(KERN_DENIED)
+    );
+    assert_eq!(names(&t), before);
 }

@@ -861,6 +861,45 @@ pub struct MachPortGuardInfo {
     pub mpgi_guard: u64,
 }
 
+/// `mach_port_options_t` (24 bytes, 8-aligned): what `mach_port_construct` makes.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+#[repr(C)]
+pub struct MachPortOptions {
+    /// `MPO_*` flags.
+    pub flags: u32,
+    /// The queue limit, used with `MPO_QLIMIT`.
+    pub mpl: MachPortLimits,
+    /// A union in XNU: reserved words, or (with `MPO_TG_BLOCK_TRACKING`) the work interval
+    /// port in the first four bytes; see [`MachPortOptions::work_interval_port`].
+    pub reserved: [u64; 2],
+}
+
+impl MachPortOptions {
+    /// Options with these `MPO_*` flags and nothing else.
+    pub const fn new(flags: u32) -> Self {
+        MachPortOptions {
+            flags,
+            mpl: MachPortLimits { mpl_qlimit: 0 },
+            reserved: [0; 2],
+        }
+    }
+
+    /// The same, with `MPO_QLIMIT` and the queue limit `qlimit`.
+    pub const fn with_qlimit(mut self, qlimit: mach_port_msgcount_t) -> Self {
+        self.flags |= crate::consts::MPO_QLIMIT;
+        self.mpl.mpl_qlimit = qlimit;
+        self
+    }
+
+    /// The union read as `work_interval_port` (its first four bytes, little-endian as on
+    /// the platforms this layout is for).
+    pub const fn work_interval_port(&self) -> mach_port_name_t {
+        self.reserved[0] as u32
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Layout checks (numbers from XNU's headers measured on x86_64)
 // ---------------------------------------------------------------------------------
@@ -1029,6 +1068,11 @@ const_assert_eq!(offset_of!(MachPortStatus, mps_srights), 24);
 const_assert_eq!(offset_of!(MachPortStatus, mps_pdrequest), 28);
 const_assert_eq!(offset_of!(MachPortStatus, mps_nsrequest), 32);
 const_assert_eq!(offset_of!(MachPortStatus, mps_flags), 36);
+const_assert_eq!(size_of::<MachPortOptions>(), 24);
+const_assert_eq!(align_of::<MachPortOptions>(), 8);
+const_assert_eq!(offset_of!(MachPortOptions, flags), 0);
+const_assert_eq!(offset_of!(MachPortOptions, mpl), 4);
+const_assert_eq!(offset_of!(MachPortOptions, reserved), 8);
 
 const_assert_eq!(size_of::<MachPortInfoExt>(), 68);
 const_assert_eq!(
