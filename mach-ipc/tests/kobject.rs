@@ -8,25 +8,9 @@ mod msgkit;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::{Kernel, Task};
 use msgkit::*;
-
-const COPY: u32 = MACH_MSG_TYPE_COPY_SEND;
-const MOVE: u32 = MACH_MSG_TYPE_MOVE_SEND;
-const MAKE: u32 = MACH_MSG_TYPE_MAKE_SEND;
-const MAKE_SO: u32 = MACH_MSG_TYPE_MAKE_SEND_ONCE;
-const MOVE_SO: u32 = MACH_MSG_TYPE_MOVE_SEND_ONCE;
-
-fn setup() -> (Kernel, Task) {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    (k, t)
-}
-
-fn recv_port(t: &Task) -> u32 {
-    t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap()
-}
 
 /// The task's kernel-object ports: its control port, its name port, the host port.
 fn kernel_ports(t: &Task) -> [(&'static str, u32); 3] {

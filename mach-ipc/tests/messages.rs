@@ -16,22 +16,9 @@ use darling_mach_ipc::wire::{
     MachMsgOolPortsDescriptor64, MachMsgPortDescriptor, MachMsgSecurityTrailer,
     MachNoSendersNotification, MsgLabels, SecurityToken,
 };
-use darling_mach_ipc::{IPC_KMSG_MAX_BODY_SPACE, Kernel, Task};
+use darling_mach_ipc::{IPC_KMSG_MAX_BODY_SPACE, Task};
 use msgkit::*;
 use zerocopy::IntoBytes;
-
-const COPY: u32 = MACH_MSG_TYPE_COPY_SEND;
-const MOVE: u32 = MACH_MSG_TYPE_MOVE_SEND;
-const MOVE_SO: u32 = MACH_MSG_TYPE_MOVE_SEND_ONCE;
-const MAKE: u32 = MACH_MSG_TYPE_MAKE_SEND;
-const MAKE_SO: u32 = MACH_MSG_TYPE_MAKE_SEND_ONCE;
-const MOVE_RECV: u32 = MACH_MSG_TYPE_MOVE_RECEIVE;
-
-fn setup() -> (Kernel, Task) {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    (k, t)
-}
 
 /// A receive right in `owner` and a send right (only) to it in `t`: (receive, send).
 fn send_right(owner: &Task, t: &Task) -> (u32, u32) {

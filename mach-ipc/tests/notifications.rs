@@ -4,24 +4,9 @@
 
 mod msgkit;
 
+use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::{Kernel, Task};
 use msgkit::*;
-
-const COPY: u32 = MACH_MSG_TYPE_COPY_SEND;
-const MAKE: u32 = MACH_MSG_TYPE_MAKE_SEND;
-const MAKE_SO: u32 = MACH_MSG_TYPE_MAKE_SEND_ONCE;
-const MOVE_SO: u32 = MACH_MSG_TYPE_MOVE_SEND_ONCE;
-
-fn setup() -> (Kernel, Task) {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    (k, t)
-}
-
-fn recv_port(t: &Task) -> u32 {
-    t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap()
-}
 
 /// Receives one notification on `n` (with the audit trailer) and checks the header every
 /// kernel notification has: a send-once destination, no reply, the given id and size.

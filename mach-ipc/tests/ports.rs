@@ -7,12 +7,6 @@ use darling_mach_ipc::consts::*;
 use darling_mach_ipc::{KernReturn, Kernel, Task};
 use msgkit::*;
 
-fn setup() -> (Kernel, Task) {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    (k, t)
-}
-
 const UMAX: u32 = MACH_PORT_UREFS_MAX;
 
 /// A send right (only) in `t` to a port whose receive right `owner` holds; returns

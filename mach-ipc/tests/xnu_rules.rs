@@ -11,7 +11,7 @@ use darling_mach_ipc::message::HEADER_SIZE;
 use darling_mach_ipc::wire::{MachMsgGuardedPortDescriptor64, MachPortOptions};
 use msgkit::{
     Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SRIGHTS, e, hdr, names, port_desc,
-    port_with_send, recv, refs, status, try_recv, u32_at,
+    port_with_send, recv, recv_port, refs, setup, status, try_recv, u32_at,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -29,8 +29,7 @@ fn send_receive_right(t: &Task, dest: u32, carried: u32) {
 /// ipc_kmsg_send destroys it: the port really dies (Darling's kernel is XNU's here too).
 #[test]
 fn port_destroyed_into_itself_destroys_the_port() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let p = port_with_send(&t);
     t.mach_port_request_notification(
         p,
@@ -53,8 +52,7 @@ fn port_destroyed_into_itself_destroys_the_port() {
 /// so the notification is destroyed and both ports die.
 #[test]
 fn port_destroyed_into_a_port_inside_it_destroys_both() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let p = port_with_send(&t);
     let n = port_with_send(&t);
     t.mach_port_request_notification(
@@ -79,10 +77,9 @@ fn port_destroyed_into_a_port_inside_it_destroys_both() {
 /// Not circular: a notify port elsewhere gets the receive right, and the port lives on.
 #[test]
 fn port_destroyed_elsewhere_rescues_the_port() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let p = port_with_send(&t);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = recv_port(&t);
     t.mach_port_request_notification(
         p,
         MACH_NOTIFY_PORT_DESTROYED,
@@ -113,12 +110,11 @@ fn port_destroyed_elsewhere_rescues_the_port() {
 /// A task with a port `p` (receive and send under one name, queue limit 1) and a port `n`
 /// for notifications.
 fn one_slot_port() -> (Kernel, Task, u32, u32) {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let p = port_with_send(&t);
     t.mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[1])
         .unwrap();
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = recv_port(&t);
     (k, t, p, n)
 }
 
@@ -248,7 +244,7 @@ fn used_send_possible(k: &Kernel) -> (Task, Task, u32, u32) {
     server
         .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
         .unwrap();
-    let n = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = recv_port(&client);
     send_to(&client, name, 0).unwrap();
     request_send_possible(&client, name, 1, n);
     recv(&server, p);
@@ -294,7 +290,7 @@ fn waiting_send_possible_gets_dead_name() {
     server
         .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
         .unwrap();
-    let n = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = recv_port(&client);
     request_send_possible(&client, name, 0, n);
     server.terminate();
     assert_eq!(
@@ -319,7 +315,7 @@ fn send_notify_moving_the_last_uref_arms_nothing() {
     server
         .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
         .unwrap();
-    let n = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let n = recv_port(&client);
     send_to(&client, name, 0).unwrap();
     request_send_possible(&client, name, 0, n);
     let (r, _) = Msg::new(name, MACH_MSG_TYPE_MOVE_SEND, 0, 0).send_opts(
@@ -367,11 +363,10 @@ fn queue_send_once_to(t: &Task, p: u32, n: u32) {
 /// gets no SEND_ONCE), then PORT_DELETED.
 #[test]
 fn destroy_notifies_death_then_no_senders_then_port_deleted() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let n = recv_port(&t);
     let p = port_with_send(&t);
-    let s1 = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let s1 = recv_port(&t);
     t.mach_port_destroy(s1).unwrap();
     // A send-once right to p under a name of its own, with a dead-name request.
     Msg::new(n, MACH_MSG_TYPE_MAKE_SEND_ONCE, 0, 0)
@@ -400,7 +395,7 @@ fn destroy_notifies_death_then_no_senders_then_port_deleted() {
 /// arm its requests with.
 fn client_of(k: &Kernel, t: &Task, n: u32, right: u32) -> (Task, u32, u32) {
     let client = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = recv_port(t);
     t.mach_port_insert_right_into(&client, CLIENT_NAME, p, right)
         .unwrap();
     let cn = 0x1103;
@@ -430,9 +425,8 @@ fn client_request(client: &Task, cn: u32) {
 /// messages first).
 #[test]
 fn port_death_sends_no_senders_send_once_before_dead_names() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (k, t) = setup();
+    let n = recv_port(&t);
     let (client, p, cn) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND);
     client_request(&client, cn);
     request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
@@ -453,9 +447,8 @@ fn port_death_sends_no_senders_send_once_before_dead_names() {
 /// then PORT_DELETED (ipc_right_dealloc).
 #[test]
 fn dealloc_send_notifies_no_senders_then_port_deleted() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (k, t) = setup();
+    let n = recv_port(&t);
     let (client, p, cn) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND);
     client_request(&client, cn);
     request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
@@ -470,9 +463,8 @@ fn dealloc_send_notifies_no_senders_then_port_deleted() {
 /// PORT_DELETED (ipc_right_dealloc); here both go to the port itself.
 #[test]
 fn dealloc_send_once_notifies_send_once_then_port_deleted() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (k, t) = setup();
+    let n = recv_port(&t);
     let (client, p, _) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND_ONCE);
     // The request answers to p too.
     let cn2 = 0x1203;
@@ -491,10 +483,9 @@ fn dealloc_send_once_notifies_send_once_then_port_deleted() {
 /// (ipc_right_delta).
 #[test]
 fn receive_dealloc_notifies_death_then_port_deleted() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let n = recv_port(&t);
+    let p = recv_port(&t);
     request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
     queue_send_once_to(&t, p, n);
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
@@ -518,9 +509,8 @@ fn status_flags(t: &Task, p: u32) -> u32 {
 /// port guarded with 0 can be guarded again (strictness replaced).
 #[test]
 fn a_zero_guard_is_a_guard_and_can_be_replaced() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let p = recv_port(&t);
     t.mach_port_guard(p, 0, true).unwrap();
     assert_eq!(
         status_flags(&t, p),
@@ -531,7 +521,7 @@ fn a_zero_guard_is_a_guard_and_can_be_replaced() {
     assert_eq!(t.mach_port_get_context(p), Ok(0x55));
     assert_eq!(t.mach_port_guard(p, 0x66, false), e(KERN_INVALID_ARGUMENT));
     // A context set without a guard refuses a guard too.
-    let q = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let q = recv_port(&t);
     t.mach_port_set_context(q, 9).unwrap();
     assert_eq!(t.mach_port_guard(q, 1, false), e(KERN_INVALID_ARGUMENT));
 }
@@ -542,13 +532,12 @@ fn a_zero_guard_is_a_guard_and_can_be_replaced() {
 /// releases keep the name, as this crate does.)
 #[test]
 fn destroy_refuses_a_guard_other_than_zero() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let p = recv_port(&t);
     t.mach_port_guard(p, 7, false).unwrap();
     assert_eq!(t.mach_port_destroy(p), e(KERN_INVALID_RIGHT));
     assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_RECEIVE));
-    let z = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let z = recv_port(&t);
     t.mach_port_guard(z, 0, false).unwrap();
     t.mach_port_destroy(z).unwrap();
     assert_eq!(t.mach_port_type(z), e(KERN_INVALID_NAME));
@@ -557,9 +546,8 @@ fn destroy_refuses_a_guard_other_than_zero() {
 /// ipc_right_delta refuses to drop a guarded receive right whatever its guard, 0 included.
 #[test]
 fn mod_refs_refuses_any_guarded_receive_right() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let p = recv_port(&t);
     t.mach_port_guard(p, 0, false).unwrap();
     assert_eq!(
         t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1),
@@ -573,11 +561,10 @@ fn mod_refs_refuses_any_guarded_receive_right() {
 /// from mach_port_extract_right, MACH_SEND_INVALID_RIGHT from a message.
 #[test]
 fn immovable_receive_outlives_its_guard() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let other = k.task_create(None);
     let s = port_with_send(&t);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = recv_port(&t);
     t.mach_port_guard_with_flags(p, 3, MPG_IMMOVABLE_RECEIVE)
         .unwrap();
     assert_eq!(
@@ -607,9 +594,8 @@ fn immovable_receive_outlives_its_guard() {
 /// mach_port_swap_guard: unguarded, strict and wrong-guard ports are refused, in that order.
 #[test]
 fn swap_guard_checks_in_order() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let p = recv_port(&t);
     assert_eq!(t.mach_port_swap_guard(p, 0, 1), e(KERN_INVALID_ARGUMENT));
     t.mach_port_guard(p, 5, true).unwrap();
     assert_eq!(t.mach_port_swap_guard(p, 5, 6), e(KERN_INVALID_ARGUMENT));
@@ -631,21 +617,20 @@ fn swap_guard_checks_in_order() {
 /// the descriptor keeps UNGUARDED_ON_SEND, which the copy-in set (ipc_right_copyin).
 #[test]
 fn guarded_descriptor_guards_with_the_receive_buffer() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let server = k.task_create(None);
     let r = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let s = 0x2003;
     server
         .mach_port_insert_right_into(&t, s, r, MACH_MSG_TYPE_MAKE_SEND)
         .unwrap();
-    let a = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let a = recv_port(&t);
     t.mach_port_guard(a, 0x99, true).unwrap();
     Msg::new(s, MACH_MSG_TYPE_COPY_SEND, 0, 0)
         .guarded(a, MACH_MSG_TYPE_MOVE_RECEIVE, 1, 0x99)
         .send(&t)
         .unwrap();
-    let b = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let b = recv_port(&t);
     Msg::new(s, MACH_MSG_TYPE_COPY_SEND, 0, 0)
         .guarded(b, MACH_MSG_TYPE_MOVE_RECEIVE, 2, 0)
         .send(&t)
@@ -683,9 +668,8 @@ fn guarded_descriptor_guards_with_the_receive_buffer() {
 /// IMPORTANCE_RECEIVER gives IMP_DONATION, TEMPOWNER gives IMP_DONATION and TEMPOWNER.
 #[test]
 fn importance_attributes_show_in_the_status() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let p = recv_port(&t);
     t.mach_port_set_attributes(p, MACH_PORT_IMPORTANCE_RECEIVER, &[])
         .unwrap();
     assert_eq!(status_flags(&t, p), MACH_PORT_STATUS_FLAG_IMP_DONATION);
@@ -705,9 +689,8 @@ const AUDIT: u32 = (MACH_RCV_TRAILER_AUDIT as u32) << 24;
 
 #[test]
 fn peek_errors_in_order() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let p = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let p = recv_port(&t);
     let set = t.mach_port_allocate(MACH_PORT_RIGHT_PORT_SET).unwrap();
     let mut tr = [0u8; 68];
     assert_eq!(t.mach_port_peek(0, 0, 0, &mut tr), e(KERN_INVALID_RIGHT));
@@ -731,10 +714,9 @@ fn peek_errors_in_order() {
 /// was asked) and leaves the queue alone.
 #[test]
 fn peek_reports_the_kernel_size_and_the_stored_trailer() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (_k, t) = setup();
     let p = port_with_send(&t);
-    let other = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let other = recv_port(&t);
     t.mach_port_set_seqno(p, 10).unwrap();
     Msg::new(p, MACH_MSG_TYPE_COPY_SEND, 0, 0)
         .id(41)
@@ -777,10 +759,9 @@ fn peek_reports_the_kernel_size_and_the_stored_trailer() {
 
 #[test]
 fn destruct_errors_in_order() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (_k, t) = setup();
     let p = port_with_send(&t);
-    let r = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let r = recv_port(&t);
     assert_eq!(t.mach_port_destruct(0, 0, 0), e(KERN_INVALID_NAME));
     assert_eq!(t.mach_port_destruct(0x7703, 0, 0), e(KERN_INVALID_NAME));
     assert_eq!(t.mach_port_destruct(r, -1, 0), e(KERN_INVALID_RIGHT));
@@ -802,9 +783,8 @@ fn destruct_errors_in_order() {
 /// NO_SENDERS follows the death.
 #[test]
 fn destruct_notifies_no_senders_then_death_then_port_deleted() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let n = recv_port(&t);
     let p = port_with_send(&t);
     request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
     request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
@@ -824,9 +804,8 @@ fn destruct_notifies_no_senders_then_death_then_port_deleted() {
 /// request, whose dead-name notification goes out).
 #[test]
 fn destruct_leaves_remaining_send_urefs_dead() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
-    let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let (_k, t) = setup();
+    let n = recv_port(&t);
     let p = port_with_send(&t);
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_SEND, 2).unwrap();
     request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
@@ -841,8 +820,7 @@ fn destruct_leaves_remaining_send_urefs_dead() {
 
 #[test]
 fn construct_makes_what_the_options_say() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (_k, t) = setup();
     let with_send = MachPortOptions::new(MPO_INSERT_SEND_RIGHT).with_qlimit(5);
     let p = t.mach_port_construct(&with_send, 0x1234).unwrap();
     assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
@@ -880,8 +858,7 @@ fn construct_makes_what_the_options_say() {
 /// group tracking is refused before anything is made.
 #[test]
 fn construct_failures_leave_nothing() {
-    let k = Kernel::new();
-    let t = k.task_create(None);
+    let (k, t) = setup();
     let before = names(&t);
     let ports = k.port_count();
     // Guarded, with a send right: the destruct needs the guard and the -1.

@@ -9,8 +9,28 @@ use darling_mach_ipc::wire::{
     MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
     MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
 };
-use darling_mach_ipc::{KernReturn, Task};
+use darling_mach_ipc::{KernReturn, Kernel, Task};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+/// Short names for the dispositions, as the tests write them.
+pub const COPY: u32 = MACH_MSG_TYPE_COPY_SEND;
+pub const MOVE: u32 = MACH_MSG_TYPE_MOVE_SEND;
+pub const MAKE: u32 = MACH_MSG_TYPE_MAKE_SEND;
+pub const MAKE_SO: u32 = MACH_MSG_TYPE_MAKE_SEND_ONCE;
+pub const MOVE_SO: u32 = MACH_MSG_TYPE_MOVE_SEND_ONCE;
+pub const MOVE_RECV: u32 = MACH_MSG_TYPE_MOVE_RECEIVE;
+
+/// A kernel with one task.
+pub fn setup() -> (Kernel, Task) {
+    let k = Kernel::new();
+    let t = k.task_create(None);
+    (k, t)
+}
+
+/// A new receive right in `t`.
+pub fn recv_port(t: &Task) -> u32 {
+    t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap()
+}
 
 /// `Err(KernReturn(code))`, for comparing results.
 pub fn e<T>(code: i32) -> Result<T, KernReturn> {
