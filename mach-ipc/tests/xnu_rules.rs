@@ -152,6 +152,26 @@ fn names_bits(t: &Task, name: u32) -> u32 {
     names(t).into_iter().find(|&(x, _)| x == name).unwrap().1
 }
 
+/// The name a client's right gets in these tests.
+const CLIENT_NAME: u32 = 0x1003;
+
+/// A server task with a receive right `p` (queue limit `qlimit`, if given) and a client task
+/// holding a `right` made from it under [`CLIENT_NAME`]: (server, client, p).
+fn server_and_client(k: &Kernel, qlimit: Option<u32>, right: u32) -> (Task, Task, u32) {
+    let server = k.task_create(None);
+    let client = k.task_create(None);
+    let p = recv_port(&server);
+    if let Some(q) = qlimit {
+        server
+            .mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[q])
+            .unwrap();
+    }
+    server
+        .mach_port_insert_right_into(&client, CLIENT_NAME, p, right)
+        .unwrap();
+    (server, client, p)
+}
+
 const SP_ARMED: u32 = MACH_PORT_TYPE_DNREQUEST | MACH_PORT_TYPE_SPREQUEST;
 const SP_DELAYED: u32 = SP_ARMED | MACH_PORT_TYPE_SPREQUEST_DELAYED;
 
@@ -234,16 +254,8 @@ fn too_large_receive_does_not_fire_send_possible() {
 /// the client's send-possible request on it used up (armed on a full queue, fired by the
 /// server's receive); `n` is the client's notification port.
 fn used_send_possible(k: &Kernel) -> (Task, Task, u32, u32) {
-    let server = k.task_create(None);
-    let client = k.task_create(None);
-    let p = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    server
-        .mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[1])
-        .unwrap();
-    let name = 0x1003;
-    server
-        .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
-        .unwrap();
+    let (server, client, p) = server_and_client(k, Some(1), MACH_MSG_TYPE_MAKE_SEND);
+    let name = CLIENT_NAME;
     let n = recv_port(&client);
     send_to(&client, name, 0).unwrap();
     request_send_possible(&client, name, 1, n);
@@ -283,13 +295,8 @@ fn used_send_possible_slot_sends_no_port_deleted() {
 #[test]
 fn waiting_send_possible_gets_dead_name() {
     let k = Kernel::new();
-    let server = k.task_create(None);
-    let client = k.task_create(None);
-    let p = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    let name = 0x1003;
-    server
-        .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
-        .unwrap();
+    let (server, client, _) = server_and_client(&k, None, MACH_MSG_TYPE_MAKE_SEND);
+    let name = CLIENT_NAME;
     let n = recv_port(&client);
     request_send_possible(&client, name, 0, n);
     server.terminate();
@@ -305,16 +312,8 @@ fn waiting_send_possible_gets_dead_name() {
 #[test]
 fn send_notify_moving_the_last_uref_arms_nothing() {
     let k = Kernel::new();
-    let server = k.task_create(None);
-    let client = k.task_create(None);
-    let p = server.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
-    server
-        .mach_port_set_attributes(p, MACH_PORT_LIMITS_INFO, &[1])
-        .unwrap();
-    let name = 0x1003;
-    server
-        .mach_port_insert_right_into(&client, name, p, MACH_MSG_TYPE_MAKE_SEND)
-        .unwrap();
+    let (server, client, p) = server_and_client(&k, Some(1), MACH_MSG_TYPE_MAKE_SEND);
+    let name = CLIENT_NAME;
     let n = recv_port(&client);
     send_to(&client, name, 0).unwrap();
     request_send_possible(&client, name, 0, n);
@@ -390,21 +389,15 @@ fn destroy_notifies_death_then_no_senders_then_port_deleted() {
     );
 }
 
-/// A server port `p` (receive right only) of which `client` holds a send right under
-/// `CLIENT_NAME`, and `cn`: a send-once right the client holds to the server's port `n`, to
-/// arm its requests with.
-fn client_of(k: &Kernel, t: &Task, n: u32, right: u32) -> (Task, u32, u32) {
-    let client = k.task_create(None);
-    let p = recv_port(t);
-    t.mach_port_insert_right_into(&client, CLIENT_NAME, p, right)
-        .unwrap();
+/// A send-once right to `n` (a receive right of `server`) for `client`, to arm its
+/// requests with.
+fn send_once_for(server: &Task, client: &Task, n: u32) -> u32 {
     let cn = 0x1103;
-    t.mach_port_insert_right_into(&client, cn, n, MACH_MSG_TYPE_MAKE_SEND_ONCE)
+    server
+        .mach_port_insert_right_into(client, cn, n, MACH_MSG_TYPE_MAKE_SEND_ONCE)
         .unwrap();
-    (client, p, cn)
+    cn
 }
-
-const CLIENT_NAME: u32 = 0x1003;
 
 /// The client's dead-name request on its name, answered to the send-once right `cn`.
 fn client_request(client: &Task, cn: u32) {
@@ -425,9 +418,10 @@ fn client_request(client: &Task, cn: u32) {
 /// messages first).
 #[test]
 fn port_death_sends_no_senders_send_once_before_dead_names() {
-    let (k, t) = setup();
+    let k = Kernel::new();
+    let (t, client, p) = server_and_client(&k, None, MACH_MSG_TYPE_MAKE_SEND);
     let n = recv_port(&t);
-    let (client, p, cn) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND);
+    let cn = send_once_for(&t, &client, n);
     client_request(&client, cn);
     request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
     queue_send_once_to(&t, p, n);
@@ -447,9 +441,10 @@ fn port_death_sends_no_senders_send_once_before_dead_names() {
 /// then PORT_DELETED (ipc_right_dealloc).
 #[test]
 fn dealloc_send_notifies_no_senders_then_port_deleted() {
-    let (k, t) = setup();
+    let k = Kernel::new();
+    let (t, client, p) = server_and_client(&k, None, MACH_MSG_TYPE_MAKE_SEND);
     let n = recv_port(&t);
-    let (client, p, cn) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND);
+    let cn = send_once_for(&t, &client, n);
     client_request(&client, cn);
     request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
     client.mach_port_deallocate(CLIENT_NAME).unwrap();
@@ -463,14 +458,11 @@ fn dealloc_send_notifies_no_senders_then_port_deleted() {
 /// PORT_DELETED (ipc_right_dealloc); here both go to the port itself.
 #[test]
 fn dealloc_send_once_notifies_send_once_then_port_deleted() {
-    let (k, t) = setup();
-    let n = recv_port(&t);
-    let (client, p, _) = client_of(&k, &t, n, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    let k = Kernel::new();
+    let (t, client, p) = server_and_client(&k, None, MACH_MSG_TYPE_MAKE_SEND_ONCE);
     // The request answers to p too.
-    let cn2 = 0x1203;
-    t.mach_port_insert_right_into(&client, cn2, p, MACH_MSG_TYPE_MAKE_SEND_ONCE)
-        .unwrap();
-    client_request(&client, cn2);
+    let cn = send_once_for(&t, &client, p);
+    client_request(&client, cn);
     client.mach_port_deallocate(CLIENT_NAME).unwrap();
     assert_eq!(
         drain_ids(&t, p),
