@@ -13,6 +13,7 @@
 //!
 //! ```
 //! use darling_mach_ipc::consts::*;
+//! use darling_mach_ipc::wire::MachMsgHeader;
 //! use darling_mach_ipc::Kernel;
 //!
 //! let kernel = Kernel::new();
@@ -20,15 +21,28 @@
 //! let port = task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE)?;
 //! task.mach_port_insert_right(port, port, MACH_MSG_TYPE_MAKE_SEND)?;
 //!
-//! // A 24-byte message to ourselves, then received with the minimum trailer.
+//! // A bare header to ourselves, then received with the minimum trailer.
 //! let mut buf = [0u8; 64];
-//! buf[0..4].copy_from_slice(&MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0).to_ne_bytes());
-//! buf[8..12].copy_from_slice(&port.to_ne_bytes());
-//! buf[20..24].copy_from_slice(&1234i32.to_ne_bytes());
+//! MachMsgHeader {
+//!     msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
+//!     msgh_size: 24,
+//!     msgh_remote_port: port,
+//!     msgh_id: 1234,
+//!     ..MachMsgHeader::default()
+//! }
+//! .write(&mut buf);
 //! task.mach_msg(&mut buf, MACH_SEND_MSG | MACH_RCV_MSG, 24, 64, port, 0, 0)?;
-//! assert_eq!(i32::from_ne_bytes(buf[20..24].try_into().unwrap()), 1234);
+//! let received = MachMsgHeader::read(&buf).unwrap();
+//! assert_eq!((received.msgh_id, received.msgh_local_port), (1234, port));
 //! # Ok::<(), darling_mach_ipc::consts::KernReturn>(())
 //! ```
+//!
+//! The calls follow xnu-7195 (Darling's kernel base) where XNU releases differ, and each
+//! rule that is easy to get wrong (send-possible arming, the order of notifications when a
+//! right goes, port guards and immovable receive rights, port-destroyed circularity,
+//! `mach_port_peek`/`construct`/`destruct`, kernel-object ports answering MIG errors) is
+//! tested against the XNU function that implements it. There is no kernel-wide lock: each
+//! space, port set and port has its own, taken in one documented order.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
