@@ -70,5 +70,5 @@ pub use consts::KernReturn;
 pub use consts::{IPC_KMSG_MAX_BODY_SPACE, IPC_KMSG_MAX_OOL_PORT_COUNT};
 pub use kernel::Kernel;
 pub use mach_port::PeekedMessage;
-pub use task::Task;
+pub use task::{GuardException, Task};
 pub use vm::{VM_MAX_REGION, VM_PAGE_SIZE};

@@ -826,7 +826,10 @@ impl Task {
         // dead names are taken with the send dispositions (DEADOK); every failure is
         // MACH_SEND_INVALID_RIGHT.
         let copyin = |sp: &mut Space, name: u32, disposition: u32, d: &mut Deferred| {
-            copyin_any(sp, name, disposition, d).or(fail(MACH_SEND_INVALID_RIGHT))
+            copyin_any(sp, name, disposition, d).map_err(|e| {
+                self.immovable(name, e);
+                KernReturn(MACH_SEND_INVALID_RIGHT)
+            })
         };
         for &(at, desc) in walked {
             match desc {
@@ -850,10 +853,19 @@ impl Task {
                                     return fail(MACH_SEND_INVALID_RIGHT);
                                 };
                                 let port = p.lock();
-                                (flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND != 0
+                                let ok = (flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND != 0
                                     && !port.guarded
                                     && context == 0)
-                                    || (port.guarded && port.context == context)
+                                    || (port.guarded && port.context == context);
+                                // ipc_right_copyin refuses an immovable right before it
+                                // looks at the guard.
+                                if !ok && port.immovable_receive {
+                                    self.obj.raise(name, kGUARD_EXC_IMMOVABLE, 0);
+                                } else if !ok {
+                                    self.obj
+                                        .raise(name, kGUARD_EXC_INCORRECT_GUARD, port.context);
+                                }
+                                ok
                             }
                             _ => true,
                         };

@@ -14,7 +14,7 @@ use crate::ipc_port::{
 };
 use crate::ipc_pset::{PsetObj, PsetRef, same};
 use crate::ipc_right::{
-    cancel_request, copyin, copyout, destroy_name, drop_urefs, free_name, lookup,
+    RightError, cancel_request, copyin, copyout, destroy_name, drop_urefs, free_name, lookup,
 };
 use crate::ipc_space::{Entry, Obj, Space};
 use crate::mach_msg::make_trailer;
@@ -239,6 +239,7 @@ impl Task {
         {
             let port = p.lock();
             if port.guarded && port.context != 0 {
+                self.obj.raise(name, kGUARD_EXC_DESTROY, port.context);
                 return err(KERN_INVALID_RIGHT);
             }
         }
@@ -310,9 +311,13 @@ impl Task {
                 match delta {
                     0 => {}
                     -1 => {
-                        if p.lock().guarded {
+                        let port = p.lock();
+                        if port.guarded {
+                            // xnu-7195 raises MOD_REFS here; xnu-11417 raises DESTROY.
+                            self.obj.raise(name, kGUARD_EXC_MOD_REFS, port.context);
                             return err(KERN_INVALID_RIGHT);
                         }
+                        drop(port);
                         destroy_receive_of(sp, name, p, &mut d);
                     }
                     _ => return err(KERN_INVALID_VALUE),
@@ -494,8 +499,10 @@ impl Task {
         if !valid(poly) || lookup(sp, poly).is_none() {
             return err(KERN_INVALID_NAME);
         }
-        let right =
-            copyin(sp, poly, poly_poly, &mut d).map_err(|_| KernReturn(KERN_INVALID_RIGHT))?;
+        let right = copyin(sp, poly, poly_poly, &mut d).map_err(|e| {
+            self.immovable(poly, e);
+            KernReturn(KERN_INVALID_RIGHT)
+        })?;
         let result = if Arc::ptr_eq(&self.obj, &target.obj) {
             insert(sp, name, right, &mut d)
         } else {
@@ -539,7 +546,10 @@ impl Task {
         // send-once right, a dead name comes out as MACH_PORT_DEAD (a move uses a uref up).
         let right = {
             let mut ts = self.space()?;
-            copyin(&mut ts.space, name, msgt_name, &mut d).map_err(|e| e.kern_return())?
+            copyin(&mut ts.space, name, msgt_name, &mut d).map_err(|e| {
+                self.immovable(name, e);
+                e.kern_return()
+            })?
         };
         let type_name = crate::ipc_right::carried_type(msgt_name);
         let out = match into.space() {
@@ -898,6 +908,7 @@ impl Task {
     ) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_RIGHT, |_, port| {
             if port.strict_guard {
+                self.obj.raise(name, kGUARD_EXC_SET_CONTEXT, port.context);
                 return err(KERN_INVALID_ARGUMENT);
             }
             port.context = context;
@@ -945,6 +956,14 @@ impl Task {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
             guard_locked(port, guard, flags)
         })
+    }
+
+    /// Raises `kGUARD_EXC_IMMOVABLE` for `name` if `e` says its receive right could not
+    /// move (xnu-7195.141.2 `ipc_right_copyin`).
+    pub(crate) fn immovable(&self, name: mach_port_name_t, e: RightError) {
+        if e == RightError::Immovable {
+            self.obj.raise(name, kGUARD_EXC_IMMOVABLE, 0);
+        }
     }
 
     /// `mach_port_construct`: a new receive right made as `options` say, its name chosen
@@ -1024,7 +1043,13 @@ impl Task {
     /// guarded or `guard` is not its guard.
     pub fn mach_port_unguard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
-            if !port.guarded || port.context != guard {
+            if !port.guarded {
+                self.obj.raise(name, kGUARD_EXC_UNGUARDED, 0);
+                return err(KERN_INVALID_ARGUMENT);
+            }
+            if port.context != guard {
+                self.obj
+                    .raise(name, kGUARD_EXC_INCORRECT_GUARD, port.context);
                 return err(KERN_INVALID_ARGUMENT);
             }
             port.context = 0;
@@ -1047,7 +1072,17 @@ impl Task {
         new_guard: u64,
     ) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
-            if !port.guarded || port.strict_guard || port.context != old_guard {
+            let violation = if !port.guarded {
+                Some((kGUARD_EXC_UNGUARDED, 0))
+            } else if port.strict_guard {
+                Some((kGUARD_EXC_SET_CONTEXT, port.context))
+            } else if port.context != old_guard {
+                Some((kGUARD_EXC_INCORRECT_GUARD, port.context))
+            } else {
+                None
+            };
+            if let Some((reason, subcode)) = violation {
+                self.obj.raise(name, reason, subcode);
                 return err(KERN_INVALID_ARGUMENT);
             }
             port.context = new_guard;
@@ -1187,6 +1222,7 @@ impl Task {
         {
             let port = p.lock();
             if port.guarded && port.context != guard {
+                self.obj.raise(name, kGUARD_EXC_DESTROY, port.context);
                 return err(KERN_INVALID_ARGUMENT);
             }
         }

@@ -44,6 +44,9 @@ pub(crate) struct TaskObj {
     pub sender: Sender,
     state: Locked<TaskState>,
     vm: Locked<Vm>,
+    /// Guard exceptions raised and not yet taken. A leaf lock (nothing is locked while it is
+    /// held), so it may be taken under any of the others.
+    guard_exceptions: std::sync::Mutex<Vec<GuardException>>,
 }
 
 impl TaskObj {
@@ -55,6 +58,48 @@ impl TaskObj {
     /// Locks the task's memory.
     pub(crate) fn vm(&self) -> Guard<'_, Vm> {
         self.vm.lock()
+    }
+
+    /// Records a fatal guard exception for `name` (xnu-7195.141.2
+    /// `mach_port_guard_exception`, for the reasons that always kill the task).
+    pub(crate) fn raise(&self, name: mach_port_name_t, reason: u32, subcode: u64) {
+        debug_assert!(reason <= MAX_FATAL_kGUARD_EXC_CODE);
+        let mut list = self
+            .guard_exceptions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        list.push(GuardException {
+            name,
+            reason,
+            subcode,
+        });
+    }
+}
+
+/// A Mach port guard violation a call made (xnu-7195.141.2 `mach_port_guard_exception`).
+///
+/// XNU raises these as an `EXC_GUARD` exception when the thread returns to user space, and
+/// for every reason recorded here (those up to `MAX_FATAL_kGUARD_EXC_CODE`: destroying or
+/// dropping a guarded receive right without its guard, setting a strict guard's context,
+/// unguarding with no or the wrong guard, moving an immovable right) it then kills the
+/// task. The call itself still returns its error code. This crate records them for the
+/// runtime to act on ([`Task::take_guard_exceptions`]); the non-fatal reasons, which XNU
+/// delivers only under a task's `TASK_EXC_GUARD_MP_DELIVER` behaviour, are not recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardException {
+    /// The port's name in the task.
+    pub name: mach_port_name_t,
+    /// The `kGUARD_EXC_*` reason.
+    pub reason: u32,
+    /// The exception's subcode: the port's guard (or context) where XNU reports one, else 0.
+    pub subcode: u64,
+}
+
+impl GuardException {
+    /// The exception's `EXC_GUARD` code: type `GUARD_TYPE_MACH_PORT`, flavor the reason,
+    /// target the name.
+    pub const fn code(&self) -> u64 {
+        EXC_GUARD_ENCODE(GUARD_TYPE_MACH_PORT, self.reason, self.name)
     }
 }
 
@@ -148,6 +193,7 @@ impl Task {
                 },
             ),
             vm: Locked::new(Rank::Memory, Vm::default()),
+            guard_exceptions: std::sync::Mutex::new(Vec::new()),
         });
         kernel.run(&mut d);
         Task {
@@ -188,6 +234,18 @@ impl Task {
     /// Whether the task has not been terminated.
     pub fn is_alive(&self) -> bool {
         self.obj.lock().alive
+    }
+
+    /// The guard exceptions this task's calls raised since the last call, oldest first. On
+    /// XNU each of them kills the task once the offending thread returns to user space
+    /// ([`GuardException`]); a runtime built on this crate does that here.
+    pub fn take_guard_exceptions(&self) -> Vec<GuardException> {
+        let mut list = self
+            .obj
+            .guard_exceptions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *list)
     }
 
     /// `mach_task_self()`: a send right to the task's own control port, added to the name

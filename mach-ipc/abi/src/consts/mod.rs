@@ -18,13 +18,14 @@
 //! | `kern_return.rs` | `mach/kern_return.h` | `kern_return_t`, `KERN_*`, [`KernReturn`] |
 //! | `mig_errors.rs` | `mach/mig_errors.h` | `MIG_*` codes |
 //! | `message.rs` | `mach/message.h` | message types, `mach_msg` codes and options, trailers, `msgh_bits`, dispositions, descriptors |
-//! | `port.rs` | `mach/port.h` | port types, rights, names, queue limits, attributes, `MPO_*`, `MPG_*` |
+//! | `port.rs` | `mach/port.h` | port types, rights, names, queue limits, attributes, `MPO_*`, `MPG_*`, `kGUARD_EXC_*` |
 //! | `notify.rs` | `mach/notify.h` | notification ids |
 //! | `special_ports.rs` | `mach/{task,thread,host}_special_ports.h`, `mach/mach_param.h` | special port numbers |
 //! | `ndr.rs` | `mach/ndr.h` | `NDR_record` |
 //! | `ipc_kmsg.rs` | `ipc/ipc_kmsg.h` (kernel) | message size limits |
+//! | `exc_guard.rs` | `kern/exc_guard.h`, `mach/exception_types.h` | `EXC_GUARD` codes |
 //! | `bootstrap.rs` | launchd's `bootstrap.h` | `BOOTSTRAP_*` codes and name lengths |
-#![allow(non_camel_case_types, non_snake_case)]
+#![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
 
 /// Declares documented `kern_return_t` constants plus a `(value, name)` table, private to
 /// this module and its children, that [`KernReturn::name`] searches.
@@ -39,6 +40,7 @@ macro_rules! named_codes {
 }
 
 mod bootstrap;
+mod exc_guard;
 mod ipc_kmsg;
 mod kern_return;
 mod message;
@@ -50,6 +52,7 @@ mod special_ports;
 mod vm_types;
 
 pub use bootstrap::*;
+pub use exc_guard::*;
 pub use ipc_kmsg::*;
 pub use kern_return::*;
 pub use message::*;

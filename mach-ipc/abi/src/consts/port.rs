@@ -250,6 +250,57 @@ pub const MPG_STRICT: u64 = 0x01;
 /// `mach_port_guard_with_flags`: the receive right cannot leave the space.
 pub const MPG_IMMOVABLE_RECEIVE: u64 = 0x02;
 
+// Reasons of a Mach port guard exception (`mach_port_guard_exception_codes`): the flavor of
+// an `EXC_GUARD` of type `GUARD_TYPE_MACH_PORT`. Those up to
+// [`MAX_FATAL_kGUARD_EXC_CODE`] always kill the task; the others are delivered only as the
+// task's `task_exc_guard` behaviour says.
+
+/// A guarded receive right was destroyed without its guard.
+pub const kGUARD_EXC_DESTROY: u32 = 1 << 0;
+/// A guarded receive right's references were changed (`mach_port_mod_refs`).
+pub const kGUARD_EXC_MOD_REFS: u32 = 1 << 1;
+/// The context of a strictly guarded port was set.
+pub const kGUARD_EXC_SET_CONTEXT: u32 = 1 << 2;
+/// A port that is not guarded was unguarded (or its guard swapped).
+pub const kGUARD_EXC_UNGUARDED: u32 = 1 << 3;
+/// The guard given is not the port's.
+pub const kGUARD_EXC_INCORRECT_GUARD: u32 = 1 << 4;
+/// An immovable right was moved.
+pub const kGUARD_EXC_IMMOVABLE: u32 = 1 << 5;
+/// A reply port broke the strict-reply rules.
+pub const kGUARD_EXC_STRICT_REPLY: u32 = 1 << 6;
+/// A message was refused by the sandbox's message filter.
+pub const kGUARD_EXC_MSG_FILTERED: u32 = 1 << 7;
+/// Non-fatal: a name without the right the call needs.
+pub const kGUARD_EXC_INVALID_RIGHT: u32 = 1 << 8;
+/// Non-fatal: a name that does not exist.
+pub const kGUARD_EXC_INVALID_NAME: u32 = 1 << 9;
+/// Non-fatal: a value out of range.
+pub const kGUARD_EXC_INVALID_VALUE: u32 = 1 << 10;
+/// Non-fatal: an invalid argument.
+pub const kGUARD_EXC_INVALID_ARGUMENT: u32 = 1 << 11;
+/// Non-fatal: the right already exists.
+pub const kGUARD_EXC_RIGHT_EXISTS: u32 = 1 << 12;
+/// Non-fatal: no name is left in the space.
+pub const kGUARD_EXC_KERN_NO_SPACE: u32 = 1 << 13;
+/// Non-fatal: `KERN_FAILURE`.
+pub const kGUARD_EXC_KERN_FAILURE: u32 = 1 << 14;
+/// Non-fatal: `KERN_RESOURCE_SHORTAGE`.
+pub const kGUARD_EXC_KERN_RESOURCE: u32 = 1 << 15;
+/// Non-fatal: a bad reply right in a message.
+pub const kGUARD_EXC_SEND_INVALID_REPLY: u32 = 1 << 16;
+/// Non-fatal: a bad voucher in a message.
+pub const kGUARD_EXC_SEND_INVALID_VOUCHER: u32 = 1 << 17;
+/// Non-fatal: a bad right in a message's body.
+pub const kGUARD_EXC_SEND_INVALID_RIGHT: u32 = 1 << 18;
+/// Non-fatal: a receive on a bad name.
+pub const kGUARD_EXC_RCV_INVALID_NAME: u32 = 1 << 19;
+/// Non-fatal, development kernels only: a guarded descriptor reached a receiver that did
+/// not ask for them.
+pub const kGUARD_EXC_RCV_GUARDED_DESC: u32 = 1 << 20;
+/// The largest reason that always kills the task.
+pub const MAX_FATAL_kGUARD_EXC_CODE: u32 = 1 << 7;
+
 #[cfg(test)]
 mod tests {
     use super::*;
