@@ -4,12 +4,12 @@
 mod msgkit;
 
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::message;
-use darling_mach_ipc::wire::{MachMsgHeader, MachMsgTrailer};
+use darling_mach_ipc::message::{self, HEADER_SIZE};
+use darling_mach_ipc::wire::MachMsgHeader;
 use darling_mach_ipc::{
     BootstrapServer, KernReturn, Kernel, bootstrap_check_in, bootstrap_look_up, bootstrap_register,
 };
-use msgkit::{at, hdr};
+use msgkit::{at, hdr, trailer};
 
 #[test]
 fn register_look_up_and_check_in_follow_launchd() {
@@ -91,6 +91,8 @@ fn the_documentation_exchange_byte_for_byte() {
 
     let to = bootstrap_look_up(&sender, sender.bootstrap_port(), "org.darlinghq.example").unwrap();
     // The documentation's message: a header, `char text[12]`, `int number`.
+    const TEXT: usize = HEADER_SIZE;
+    const NUMBER: usize = TEXT + 12;
     let mut msg = [0u8; 40];
     MachMsgHeader {
         msgh_bits: 0x13,
@@ -99,8 +101,8 @@ fn the_documentation_exchange_byte_for_byte() {
     }
     .write(&mut msg)
     .unwrap();
-    msg[24..29].copy_from_slice(b"Hello");
-    message::write(&mut msg, 36, &35i32).unwrap();
+    msg[TEXT..TEXT + 5].copy_from_slice(b"Hello");
+    message::write(&mut msg, NUMBER, &35i32).unwrap();
     sender
         .mach_msg(&mut msg, MACH_SEND_MSG, 40, 0, 0, MACH_MSG_TIMEOUT_NONE, 0)
         .unwrap();
@@ -125,12 +127,9 @@ fn the_documentation_exchange_byte_for_byte() {
     assert_eq!(h.msgh_size, 40);
     assert_eq!(h.msgh_remote_port, MACH_PORT_NULL);
     assert_eq!(h.msgh_local_port, port);
-    assert_eq!(&buf[24..29], b"Hello");
-    assert_eq!(at::<i32>(&buf, 36), 35);
-    // The minimal trailer: format 0, 8 bytes.
-    let trailer: MachMsgTrailer = at(&buf, 40);
-    assert_eq!(
-        (trailer.msgh_trailer_type, trailer.msgh_trailer_size),
-        (0, 8)
-    );
+    assert_eq!(&buf[TEXT..TEXT + 5], b"Hello");
+    assert_eq!(at::<i32>(&buf, NUMBER), 35);
+    // The minimal trailer, after the message: format 0, 8 bytes.
+    let tr = trailer(&buf);
+    assert_eq!((tr.offset(), tr.format(), tr.size()), (40, 0, 8));
 }

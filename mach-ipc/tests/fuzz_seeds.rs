@@ -12,6 +12,7 @@
 //! new, unused name.
 
 use std::collections::BTreeSet;
+use std::mem::offset_of;
 use std::path::Path;
 
 mod msgkit;
@@ -19,8 +20,8 @@ mod msgkit;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message;
 use darling_mach_ipc::wire::{
-    MachMsgGuardedPortDescriptor64, MachMsgOolDescriptor64, MachMsgOolPortsDescriptor64,
-    MachMsgPortDescriptor,
+    MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
+    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
 };
 use darling_mach_ipc::{KernReturn, Kernel};
 use msgkit::{Msg, hdr};
@@ -356,7 +357,7 @@ fn replay(data: &[u8]) -> (Result<(), KernReturn>, Vec<u8>) {
     };
     let mut buf = data.to_vec();
     buf.resize(data.len() + SLACK, 0);
-    let selector = message::read::<u32>(data, 4).unwrap_or(0);
+    let selector = message::read::<u32>(data, offset_of!(MachMsgHeader, msgh_size)).unwrap_or(0);
     let rcv_size = (selector & 0xffff).min(buf.len() as u32);
     let mut option = MACH_SEND_MSG
         | MACH_RCV_MSG

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::wire::{MigReplyError, NdrRecord};
 use msgkit::*;
 
 /// The task's kernel-object ports: its control port, its name port, the host port.
@@ -50,7 +51,7 @@ fn kernel_reply(t: &Task, r: u32, id: i32, reply_type: u32, ret_code: i32) {
         ),
         (
             MACH_MSGH_BITS(0, reply_type),
-            36,
+            size_of::<MigReplyError>() as u32,
             0,
             r,
             0,
@@ -58,13 +59,15 @@ fn kernel_reply(t: &Task, r: u32, id: i32, reply_type: u32, ret_code: i32) {
         ),
         "reply to {id}"
     );
-    assert_eq!(&b[24..32], &NDR_record);
-    assert_eq!(at::<i32>(&b, 32), ret_code, "RetCode of the reply to {id}");
+    let reply: MigReplyError = at(&b, 0);
+    assert_eq!(reply.ndr, NdrRecord::NATIVE);
+    assert_eq!(reply.ret_code, ret_code, "RetCode of the reply to {id}");
     // Trailer: format 0, 52 bytes, then the kernel's security token {0, 1} and its audit
     // token (all zero).
-    assert_eq!((u32_at(&b, 36), u32_at(&b, 40)), (0, 52));
-    assert_eq!((u32_at(&b, 48), u32_at(&b, 52)), (0, 1));
-    assert_eq!(at::<[u32; 8]>(&b, 56), [0; 8]);
+    let tr = trailer(&b);
+    assert_eq!((tr.format(), tr.size()), (0, 52));
+    assert_eq!(tr.sender().map(|s| s.val), Some([0, 1]));
+    assert_eq!(tr.audit().map(|a| a.val), Some([0; 8]));
 }
 
 /// Receives a notification on `n` and returns its id (panics if there is none).

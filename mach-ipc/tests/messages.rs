@@ -12,9 +12,9 @@ use std::mem::offset_of;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message::{DESCRIPTORS_START, HEADER_SIZE};
 use darling_mach_ipc::wire::{
-    AuditToken, MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
-    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor, MachMsgSecurityTrailer,
-    MachNoSendersNotification, MsgLabels, SecurityToken,
+    AuditToken, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
+    MachMsgOolPortsDescriptor64, MachMsgSecurityTrailer, MachNoSendersNotification, MsgLabels,
+    SecurityToken,
 };
 use darling_mach_ipc::{IPC_KMSG_MAX_BODY_SPACE, Task};
 use msgkit::*;
@@ -749,7 +749,7 @@ fn receive_too_large_without_rcv_large() {
     assert_eq!(hdr(&b).msgh_size, 24);
     let tr = trailer(&b);
     // Half of the security token is there: its uid.
-    let uid = u32_at(tr.bytes(), offset_of!(MachMsgSecurityTrailer, msgh_sender));
+    let uid = at::<u32>(tr.bytes(), offset_of!(MachMsgSecurityTrailer, msgh_sender));
     assert_eq!(
         (tr.format(), tr.size(), tr.seqno(), uid),
         (0, 52, Some(2), 0)
@@ -783,8 +783,8 @@ fn receive_too_large_with_rcv_large() {
     // 16 bytes: the header up to its local port.
     assert_eq!(
         (
-            u32_at(&b, offset_of!(MachMsgHeader, msgh_size)),
-            u32_at(&b, offset_of!(MachMsgHeader, msgh_local_port))
+            at::<u32>(&b, offset_of!(MachMsgHeader, msgh_size)),
+            at::<u32>(&b, offset_of!(MachMsgHeader, msgh_local_port))
         ),
         (40, p)
     );
@@ -792,7 +792,7 @@ fn receive_too_large_with_rcv_large() {
     let (r, b) = recv_opts(&t, p, 12, MACH_RCV_TIMEOUT | MACH_RCV_LARGE, 0);
     assert_eq!(r, e(MACH_RCV_TOO_LARGE));
     assert_eq!(
-        u32_at(&b, offset_of!(MachMsgHeader, msgh_size)),
+        at::<u32>(&b, offset_of!(MachMsgHeader, msgh_size)),
         0xAAAA_AAAA
     );
     // The trailer asked for counts.
@@ -814,7 +814,7 @@ fn receive_too_large_with_rcv_large() {
     );
     r.unwrap();
     assert_eq!((hdr(&b).msgh_size, trailer(&b).seqno()), (40, Some(0)));
-    assert_eq!(&b[24..40], &[9; 16]);
+    assert_eq!(&b[HEADER_SIZE..HEADER_SIZE + 16], &[9; 16]);
 }
 
 #[test]
@@ -896,7 +896,7 @@ fn header_swap_and_dispositions() {
             msgh_id: 0x1234,
         }
     );
-    assert_eq!(&b[24..29], b"Hello");
+    assert_eq!(&b[HEADER_SIZE..HEADER_SIZE + 5], b"Hello");
     let tr = trailer(&b);
     assert_eq!((tr.offset(), tr.format(), tr.size()), (40, 0, 8));
     // (COPY_SEND, MAKE_SEND_ONCE) = 0x1513 arrives as 0x1112 with a new send-once name.
@@ -969,16 +969,9 @@ fn port_descriptors_of_each_disposition() {
     let b = recv(&owner, dest);
     let h = hdr(&b);
     assert_eq!(h.msgh_bits, MACH_MSGH_BITS_COMPLEX | 0x1100);
-    assert_eq!(h.msgh_size, 28 + 8 * 12 + 4);
-    assert_eq!(at::<MachMsgBody>(&b, HEADER_SIZE).msgh_descriptor_count, 8);
-    let d: Vec<_> = (0..8)
-        .map(|i| {
-            port_desc(
-                &b,
-                DESCRIPTORS_START + size_of::<MachMsgPortDescriptor>() * i,
-            )
-        })
-        .collect();
+    assert_eq!(h.msgh_size as usize, after_port_descs(8) + 4);
+    assert_eq!(descriptor_count(&b), 8);
+    let d: Vec<_> = (0..8).map(|i| port_desc(&b, after_port_descs(i))).collect();
     assert_eq!(d[0].1, 16);
     assert_eq!(ty(&owner, d[0].0), Ok(MACH_PORT_TYPE_RECEIVE));
     // Send rights of one port coalesce on the receiver's receive name.
@@ -993,7 +986,7 @@ fn port_descriptors_of_each_disposition() {
     assert_ne!(d[5].0, d[2].0);
     assert_eq!(d[6], (MACH_PORT_NULL, 17, 0));
     assert_eq!(d[7], (MACH_PORT_DEAD, 17, 0));
-    assert_eq!(&b[124..128], &[0xEE; 4]);
+    assert_eq!(&b[after_port_descs(8)..][..4], &[0xEE; 4]);
     assert_eq!(status(&t, r)[ST_MSCOUNT], 1);
     assert_eq!(status(&t, r)[ST_SORIGHTS], 1);
 }
@@ -1015,12 +1008,15 @@ fn out_of_line_memory() {
     assert_eq!(t.vm_read(b, 1), e(KERN_INVALID_ADDRESS));
     assert_eq!(t.vm_read(a, 4), Ok(data[..4].to_vec()));
     let m = recv(&owner, or);
-    assert_eq!(hdr(&m).msgh_size, 28 + 32);
+    assert_eq!(
+        hdr(&m).msgh_size as usize,
+        DESCRIPTORS_START + 2 * size_of::<MachMsgOolDescriptor64>()
+    );
     let d1: MachMsgOolDescriptor64 = at(&m, DESCRIPTORS_START);
     let d2: MachMsgOolDescriptor64 = at(&m, DESCRIPTORS_START + size_of_val(&d1));
     let ((a1, n1), (a2, n2)) = ((d1.address, d1.size), (d2.address, d2.size));
     assert_eq!((n1, n2), (5000, 10));
-    assert_eq!(at::<MachMsgBody>(&m, HEADER_SIZE).msgh_descriptor_count, 2);
+    assert_eq!(descriptor_count(&m), 2);
     assert_eq!(
         (d1.type_(), d2.type_()),
         (MACH_MSG_OOL_DESCRIPTOR, MACH_MSG_OOL_DESCRIPTOR)
@@ -1049,13 +1045,12 @@ fn out_of_line_ports() {
     assert_eq!(t.vm_region_count(), 0);
     assert_eq!(status(&t, r1)[ST_MSCOUNT], 2);
     let m = recv(&owner, or);
-    assert_eq!(at::<MachMsgBody>(&m, HEADER_SIZE).msgh_descriptor_count, 1);
+    assert_eq!(descriptor_count(&m), 1);
     let d: MachMsgOolPortsDescriptor64 = at(&m, DESCRIPTORS_START);
     assert_eq!(d.disposition(), 17);
     assert_eq!(d.type_(), MACH_MSG_OOL_PORTS_DESCRIPTOR);
     assert_eq!({ d.count }, 5);
-    let got = owner.vm_read(d.address, 20).unwrap();
-    let got: Vec<u32> = (0..5).map(|i| u32_at(&got, 4 * i)).collect();
+    let got: [mach_port_name_t; 5] = at(&owner.vm_read(d.address, 20).unwrap(), 0);
     assert_eq!(got[1], MACH_PORT_NULL);
     assert_eq!(got[3], MACH_PORT_DEAD);
     assert_eq!(got[0], got[4]);
@@ -1069,8 +1064,7 @@ fn out_of_line_ports() {
         .send(&t)
         .unwrap();
     let d: MachMsgOolPortsDescriptor64 = at(&recv(&owner, or), DESCRIPTORS_START);
-    let got = owner.vm_read(d.address, 4).unwrap();
-    let n = u32_at(&got, 0);
+    let n: mach_port_name_t = at(&owner.vm_read(d.address, 4).unwrap(), 0);
     assert_eq!(d.disposition(), 16);
     assert_eq!(ty(&owner, n), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
     assert_eq!(ty(&t, r2), e(KERN_INVALID_NAME));
@@ -1127,8 +1121,9 @@ fn trailers_of_each_size() {
             );
         }
         // Nothing beyond the trailer is touched.
-        if 28 + size < b.len() {
-            assert_eq!(b[28 + size], 0xAA);
+        let end = tr.offset() + size;
+        if end < b.len() {
+            assert_eq!(b[end], 0xAA);
         }
     }
     // One byte short of the trailer asked for is too small.
@@ -1136,7 +1131,7 @@ fn trailers_of_each_size() {
     let (res, _) = recv_opts(
         &t,
         r,
-        24 + 51,
+        HEADER_SIZE + 51,
         trailer_opt(MACH_RCV_TRAILER_AUDIT) | MACH_RCV_LARGE,
         0,
     );
@@ -1145,7 +1140,13 @@ fn trailers_of_each_size() {
     let n = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
     let (so, _) = t.mach_port_extract_right(n, MAKE_SO, &t).unwrap();
     t.mach_port_deallocate(so).unwrap();
-    let (res, b) = recv_opts(&t, n, 24 + 52, trailer_opt(MACH_RCV_TRAILER_AUDIT), 0);
+    let (res, b) = recv_opts(
+        &t,
+        n,
+        HEADER_SIZE + 52,
+        trailer_opt(MACH_RCV_TRAILER_AUDIT),
+        0,
+    );
     res.unwrap();
     let tr = trailer(&b);
     assert_eq!(tr.sender(), Some(SecurityToken { val: [0, 1] }));
@@ -1370,12 +1371,12 @@ fn guarded_descriptors_need_the_receive_option() {
 
     // Without the option: a plain port descriptor with no name, then the data.
     let m = recv(&owner, or);
-    assert_eq!(hdr(&m).msgh_size, 24 + 4 + 12 + 4);
+    assert_eq!(hdr(&m).msgh_size as usize, after_port_descs(1) + 4);
     assert_eq!(
         port_desc(&m, DESCRIPTORS_START),
         (MACH_PORT_NULL, MOVE_RECV, MACH_MSG_PORT_DESCRIPTOR)
     );
-    assert_eq!(&m[40..44], b"AAAA");
+    assert_eq!(&m[after_port_descs(1)..][..4], b"AAAA");
     assert_eq!(
         ty(&t, a),
         Ok(MACH_PORT_TYPE_DEAD_NAME),
@@ -1385,11 +1386,12 @@ fn guarded_descriptors_need_the_receive_option() {
     // With it: the guarded descriptor, naming the receive right now in `owner`.
     let (r, m) = recv_opts(&owner, or, 256, MACH_RCV_GUARDED_DESC | MACH_RCV_TIMEOUT, 0);
     r.unwrap();
-    assert_eq!(hdr(&m).msgh_size, 24 + 4 + 16 + 4);
+    let data_at = DESCRIPTORS_START + size_of::<MachMsgGuardedPortDescriptor64>();
+    assert_eq!(hdr(&m).msgh_size as usize, data_at + 4);
     let d: MachMsgGuardedPortDescriptor64 = at(&m, DESCRIPTORS_START);
     assert_eq!(d.type_(), MACH_MSG_GUARDED_PORT_DESCRIPTOR);
     assert_eq!(d.disposition(), MOVE_RECV);
     let name = d.name;
     assert_eq!(ty(&owner, name), Ok(MACH_PORT_TYPE_RECEIVE));
-    assert_eq!(&m[44..48], b"BBBB");
+    assert_eq!(&m[data_at..][..4], b"BBBB");
 }

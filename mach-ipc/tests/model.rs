@@ -716,12 +716,15 @@ impl World {
             (msg.id, name, 0)
         );
         if msg.id == MACH_NOTIFY_SEND_ONCE {
-            assert_eq!(h.msgh_size, 24);
+            assert_eq!(
+                h.msgh_size as usize,
+                notification_size(MACH_NOTIFY_SEND_ONCE)
+            );
             return;
         }
-        assert_eq!(u32_at(&b, 24) as usize, msg.rights.len());
+        assert_eq!(descriptor_count(&b) as usize, msg.rights.len());
         for (i, r) in msg.rights.into_iter().enumerate() {
-            let (n, _, _) = port_desc(&b, 28 + 12 * i);
+            let (n, _, _) = port_desc(&b, after_port_descs(i));
             m.copyout(t, r, n);
         }
     }

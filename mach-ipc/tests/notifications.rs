@@ -6,11 +6,14 @@ mod msgkit;
 
 use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::DESCRIPTORS_START;
+use darling_mach_ipc::wire::{MachPortDestroyedNotification, NdrRecord};
 use msgkit::*;
 
 /// Receives one notification on `n` (with the audit trailer) and checks the header every
-/// kernel notification has: a send-once destination, no reply, the given id and size.
-fn notification(t: &Task, n: u32, id: i32, size: u32) -> Vec<u8> {
+/// kernel notification has: a send-once destination, no reply, the given id and the size of
+/// its `wire` struct.
+fn notification(t: &Task, n: u32, id: i32) -> Vec<u8> {
     let (r, b) = recv_opts(
         t,
         n,
@@ -33,22 +36,17 @@ fn notification(t: &Task, n: u32, id: i32, size: u32) -> Vec<u8> {
             h.msgh_local_port,
             h.msgh_id
         ),
-        (complex | 0x1200, size, 0, n, id),
+        (complex | 0x1200, notification_size(id) as u32, 0, n, id),
         "notification {id}"
     );
     // The kernel sent it: security token {0, 1}.
-    let tr = size as usize;
+    let tr = trailer(&b);
     assert_eq!(
-        (
-            u32_at(&b, tr),
-            u32_at(&b, tr + 4),
-            u32_at(&b, tr + 12),
-            u32_at(&b, tr + 16)
-        ),
-        (0, 52, 0, 1)
+        (tr.format(), tr.size(), tr.sender().map(|s| s.val)),
+        (0, 52, Some([0, 1]))
     );
-    if size == 36 {
-        assert_eq!(&b[24..32], &NDR_record);
+    if !matches!(id, MACH_NOTIFY_SEND_ONCE | MACH_NOTIFY_PORT_DESTROYED) {
+        assert_eq!(notification_body(&b).0, NdrRecord::NATIVE);
     }
     b
 }
@@ -74,15 +72,15 @@ fn no_senders_immediately_when_due() {
         request(&t, r, MACH_NOTIFY_NO_SENDERS, 0, n),
         Ok(MACH_PORT_NULL)
     );
-    let b = notification(&t, n, MACH_NOTIFY_NO_SENDERS, 36);
-    assert_eq!(u32_at(&b, 32), 0);
+    let b = notification(&t, n, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(notification_word(&b), 0);
     // Nothing stays armed.
     assert_eq!(status(&t, r)[ST_NSREQUEST], 0);
     // Due means: no send rights and sync <= mscount.
     t.mach_port_set_mscount(r, 7).unwrap();
     request(&t, r, MACH_NOTIFY_NO_SENDERS, 7, n).unwrap();
     assert_eq!(
-        u32_at(&notification(&t, n, MACH_NOTIFY_NO_SENDERS, 36), 32),
+        notification_word(&notification(&t, n, MACH_NOTIFY_NO_SENDERS)),
         7
     );
     request(&t, r, MACH_NOTIFY_NO_SENDERS, 8, n).unwrap();
@@ -106,8 +104,8 @@ fn no_senders_fires_at_the_next_zero_whatever_the_sync() {
     t.mach_port_mod_refs(r, MACH_PORT_RIGHT_SEND, -3).unwrap();
     assert!(empty(&t, n));
     other.mach_port_deallocate(s1).unwrap();
-    let b = notification(&t, n, MACH_NOTIFY_NO_SENDERS, 36);
-    assert_eq!(u32_at(&b, 32), 2);
+    let b = notification(&t, n, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(notification_word(&b), 2);
     // Fired once, then disarmed.
     t.mach_port_insert_right(r, r, MAKE).unwrap();
     t.mach_port_deallocate(r).unwrap();
@@ -132,14 +130,14 @@ fn no_senders_counts_rights_in_messages_and_kernel_slots() {
     assert_eq!(ty(&other, s), e(KERN_INVALID_NAME));
     assert!(empty(&t, n));
     let m = recv(&other, q);
-    let s2 = port_desc(&m, 28).0;
+    let s2 = port_desc(&m, DESCRIPTORS_START).0;
     Msg::new(s2, MACH_MSG_TYPE_MOVE_SEND, 0, 0)
         .send(&other)
         .unwrap();
     assert!(empty(&t, n));
     recv(&t, r);
     assert_eq!(
-        u32_at(&notification(&t, n, MACH_NOTIFY_NO_SENDERS, 36), 32),
+        notification_word(&notification(&t, n, MACH_NOTIFY_NO_SENDERS)),
         1
     );
     // A kernel slot (a registered port) holds one too.
@@ -150,7 +148,7 @@ fn no_senders_counts_rights_in_messages_and_kernel_slots() {
     assert!(empty(&t, n));
     other.terminate();
     assert_eq!(
-        u32_at(&notification(&t, n, MACH_NOTIFY_NO_SENDERS, 36), 32),
+        notification_word(&notification(&t, n, MACH_NOTIFY_NO_SENDERS)),
         2
     );
 }
@@ -189,7 +187,7 @@ fn no_senders_request_replace_cancel_and_errors() {
         (s, KERN_INVALID_RIGHT),
     ] {
         assert_eq!(request(&t, name, MACH_NOTIFY_NO_SENDERS, 0, n), e(code));
-        notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+        notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     }
     assert_eq!(status(&t, n)[ST_SORIGHTS], 0);
 }
@@ -202,7 +200,7 @@ fn port_death_turns_a_no_senders_request_into_send_once() {
     request(&t, r, MACH_NOTIFY_NO_SENDERS, 0, n).unwrap();
     t.mach_port_mod_refs(r, MACH_PORT_RIGHT_RECEIVE, -1)
         .unwrap();
-    notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     assert!(empty(&t, n));
 }
 
@@ -221,8 +219,8 @@ fn dead_name_notification_and_extra_uref() {
     t.mach_port_mod_refs(s, MACH_PORT_RIGHT_SEND, 2).unwrap();
     owner.mach_port_destroy(r).unwrap();
     let mut got = [
-        u32_at(&notification(&t, n, MACH_NOTIFY_DEAD_NAME, 36), 32),
-        u32_at(&notification(&t, n, MACH_NOTIFY_DEAD_NAME, 36), 32),
+        notification_word(&notification(&t, n, MACH_NOTIFY_DEAD_NAME)),
+        notification_word(&notification(&t, n, MACH_NOTIFY_DEAD_NAME)),
     ];
     got.sort_unstable();
     let mut want = [s, so];
@@ -240,7 +238,7 @@ fn dead_name_notification_and_extra_uref() {
     t.mach_port_mod_refs(s2, MACH_PORT_RIGHT_SEND, 0xffff)
         .unwrap();
     owner.mach_port_destroy(r2).unwrap();
-    notification(&t, n, MACH_NOTIFY_DEAD_NAME, 36);
+    notification(&t, n, MACH_NOTIFY_DEAD_NAME);
     assert_eq!(refs(&t, s2, MACH_PORT_RIGHT_DEAD_NAME), 0xffff);
 }
 
@@ -255,10 +253,10 @@ fn dead_name_request_on_a_dead_name() {
         request(&t, d, MACH_NOTIFY_DEAD_NAME, 0, n),
         e(KERN_INVALID_ARGUMENT)
     );
-    notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     assert_eq!(request(&t, d, MACH_NOTIFY_DEAD_NAME, 1, n), Ok(0));
-    let b = notification(&t, n, MACH_NOTIFY_DEAD_NAME, 36);
-    assert_eq!(u32_at(&b, 32), d);
+    let b = notification(&t, n, MACH_NOTIFY_DEAD_NAME);
+    assert_eq!(notification_word(&b), d);
     assert_eq!(refs(&t, d, MACH_PORT_RIGHT_DEAD_NAME), 2);
     assert_eq!(ty(&t, d), Ok(MACH_PORT_TYPE_DEAD_NAME));
     // Nothing to cancel: fine.
@@ -288,13 +286,13 @@ fn dead_name_request_replace_cancel_and_errors() {
     let prev = request(&t, s, MACH_NOTIFY_DEAD_NAME, 0, n2).unwrap();
     assert_eq!(ty(&t, prev), Ok(MACH_PORT_TYPE_SEND_ONCE));
     t.mach_port_deallocate(prev).unwrap();
-    notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     let prev = t
         .mach_port_request_notification(s, MACH_NOTIFY_DEAD_NAME, 0, 0, 0)
         .unwrap();
     assert_eq!(ty(&t, s), Ok(MACH_PORT_TYPE_SEND));
     t.mach_port_deallocate(prev).unwrap();
-    notification(&t, n2, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n2, MACH_NOTIFY_SEND_ONCE);
     owner.mach_port_destroy(r).unwrap();
     assert!(empty(&t, n) && empty(&t, n2));
     assert_eq!(refs(&t, s, MACH_PORT_RIGHT_DEAD_NAME), 1);
@@ -307,7 +305,7 @@ fn dead_name_request_replace_cancel_and_errors() {
         (set, KERN_INVALID_RIGHT),
     ] {
         assert_eq!(request(&t, name, MACH_NOTIFY_DEAD_NAME, 0, n), e(code));
-        notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+        notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     }
     // Nothing armed and nothing asked for: success, whatever the name holds.
     assert_eq!(
@@ -325,7 +323,7 @@ fn dead_name_request_replace_cancel_and_errors() {
         1000,
     ] {
         assert_eq!(request(&t, r2, id, 0, n), e(KERN_INVALID_VALUE), "{id}");
-        notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+        notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     }
 }
 
@@ -402,10 +400,11 @@ fn port_destroyed_hands_the_receive_right_over() {
     assert_eq!(t.mach_port_get_set_status(set), Ok(vec![]));
     // The senders did not notice.
     assert_eq!(ty(&sender, s), Ok(MACH_PORT_TYPE_SEND));
-    let b = notification(&keeper, kp, MACH_NOTIFY_PORT_DESTROYED, 40);
-    assert_eq!(u32_at(&b, 24), 1);
-    let (name, disp, dty) = port_desc(&b, 28);
-    assert_eq!((disp, dty), (16, 0));
+    let b = notification(&keeper, kp, MACH_NOTIFY_PORT_DESTROYED);
+    let d: MachPortDestroyedNotification = at(&b, 0);
+    assert_eq!(d.not_body.msgh_descriptor_count, 1);
+    let name = d.not_port.name;
+    assert_eq!((d.not_port.disposition(), d.not_port.type_()), (16, 0));
     assert_eq!(ty(&keeper, name), Ok(MACH_PORT_TYPE_RECEIVE));
     // The queue came along; mscount, seqno, context start afresh; the request is used up.
     let st = status(&keeper, name);
@@ -443,8 +442,8 @@ fn port_destroyed_with_send_rights_under_the_name() {
         .unwrap();
     // The name keeps a plain send right to the rescued port.
     assert_eq!(ty(&t, r), Ok(MACH_PORT_TYPE_SEND));
-    let b = notification(&keeper, kp, MACH_NOTIFY_PORT_DESTROYED, 40);
-    let name = port_desc(&b, 28).0;
+    let b = notification(&keeper, kp, MACH_NOTIFY_PORT_DESTROYED);
+    let name = at::<MachPortDestroyedNotification>(&b, 0).not_port.name;
     Msg::new(r, COPY, 0, 0).id(3).send(&t).unwrap();
     assert_eq!(hdr(&recv(&keeper, name)).msgh_id, 3);
     // Task termination rescues it too.
@@ -454,8 +453,8 @@ fn port_destroyed_with_send_rights_under_the_name() {
         .mach_port_request_notification(name, MACH_NOTIFY_PORT_DESTROYED, 0, kps, MOVE_SO)
         .unwrap();
     keeper.terminate();
-    let b = notification(&t, n2, MACH_NOTIFY_PORT_DESTROYED, 40);
-    let back = port_desc(&b, 28).0;
+    let b = notification(&t, n2, MACH_NOTIFY_PORT_DESTROYED);
+    let back = at::<MachPortDestroyedNotification>(&b, 0).not_port.name;
     // It came home to the name holding its send right.
     assert_eq!(back, r);
     assert_eq!(ty(&t, r), Ok(MACH_PORT_TYPE_SEND_RECEIVE));
@@ -474,7 +473,7 @@ fn port_destroyed_request_errors() {
         request(&t, r, MACH_NOTIFY_PORT_DESTROYED, 1, n),
         e(KERN_INVALID_VALUE)
     );
-    notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     for (name, code) in [
         (MACH_PORT_NULL, KERN_INVALID_RIGHT),
         (MACH_PORT_DEAD, KERN_INVALID_RIGHT),
@@ -482,7 +481,7 @@ fn port_destroyed_request_errors() {
         (s, KERN_INVALID_RIGHT),
     ] {
         assert_eq!(request(&t, name, MACH_NOTIFY_PORT_DESTROYED, 0, n), e(code));
-        notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+        notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     }
     assert_eq!(request(&t, r, MACH_NOTIFY_PORT_DESTROYED, 0, n), Ok(0));
     // Only one, and it cannot be replaced or cancelled.
@@ -490,7 +489,7 @@ fn port_destroyed_request_errors() {
         request(&t, r, MACH_NOTIFY_PORT_DESTROYED, 0, n),
         e(KERN_FAILURE)
     );
-    notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n, MACH_NOTIFY_SEND_ONCE);
     assert_eq!(
         t.mach_port_request_notification(r, MACH_NOTIFY_PORT_DESTROYED, 0, 0, 0),
         e(KERN_FAILURE)
@@ -502,7 +501,7 @@ fn port_destroyed_request_errors() {
         request(&t, me, MACH_NOTIFY_PORT_DESTROYED, 0, n),
         e(KERN_INVALID_RIGHT)
     );
-    notification(&t, n, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, n, MACH_NOTIFY_SEND_ONCE);
 }
 
 // ---- send-once ----------------------------------------------------------------------------
@@ -516,15 +515,15 @@ fn send_once_notification_when_unused() {
     // deallocate, mod_refs -1, destroy, task termination.
     let a = mk(&other);
     other.mach_port_deallocate(a).unwrap();
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
     let a = mk(&other);
     other
         .mach_port_mod_refs(a, MACH_PORT_RIGHT_SEND_ONCE, -1)
         .unwrap();
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
     let a = mk(&other);
     other.mach_port_destroy(a).unwrap();
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
     // A message holding one (as reply, in a descriptor) destroyed unreceived.
     let q = port_with_send(&other);
     let a = mk(&other);
@@ -534,13 +533,13 @@ fn send_once_notification_when_unused() {
         .send(&other)
         .unwrap();
     other.mach_port_destroy(q).unwrap();
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
     let _c = mk(&other);
     let _d = mk(&other);
     other.terminate();
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
     assert!(empty(&t, r));
     assert_eq!(status(&t, r)[ST_SORIGHTS], 0);
     // Used: no notification; the message arrives instead.
@@ -564,7 +563,7 @@ fn send_once_notification_is_not_held_back_by_a_full_queue() {
         .unwrap();
     let (so, _) = t.mach_port_extract_right(r, MAKE_SO, &t).unwrap();
     t.mach_port_deallocate(so).unwrap();
-    notification(&t, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&t, r, MACH_NOTIFY_SEND_ONCE);
 }
 
 // ---- port-deleted -------------------------------------------------------------------------
@@ -581,8 +580,8 @@ fn port_deleted_when_a_requested_name_loses_its_right() {
         s
     };
     let deleted = |t: &Task, s: u32| {
-        let b = notification(t, n, MACH_NOTIFY_PORT_DELETED, 36);
-        assert_eq!(u32_at(&b, 32), s);
+        let b = notification(t, n, MACH_NOTIFY_PORT_DELETED);
+        assert_eq!(notification_word(&b), s);
     };
     // deallocate of the last uref (not before).
     let s = fresh(&t);
@@ -606,7 +605,7 @@ fn port_deleted_when_a_requested_name_loses_its_right() {
         .send(&t)
         .unwrap();
     deleted(&t, s);
-    let back = port_desc(&recv(&t, q), 28).0;
+    let back = port_desc(&recv(&t, q), DESCRIPTORS_START).0;
     t.mach_port_deallocate(back).unwrap();
     // As a destination, moved.
     let s = fresh(&t);
@@ -618,7 +617,7 @@ fn port_deleted_when_a_requested_name_loses_its_right() {
     request(&t, so, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
     t.mach_port_deallocate(so).unwrap();
     deleted(&t, so);
-    notification(&owner, r, MACH_NOTIFY_SEND_ONCE, 24);
+    notification(&owner, r, MACH_NOTIFY_SEND_ONCE);
     // A receive-only name with a request loses its receive right.
     let rr = recv_port(&t);
     request(&t, rr, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();

@@ -440,7 +440,7 @@ fn destroy_last_send_right_under_a_receive_name_fires_no_senders() {
     t.mach_port_destroy(p).unwrap();
     let b = recv(&t, n);
     assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_NO_SENDERS);
-    assert_eq!(u32_at(&b, 32), 1);
+    assert_eq!(notification_word(&b), 1);
     assert!(empty(&t, n));
 }
 
@@ -567,7 +567,7 @@ fn mod_refs_receive() {
     assert_eq!(refs(&t, q, MACH_PORT_RIGHT_DEAD_NAME), 2);
     let b = recv(&t, n);
     assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_DEAD_NAME);
-    assert_eq!(u32_at(&b, 32), q);
+    assert_eq!(notification_word(&b), q);
 }
 
 #[test]
@@ -1626,7 +1626,7 @@ fn mscount_and_seqno() {
         0,
     );
     res.unwrap();
-    assert_eq!(u32_at(&b, 24 + 8), 1000);
+    assert_eq!(trailer(&b).seqno(), Some(1000));
     assert_eq!(status(&t, r)[ST_SEQNO], 1001);
 }
 

@@ -23,10 +23,9 @@ use std::thread;
 mod msgkit;
 
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::message::DESCRIPTORS_START;
-use darling_mach_ipc::wire::MachMsgAuditTrailer;
+use darling_mach_ipc::message::{DESCRIPTORS_START, HEADER_SIZE};
 use darling_mach_ipc::{KernReturn, Kernel, Task};
-use msgkit::{Msg, ST_MSGCOUNT, at, hdr, port_desc, recv_opts, status, u32_at};
+use msgkit::{Msg, ST_MSGCOUNT, after_port_descs, at, hdr, port_desc, recv_opts, status, trailer};
 use zerocopy::IntoBytes;
 
 const CLIENT_THREADS: usize = 8;
@@ -111,15 +110,15 @@ fn serve(server: Task, set: u32, seen: Arc<Vec<AtomicU32>>, pids: [u32; 2]) {
         let size = h.msgh_size as usize;
         let bits = h.msgh_bits;
         // The audit trailer names the sending task.
-        let trailer: MachMsgAuditTrailer = at(&b, size);
-        let pid = trailer.msgh_audit.val[5];
+        let pid = trailer(&b).audit().expect("an audit trailer").val[5];
         assert_eq!(pid, pids[thread % 2], "message {id}: sender pid");
         match kind(i) {
             Kind::SendRight | Kind::SendOnce => {
                 assert_ne!(bits & MACH_MSGH_BITS_COMPLEX, 0, "message {id}: complex");
                 assert_eq!(size, 48, "message {id}: size");
-                assert_eq!(u32_at(&b, 40) as usize, thread);
-                assert_eq!(u32_at(&b, 44) as usize, i);
+                // The payload, after the port descriptor.
+                let payload: [u32; 2] = at(&b, after_port_descs(1));
+                assert_eq!(payload, [thread as u32, i as u32], "message {id}: payload");
                 let (name, disposition, _) = port_desc(&b, DESCRIPTORS_START);
                 let expected = if kind(i) == Kind::SendRight {
                     MACH_MSG_TYPE_PORT_SEND
@@ -145,8 +144,8 @@ fn serve(server: Task, set: u32, seen: Arc<Vec<AtomicU32>>, pids: [u32; 2]) {
                     MACH_MSG_TYPE_PORT_SEND_ONCE,
                     "message {id}: reply right"
                 );
-                assert_eq!(u32_at(&b, 24) as usize, thread);
-                assert_eq!(u32_at(&b, 28) as usize, i);
+                let payload: [u32; 2] = at(&b, HEADER_SIZE);
+                assert_eq!(payload, [thread as u32, i as u32], "message {id}: payload");
                 Msg::new(
                     h.msgh_remote_port,
                     MACH_MSG_TYPE_MOVE_SEND_ONCE,

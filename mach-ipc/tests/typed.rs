@@ -1,11 +1,13 @@
 //! The typed layer: handles release exactly what they hold, messages carry rights and memory,
 //! and a send that times out gives everything back.
 
+use std::mem::offset_of;
 use std::time::Duration;
 
 use darling_mach_ipc::consts::*;
-use darling_mach_ipc::message;
+use darling_mach_ipc::message::{self, HEADER_SIZE};
 use darling_mach_ipc::typed::{Message, PortSet, ReceiveRight, ReceivedRight, SendRight};
+use darling_mach_ipc::wire::MachPortDeletedNotification;
 use darling_mach_ipc::{KernReturn, Kernel};
 
 const NOW: Option<Duration> = Some(Duration::ZERO);
@@ -179,7 +181,9 @@ fn notification_requests_through_handles() {
     drop(port);
     let got = notify.receive(NOW).unwrap();
     assert_eq!(got.id, MACH_NOTIFY_PORT_DELETED);
-    assert_eq!(message::read::<u32>(&got.data, 8), Some(name));
+    // The data is what follows the header: the NDR record, then the name.
+    let not_port = offset_of!(MachPortDeletedNotification, not_port) - HEADER_SIZE;
+    assert_eq!(message::read::<u32>(&got.data, not_port), Some(name));
     assert_eq!(
         notify.receive(NOW).unwrap_err(),
         KernReturn(MACH_RCV_TIMED_OUT)

@@ -8,10 +8,13 @@ use darling_mach_ipc::Task;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message::DESCRIPTORS_START;
 use darling_mach_ipc::message::HEADER_SIZE;
-use darling_mach_ipc::wire::{MachMsgGuardedPortDescriptor64, MachPortOptions};
+use darling_mach_ipc::wire::{
+    MachMsgAuditTrailer, MachMsgGuardedPortDescriptor64, MachMsgPortDescriptor, MachPortOptions,
+};
 use msgkit::{
-    Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SRIGHTS, e, hdr, names, port_desc,
-    port_with_send, recv, recv_port, refs, setup, status, try_recv, u32_at,
+    Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SRIGHTS, at, e, hdr, names,
+    notification_word, port_desc, port_with_send, recv, recv_port, refs, setup, status, trailer,
+    try_recv,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -144,7 +147,7 @@ fn send_to(
 /// The next notification on `n`: its id and the name it carries (after the NDR record).
 fn notification(t: &Task, n: u32) -> Option<(i32, u32)> {
     let b = try_recv(t, n).ok()?;
-    Some((hdr(&b).msgh_id, u32_at(&b, HEADER_SIZE + 8)))
+    Some((hdr(&b).msgh_id, notification_word(&b)))
 }
 
 /// The type bits `mach_port_names` gives `name`.
@@ -690,7 +693,7 @@ fn peek_errors_in_order() {
     let ctx = (MACH_RCV_TRAILER_CTX as u32) << 24;
     assert_eq!(t.mach_port_peek(p, ctx, 0, &mut tr), e(KERN_INVALID_VALUE));
     assert_eq!(
-        t.mach_port_peek(p, AUDIT, 0, &mut tr[..51]),
+        t.mach_port_peek(p, AUDIT, 0, &mut tr[..size_of::<MachMsgAuditTrailer>() - 1]),
         e(KERN_INVALID_VALUE)
     );
     assert_eq!(
@@ -726,17 +729,26 @@ fn peek_reports_the_kernel_size_and_the_stored_trailer() {
         first,
         darling_mach_ipc::PeekedMessage {
             seqno: 10,
-            size: 24 + 4 + 12 + 4 + 8 + 4,
+            // The message with its 4 bytes of data, +8 and +4 in the kernel.
+            size: (DESCRIPTORS_START + size_of::<MachMsgPortDescriptor>() + 4 + 8 + 4) as u32,
             id: 41,
             trailer_size: 52,
         }
     );
     let second = t.mach_port_peek(p, AUDIT, 11, &mut tr).unwrap();
-    assert_eq!((second.seqno, second.size, second.id), (11, 24 + 8, 42));
-    assert_eq!(u32_at(&tr, 0), MACH_MSG_TRAILER_FORMAT_0);
-    assert_eq!(u32_at(&tr, 4), MACH_MSG_TRAILER_MINIMUM_SIZE);
-    assert_eq!(u32_at(&tr, 8), 11);
-    assert_eq!(tr[52], 0xAA, "nothing past the trailer asked for");
+    assert_eq!(
+        (second.seqno, second.size, second.id),
+        (11, HEADER_SIZE as u32 + 8, 42)
+    );
+    let peeked: MachMsgAuditTrailer = at(&tr, 0);
+    assert_eq!(peeked.msgh_trailer_type, MACH_MSG_TRAILER_FORMAT_0);
+    assert_eq!(peeked.msgh_trailer_size, MACH_MSG_TRAILER_MINIMUM_SIZE);
+    assert_eq!(peeked.msgh_seqno, 11);
+    assert_eq!(
+        tr[size_of::<MachMsgAuditTrailer>()],
+        0xAA,
+        "nothing past the trailer asked for"
+    );
     for seqno in [9, 12] {
         assert_eq!(t.mach_port_peek(p, 0, seqno, &mut tr), e(KERN_FAILURE));
     }
@@ -744,9 +756,13 @@ fn peek_reports_the_kernel_size_and_the_stored_trailer() {
     // The tokens are those a receive gets.
     let (r, m) = msgkit::recv_opts(&t, p, 256, AUDIT as i32 | MACH_RCV_TIMEOUT, 0);
     r.unwrap();
-    let at = hdr(&m).msgh_size as usize;
     t.mach_port_peek(p, AUDIT, 0, &mut tr).unwrap();
-    assert_eq!(&tr[12..52], &m[at + 12..at + 52]);
+    let peeked: MachMsgAuditTrailer = at(&tr, 0);
+    let received = trailer(&m);
+    assert_eq!(
+        (Some(peeked.msgh_sender), Some(peeked.msgh_audit)),
+        (received.sender(), received.audit())
+    );
 }
 
 #[test]

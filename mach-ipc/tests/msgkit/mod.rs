@@ -6,8 +6,10 @@
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message::{self, DESCRIPTORS_START, HEADER_SIZE, MessageWriter, Trailer};
 use darling_mach_ipc::wire::{
-    MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgOolDescriptor64,
-    MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
+    MachDeadNameNotification, MachMsgBody, MachMsgGuardedPortDescriptor64, MachMsgHeader,
+    MachMsgOolDescriptor64, MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
+    MachNoSendersNotification, MachPortDeletedNotification, MachPortDestroyedNotification,
+    MachSendOnceNotification, MachSendPossibleNotification, NdrRecord,
 };
 use darling_mach_ipc::{KernReturn, Kernel, Task};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
@@ -40,16 +42,6 @@ pub fn e<T>(code: i32) -> Result<T, KernReturn> {
 /// The `T` at byte offset `at` of `b` (panics if it does not fit).
 pub fn at<T: FromBytes>(b: &[u8], at: usize) -> T {
     message::read(b, at).unwrap_or_else(|| panic!("{} bytes at {at}: past the end", size_of::<T>()))
-}
-
-/// The `u32` at byte offset `at` of `b`.
-pub fn u32_at(b: &[u8], at: usize) -> u32 {
-    self::at(b, at)
-}
-
-/// The `u64` at byte offset `at` of `b`.
-pub fn u64_at(b: &[u8], at: usize) -> u64 {
-    self::at(b, at)
 }
 
 /// A message being built: header fields, descriptors and inline data.
@@ -256,6 +248,58 @@ pub fn trailer(b: &[u8]) -> Trailer<'_> {
 pub fn port_desc(b: &[u8], at: usize) -> (u32, u32, u32) {
     let d: MachMsgPortDescriptor = self::at(b, at);
     (d.name, d.disposition(), d.type_())
+}
+
+/// The descriptor count of a received complex message (its `mach_msg_body_t`).
+pub fn descriptor_count(b: &[u8]) -> u32 {
+    self::at::<MachMsgBody>(b, HEADER_SIZE).msgh_descriptor_count
+}
+
+/// The offset just past the first `n` descriptors of a complex message when they are all
+/// port descriptors: where descriptor `n` (counted from 0), or the inline data after them,
+/// starts.
+pub fn after_port_descs(n: usize) -> usize {
+    DESCRIPTORS_START + n * size_of::<MachMsgPortDescriptor>()
+}
+
+/// The size (`msgh_size`) of the kernel's notification `id`: that of its `wire` struct.
+pub fn notification_size(id: i32) -> usize {
+    match id {
+        MACH_NOTIFY_PORT_DELETED => size_of::<MachPortDeletedNotification>(),
+        MACH_NOTIFY_SEND_POSSIBLE => size_of::<MachSendPossibleNotification>(),
+        MACH_NOTIFY_PORT_DESTROYED => size_of::<MachPortDestroyedNotification>(),
+        MACH_NOTIFY_NO_SENDERS => size_of::<MachNoSendersNotification>(),
+        MACH_NOTIFY_SEND_ONCE => size_of::<MachSendOnceNotification>(),
+        MACH_NOTIFY_DEAD_NAME => size_of::<MachDeadNameNotification>(),
+        _ => panic!("{id} is no notification id"),
+    }
+}
+
+/// The body of a received notification that is an NDR record and one word, read with the
+/// `wire` struct its `msgh_id` names: the record, and the make-send count (no-senders) or
+/// the name (dead-name, port-deleted, send-possible). Panics for any other message.
+pub fn notification_body(b: &[u8]) -> (NdrRecord, u32) {
+    /// The record and `$field` of the `$ty` at the start of `b`.
+    macro_rules! read {
+        ($ty:ty, $field:ident) => {{
+            let n: $ty = at(b, 0);
+            (n.ndr, n.$field)
+        }};
+    }
+    match hdr(b).msgh_id {
+        MACH_NOTIFY_NO_SENDERS => read!(MachNoSendersNotification, not_count),
+        MACH_NOTIFY_DEAD_NAME => read!(MachDeadNameNotification, not_port),
+        MACH_NOTIFY_PORT_DELETED => read!(MachPortDeletedNotification, not_port),
+        MACH_NOTIFY_SEND_POSSIBLE => read!(MachSendPossibleNotification, not_port),
+        id => panic!("message {id} is no notification with an NDR record and a word"),
+    }
+}
+
+/// The word after the NDR record of a received notification: the make-send count of a
+/// no-senders notification, the name of a dead-name, port-deleted or send-possible one
+/// (see [`notification_body`]).
+pub fn notification_word(b: &[u8]) -> u32 {
+    notification_body(b).1
 }
 
 /// Every name of `task` with its type bits.
