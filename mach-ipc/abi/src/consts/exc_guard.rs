@@ -48,7 +48,10 @@ mod tests {
         let code = EXC_GUARD_ENCODE(GUARD_TYPE_MACH_PORT, kGUARD_EXC_INCORRECT_GUARD, 0x1303);
         assert_eq!(code, 0x2000_0010_0000_1303);
         assert_eq!(EXC_GUARD_DECODE_GUARD_TYPE(code), GUARD_TYPE_MACH_PORT);
-        assert_eq!(EXC_GUARD_DECODE_GUARD_FLAVOR(code), kGUARD_EXC_INCORRECT_GUARD);
+        assert_eq!(
+            EXC_GUARD_DECODE_GUARD_FLAVOR(code),
+            kGUARD_EXC_INCORRECT_GUARD
+        );
         assert_eq!(EXC_GUARD_DECODE_GUARD_TARGET(code), 0x1303);
     }
 }
