@@ -638,6 +638,10 @@ impl Task {
                     if s.owner != Some((task, rcv_name)) {
                         return fail(MACH_RCV_PORT_CHANGED);
                     }
+                    // Read before the members are looked at: a message queued on one after
+                    // its look bumps the set's activity after that (once its port is
+                    // unlocked), so a spin from here sees it.
+                    let seen = set.activity.load(Ordering::Acquire);
                     // The member whose first message was queued first.
                     let ready = s
                         .members
@@ -660,7 +664,6 @@ impl Task {
                         break self.take(&p, &mut port, msg, option, rcv_size, &mut d)?;
                     }
                     if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
-                        let seen = set.activity.load(Ordering::Acquire);
                         drop(s);
                         spin = spin_for_activity(&set.activity, seen, spin, deadline);
                         continue;
