@@ -64,7 +64,16 @@ impl Deferred {
     }
 
     /// Does it all, and whatever it leads to, depth first. Call with no lock held.
+    #[inline]
     pub(crate) fn run(&mut self, shared: &Shared) {
+        // Most operations leave nothing: no call for them.
+        if !self.work.is_empty() {
+            self.run_all(shared);
+        }
+    }
+
+    /// [`Deferred::run`] when there is work.
+    fn run_all(&mut self, shared: &Shared) {
         // A stack: the next piece of work on top.
         let mut stack: Vec<Work> = self.work.drain(..).rev().collect();
         while let Some(w) = stack.pop() {
