@@ -114,40 +114,52 @@ impl<T> Locked<T> {
     pub(crate) fn lock(&self) -> Guard<'_, T> {
         order::acquire(self.rank);
         Guard {
-            rank: self.rank,
-            guard: Some(self.inner.lock().unwrap_or_else(PoisonError::into_inner)),
+            guard: self.inner.lock().unwrap_or_else(PoisonError::into_inner),
+            held: Held(self.rank),
         }
+    }
+}
+
+/// A rank held, released (in the order check) when dropped.
+#[derive(Debug)]
+struct Held(Rank);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        order::release(self.0);
     }
 }
 
 /// A held [`Locked`].
 #[derive(Debug)]
 pub(crate) struct Guard<'a, T> {
-    rank: Rank,
-    /// Always `Some` but inside [`Guard::wait`].
-    guard: Option<MutexGuard<'a, T>>,
+    /// Dropped first: the lock is released, then its rank.
+    guard: MutexGuard<'a, T>,
+    held: Held,
 }
 
-impl<T> Guard<'_, T> {
+impl<'a, T> Guard<'a, T> {
     /// Waits on `cv` (which is only ever used with this lock), releasing the lock meanwhile;
-    /// with a timeout, returns whether it ran out.
-    pub(crate) fn wait(&mut self, cv: &Condvar, timeout: Option<Duration>) -> bool {
-        let Some(g) = self.guard.take() else {
-            return false;
-        };
-        order::release(self.rank);
-        let (g, timed_out) = match timeout {
-            None => (cv.wait(g).unwrap_or_else(PoisonError::into_inner), false),
+    /// returns the lock and, with a timeout, whether it ran out.
+    pub(crate) fn wait(self, cv: &Condvar, timeout: Option<Duration>) -> (Guard<'a, T>, bool) {
+        let Guard { guard, held } = self;
+        let rank = held.0;
+        drop(held);
+        let (guard, timed_out) = match timeout {
+            None => (
+                cv.wait(guard).unwrap_or_else(PoisonError::into_inner),
+                false,
+            ),
             Some(d) => {
                 let (g, r) = cv
-                    .wait_timeout(g, d)
+                    .wait_timeout(guard, d)
                     .unwrap_or_else(PoisonError::into_inner);
                 (g, r.timed_out())
             }
         };
-        order::acquire(self.rank);
-        self.guard = Some(g);
-        timed_out
+        order::acquire(rank);
+        let held = Held(rank);
+        (Guard { guard, held }, timed_out)
     }
 }
 
@@ -155,22 +167,13 @@ impl<T> Deref for Guard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // `guard` is only `None` inside `wait`, which holds `&mut self`.
-        self.guard.as_deref().expect("guard held")
+        &self.guard
     }
 }
 
 impl<T> DerefMut for Guard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.guard.as_deref_mut().expect("guard held")
-    }
-}
-
-impl<T> Drop for Guard<'_, T> {
-    fn drop(&mut self) {
-        if self.guard.take().is_some() {
-            order::release(self.rank);
-        }
+        &mut self.guard
     }
 }
 
@@ -212,8 +215,8 @@ mod tests {
     fn a_wait_releases_the_rank() {
         let port = Locked::new(Rank::Port, 0);
         let cv = Condvar::new();
-        let mut g = port.lock();
-        assert!(g.wait(&cv, Some(Duration::from_millis(1))));
+        let (g, timed_out) = port.lock().wait(&cv, Some(Duration::from_millis(1)));
+        assert!(timed_out);
         assert_eq!(order::held(), [Rank::Port]);
         drop(g);
         assert!(order::held().is_empty());

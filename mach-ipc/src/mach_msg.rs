@@ -544,7 +544,7 @@ impl Task {
                 }
             };
             port.send_waiters += 1;
-            port.wait(&p.send_cv, wait);
+            (port, _) = port.wait(&p.send_cv, wait);
             port.send_waiters -= 1;
         }
     }
@@ -647,7 +647,7 @@ impl Task {
                         return fail(MACH_RCV_TIMED_OUT);
                     }
                     port.recv_waiters += 1;
-                    port.wait(&p.recv_cv, wait);
+                    (port, _) = port.wait(&p.recv_cv, wait);
                     port.recv_waiters -= 1;
                 }
                 Source::Set(set) => {
@@ -689,7 +689,7 @@ impl Task {
                         return fail(MACH_RCV_TIMED_OUT);
                     }
                     s.waiters += 1;
-                    s.wait(&set.cv, wait);
+                    (s, _) = s.wait(&set.cv, wait);
                     s.waiters -= 1;
                 }
             }
