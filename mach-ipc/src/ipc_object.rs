@@ -160,8 +160,6 @@ pub(crate) fn unlink_all(p: &PortRef, sets: Vec<PsetRef>) {
     for set in sets {
         let mut s = set.lock();
         s.members.retain(|m| !Arc::ptr_eq(m, p));
-        if s.waiters > 0 {
-            set.cv.notify_all();
-        }
+        set.signal(&s);
     }
 }

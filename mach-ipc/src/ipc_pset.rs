@@ -59,8 +59,14 @@ impl PsetObj {
     /// Takes the set's lock (so a receiver between looking and sleeping cannot miss it): call
     /// it with no port locked.
     pub(crate) fn wake(&self) {
-        self.activity.fetch_add(1, Ordering::Release);
         let set = self.lock();
+        self.signal(&set);
+    }
+
+    /// [`wake`](Self::wake) with the set's lock already held (as `set`): the spinning
+    /// receivers see the activity move, the sleeping ones are woken.
+    pub(crate) fn signal(&self, set: &Pset) {
+        self.activity.fetch_add(1, Ordering::Release);
         if set.waiters > 0 {
             self.cv.notify_all();
         }

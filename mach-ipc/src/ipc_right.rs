@@ -378,9 +378,7 @@ pub(crate) fn destroy_pset(set: &PsetRef) {
     let members = {
         let mut s = set.lock();
         s.owner = None;
-        if s.waiters > 0 {
-            set.cv.notify_all();
-        }
+        set.signal(&s);
         std::mem::take(&mut s.members)
     };
     for m in members {

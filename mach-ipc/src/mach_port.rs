@@ -1283,8 +1283,8 @@ fn link(p: &PortRef, set: &PsetRef) {
     }
     port.psets.push(Arc::clone(set));
     s.members.push(Arc::clone(p));
-    if !port.queue.is_empty() && s.waiters > 0 {
-        set.cv.notify_all();
+    if !port.queue.is_empty() {
+        set.signal(&s);
     }
 }
 
