@@ -69,18 +69,22 @@ impl RightError {
 /// name (as XNU does lazily, `ipc_right_check`): the dead name keeps the send urefs (1 for
 /// send-once) plus one for a dead-name request that fired.
 pub(crate) fn lookup(sp: &mut Space, name: mach_port_name_t) -> Option<&mut Entry> {
-    let dead = {
-        let e = sp.get(name)?;
-        match &e.object {
-            Obj::Port(p) if e.rights & MACH_PORT_TYPE_RECEIVE == 0 && !p.is_active() => {
-                Some(Arc::clone(p))
-            }
-            _ => None,
+    let task = sp.task;
+    // One hash lookup: the entries and the reverse map are borrowed apart.
+    let Space {
+        entries, reverse, ..
+    } = sp;
+    let e = match entries.get_mut(&(name >> 8)) {
+        Some((generation, e)) if *generation == name & 0xff => e,
+        _ => return None,
+    };
+    let dead = match &e.object {
+        Obj::Port(p) if e.rights & MACH_PORT_TYPE_RECEIVE == 0 && !p.is_active() => {
+            Some(Arc::clone(p))
         }
+        _ => None,
     };
     if let Some(p) = dead {
-        let task = sp.task;
-        let e = sp.get_mut(name)?;
         let mut port = p.lock();
         let mut urefs = if e.rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
             port.sorights = port.sorights.saturating_sub(1);
@@ -95,9 +99,9 @@ pub(crate) fn lookup(sp: &mut Space, name: mach_port_name_t) -> Option<&mut Entr
         }
         drop(port);
         *e = Entry::new(MACH_PORT_TYPE_DEAD_NAME, urefs, Obj::None);
-        sp.reverse.remove(&port_key(&p));
+        reverse.remove(&port_key(&p));
     }
-    sp.get_mut(name)
+    Some(e)
 }
 
 /// Removes `name` from the space; a request armed on it sends a port-deleted notification.

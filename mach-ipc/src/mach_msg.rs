@@ -48,7 +48,7 @@ fn walk_descriptors(body: &[u8]) -> Result<Vec<(usize, Descriptor)>, KernReturn>
     let mut out = Vec::with_capacity(walk.size_hint().1.unwrap_or(0));
     let mut ports: u64 = 0;
     for d in walk {
-        let (at, d) = d.or(fail(MACH_SEND_MSG_TOO_SMALL))?;
+        let (at, d) = d.map_err(|_| KernReturn(MACH_SEND_MSG_TOO_SMALL))?;
         match d {
             Descriptor::Port(_) => ports += 1,
             Descriptor::Ool(o) => {
@@ -324,7 +324,9 @@ impl Task {
         if remote == MACH_PORT_NULL || remote == MACH_PORT_DEAD {
             return fail(MACH_SEND_INVALID_DEST);
         }
-        let mut ts = self.space().or(fail(MACH_SEND_INVALID_DEST))?;
+        let mut ts = self
+            .space()
+            .map_err(|_| KernReturn(MACH_SEND_INVALID_DEST))?;
         // No voucher objects exist here: a voucher right is never a valid voucher.
         if vd != 0
             && (voucher != MACH_PORT_NULL

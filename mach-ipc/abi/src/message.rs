@@ -31,11 +31,13 @@ pub const HEADER_SIZE: usize = size_of::<MachMsgHeader>();
 pub const DESCRIPTORS_START: usize = HEADER_SIZE + size_of::<MachMsgBody>();
 
 /// The `T` at byte offset `at` of `buf`, or `None` if it does not fit.
+#[inline]
 pub fn read<T: FromBytes>(buf: &[u8], at: usize) -> Option<T> {
     T::read_from_prefix(buf.get(at..)?).ok().map(|(v, _)| v)
 }
 
 /// Writes `value` at byte offset `at` of `buf`; `None` (nothing written) if it does not fit.
+#[inline]
 pub fn write<T: IntoBytes + Immutable>(buf: &mut [u8], at: usize, value: &T) -> Option<()> {
     value.write_to_prefix(buf.get_mut(at..)?).ok()
 }
@@ -131,6 +133,7 @@ impl Descriptor {
     /// The bytes a descriptor of type `type_` takes in XNU's walk of a sent message
     /// (`ipc_kmsg_copyin_body`): 16 for the 64-bit OOL, OOL-ports and guarded port
     /// descriptors, 12 for a port descriptor and for an unknown type.
+    #[inline]
     pub const fn walk_size(type_: u32) -> usize {
         match type_ {
             MACH_MSG_OOL_DESCRIPTOR
@@ -145,6 +148,7 @@ impl Descriptor {
     ///
     /// # Errors
     /// [`MessageError::Truncated`] (at 0) when `bytes` ends inside it.
+    #[inline]
     pub fn parse(bytes: &[u8]) -> Result<(Descriptor, usize), MessageError> {
         let short = |needed| MessageError::Truncated { at: 0, needed };
         let head: MachMsgTypeDescriptor = read(bytes, 0).ok_or(short(12))?;
@@ -169,6 +173,7 @@ impl Descriptor {
     }
 
     /// The descriptor's type byte.
+    #[inline]
     pub const fn type_(&self) -> u32 {
         match self {
             Descriptor::Port(d) => d.type_(),
@@ -194,6 +199,7 @@ pub struct Descriptors<'a> {
 impl<'a> Descriptors<'a> {
     /// The descriptors of the body `body` (the bytes after the header, starting with the
     /// `mach_msg_body_t` count); offsets are relative to `body`.
+    #[inline]
     pub fn in_body(body: &'a [u8]) -> Descriptors<'a> {
         Descriptors::at(body, 0)
     }
@@ -201,6 +207,7 @@ impl<'a> Descriptors<'a> {
     /// The descriptors of the whole message `msg` (within its `msgh_size`; a buffer may hold
     /// a trailer or stale bytes after it), none if it is not complex; offsets are relative to
     /// `msg`.
+    #[inline]
     pub fn in_message(msg: &'a [u8]) -> Descriptors<'a> {
         match MachMsgHeader::read(msg) {
             Some(h) if h.is_complex() => {
@@ -235,6 +242,7 @@ impl<'a> Descriptors<'a> {
     }
 
     /// How many descriptors the message says follow and have not been walked yet.
+    #[inline]
     pub fn remaining(&self) -> u32 {
         if self.failed { 0 } else { self.remaining }
     }
@@ -294,21 +302,25 @@ pub struct MessageWriter<'a> {
 
 impl<'a> MessageWriter<'a> {
     /// A writer at the start of `buf`.
+    #[inline]
     pub fn new(buf: &'a mut [u8]) -> MessageWriter<'a> {
         MessageWriter { buf, at: 0 }
     }
 
     /// A writer at byte `at` of `buf` (e.g. after a header written before).
+    #[inline]
     pub fn at(buf: &'a mut [u8], at: usize) -> MessageWriter<'a> {
         MessageWriter { buf, at }
     }
 
     /// Where the next field starts: the bytes written so far.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.at
     }
 
     /// The buffer written so far.
+    #[inline]
     pub fn written(&self) -> &[u8] {
         &self.buf[..self.at.min(self.buf.len())]
     }
@@ -317,6 +329,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// [`MessageError::NoSpace`] when they do not fit (nothing is written).
+    #[inline]
     pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), MessageError> {
         let no_space = MessageError::NoSpace {
             at: self.at,
@@ -335,6 +348,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn put<T: IntoBytes + Immutable + ?Sized>(
         &mut self,
         value: &T,
@@ -346,6 +360,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn pad(&mut self) -> Result<(), MessageError> {
         let n = (4 - self.at % 4) % 4;
         self.bytes(&[0u8; 4][..n])
@@ -355,6 +370,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// [`MessageError::NoSpace`] when it does not fit in the buffer.
+    #[inline]
     pub fn set<T: IntoBytes + Immutable>(
         &mut self,
         at: usize,
@@ -371,6 +387,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn header(
         &mut self,
         bits: u32,
@@ -393,6 +410,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn body(&mut self, descriptors: u32) -> Result<(), MessageError> {
         let bits: u32 = read(self.buf, 0).unwrap_or(0);
         self.set(0, &(bits | MACH_MSGH_BITS_COMPLEX))?;
@@ -405,6 +423,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn port(
         &mut self,
         name: mach_port_name_t,
@@ -417,6 +436,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn ool(
         &mut self,
         address: u64,
@@ -433,6 +453,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn ool_ports(
         &mut self,
         address: u64,
@@ -454,6 +475,7 @@ impl<'a> MessageWriter<'a> {
     ///
     /// # Errors
     /// As [`MessageWriter::bytes`].
+    #[inline]
     pub fn guarded_port(
         &mut self,
         name: mach_port_name_t,
@@ -470,6 +492,7 @@ impl<'a> MessageWriter<'a> {
     }
 
     /// Writes the bytes written so far as `msgh_size` and returns it.
+    #[inline]
     pub fn finish(&mut self) -> u32 {
         let size = self.at as u32;
         // A buffer too small for a header has no size field to write.
@@ -492,21 +515,25 @@ pub struct MessageReader<'a> {
 
 impl<'a> MessageReader<'a> {
     /// A reader of `msg` (exactly the message, `msgh_size` bytes) after its header.
+    #[inline]
     pub fn new(msg: &'a [u8]) -> MessageReader<'a> {
         MessageReader::at(msg, HEADER_SIZE)
     }
 
     /// A reader of `msg` at byte `at`.
+    #[inline]
     pub fn at(msg: &'a [u8], at: usize) -> MessageReader<'a> {
         MessageReader { msg, at }
     }
 
     /// Where the next field starts.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.at
     }
 
     /// Whether every byte of the message was read.
+    #[inline]
     pub fn at_end(&self) -> bool {
         self.at >= self.msg.len()
     }
@@ -515,6 +542,7 @@ impl<'a> MessageReader<'a> {
     ///
     /// # Errors
     /// [`MessageError::Truncated`] past the end of the message.
+    #[inline]
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], MessageError> {
         let short = MessageError::Truncated {
             at: self.at,
@@ -530,6 +558,7 @@ impl<'a> MessageReader<'a> {
     ///
     /// # Errors
     /// As [`MessageReader::bytes`].
+    #[inline]
     pub fn get<T: FromBytes>(&mut self) -> Result<T, MessageError> {
         let b = self.bytes(size_of::<T>())?;
         read(b, 0).ok_or(MessageError::Truncated {
@@ -542,6 +571,7 @@ impl<'a> MessageReader<'a> {
     ///
     /// # Errors
     /// As [`MessageReader::bytes`].
+    #[inline]
     pub fn pad(&mut self) -> Result<(), MessageError> {
         let n = (4 - self.at % 4) % 4;
         self.bytes(n).map(|_| ())
@@ -551,6 +581,7 @@ impl<'a> MessageReader<'a> {
     ///
     /// # Errors
     /// As [`MessageReader::bytes`].
+    #[inline]
     pub fn descriptor(&mut self) -> Result<Descriptor, MessageError> {
         let at = self.at;
         let rest = self.msg.get(at..).unwrap_or_default();
@@ -624,6 +655,7 @@ impl<'a> Trailer<'a> {
     /// - [`MessageError::BadSize`] when `msgh_size` is below a header;
     /// - [`MessageError::BadTrailer`] when the trailer is not format 0 or its size is not
     ///   one of a trailer (8 to 68 bytes).
+    #[inline]
     pub fn in_message(buf: &'a [u8]) -> Result<Trailer<'a>, MessageError> {
         let header = MachMsgHeader::read(buf).ok_or(MessageError::Truncated {
             at: 0,
@@ -664,59 +696,70 @@ impl<'a> Trailer<'a> {
     }
 
     /// Where the trailer starts in the buffer: `msgh_size` rounded up to 4.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.at
     }
 
     /// `msgh_trailer_type`: the format, `MACH_MSG_TRAILER_FORMAT_0`.
+    #[inline]
     pub fn format(&self) -> mach_msg_trailer_type_t {
         self.format
     }
 
     /// `msgh_trailer_size`: the bytes of trailer the receiver asked for, which the buffer may
     /// not all hold.
+    #[inline]
     pub fn size(&self) -> mach_msg_trailer_size_t {
         self.size
     }
 
     /// The trailer's bytes the buffer holds (at most [`Trailer::size`]).
+    #[inline]
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
     }
 
     /// Whether the buffer holds the whole trailer, [`Trailer::size`] bytes.
+    #[inline]
     pub fn is_whole(&self) -> bool {
         self.bytes.len() == self.size as usize
     }
 
     /// `msgh_seqno`: the port's sequence number for this message (`MACH_RCV_TRAILER_SEQNO`
     /// and up).
+    #[inline]
     pub fn seqno(&self) -> Option<mach_port_seqno_t> {
         self.field(offset_of!(MachMsgMaxTrailer, msgh_seqno))
     }
 
     /// `msgh_sender`: the sender's uid and gid (`MACH_RCV_TRAILER_SENDER` and up).
+    #[inline]
     pub fn sender(&self) -> Option<SecurityToken> {
         self.field(offset_of!(MachMsgMaxTrailer, msgh_sender))
     }
 
     /// `msgh_audit`: the sender's audit token (`MACH_RCV_TRAILER_AUDIT` and up).
+    #[inline]
     pub fn audit(&self) -> Option<AuditToken> {
         self.field(offset_of!(MachMsgMaxTrailer, msgh_audit))
     }
 
     /// `msgh_context`: the context of the port the message was received on
     /// (`MACH_RCV_TRAILER_CTX` and up).
+    #[inline]
     pub fn context(&self) -> Option<mach_port_context_t> {
         self.field(offset_of!(MachMsgMaxTrailer, msgh_context))
     }
 
     /// `msgh_ad`: the message filter's verdict (`MACH_RCV_TRAILER_AV` and up).
+    #[inline]
     pub fn filter_id(&self) -> Option<mach_msg_filter_id> {
         self.field(offset_of!(MachMsgMaxTrailer, msgh_ad))
     }
 
     /// `msgh_labels`: the sender's labels (`MACH_RCV_TRAILER_LABELS`).
+    #[inline]
     pub fn labels(&self) -> Option<MsgLabels> {
         self.field(offset_of!(MachMsgMaxTrailer, msgh_labels))
     }

@@ -65,31 +65,37 @@ pub struct MachMsgHeader {
 
 impl MachMsgHeader {
     /// The header at the start of `msg`, or `None` if `msg` is shorter than 24 bytes.
+    #[inline]
     pub fn read(msg: &[u8]) -> Option<MachMsgHeader> {
         crate::message::read(msg, 0)
     }
 
     /// Writes the header at the start of `msg`; `None` (nothing written) if it is shorter.
+    #[inline]
     pub fn write(&self, msg: &mut [u8]) -> Option<()> {
         crate::message::write(msg, 0, self)
     }
 
     /// The remote (destination) disposition from `msgh_bits`.
+    #[inline]
     pub const fn remote_disposition(&self) -> mach_msg_type_name_t {
         MACH_MSGH_BITS_REMOTE(self.msgh_bits)
     }
 
     /// The local (reply) disposition from `msgh_bits`.
+    #[inline]
     pub const fn local_disposition(&self) -> mach_msg_type_name_t {
         MACH_MSGH_BITS_LOCAL(self.msgh_bits)
     }
 
     /// The voucher disposition from `msgh_bits`.
+    #[inline]
     pub const fn voucher_disposition(&self) -> mach_msg_type_name_t {
         MACH_MSGH_BITS_VOUCHER(self.msgh_bits)
     }
 
     /// Whether the complex bit is set (a [`MachMsgBody`] and descriptors follow).
+    #[inline]
     pub const fn is_complex(&self) -> bool {
         self.msgh_bits & MACH_MSGH_BITS_COMPLEX != 0
     }
@@ -106,6 +112,7 @@ impl MachMsgHeader {
     /// h.set_complex(false);
     /// assert_eq!(h.msgh_bits, MACH_MSG_TYPE_COPY_SEND);
     /// ```
+    #[inline]
     pub const fn set_complex(&mut self, complex: bool) {
         if complex {
             self.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
@@ -172,6 +179,7 @@ pub struct MachMsgTypeDescriptor {
 
 impl MachMsgTypeDescriptor {
     /// The descriptor type (`MACH_MSG_*_DESCRIPTOR`).
+    #[inline]
     pub const fn type_(&self) -> mach_msg_descriptor_type_t {
         bits_type(self.bits)
     }
@@ -193,6 +201,7 @@ pub struct MachMsgPortDescriptor {
 
 impl MachMsgPortDescriptor {
     /// A port descriptor sending `name` with `disposition`.
+    #[inline]
     pub const fn new(name: mach_port_name_t, disposition: mach_msg_type_name_t) -> Self {
         Self {
             name,
@@ -203,16 +212,19 @@ impl MachMsgPortDescriptor {
     }
 
     /// The disposition (send) or received right type (receive).
+    #[inline]
     pub const fn disposition(&self) -> mach_msg_type_name_t {
         bits_byte(self.bits, DISPOSITION_SHIFT)
     }
 
     /// Replaces the disposition, e.g. with the right type the receiver gets.
+    #[inline]
     pub const fn set_disposition(&mut self, disposition: mach_msg_type_name_t) {
         self.bits = bits_with_byte(self.bits, DISPOSITION_SHIFT, disposition);
     }
 
     /// The descriptor type (0 for a well-formed port descriptor).
+    #[inline]
     pub const fn type_(&self) -> mach_msg_descriptor_type_t {
         bits_type(self.bits)
     }
@@ -234,6 +246,7 @@ pub struct MachMsgOolDescriptor64 {
 
 impl MachMsgOolDescriptor64 {
     /// An out-of-line memory descriptor (type [`MACH_MSG_OOL_DESCRIPTOR`]).
+    #[inline]
     pub const fn new(
         address: u64,
         size: mach_msg_size_t,
@@ -244,6 +257,7 @@ impl MachMsgOolDescriptor64 {
     }
 
     /// The volatile variant (type [`MACH_MSG_OOL_VOLATILE_DESCRIPTOR`]), same shape.
+    #[inline]
     pub const fn new_volatile(
         address: u64,
         size: mach_msg_size_t,
@@ -274,16 +288,19 @@ impl MachMsgOolDescriptor64 {
     }
 
     /// Whether the sender's copy of the memory is deallocated by the send.
+    #[inline]
     pub const fn deallocate(&self) -> bool {
         bits_byte(self.bits, 0) != 0
     }
 
     /// The copy option (`MACH_MSG_PHYSICAL_COPY` …).
+    #[inline]
     pub const fn copy(&self) -> mach_msg_copy_options_t {
         bits_byte(self.bits, 8)
     }
 
     /// The descriptor type (1 or 3).
+    #[inline]
     pub const fn type_(&self) -> mach_msg_descriptor_type_t {
         bits_type(self.bits)
     }
@@ -306,6 +323,7 @@ pub struct MachMsgOolPortsDescriptor64 {
 
 impl MachMsgOolPortsDescriptor64 {
     /// An out-of-line ports descriptor.
+    #[inline]
     pub const fn new(
         address: u64,
         count: mach_msg_size_t,
@@ -324,26 +342,31 @@ impl MachMsgOolPortsDescriptor64 {
     }
 
     /// Whether the sender's array is deallocated by the send.
+    #[inline]
     pub const fn deallocate(&self) -> bool {
         bits_byte(self.bits, 0) != 0
     }
 
     /// The copy option.
+    #[inline]
     pub const fn copy(&self) -> mach_msg_copy_options_t {
         bits_byte(self.bits, 8)
     }
 
     /// The disposition applied to every name (received: the right type).
+    #[inline]
     pub const fn disposition(&self) -> mach_msg_type_name_t {
         bits_byte(self.bits, DISPOSITION_SHIFT)
     }
 
     /// Replaces the disposition.
+    #[inline]
     pub const fn set_disposition(&mut self, disposition: mach_msg_type_name_t) {
         self.bits = bits_with_byte(self.bits, DISPOSITION_SHIFT, disposition);
     }
 
     /// The descriptor type (2).
+    #[inline]
     pub const fn type_(&self) -> mach_msg_descriptor_type_t {
         bits_type(self.bits)
     }
@@ -365,6 +388,7 @@ pub struct MachMsgGuardedPortDescriptor64 {
 
 impl MachMsgGuardedPortDescriptor64 {
     /// A guarded port descriptor.
+    #[inline]
     pub const fn new(
         name: mach_port_name_t,
         disposition: mach_msg_type_name_t,
@@ -381,21 +405,25 @@ impl MachMsgGuardedPortDescriptor64 {
     }
 
     /// The guard flags (`MACH_MSG_GUARD_FLAGS_*`).
+    #[inline]
     pub const fn flags(&self) -> mach_msg_guard_flags_t {
         self.bits & 0xffff
     }
 
     /// The disposition (received: the right type).
+    #[inline]
     pub const fn disposition(&self) -> mach_msg_type_name_t {
         bits_byte(self.bits, DISPOSITION_SHIFT)
     }
 
     /// Replaces the disposition.
+    #[inline]
     pub const fn set_disposition(&mut self, disposition: mach_msg_type_name_t) {
         self.bits = bits_with_byte(self.bits, DISPOSITION_SHIFT, disposition);
     }
 
     /// The descriptor type (4).
+    #[inline]
     pub const fn type_(&self) -> mach_msg_descriptor_type_t {
         bits_type(self.bits)
     }
@@ -616,6 +644,7 @@ impl MigReplyError {
     /// The reply a MIG server (or XNU's `ipc_kobject_server`) sends to `request` carrying
     /// only `ret_code`: to the request's reply port with the right type it arrived as, no
     /// local port, `msgh_id` the request's plus 100, 36 bytes.
+    #[inline]
     pub const fn reply_to(request: &MachMsgHeader, ret_code: kern_return_t) -> MigReplyError {
         MigReplyError {
             head: MachMsgHeader {
@@ -761,6 +790,7 @@ ndr_word_notifications! {
 
 impl MachSendOnceNotification {
     /// The notification as the kernel sends it to `notify`.
+    #[inline]
     pub const fn new(notify: mach_port_name_t) -> MachSendOnceNotification {
         MachSendOnceNotification {
             not_header: notification_header(
@@ -776,6 +806,7 @@ impl MachSendOnceNotification {
 impl MachPortDestroyedNotification {
     /// The notification as the kernel sends it to `notify`, carrying the receive right
     /// `name` (`MACH_MSG_TYPE_MOVE_RECEIVE`; the kernel fills the name in on receive).
+    #[inline]
     pub const fn new(
         notify: mach_port_name_t,
         name: mach_port_name_t,
@@ -878,6 +909,7 @@ pub struct MachPortOptions {
 
 impl MachPortOptions {
     /// Options with these `MPO_*` flags and nothing else.
+    #[inline]
     pub const fn new(flags: u32) -> Self {
         MachPortOptions {
             flags,
@@ -887,6 +919,7 @@ impl MachPortOptions {
     }
 
     /// The same, with `MPO_QLIMIT` and the queue limit `qlimit`.
+    #[inline]
     pub const fn with_qlimit(mut self, qlimit: mach_port_msgcount_t) -> Self {
         self.flags |= crate::consts::MPO_QLIMIT;
         self.mpl.mpl_qlimit = qlimit;
@@ -895,6 +928,7 @@ impl MachPortOptions {
 
     /// The union read as `work_interval_port` (its first four bytes, little-endian as on
     /// the platforms this layout is for).
+    #[inline]
     pub const fn work_interval_port(&self) -> mach_port_name_t {
         self.reserved[0] as u32
     }

@@ -19,21 +19,25 @@ const FLAVOR_MASK: u64 = (1 << (TYPE_SHIFT - FLAVOR_SHIFT)) - 1;
 
 /// The `EXC_GUARD` code of a violation (`EXC_GUARD_ENCODE_TYPE`, `_FLAVOR` and `_TARGET` in
 /// one); the flavor keeps its low 29 bits, as the macros do.
+#[inline]
 pub const fn EXC_GUARD_ENCODE(guard_type: u64, flavor: u32, target: u32) -> u64 {
     (guard_type << TYPE_SHIFT) | ((flavor as u64 & FLAVOR_MASK) << FLAVOR_SHIFT) | target as u64
 }
 
 /// The guard type of an `EXC_GUARD` code.
+#[inline]
 pub const fn EXC_GUARD_DECODE_GUARD_TYPE(code: u64) -> u64 {
     code >> TYPE_SHIFT
 }
 
 /// The flavor of an `EXC_GUARD` code.
+#[inline]
 pub const fn EXC_GUARD_DECODE_GUARD_FLAVOR(code: u64) -> u32 {
     ((code >> FLAVOR_SHIFT) & FLAVOR_MASK) as u32
 }
 
 /// The target of an `EXC_GUARD` code.
+#[inline]
 pub const fn EXC_GUARD_DECODE_GUARD_TARGET(code: u64) -> u32 {
     code as u32
 }

@@ -153,6 +153,7 @@ impl KernReturn {
     ///
     /// Zero is reported as `KERN_SUCCESS`. A mach_msg code with special bits OR-ed in
     /// has no name of its own (its [`Display`](fmt::Display) form spells the parts).
+    #[inline]
     pub fn name(self) -> Option<&'static str> {
         [
             KERN_NAMES,
@@ -168,11 +169,13 @@ impl KernReturn {
     }
 
     /// Whether this is [`KERN_SUCCESS`] (equivalently `MACH_MSG_SUCCESS`).
+    #[inline]
     pub const fn is_success(self) -> bool {
         self.0 == KERN_SUCCESS
     }
 
     /// `Ok(())` for success, otherwise `Err(self)`.
+    #[inline]
     pub const fn result(self) -> Result<(), KernReturn> {
         if self.is_success() { Ok(()) } else { Err(self) }
     }

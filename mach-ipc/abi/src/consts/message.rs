@@ -223,16 +223,19 @@ pub const MACH_RCV_SYNC_PEEK: mach_msg_option_t = 0x0000_8000;
 pub const MACH_RCV_TRAILER_MASK: mach_msg_option_t = 0xf << 24;
 
 /// Encodes trailer format `x` into bits 28..31 of the receive options.
+#[inline]
 pub const fn MACH_RCV_TRAILER_TYPE(x: mach_msg_option_t) -> mach_msg_option_t {
     (x & 0xf) << 28
 }
 
 /// Encodes the requested trailer elements `x` into bits 24..27 of the receive options.
+#[inline]
 pub const fn MACH_RCV_TRAILER_ELEMENTS(x: mach_msg_option_t) -> mach_msg_option_t {
     (x & 0xf) << 24
 }
 
 /// Extracts the requested trailer elements (bits 24..27) from receive options.
+#[inline]
 pub const fn GET_RCV_ELEMENTS(option: mach_msg_option_t) -> mach_msg_option_t {
     (option >> 24) & 0xf
 }
@@ -304,6 +307,7 @@ pub const MAX_TRAILER_SIZE: mach_msg_size_t = 68;
 /// Size of the trailer a receive with `option` produces (64-bit user space).
 ///
 /// Element numbers without a trailer of their own (5, 6, 8..15) get the largest one.
+#[inline]
 pub const fn REQUESTED_TRAILER_SIZE(option: mach_msg_option_t) -> mach_msg_trailer_size_t {
     match GET_RCV_ELEMENTS(option) {
         MACH_RCV_TRAILER_NULL => 8,
@@ -325,6 +329,7 @@ pub const MACH_MSG_SIZE_MAX: mach_msg_size_t = !0;
 pub const MACH_MSG_SIZE_RELIABLE: mach_msg_size_t = 256 * 1024;
 
 /// Rounds a message size up to a multiple of 4 (`sizeof(natural_t)`).
+#[inline]
 pub const fn round_msg(size: mach_msg_size_t) -> mach_msg_size_t {
     (size + 3) & !3
 }
@@ -362,6 +367,7 @@ pub const MACH_MSGH_BITS_CIRCULAR: mach_msg_bits_t = 0x1000_0000;
 pub const MACH_MSGH_BITS_USED: mach_msg_bits_t = 0xb01f_1f1f;
 
 /// Legacy constructor: remote disposition plus local disposition shifted to bits 8..12.
+#[inline]
 pub const fn MACH_MSGH_BITS(
     remote: mach_msg_type_name_t,
     local: mach_msg_type_name_t,
@@ -370,6 +376,7 @@ pub const fn MACH_MSGH_BITS(
 }
 
 /// Builds the three disposition fields, each masked to its 5-bit slot.
+#[inline]
 pub const fn MACH_MSGH_BITS_SET_PORTS(
     remote: mach_msg_type_name_t,
     local: mach_msg_type_name_t,
@@ -381,6 +388,7 @@ pub const fn MACH_MSGH_BITS_SET_PORTS(
 }
 
 /// Like [`MACH_MSGH_BITS_SET_PORTS`] plus the non-disposition bits of `other`.
+#[inline]
 pub const fn MACH_MSGH_BITS_SET(
     remote: mach_msg_type_name_t,
     local: mach_msg_type_name_t,
@@ -391,46 +399,55 @@ pub const fn MACH_MSGH_BITS_SET(
 }
 
 /// The remote (destination) disposition of `bits`.
+#[inline]
 pub const fn MACH_MSGH_BITS_REMOTE(bits: mach_msg_bits_t) -> mach_msg_type_name_t {
     bits & MACH_MSGH_BITS_REMOTE_MASK
 }
 
 /// The local (reply) disposition of `bits`.
+#[inline]
 pub const fn MACH_MSGH_BITS_LOCAL(bits: mach_msg_bits_t) -> mach_msg_type_name_t {
     (bits & MACH_MSGH_BITS_LOCAL_MASK) >> 8
 }
 
 /// The voucher disposition of `bits`.
+#[inline]
 pub const fn MACH_MSGH_BITS_VOUCHER(bits: mach_msg_bits_t) -> mach_msg_type_name_t {
     (bits & MACH_MSGH_BITS_VOUCHER_MASK) >> 16
 }
 
 /// The three disposition fields of `bits`, in place.
+#[inline]
 pub const fn MACH_MSGH_BITS_PORTS(bits: mach_msg_bits_t) -> mach_msg_bits_t {
     bits & MACH_MSGH_BITS_PORTS_MASK
 }
 
 /// Everything in `bits` except the disposition fields.
+#[inline]
 pub const fn MACH_MSGH_BITS_OTHER(bits: mach_msg_bits_t) -> mach_msg_bits_t {
     bits & !MACH_MSGH_BITS_PORTS_MASK
 }
 
 /// Whether a remote disposition is present.
+#[inline]
 pub const fn MACH_MSGH_BITS_HAS_REMOTE(bits: mach_msg_bits_t) -> bool {
     MACH_MSGH_BITS_REMOTE(bits) != MACH_MSGH_BITS_ZERO
 }
 
 /// Whether a local disposition is present.
+#[inline]
 pub const fn MACH_MSGH_BITS_HAS_LOCAL(bits: mach_msg_bits_t) -> bool {
     MACH_MSGH_BITS_LOCAL(bits) != MACH_MSGH_BITS_ZERO
 }
 
 /// Whether a voucher disposition is present.
+#[inline]
 pub const fn MACH_MSGH_BITS_HAS_VOUCHER(bits: mach_msg_bits_t) -> bool {
     MACH_MSGH_BITS_VOUCHER(bits) != MACH_MSGH_BITS_ZERO
 }
 
 /// Whether the complex bit is set.
+#[inline]
 pub const fn MACH_MSGH_BITS_IS_COMPLEX(bits: mach_msg_bits_t) -> bool {
     bits & MACH_MSGH_BITS_COMPLEX != MACH_MSGH_BITS_ZERO
 }
@@ -476,21 +493,25 @@ pub const MACH_MSG_TYPE_LAST: mach_msg_type_name_t = 22;
 pub const MACH_MSG_TYPE_POLYMORPHIC: mach_msg_type_name_t = !0;
 
 /// Whether `x` is any right-carrying disposition (16..=21).
+#[inline]
 pub const fn MACH_MSG_TYPE_PORT_ANY(x: mach_msg_type_name_t) -> bool {
     x >= MACH_MSG_TYPE_MOVE_RECEIVE && x <= MACH_MSG_TYPE_MAKE_SEND_ONCE
 }
 
 /// Whether `x` yields a send or send-once right (17..=21).
+#[inline]
 pub const fn MACH_MSG_TYPE_PORT_ANY_SEND(x: mach_msg_type_name_t) -> bool {
     x >= MACH_MSG_TYPE_MOVE_SEND && x <= MACH_MSG_TYPE_MAKE_SEND_ONCE
 }
 
 /// Whether `x` yields a send-once right (18 or 21).
+#[inline]
 pub const fn MACH_MSG_TYPE_PORT_ANY_SEND_ONCE(x: mach_msg_type_name_t) -> bool {
     x == MACH_MSG_TYPE_MOVE_SEND_ONCE || x == MACH_MSG_TYPE_MAKE_SEND_ONCE
 }
 
 /// Whether `x` moves an existing right out of the sender (16..=18).
+#[inline]
 pub const fn MACH_MSG_TYPE_PORT_ANY_RIGHT(x: mach_msg_type_name_t) -> bool {
     x >= MACH_MSG_TYPE_MOVE_RECEIVE && x <= MACH_MSG_TYPE_MOVE_SEND_ONCE
 }

@@ -57,6 +57,7 @@ pub const MACH_PORT_RIGHT_LABELH: mach_port_right_t = 5;
 pub const MACH_PORT_RIGHT_NUMBER: mach_port_right_t = 6;
 
 /// The type bit that stands for `right`: `1 << (right + 16)`.
+#[inline]
 pub const fn MACH_PORT_TYPE(right: mach_port_right_t) -> mach_port_type_t {
     1 << (right + 16)
 }
@@ -110,21 +111,25 @@ pub const MACH_PORT_NULL: mach_port_name_t = 0;
 pub const MACH_PORT_DEAD: mach_port_name_t = !0;
 
 /// Whether `name` is neither [`MACH_PORT_NULL`] nor [`MACH_PORT_DEAD`].
+#[inline]
 pub const fn MACH_PORT_VALID(name: mach_port_name_t) -> bool {
     name != MACH_PORT_NULL && name != MACH_PORT_DEAD
 }
 
 /// Table index of a kernel-chosen name (all but the low 8 bits).
+#[inline]
 pub const fn MACH_PORT_INDEX(name: mach_port_name_t) -> mach_port_name_t {
     name >> 8
 }
 
 /// Generation of a kernel-chosen name, moved to bits 24..31 as the entry stores it.
+#[inline]
 pub const fn MACH_PORT_GEN(name: mach_port_name_t) -> mach_port_name_t {
     (name & 0xff) << 24
 }
 
 /// Composes a name from a table index and an entry generation (bits 24..31).
+#[inline]
 pub const fn MACH_PORT_MAKE(
     index: mach_port_name_t,
     gen_bits: mach_port_name_t,
