@@ -1103,6 +1103,8 @@ const_assert_eq!(offset_of!(MachPortStatus, mps_pdrequest), 28);
 const_assert_eq!(offset_of!(MachPortStatus, mps_nsrequest), 32);
 const_assert_eq!(offset_of!(MachPortStatus, mps_flags), 36);
 const_assert_eq!(size_of::<MachPortOptions>(), 24);
+// 8-aligned where `uint64_t` is (not on i386, whose layout is the same otherwise).
+#[cfg(target_pointer_width = "64")]
 const_assert_eq!(align_of::<MachPortOptions>(), 8);
 const_assert_eq!(offset_of!(MachPortOptions, flags), 0);
 const_assert_eq!(offset_of!(MachPortOptions, mpl), 4);
