@@ -12,6 +12,7 @@
 //! | [`Rank::Pset`] | a port set's member list | member ports, one at a time (receiving from a set) |
 //! | [`Rank::Port`] | a port: queue, counts, requests, receiver | a task's memory (out-of-line data) |
 //! | [`Rank::Memory`] | a task's simulated memory | nothing |
+//! | [`Rank::Exceptions`] | a task's raised guard exceptions | nothing |
 //!
 //! Work that would take a lock out of order — a notification sent while a port is locked,
 //! a right released while a space is locked — is deferred ([`crate::ipc_notify::Deferred`])
@@ -39,6 +40,8 @@ pub(crate) enum Rank {
     Port,
     /// A task's memory.
     Memory,
+    /// A task's list of raised guard exceptions (taken under any of the others).
+    Exceptions,
 }
 
 #[cfg(debug_assertions)]

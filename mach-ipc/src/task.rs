@@ -44,9 +44,9 @@ pub(crate) struct TaskObj {
     pub sender: Sender,
     state: Locked<TaskState>,
     vm: Locked<Vm>,
-    /// Guard exceptions raised and not yet taken. A leaf lock (nothing is locked while it is
-    /// held), so it may be taken under any of the others.
-    guard_exceptions: std::sync::Mutex<Vec<GuardException>>,
+    /// Guard exceptions raised and not yet taken (the last lock in the order, so it may be
+    /// taken under any of the others).
+    guard_exceptions: Locked<Vec<GuardException>>,
 }
 
 impl TaskObj {
@@ -64,11 +64,7 @@ impl TaskObj {
     /// `mach_port_guard_exception`, for the reasons that always kill the task).
     pub(crate) fn raise(&self, name: mach_port_name_t, reason: u32, subcode: u64) {
         debug_assert!(reason <= MAX_FATAL_kGUARD_EXC_CODE);
-        let mut list = self
-            .guard_exceptions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        list.push(GuardException {
+        self.guard_exceptions.lock().push(GuardException {
             name,
             reason,
             subcode,
@@ -193,7 +189,7 @@ impl Task {
                 },
             ),
             vm: Locked::new(Rank::Memory, Vm::default()),
-            guard_exceptions: std::sync::Mutex::new(Vec::new()),
+            guard_exceptions: Locked::new(Rank::Exceptions, Vec::new()),
         });
         kernel.run(&mut d);
         Task {
@@ -240,12 +236,7 @@ impl Task {
     /// XNU each of them kills the task once the offending thread returns to user space
     /// ([`GuardException`]); a runtime built on this crate does that here.
     pub fn take_guard_exceptions(&self) -> Vec<GuardException> {
-        let mut list = self
-            .obj
-            .guard_exceptions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        std::mem::take(&mut *list)
+        std::mem::take(&mut *self.obj.guard_exceptions.lock())
     }
 
     /// `mach_task_self()`: a send right to the task's own control port, added to the name
