@@ -13,7 +13,7 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::consts::*;
 use crate::ipc_kmsg::{Carried, KDesc, Kmsg};
 use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
-use crate::ipc_object::consume_send_once;
+use crate::ipc_object::check_no_senders;
 use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
 use crate::ipc_pset::{PsetRef, same};
 use crate::ipc_right::{
@@ -739,6 +739,16 @@ impl Task {
             p.send_cv.notify_one();
         }
         if !too_large {
+            // The destination right is used up by the delivery: counted off here, under the
+            // lock already held (the message's reference to the port goes with it).
+            match k.remote {
+                Carried::Send(_) => {
+                    port.srights = port.srights.saturating_sub(1);
+                    check_no_senders(port, d);
+                }
+                Carried::SendOnce(_) => port.sorights = port.sorights.saturating_sub(1),
+                _ => {}
+            }
             port.spnotify(d);
         }
         Ok(Taken {
@@ -802,12 +812,7 @@ impl Task {
             return result;
         }
         let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
-        // The destination right is used up by the delivery.
-        match &k.remote {
-            Carried::Send(x) => crate::ipc_object::release_send(x, &mut d),
-            Carried::SendOnce(x) => consume_send_once(x),
-            _ => {}
-        }
+        // (The destination right was counted off when the message was taken.)
         let mut ts = self.obj.lock();
         let reply = copyout(&mut ts.space, k.local.clone(), &mut d);
         MachMsgHeader {
