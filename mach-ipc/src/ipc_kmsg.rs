@@ -6,6 +6,8 @@
 //! its port and one count of its kind of right. Whoever ends up with the message either
 //! copies the rights out into a space or releases them.
 
+use std::cell::RefCell;
+
 use zerocopy::IntoBytes;
 
 use crate::consts::*;
@@ -105,6 +107,76 @@ impl KDesc {
     }
 }
 
+/// Bodies up to this many bytes are kept in the message itself: a 64-byte message, a MIG
+/// request with a few scalar arguments. (56 measured no better on a round trip, and larger
+/// messages cost every move of a queued message.)
+const BODY_INLINE: usize = 40;
+
+/// The bytes of a message after its header. Small ones (MIG requests and replies,
+/// notifications) sit in the message itself, so a receiver on another core finds them in
+/// the queued message rather than in a buffer the sender wrote, one cache line fewer to
+/// fetch; larger ones in a buffer from the sending thread's pool.
+#[derive(Debug)]
+pub(crate) enum Body {
+    Inline { len: u8, bytes: [u8; BODY_INLINE] },
+    Heap(Vec<u8>),
+}
+
+thread_local! {
+    /// Emptied message-body buffers of this thread, for its next messages: no allocation
+    /// per message, and no lock.
+    static BODIES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Largest message-body buffer kept for reuse.
+const BODY_POOL_MAX_BYTES: usize = 4096;
+/// Most message-body buffers kept for reuse per thread.
+const BODY_POOL_MAX: usize = 64;
+
+impl Body {
+    /// A copy of `bytes`.
+    pub(crate) fn copy_of(bytes: &[u8]) -> Body {
+        if bytes.len() <= BODY_INLINE {
+            let mut inline = [0; BODY_INLINE];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            return Body::Inline {
+                len: bytes.len() as u8,
+                bytes: inline,
+            };
+        }
+        let mut body = BODIES.with(|b| b.borrow_mut().pop()).unwrap_or_default();
+        body.extend_from_slice(bytes);
+        Body::Heap(body)
+    }
+
+    /// Done with: a buffer goes back to this thread's pool.
+    pub(crate) fn recycle(self) {
+        let Body::Heap(mut body) = self else {
+            return;
+        };
+        if body.capacity() <= BODY_POOL_MAX_BYTES {
+            body.clear();
+            BODIES.with(|b| {
+                let mut b = b.borrow_mut();
+                if b.len() < BODY_POOL_MAX {
+                    b.push(body);
+                }
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Body::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Body::Heap(v) => v,
+        }
+    }
+}
+
 /// A message in transit.
 #[derive(Debug)]
 pub(crate) struct Kmsg {
@@ -117,7 +189,7 @@ pub(crate) struct Kmsg {
     pub local_type: mach_msg_type_name_t,
     pub id: mach_msg_id_t,
     /// The bytes after the header, as sent (descriptors are rewritten on receive).
-    pub body: Vec<u8>,
+    pub body: Body,
     pub descs: Vec<KDesc>,
     pub sender: Sender,
     /// Enqueue order across the ports of a set, for fair receives from port sets.
@@ -138,7 +210,7 @@ impl Kmsg {
             local: Carried::Null,
             local_type: 0,
             id: head.msgh_id,
-            body: msg.get(HEADER_SIZE..).unwrap_or_default().to_vec(),
+            body: Body::copy_of(msg.get(HEADER_SIZE..).unwrap_or_default()),
             descs: Vec::new(),
             sender: Sender::KERNEL,
             order: 0,

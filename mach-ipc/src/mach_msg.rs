@@ -3,7 +3,6 @@
 //! it (copying them out into the receiver's space), with XNU's return codes and XNU's
 //! 64-bit user-space byte layout, read and written through [`crate::wire`].
 
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -11,7 +10,7 @@ use std::time::{Duration, Instant};
 use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
-use crate::ipc_kmsg::{Carried, KDesc, Kmsg};
+use crate::ipc_kmsg::{Body, Carried, KDesc, Kmsg};
 use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
 use crate::ipc_object::check_no_senders;
 use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
@@ -132,35 +131,6 @@ fn send_notify(sp: &Space, remote: mach_port_name_t, dest: &Carried) -> bool {
         false
     } else {
         true
-    }
-}
-
-thread_local! {
-    /// Emptied message-body buffers of this thread, for its next messages: no allocation
-    /// per message, and no lock.
-    static BODIES: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Largest message-body buffer kept for reuse.
-const BODY_POOL_MAX_BYTES: usize = 4096;
-/// Most message-body buffers kept for reuse per thread.
-const BODY_POOL_MAX: usize = 64;
-
-fn body_buffer(bytes: &[u8]) -> Vec<u8> {
-    let mut body = BODIES.with(|b| b.borrow_mut().pop()).unwrap_or_default();
-    body.extend_from_slice(bytes);
-    body
-}
-
-fn recycle(mut body: Vec<u8>) {
-    if body.capacity() <= BODY_POOL_MAX_BYTES {
-        body.clear();
-        BODIES.with(|b| {
-            let mut b = b.borrow_mut();
-            if b.len() < BODY_POOL_MAX {
-                b.push(body);
-            }
-        });
     }
 }
 
@@ -418,7 +388,7 @@ impl Task {
             local: reply,
             local_type: if ld == 0 { 0 } else { carried_type(ld) },
             id: h.msgh_id,
-            body: body_buffer(&msg[HEADER_SIZE..size]),
+            body: Body::copy_of(&msg[HEADER_SIZE..size]),
             descs: Vec::new(),
             sender: self.obj.sender,
             order: 0,
@@ -1071,7 +1041,7 @@ impl Task {
         }
         // The inline data after the last descriptor.
         copy(msg, pos, body.len(), &mut out);
-        recycle(body);
+        body.recycle();
         out - HEADER_SIZE
     }
 }
