@@ -292,6 +292,20 @@ impl Kmsg {
         })
     }
 
+    /// `msgh_size` as the kernel holds the message (what `mach_port_peek` reports): the
+    /// kernel's header is 8 bytes longer and each plain port descriptor 4 (16 bytes against
+    /// 12), as xnu-7195.141.2 (`LEGACY_HEADER_SIZE_DELTA`, `ipc_kmsg_copyin_body`) grows them.
+    pub(crate) fn kernel_size(&self) -> usize {
+        const HEADER_GROWTH: usize = 8;
+        const PORT_DESCRIPTOR_GROWTH: usize = 4;
+        let port_descs = self
+            .descs
+            .iter()
+            .filter(|d| matches!(d, KDesc::Port { guarded: None, .. }))
+            .count();
+        self.size_for(true) + HEADER_GROWTH + port_descs * PORT_DESCRIPTOR_GROWTH
+    }
+
     /// `msgh_size` as a receiver sees it: without `guarded_ok` (`MACH_RCV_GUARDED_DESC`)
     /// every 16-byte guarded port descriptor arrives as a 12-byte port descriptor.
     pub(crate) fn size_for(&self, guarded_ok: bool) -> usize {

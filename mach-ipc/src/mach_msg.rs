@@ -412,7 +412,7 @@ impl Task {
         }
         self.run(&mut d);
         match k.remote.port().cloned() {
-            Some(p) => self.deliver(p, k, always, timeout, msg),
+            Some(p) => self.queue(p, k, always, timeout, Some(msg)),
             None => {
                 d.destroy(k);
                 self.run(&mut d);
@@ -422,20 +422,9 @@ impl Task {
     }
 
     /// Queues `k` on `p`, waiting for room if the queue is full (unless `always`, XNU's
-    /// `MACH_SEND_ALWAYS`: then only the kernel's limit of 65534 counts).
-    fn deliver(
-        &self,
-        p: PortRef,
-        k: Kmsg,
-        always: bool,
-        timeout: Option<u32>,
-        msg: &mut [u8],
-    ) -> Result<(), KernReturn> {
-        self.queue(p, k, always, timeout, Some(msg))
-    }
-
-    /// [`Task::deliver`], also for the kernel's reply to a message sent to a kernel object
-    /// (`msg` = `None`): a reply that cannot be queued is destroyed and the send succeeds.
+    /// `MACH_SEND_ALWAYS`: then only the kernel's limit of 65534 counts). A message that
+    /// cannot be queued comes back into `msg` (a pseudo-receive); a kernel reply to a message
+    /// sent to a kernel object (`msg` = `None`) is destroyed instead, and the send succeeds.
     pub(crate) fn queue(
         &self,
         p: PortRef,
@@ -487,7 +476,7 @@ impl Task {
                 drop(transit);
                 return self.pseudo_receive(k, msg, MACH_SEND_NO_BUFFER);
             }
-            if len < port.qlimit || exempt {
+            if exempt || !port.is_full() {
                 enqueue(&p, &mut port, k, &shared.order, &mut d);
                 drop(port);
                 drop(transit);
@@ -500,7 +489,7 @@ impl Task {
                 unmark_in_transit(&k);
                 drop(transit);
                 port = p.lock();
-                if !port.is_active() || (port.queue.len() as u32) < port.qlimit {
+                if !port.is_active() || !port.is_full() {
                     continue;
                 }
             }

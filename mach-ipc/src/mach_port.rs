@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use crate::consts::*;
-use crate::ipc_kmsg::KDesc;
 use crate::ipc_kmsg::{Carried, Kmsg};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::unlink_all;
@@ -21,10 +20,6 @@ use crate::mach_msg::make_trailer;
 use crate::task::Task;
 use crate::wire::MachPortOptions;
 use zerocopy::IntoBytes;
-
-/// How much larger the kernel's copy of a message header is than the 64-bit user one
-/// (`LEGACY_HEADER_SIZE_DELTA` in xnu-7195.141.2: 32 bytes against 24).
-const KERNEL_HEADER_GROWTH: usize = 8;
 
 /// What [`Task::mach_port_peek`] reports of a queued message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1021,13 +1016,15 @@ impl Task {
             (MPO_IMPORTANCE_RECEIVER, MACH_PORT_IMPORTANCE_RECEIVER),
             (MPO_DENAP_RECEIVER, MACH_PORT_DENAP_RECEIVER),
         ];
-        let set = attributes
-            .into_iter()
-            .filter(|&(bit, _)| flags & bit != 0)
-            .try_for_each(|(_, flavor)| {
-                self.mach_port_set_attributes(name, flavor, &[options.mpl.mpl_qlimit])
-            });
-        if let Err(e) = made.and(set) {
+        let made = made.and_then(|()| {
+            attributes
+                .into_iter()
+                .filter(|&(bit, _)| flags & bit != 0)
+                .try_for_each(|(_, flavor)| {
+                    self.mach_port_set_attributes(name, flavor, &[options.mpl.mpl_qlimit])
+                })
+        });
+        if let Err(e) = made {
             // The task may have torn it down meanwhile: then there is nothing to undo.
             let _ = self.mach_port_destruct(name, if with_send { -1 } else { 0 }, context);
             return Err(e);
@@ -1043,13 +1040,8 @@ impl Task {
     /// guarded or `guard` is not its guard.
     pub fn mach_port_unguard(&self, name: mach_port_name_t, guard: u64) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
-            if !port.guarded {
-                self.obj.raise(name, kGUARD_EXC_UNGUARDED, 0);
-                return err(KERN_INVALID_ARGUMENT);
-            }
-            if port.context != guard {
-                self.obj
-                    .raise(name, kGUARD_EXC_INCORRECT_GUARD, port.context);
+            if let Some((reason, subcode)) = guard_violation(port, guard) {
+                self.obj.raise(name, reason, subcode);
                 return err(KERN_INVALID_ARGUMENT);
             }
             port.context = 0;
@@ -1072,14 +1064,11 @@ impl Task {
         new_guard: u64,
     ) -> Result<(), KernReturn> {
         self.with_receive(name, KERN_INVALID_NAME, |_, port| {
-            let violation = if !port.guarded {
-                Some((kGUARD_EXC_UNGUARDED, 0))
-            } else if port.strict_guard {
+            // A strict guard cannot be swapped, even by its holder.
+            let violation = if port.guarded && port.strict_guard {
                 Some((kGUARD_EXC_SET_CONTEXT, port.context))
-            } else if port.context != old_guard {
-                Some((kGUARD_EXC_INCORRECT_GUARD, port.context))
             } else {
-                None
+                guard_violation(port, old_guard)
             };
             if let Some((reason, subcode)) = violation {
                 self.obj.raise(name, reason, subcode);
@@ -1162,19 +1151,13 @@ impl Task {
             let Some(k) = port.queue.get(at) else {
                 return err(KERN_FAILURE);
             };
-            let port_descs = k
-                .descs
-                .iter()
-                .filter(|d| matches!(d, KDesc::Port { guarded: None, .. }))
-                .count();
-            let size = k.size_for(true) + KERNEL_HEADER_GROWTH + 4 * port_descs;
             let mut t = make_trailer(seqno, k.sender, 0, trailer_size as usize);
             t.msgh_trailer_size = MACH_MSG_TRAILER_MINIMUM_SIZE;
             let n = trailer_size as usize;
             trailer[..n].copy_from_slice(&t.as_bytes()[..n]);
             Ok(PeekedMessage {
                 seqno,
-                size: size as mach_msg_size_t,
+                size: k.kernel_size() as mach_msg_size_t,
                 id: k.id,
                 trailer_size,
             })
@@ -1239,6 +1222,19 @@ impl Task {
         drop(ts);
         self.run(&mut d);
         Ok(())
+    }
+}
+
+/// What is wrong with `guard` as the locked port's guard, as the guard exception's reason
+/// and subcode (xnu-7195.141.2 `mach_port_unguard_locked`, `mach_port_swap_guard`): the
+/// port is not guarded, or has another guard.
+fn guard_violation(port: &Port, guard: u64) -> Option<(u32, u64)> {
+    if !port.guarded {
+        Some((kGUARD_EXC_UNGUARDED, 0))
+    } else if port.context != guard {
+        Some((kGUARD_EXC_INCORRECT_GUARD, port.context))
+    } else {
+        None
     }
 }
 
