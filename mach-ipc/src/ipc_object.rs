@@ -64,12 +64,19 @@ pub(crate) fn release_send(p: &PortObj, d: &mut Deferred) {
 /// left. (The request's `sync` was compared when it was made: once armed, it fires on the
 /// next drop to zero, as in XNU.)
 pub(crate) fn check_no_senders(port: &mut Port, d: &mut Deferred) {
+    if let Some(k) = take_no_senders(port) {
+        d.send(k);
+    }
+}
+
+/// The locked port's no-senders notification, taken off it, if one is armed and no send
+/// rights are left; for a caller that must send it later than now.
+pub(crate) fn take_no_senders(port: &mut Port) -> Option<Kmsg> {
     if port.srights != 0 || !port.is_active() {
-        return;
+        return None;
     }
-    if let Some((notify, _)) = port.nsrequest.take() {
-        d.send(Kmsg::no_senders(notify, port.mscount));
-    }
+    let (notify, _) = port.nsrequest.take()?;
+    Some(Kmsg::no_senders(notify, port.mscount))
 }
 
 /// Destroys a receive right (or, with a port-destroyed request armed, sends it away in the

@@ -11,7 +11,7 @@ use crate::consts::*;
 use crate::ipc_kmsg::{Carried, Kmsg};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::{
-    clear_receiver, copy_send, make_send, make_send_once, release_send, unlink_all,
+    clear_receiver, copy_send, make_send, make_send_once, release_send, take_no_senders, unlink_all,
 };
 use crate::ipc_port::{PortRef, Receiver, port_key};
 use crate::ipc_pset::PsetRef;
@@ -351,13 +351,7 @@ pub(crate) fn destroy_name(sp: &mut Space, name: mach_port_name_t, d: &mut Defer
             let no_senders = if rights & MACH_PORT_TYPE_SEND != 0 {
                 let mut port = p.lock();
                 port.srights = port.srights.saturating_sub(1);
-                match port.nsrequest.take() {
-                    Some((n, _)) if port.srights == 0 => Some(Kmsg::no_senders(n, port.mscount)),
-                    ns => {
-                        port.nsrequest = ns;
-                        None
-                    }
-                }
+                take_no_senders(&mut port)
             } else {
                 None
             };
