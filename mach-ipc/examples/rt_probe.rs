@@ -5,15 +5,23 @@
 //! threads, so that the ratio compares runs made under the same conditions. On a VM whose
 //! vCPUs move, criterion's numbers alone swing 2-3x between runs.
 //!
+//! Two more columns read the ratio. Crossbeam's receivers sleep after a few microseconds of
+//! looking, where `mach_msg`'s look for some 50 µs; on a host where a sleeper takes long to
+//! wake, crossbeam's blocking round trip is then the slower one, so it is also measured with
+//! both threads polling (`try_recv` in a loop), which is what `mach_msg`'s waits amount to.
+//! And `work` is what the round trip costs on one thread with no other core involved: two
+//! sends and two receives on the client's own port, the floor that moving lines between
+//! cores adds to.
+//!
 //! Run with `cargo run --release -p darling-mach-ipc --example rt_probe [BATCHES]`.
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Instant;
 
-use darling_mach_ipc::Kernel;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::wire::MachMsgHeader;
+use darling_mach_ipc::{Kernel, Task};
 
 #[repr(align(128))]
 struct Line(AtomicU64);
@@ -42,6 +50,10 @@ fn main() {
         .mach_port_extract_right(xs, MACH_MSG_TYPE_MAKE_SEND, &client)
         .unwrap();
     let yc = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let own = client.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+    client
+        .mach_port_insert_right(own, own, MACH_MSG_TYPE_MAKE_SEND)
+        .unwrap();
     let (ys, _) = client
         .mach_port_extract_right(yc, MACH_MSG_TYPE_MAKE_SEND, &server)
         .unwrap();
@@ -82,6 +94,15 @@ fn main() {
                 m[0] = m[0].wrapping_add(1);
                 cb_resp_tx.send(m).unwrap();
             }
+            b2.wait();
+            for _ in 0..per {
+                let mut m = poll(&cb_req_rx);
+                m[0] = m[0].wrapping_add(1);
+                cb_resp_tx.send(m).unwrap();
+            }
+            // The client measures the work alone.
+            b2.wait();
+            b2.wait();
         }
     });
     let mut buf = [0u8; 256];
@@ -97,41 +118,110 @@ fn main() {
         }
         let pp = s.elapsed().as_nanos() as f64 / per as f64;
         bar.wait();
-        let s = Instant::now();
-        for _ in 0..per {
-            request(&mut buf, xc, 1);
-            client
-                .mach_msg(&mut buf, MACH_SEND_MSG | MACH_RCV_MSG, 64, 256, yc, 0, 0)
-                .unwrap();
-        }
-        let rt = s.elapsed().as_nanos() as f64 / per as f64;
+        let rt = per_op(per, |_| call(&client, &mut buf, xc, yc));
         bar.wait();
-        let s = Instant::now();
-        for i in 0..per {
-            let mut m = [0u8; 64];
-            m[0] = i as u8;
-            cb_req.send(m).unwrap();
-            std::hint::black_box(cb_resp.recv().unwrap());
-        }
-        let cb = s.elapsed().as_nanos() as f64 / per as f64;
-        rows.push((pp, rt, cb));
+        let cb = per_op(per, |i| {
+            cb_call(&cb_req, &cb_resp, i, |rx| rx.recv().unwrap())
+        });
+        bar.wait();
+        let cbp = per_op(per, |i| cb_call(&cb_req, &cb_resp, i, poll));
+        bar.wait();
+        let work = 2.0 * per_op(per, |_| call(&client, &mut buf, own, own));
+        bar.wait();
+        rows.push(Row {
+            pp,
+            rt,
+            cb,
+            cbp,
+            work,
+        });
     }
     h.join().unwrap();
-    for (pp, rt, cb) in &rows {
+    for r in &rows {
         println!(
-            "line ping-pong {pp:6.0} ns   mach_msg round trip {rt:6.0} ns   crossbeam {cb:6.0} ns   ratio {:.2}",
-            rt / cb
+            "line ping-pong {:5.0} ns   mach_msg {:5.0} ns   crossbeam {:5.0} ns (polling {:4.0})   work {:4.0} ns   ratio {:.2} (to polling {:.2}, its floor {:.2})",
+            r.pp,
+            r.rt,
+            r.cb,
+            r.cbp,
+            r.work,
+            r.rt / r.cb,
+            r.rt / r.cbp,
+            r.work / r.cbp
         );
     }
-    let stats = |f: fn(&(f64, f64, f64)) -> f64| {
+    let stats = |f: fn(&Row) -> f64| {
         let mut r: Vec<f64> = rows.iter().map(f).collect();
         r.sort_by(|a, b| a.partial_cmp(b).unwrap());
         (r[0], r[r.len() / 2], r[r.len() - 1])
     };
-    let (a, b, c) = stats(|x| x.1);
-    println!("mach_msg  min {a:.0} median {b:.0} max {c:.0}");
-    let (a, b, c) = stats(|x| x.2);
-    println!("crossbeam min {a:.0} median {b:.0} max {c:.0}");
-    let (a, b, c) = stats(|x| x.1 / x.2);
-    println!("ratio     min {a:.2} median {b:.2} max {c:.2}");
+    let (a, b, c) = stats(|x| x.rt);
+    println!("mach_msg            min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.cb);
+    println!("crossbeam           min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.cbp);
+    println!("crossbeam, polling  min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.work);
+    println!("work on one thread  min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.rt / x.cb);
+    println!("ratio               min {a:.2} median {b:.2} max {c:.2}");
+    let (a, b, c) = stats(|x| x.rt / x.cbp);
+    println!("ratio to polling    min {a:.2} median {b:.2} max {c:.2}");
+    let (a, b, c) = stats(|x| x.work / x.cbp);
+    println!("work to polling     min {a:.2} median {b:.2} max {c:.2}");
+}
+
+/// One batch's numbers, in ns per round trip.
+struct Row {
+    /// The one-line ping-pong.
+    pp: f64,
+    /// `mach_msg`.
+    rt: f64,
+    /// crossbeam, blocking receives.
+    cb: f64,
+    /// crossbeam, polling receives.
+    cbp: f64,
+    /// Two sends and two receives on one thread.
+    work: f64,
+}
+
+/// Nanoseconds per call of `f`, called `per` times (with 0..per).
+fn per_op(per: u64, mut f: impl FnMut(u64)) -> f64 {
+    let s = Instant::now();
+    for i in 0..per {
+        f(i);
+    }
+    s.elapsed().as_nanos() as f64 / per as f64
+}
+
+/// One `mach_msg` request to `dest` and the receive of its answer on `rcv`.
+fn call(task: &Task, buf: &mut [u8], dest: u32, rcv: u32) {
+    request(buf, dest, 1);
+    task.mach_msg(buf, MACH_SEND_MSG | MACH_RCV_MSG, 64, 256, rcv, 0, 0)
+        .unwrap();
+}
+
+type Channel = crossbeam_channel::Receiver<[u8; 64]>;
+
+/// One crossbeam request (numbered `i`) and the receive of its answer with `recv`.
+fn cb_call(
+    tx: &crossbeam_channel::Sender<[u8; 64]>,
+    rx: &Channel,
+    i: u64,
+    recv: impl Fn(&Channel) -> [u8; 64],
+) {
+    let mut m = [0u8; 64];
+    m[0] = i as u8;
+    tx.send(m).unwrap();
+    std::hint::black_box(recv(rx));
+}
+
+/// Receives from `rx` by polling it.
+fn poll<T>(rx: &crossbeam_channel::Receiver<T>) -> T {
+    loop {
+        if let Ok(m) = rx.try_recv() {
+            return m;
+        }
+        std::hint::spin_loop();
+    }
 }

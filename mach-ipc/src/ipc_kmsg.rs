@@ -177,8 +177,41 @@ impl std::ops::Deref for Body {
     }
 }
 
-/// A message in transit.
+/// The descriptors of a message, boxed: most messages have none, and a queued message is
+/// then two cache lines (`kmsg_layout` checks it), which a receiver on another core
+/// fetches from the sender.
+#[derive(Debug, Default)]
+#[expect(
+    clippy::box_collection,
+    reason = "one pointer in the message where a Vec takes three"
+)]
+pub(crate) struct Descs(Option<Box<Vec<KDesc>>>);
+
+impl Descs {
+    /// Adds a descriptor at the end.
+    pub(crate) fn push(&mut self, d: KDesc) {
+        self.0.get_or_insert_default().push(d);
+    }
+
+    /// The descriptors, in message order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, KDesc> {
+        self.0.as_deref().map_or(&[][..], Vec::as_slice).iter()
+    }
+}
+
+impl IntoIterator for Descs {
+    type Item = KDesc;
+    type IntoIter = std::vec::IntoIter<KDesc>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.map_or_else(Vec::new, |b| *b).into_iter()
+    }
+}
+
+/// A message in transit. Aligned to a cache line and two lines long, so a queued message
+/// takes two whole lines of its queue's buffer.
 #[derive(Debug)]
+#[repr(align(64))]
 pub(crate) struct Kmsg {
     /// `msgh_bits` without the port dispositions.
     pub bits: u32,
@@ -190,7 +223,7 @@ pub(crate) struct Kmsg {
     pub id: mach_msg_id_t,
     /// The bytes after the header, as sent (descriptors are rewritten on receive).
     pub body: Body,
-    pub descs: Vec<KDesc>,
+    pub descs: Descs,
     pub sender: Sender,
     /// Enqueue order across the ports of a set, for fair receives from port sets.
     pub order: u64,
@@ -211,7 +244,7 @@ impl Kmsg {
             local_type: 0,
             id: head.msgh_id,
             body: Body::copy_of(msg.get(HEADER_SIZE..).unwrap_or_default()),
-            descs: Vec::new(),
+            descs: Descs::default(),
             sender: Sender::KERNEL,
             order: 0,
             voucher_name: 0,
@@ -327,5 +360,22 @@ impl Kmsg {
                 * (size_of::<MachMsgGuardedPortDescriptor64>() - size_of::<MachMsgPortDescriptor>())
         };
         HEADER_SIZE + self.body.len() - shrink
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kmsg_layout() {
+        // Two whole cache lines: a queue's buffer holds each message in two lines of its
+        // own, and a 64-byte message (40 bytes of body) needs no buffer of its own.
+        assert_eq!(size_of::<Kmsg>(), 128);
+        assert_eq!(align_of::<Kmsg>(), 64);
+        assert!(matches!(
+            Body::copy_of(&[7; 40]),
+            Body::Inline { len: 40, .. }
+        ));
     }
 }

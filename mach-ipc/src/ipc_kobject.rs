@@ -9,7 +9,7 @@
 use zerocopy::IntoBytes;
 
 use crate::consts::*;
-use crate::ipc_kmsg::{Body, Carried, Kmsg, Sender};
+use crate::ipc_kmsg::{Body, Carried, Descs, Kmsg, Sender};
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::{consume_send_once, release_send};
 use crate::ipc_port::{PortRef, Receiver};
@@ -106,7 +106,7 @@ pub(crate) fn server(mut request: Kmsg, d: &mut Deferred) -> Option<(PortRef, Km
         local_type: 0,
         id: mig.head.msgh_id,
         body: Body::copy_of(&mig.as_bytes()[HEADER_SIZE..]),
-        descs: Vec::new(),
+        descs: Descs::default(),
         sender: Sender::KERNEL,
         order: 0,
         voucher_name: 0,

@@ -110,14 +110,14 @@ fn send_kernel(k: Kmsg, shared: &Shared, d: &mut Deferred) {
         }
         mark_in_transit(&k, &p);
     }
-    let mut port = p.lock();
+    let port = p.lock();
     if !port.is_active() {
         drop(port);
         drop(transit);
         d.destroy(k);
         return;
     }
-    enqueue(&p, &mut port, k, &shared.order, d);
+    enqueue(&p, port, k, &shared.order, d);
 }
 
 /// Whether `inner`'s receive right is (transitively) inside a message queued on `outer`, or
@@ -162,11 +162,15 @@ pub(crate) fn unmark_in_transit(k: &Kmsg) {
     }
 }
 
-/// Puts `k` on the locked port `p` and wakes its receiver; the sets it is in are woken
-/// through `d` (after the port's lock is dropped).
+/// Puts `k` on the locked port `p`, unlocks it and wakes its receiver; the sets it is in are
+/// woken through `d` (after the port's lock is dropped).
+///
+/// The activity a spinning receiver watches moves only once the lock is free: moved with it
+/// held, the receiver would find the lock taken, block on it and cost the sender a wake-up
+/// system call on unlock.
 pub(crate) fn enqueue(
     p: &PortObj,
-    port: &mut Guard<'_, Port>,
+    mut port: Guard<'_, Port>,
     mut k: Kmsg,
     order: &AtomicU64,
     d: &mut Deferred,
@@ -176,9 +180,16 @@ pub(crate) fn enqueue(
         k.order = order.fetch_add(1, Ordering::Relaxed);
         d.wake(port.psets.iter().cloned());
     }
+    // A queued message's destination right is the port's own: its reference is given up
+    // here, by the sender, so that a receiver on another core never writes the port's
+    // reference count; `remote_type` still says which right it was, and the receive counts
+    // it off (a port that dies with messages queued has no counts left to keep).
+    let dest = std::mem::replace(&mut k.remote, Carried::Null);
     port.queue.push_back(k);
-    p.signal();
     if port.recv_waiters > 0 {
         p.recv_cv.notify_all();
     }
+    drop(port);
+    p.signal();
+    drop(dest);
 }

@@ -100,18 +100,32 @@ impl NameRequest {
 }
 
 /// A port's state, behind its lock.
+///
+/// Laid out in C order so that the fields every send and receive writes share one cache line
+/// with the lock word before them (see [`PortObj`]); what they only read, or what only the
+/// `mach_port_*` calls write, comes after, on lines that stay shared between the sender's and
+/// the receiver's caches. A message crossing cores then moves the lock's line, not four.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Port {
-    pub receiver: Receiver,
+    // Written by every send and receive: on the lock's line (8 + 56 bytes).
     pub queue: VecDeque<Kmsg>,
-    pub qlimit: u32,
     pub seqno: u32,
-    pub mscount: u32,
     /// Send rights outstanding: one per entry holding send rights (whatever its urefs), one
     /// per right in a message or held by the kernel.
     pub srights: u32,
     pub sorights: u32,
+    /// Receivers waiting on `recv_cv`, senders waiting on `send_cv`: a wake-up is a system
+    /// call, made only when someone waits.
+    pub recv_waiters: u32,
+    pub send_waiters: u32,
+    pub qlimit: u32,
+    // Read by sends and receives, written rarely.
+    pub receiver: Receiver,
+    pub psets: Vec<PsetRef>,
     pub context: u64,
+    /// An armed send-possible request waits for the next receive (XNU's `ip_sprequests`).
+    pub sprequests: bool,
     pub guarded: bool,
     /// Guarded with `strict`: the context is hidden and cannot be set.
     pub strict_guard: bool,
@@ -124,21 +138,15 @@ pub(crate) struct Port {
     pub impdonation: bool,
     /// A temporary owner was asked for (`MACH_PORT_TEMPOWNER`).
     pub tempowner: bool,
+    pub mscount: u32,
+    pub kobject: KObject,
     /// No-senders request: the notify port and the make-send count it waits for.
     pub nsrequest: Option<(PortRef, u32)>,
     pub pdrequest: Option<PortRef>,
     pub requests: Vec<NameRequest>,
-    /// An armed send-possible request waits for the next receive (XNU's `ip_sprequests`).
-    pub sprequests: bool,
     /// Names whose dead-name request fired when the port died: each gets one more uref
     /// when its entry is next looked at (XNU keeps this in the request table).
     pub fired: Vec<(TaskId, mach_port_name_t)>,
-    pub psets: Vec<PsetRef>,
-    pub kobject: KObject,
-    /// Receivers waiting on `recv_cv`, senders waiting on `send_cv`: a wake-up is a system
-    /// call, made only when someone waits.
-    pub recv_waiters: u32,
-    pub send_waiters: u32,
 }
 
 impl Port {
@@ -196,22 +204,33 @@ pub(crate) struct Census {
     pub psets: AtomicIsize,
 }
 
+/// A counter on a cache line of its own, so that a thread watching it does not take from the
+/// writer the lines beside it.
+#[derive(Debug, Default)]
+#[repr(C, align(64))]
+pub(crate) struct Activity(pub AtomicU64);
+
 /// A port: its lock, the condition variables its receivers and blocked senders wait on, and
 /// the counter receivers watch before they sleep.
+///
+/// Aligned to a cache line, its lock word and the hot fields of [`Port`] first: one line
+/// (`port_layout` checks it).
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub(crate) struct PortObj {
     state: Locked<Port>,
     /// Receivers blocked on this port wait here (with the port's lock).
     pub recv_cv: Condvar,
     /// Senders blocked on a full queue wait here (with the port's lock).
     pub send_cv: Condvar,
-    /// Bumped whenever a message is queued or the port dies or moves: a receiver about to
-    /// block watches it for a moment without the lock first.
-    pub activity: AtomicU64,
     /// Set (with the lock held) when the port dies; read without it, since a dead port
     /// stays dead.
     dead: AtomicBool,
     census: Arc<Census>,
+    /// Bumped whenever a message is queued or the port dies or moves: a receiver about to
+    /// block watches it for a moment without the lock first. An allocation of its own, so
+    /// that the receiver holds it (and writes its reference count) instead of the port.
+    pub activity: Arc<Activity>,
 }
 
 impl PortObj {
@@ -222,13 +241,15 @@ impl PortObj {
             state: Locked::new(
                 Rank::Port,
                 Port {
-                    receiver,
                     queue: VecDeque::new(),
-                    qlimit: MACH_PORT_QLIMIT_DEFAULT,
                     seqno: 0,
-                    mscount: 0,
                     srights: 0,
                     sorights: 0,
+                    recv_waiters: 0,
+                    send_waiters: 0,
+                    qlimit: MACH_PORT_QLIMIT_DEFAULT,
+                    receiver,
+                    mscount: 0,
                     context: 0,
                     guarded: false,
                     strict_guard: false,
@@ -242,15 +263,13 @@ impl PortObj {
                     fired: Vec::new(),
                     psets: Vec::new(),
                     kobject,
-                    recv_waiters: 0,
-                    send_waiters: 0,
                 },
             ),
             recv_cv: Condvar::new(),
             send_cv: Condvar::new(),
-            activity: AtomicU64::new(0),
             dead: AtomicBool::new(false),
             census: Arc::clone(census),
+            activity: Arc::default(),
         })
     }
 
@@ -262,7 +281,7 @@ impl PortObj {
     /// Wakes everything watching or waiting on the port: a message came, or the port died or
     /// moved.
     pub(crate) fn signal(&self) {
-        self.activity.fetch_add(1, Ordering::Release);
+        self.activity.0.fetch_add(1, Ordering::Release);
     }
 
     /// Whether the port is alive (without its lock: a port seen dead stays dead; one seen
@@ -287,4 +306,36 @@ impl Drop for PortObj {
 /// The identity of a port, for maps keyed by port.
 pub(crate) fn port_key(p: &PortRef) -> usize {
     Arc::as_ptr(p) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_layout() {
+        let census = Arc::new(Census::default());
+        let p = PortObj::new(&census, Receiver::Kernel, KObject::None);
+        let start = Arc::as_ptr(&p) as usize;
+        let line = |addr: usize| addr / 64;
+        assert_eq!(start % 64, 0);
+        let port = p.lock();
+        let addr = |field: *const u8| field as usize;
+        // The lock word is the first bytes of the object (`Locked` and `Mutex` keep it
+        // there), and every field a send or receive writes is on its line.
+        for field in [
+            addr(std::ptr::from_ref(&port.queue).cast()),
+            addr(std::ptr::from_ref(&port.seqno).cast()),
+            addr(std::ptr::from_ref(&port.srights).cast()),
+            addr(std::ptr::from_ref(&port.sorights).cast()),
+            addr(std::ptr::from_ref(&port.recv_waiters).cast()),
+            addr(std::ptr::from_ref(&port.send_waiters).cast()),
+            addr(std::ptr::from_ref(&port.qlimit).cast()) + 3,
+        ] {
+            assert_eq!(line(field), line(start), "{:#x} from {start:#x}", field);
+        }
+        // The activity a receiver watches has a line of its own.
+        assert_eq!(Arc::as_ptr(&p.activity) as usize % 64, 0);
+        assert_eq!(size_of::<Activity>(), 64);
+    }
 }

@@ -1,11 +1,11 @@
 //! Port sets (XNU's `ipc_pset.c`): a receive right that receives from any of its member
 //! ports.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar};
 
 use crate::consts::mach_port_name_t;
-use crate::ipc_port::{Census, PortRef, TaskId};
+use crate::ipc_port::{Activity, Census, PortRef, TaskId};
 use crate::lock::{Guard, Locked, Rank};
 
 /// A shared port set.
@@ -29,7 +29,7 @@ pub(crate) struct PsetObj {
     pub cv: Condvar,
     /// Bumped whenever a member gets a message or the set changes: a receiver about to
     /// block watches it for a moment without the lock first.
-    pub activity: AtomicU64,
+    pub activity: Activity,
     census: Arc<Census>,
 }
 
@@ -46,7 +46,7 @@ impl PsetObj {
                 },
             ),
             cv: Condvar::new(),
-            activity: AtomicU64::new(0),
+            activity: Activity::default(),
             census: Arc::clone(census),
         })
     }
@@ -66,7 +66,7 @@ impl PsetObj {
     /// [`wake`](Self::wake) with the set's lock already held (as `set`): the spinning
     /// receivers see the activity move, the sleeping ones are woken.
     pub(crate) fn signal(&self, set: &Pset) {
-        self.activity.fetch_add(1, Ordering::Release);
+        self.activity.0.fetch_add(1, Ordering::Release);
         if set.waiters > 0 {
             self.cv.notify_all();
         }

@@ -97,18 +97,20 @@ mod order {
     pub(super) fn release(_: Rank) {}
 }
 
-/// A mutex with a rank in the lock order.
+/// A mutex with a rank in the lock order. In C order, the mutex (its lock word, then the
+/// value) first: a structure that starts with a `Locked` has its lock word at its start.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Locked<T> {
-    rank: Rank,
     inner: Mutex<T>,
+    rank: Rank,
 }
 
 impl<T> Locked<T> {
     pub(crate) const fn new(rank: Rank, value: T) -> Locked<T> {
         Locked {
-            rank,
             inner: Mutex::new(value),
+            rank,
         }
     }
 

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
-use crate::ipc_kmsg::{Body, Carried, KDesc, Kmsg};
+use crate::ipc_kmsg::{Body, Carried, Descs, KDesc, Kmsg};
 use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
 use crate::ipc_object::check_no_senders;
-use crate::ipc_port::{Port, PortObj, PortRef, Receiver};
+use crate::ipc_port::{Activity, Port, PortRef, Receiver};
 use crate::ipc_pset::{PsetRef, same};
 use crate::ipc_right::{
     RightError, carried_type, copyin, copyout, free_name, lookup, needed_right,
@@ -21,7 +21,7 @@ use crate::ipc_right::{
 use crate::ipc_space::{Obj, Space};
 use crate::lock::Guard;
 use crate::message::{Descriptor, Descriptors, HEADER_SIZE, read, write};
-use crate::task::Task;
+use crate::task::{Task, TaskState};
 use crate::wire::{
     MachMsgGuardedPortDescriptor64, MachMsgHeader, MachMsgMaxTrailer, MachMsgOolDescriptor64,
     MachMsgOolPortsDescriptor64, MachMsgPortDescriptor,
@@ -144,12 +144,6 @@ enum GuardedDesc {
     /// Delivered, in the 16-byte layout; an immovable receive right is guarded with the
     /// receive buffer's `address` (and made immovable again, if `immovable`).
     Deliver { address: u64, immovable: bool },
-}
-
-/// Where a receive waits: one port, or a port set.
-enum Source {
-    Port(PortRef),
-    Set(PsetRef),
 }
 
 /// How many times a receiver looks at a port's activity, pausing the CPU (`spin_loop`)
@@ -389,7 +383,7 @@ impl Task {
             local_type: if ld == 0 { 0 } else { carried_type(ld) },
             id: h.msgh_id,
             body: Body::copy_of(&msg[HEADER_SIZE..size]),
-            descs: Vec::new(),
+            descs: Descs::default(),
             sender: self.obj.sender,
             order: 0,
             // A voucher name sent without a disposition arrives as it was.
@@ -477,8 +471,7 @@ impl Task {
                 return self.pseudo_receive(k, msg, MACH_SEND_NO_BUFFER);
             }
             if exempt || !port.is_full() {
-                enqueue(&p, &mut port, k, &shared.order, &mut d);
-                drop(port);
+                enqueue(&p, port, k, &shared.order, &mut d);
                 drop(transit);
                 self.run(&mut d);
                 return Ok(());
@@ -567,102 +560,146 @@ impl Task {
             return fail(MACH_RCV_INVALID_DATA);
         }
         let task = self.id();
-        let source = {
-            let mut ts = self.obj.lock();
-            match lookup(&mut ts.space, rcv_name) {
-                Some(e) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => match &e.object {
-                    Obj::Port(p) => Source::Port(Arc::clone(p)),
-                    _ => return fail(MACH_RCV_INVALID_NAME),
-                },
-                Some(e) => match &e.object {
-                    Obj::Pset(s) => Source::Set(Arc::clone(s)),
-                    _ => return fail(MACH_RCV_INVALID_NAME),
-                },
-                None => return fail(MACH_RCV_INVALID_NAME),
-            }
-        };
+        let mut d = Deferred::default();
         let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
         let mut spin = SPIN_LIMIT;
-        let mut d = Deferred::default();
-        let taken = loop {
+        // The port's activity, once this receive has waited: the port is looked up by name
+        // again at every look, so that a waiting receiver holds no reference to the port
+        // itself and never writes its reference count, which the sender's copyin writes.
+        let mut watching: Option<Arc<Activity>> = None;
+        loop {
             let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));
-            match &source {
-                Source::Port(p) => {
-                    let mut port = p.lock();
-                    // Still ours? (Moved away or destroyed while we waited.)
-                    if !port.receiver.is(task, rcv_name) {
-                        return fail(MACH_RCV_PORT_CHANGED);
+            let mut ts = self.obj.lock();
+            let p = match lookup(&mut ts.space, rcv_name) {
+                Some(e) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => match &e.object {
+                    Obj::Port(p) => p,
+                    _ if watching.is_some() => return fail(MACH_RCV_PORT_CHANGED),
+                    _ => return fail(MACH_RCV_INVALID_NAME),
+                },
+                Some(e) if watching.is_none() => match &e.object {
+                    Obj::Pset(s) => {
+                        let set = Arc::clone(s);
+                        drop(ts);
+                        let taken = self.receive_from_set(
+                            &set, msg, option, rcv_size, rcv_name, deadline, &mut d,
+                        )?;
+                        return self.deliver_to_user(taken, msg, option, rcv_size, None, d);
                     }
-                    if !port.queue.is_empty() {
-                        break self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
-                    }
-                    if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
-                        // Before sleeping (a wake-up costs microseconds), watch for a message
-                        // for a moment without the lock.
-                        let seen = p.activity.load(Ordering::Acquire);
-                        drop(port);
-                        spin = spin_for_activity(&p.activity, seen, spin, deadline);
-                        continue;
-                    }
-                    if wait.is_some_and(|w| w.is_zero()) {
-                        return fail(MACH_RCV_TIMED_OUT);
-                    }
-                    port.recv_waiters += 1;
-                    (port, _) = port.wait(&p.recv_cv, wait);
-                    port.recv_waiters -= 1;
-                }
-                Source::Set(set) => {
-                    let mut s = set.lock();
-                    if s.owner != Some((task, rcv_name)) {
-                        return fail(MACH_RCV_PORT_CHANGED);
-                    }
-                    // Read before the members are looked at: a message queued on one after
-                    // its look bumps the set's activity after that (once its port is
-                    // unlocked), so a spin from here sees it.
-                    let seen = set.activity.load(Ordering::Acquire);
-                    // The member whose first message was queued first.
-                    let ready = s
-                        .members
-                        .iter()
-                        .filter_map(|m| {
-                            let port = m.lock();
-                            let member = port.psets.iter().any(|x| same(x, set));
-                            port.queue
-                                .front()
-                                .filter(|_| member)
-                                .map(|k| (k.order, Arc::clone(m)))
-                        })
-                        .min_by_key(|(order, _)| *order);
-                    if let Some((_, p)) = ready {
-                        let mut port = p.lock();
-                        if port.queue.is_empty() {
-                            continue;
-                        }
-                        drop(s);
-                        break self.take(&p, &mut port, msg, option, rcv_size, &mut d)?;
-                    }
-                    if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
-                        drop(s);
-                        spin = spin_for_activity(&set.activity, seen, spin, deadline);
-                        continue;
-                    }
-                    if wait.is_some_and(|w| w.is_zero()) {
-                        return fail(MACH_RCV_TIMED_OUT);
-                    }
-                    s.waiters += 1;
-                    (s, _) = s.wait(&set.cv, wait);
-                    s.waiters -= 1;
-                }
+                    _ => return fail(MACH_RCV_INVALID_NAME),
+                },
+                None if watching.is_none() => return fail(MACH_RCV_INVALID_NAME),
+                // Destroyed or moved away while we waited.
+                _ => return fail(MACH_RCV_PORT_CHANGED),
+            };
+            if watching
+                .as_ref()
+                .is_some_and(|a| !Arc::ptr_eq(a, &p.activity))
+            {
+                return fail(MACH_RCV_PORT_CHANGED);
             }
-        };
-        self.deliver_to_user(taken, msg, option, rcv_size, d)
+            // The port is taken with the space still locked (space before port, in the lock
+            // order), and the message copied out under that same lock.
+            let mut port = p.lock();
+            if !port.receiver.is(task, rcv_name) {
+                return fail(MACH_RCV_PORT_CHANGED);
+            }
+            if !port.queue.is_empty() {
+                let taken = self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
+                drop(port);
+                return self.deliver_to_user(taken, msg, option, rcv_size, Some(ts), d);
+            }
+            if wait.is_some_and(|w| w.is_zero()) {
+                return fail(MACH_RCV_TIMED_OUT);
+            }
+            if spin > 0 {
+                // Before sleeping (a wake-up costs microseconds), watch for a message for a
+                // moment with no lock held.
+                let activity = watching.get_or_insert_with(|| Arc::clone(&p.activity));
+                let seen = activity.0.load(Ordering::Acquire);
+                drop(port);
+                drop(ts);
+                spin = spin_for_activity(&activity.0, seen, spin, deadline);
+                continue;
+            }
+            // Sleep on the port, holding only its lock (and a reference to it).
+            watching.get_or_insert_with(|| Arc::clone(&p.activity));
+            let p = Arc::clone(p);
+            drop(port);
+            drop(ts);
+            let mut port = p.lock();
+            if port.queue.is_empty() && port.receiver.is(task, rcv_name) {
+                port.recv_waiters += 1;
+                (port, _) = port.wait(&p.recv_cv, wait);
+                port.recv_waiters -= 1;
+            }
+        }
+    }
+
+    /// Waits for a message on a member of `set` (a receive on a port set) and takes it off
+    /// its port.
+    #[allow(clippy::too_many_arguments)]
+    fn receive_from_set(
+        &self,
+        set: &PsetRef,
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        rcv_size: usize,
+        rcv_name: mach_port_name_t,
+        deadline: Option<Instant>,
+        d: &mut Deferred,
+    ) -> Result<Taken, KernReturn> {
+        let task = self.id();
+        let mut spin = SPIN_LIMIT;
+        loop {
+            let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));
+            let mut s = set.lock();
+            if s.owner != Some((task, rcv_name)) {
+                return fail(MACH_RCV_PORT_CHANGED);
+            }
+            // Read before the members are looked at: a message queued on one after its look
+            // bumps the set's activity after that (once its port is unlocked), so a spin from
+            // here sees it.
+            let seen = set.activity.0.load(Ordering::Acquire);
+            // The member whose first message was queued first.
+            let ready = s
+                .members
+                .iter()
+                .filter_map(|m| {
+                    let port = m.lock();
+                    let member = port.psets.iter().any(|x| same(x, set));
+                    port.queue
+                        .front()
+                        .filter(|_| member)
+                        .map(|k| (k.order, Arc::clone(m)))
+                })
+                .min_by_key(|(order, _)| *order);
+            if let Some((_, p)) = ready {
+                let mut port = p.lock();
+                if port.queue.is_empty() {
+                    continue;
+                }
+                drop(s);
+                return self.take(&p, &mut port, msg, option, rcv_size, d);
+            }
+            if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
+                drop(s);
+                spin = spin_for_activity(&set.activity.0, seen, spin, deadline);
+                continue;
+            }
+            if wait.is_some_and(|w| w.is_zero()) {
+                return fail(MACH_RCV_TIMED_OUT);
+            }
+            s.waiters += 1;
+            (s, _) = s.wait(&set.cv, wait);
+            s.waiters -= 1;
+        }
     }
 
     /// Takes the first message off the locked port `p`, or leaves it there for
     /// `MACH_RCV_LARGE` (then fails with `MACH_RCV_TOO_LARGE`, the size written into `msg`).
     fn take(
         &self,
-        p: &PortObj,
+        p: &PortRef,
         port: &mut Guard<'_, Port>,
         msg: &mut [u8],
         option: mach_msg_option_t,
@@ -689,7 +726,7 @@ impl Task {
             }
             return fail(MACH_RCV_TOO_LARGE);
         }
-        let Some(k) = port.queue.pop_front() else {
+        let Some(mut k) = port.queue.pop_front() else {
             return fail(MACH_RCV_PORT_CHANGED);
         };
         let seqno = port.seqno;
@@ -697,15 +734,23 @@ impl Task {
         if port.send_waiters > 0 {
             p.send_cv.notify_one();
         }
-        if !too_large {
+        if too_large {
+            // Destroyed with the rest of the message, as a right: the queue holds no
+            // reference for it (see `enqueue`), so the right gets one back.
+            k.remote = match k.remote_type {
+                MACH_MSG_TYPE_PORT_SEND => Carried::Send(Arc::clone(p)),
+                MACH_MSG_TYPE_PORT_SEND_ONCE => Carried::SendOnce(Arc::clone(p)),
+                _ => Carried::Null,
+            };
+        } else {
             // The destination right is used up by the delivery: counted off here, under the
-            // lock already held (the message's reference to the port goes with it).
-            match k.remote {
-                Carried::Send(_) => {
+            // lock already held.
+            match k.remote_type {
+                MACH_MSG_TYPE_PORT_SEND => {
                     port.srights = port.srights.saturating_sub(1);
                     check_no_senders(port, d);
                 }
-                Carried::SendOnce(_) => port.sorights = port.sorights.saturating_sub(1),
+                MACH_MSG_TYPE_PORT_SEND_ONCE => port.sorights = port.sorights.saturating_sub(1),
                 _ => {}
             }
             port.spnotify(d);
@@ -720,13 +765,14 @@ impl Task {
     }
 
     /// Writes a taken message into `msg`: header, body with its rights and memory copied out
-    /// into this task, trailer.
+    /// into this task, trailer. `ts` is this task's state, if the caller holds it.
     fn deliver_to_user(
         &self,
         taken: Taken,
         msg: &mut [u8],
         option: mach_msg_option_t,
         rcv_size: usize,
+        ts: Option<Guard<'_, TaskState>>,
         mut d: Deferred,
     ) -> Result<(), KernReturn> {
         let Taken {
@@ -766,13 +812,14 @@ impl Task {
                 copy_prefix(msg, HEADER_SIZE, &t.as_bytes()[..fits]);
                 fail(MACH_RCV_TOO_LARGE)
             };
+            drop(ts);
             d.destroy(k);
             self.run(&mut d);
             return result;
         }
         let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
         // (The destination right was counted off when the message was taken.)
-        let mut ts = self.obj.lock();
+        let mut ts = ts.unwrap_or_else(|| self.obj.lock());
         let reply = copyout(&mut ts.space, k.local.clone(), &mut d);
         MachMsgHeader {
             msgh_bits: bits,

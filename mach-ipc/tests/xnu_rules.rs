@@ -12,9 +12,9 @@ use darling_mach_ipc::wire::{
     MachMsgAuditTrailer, MachMsgGuardedPortDescriptor64, MachMsgPortDescriptor, MachPortOptions,
 };
 use msgkit::{
-    Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SRIGHTS, at, e, hdr, names,
-    notification_word, port_desc, port_with_send, recv, recv_port, refs, setup, status, trailer,
-    try_recv,
+    MAKE_SO, MOVE_RECV, Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SORIGHTS, ST_SRIGHTS,
+    at, e, empty, hdr, names, notification_word, port_desc, port_with_send, recv, recv_port, refs,
+    setup, status, trailer, try_recv,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -880,4 +880,90 @@ fn construct_failures_leave_nothing() {
         e(KERN_DENIED)
     );
     assert_eq!(names(&t), before);
+}
+
+/// A queued message's destination right counts among the port's rights until it is
+/// received (xnu-7195.141.2: `ipc_kmsg_copyin_header` takes it, `ipc_kmsg_copyout_header`
+/// uses it up): the send and send-once counts in the status include it, and the no-senders
+/// notification waits for the receive.
+#[test]
+fn queued_destination_rights_count_until_received() {
+    let (_k, t) = setup();
+    let p = recv_port(&t);
+    let ns = recv_port(&t);
+    Msg::new(p, MACH_MSG_TYPE_MAKE_SEND, 0, 0).send(&t).unwrap();
+    Msg::new(p, MAKE_SO, 0, 0).send(&t).unwrap();
+    // (Made with no send right anywhere, the request would fire at once.)
+    t.mach_port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, ns, MAKE_SO)
+        .unwrap();
+    let st = status(&t, p);
+    assert_eq!(
+        (st[ST_SRIGHTS], st[ST_SORIGHTS], st[ST_MSGCOUNT]),
+        (1, 1, 2)
+    );
+    assert!(empty(&t, ns));
+    assert_eq!(
+        MACH_MSGH_BITS_LOCAL(hdr(&recv(&t, p)).msgh_bits),
+        MACH_MSG_TYPE_PORT_SEND
+    );
+    let st = status(&t, p);
+    assert_eq!((st[ST_SRIGHTS], st[ST_SORIGHTS]), (0, 1));
+    assert_eq!(hdr(&recv(&t, ns)).msgh_id, MACH_NOTIFY_NO_SENDERS);
+    assert_eq!(
+        MACH_MSGH_BITS_LOCAL(hdr(&recv(&t, p)).msgh_bits),
+        MACH_MSG_TYPE_PORT_SEND_ONCE
+    );
+    assert_eq!(status(&t, p)[ST_SORIGHTS], 0);
+}
+
+/// A message destroyed by a too-large receive destroys its destination right like any
+/// other: a send-once one sends its port a send-once notification (xnu-7195.141.2
+/// `ipc_kmsg_clean` → `ipc_object_destroy_dest` → `ipc_notify_send_once_and_unlock`).
+#[test]
+fn too_large_receive_destroys_a_send_once_destination_with_a_notification() {
+    let (_k, t) = setup();
+    let p = recv_port(&t);
+    Msg::new(p, MAKE_SO, 0, 0).data(&[1; 16]).send(&t).unwrap();
+    let (r, _) = msgkit::recv_opts(&t, p, HEADER_SIZE + 4, MACH_RCV_TIMEOUT, 0);
+    assert_eq!(r, e(MACH_RCV_TOO_LARGE));
+    assert_eq!(hdr(&recv(&t, p)).msgh_id, MACH_NOTIFY_SEND_ONCE);
+    assert_eq!(status(&t, p)[ST_SORIGHTS], 0);
+    assert!(empty(&t, p));
+}
+
+/// A port destroyed with messages queued frees them and itself: nothing of it is left
+/// (`ipc_port_destroy` destroys the queue), whatever rights the messages were sent with.
+#[test]
+fn a_port_destroyed_with_queued_messages_is_freed() {
+    let (k, t) = setup();
+    let before = k.port_count();
+    let p = recv_port(&t);
+    let q = recv_port(&t);
+    Msg::new(p, MACH_MSG_TYPE_MAKE_SEND, 0, 0).send(&t).unwrap();
+    Msg::new(p, MAKE_SO, q, MAKE_SO).send(&t).unwrap();
+    // p's receive right inside a message queued on q, itself holding a message for q.
+    Msg::new(q, MACH_MSG_TYPE_MAKE_SEND, 0, 0)
+        .port(p, MOVE_RECV)
+        .send(&t)
+        .unwrap();
+    t.mach_port_destroy(q).unwrap();
+    assert_eq!(k.port_count(), before);
+}
+
+/// A receiver waiting on a name whose port is destroyed, the name then given to a new
+/// port, is told its port changed: it does not go on to receive from the new port.
+#[test]
+fn a_waiting_receive_does_not_follow_its_name_to_a_new_port() {
+    let (_k, t) = setup();
+    let p = recv_port(&t);
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| msgkit::recv_opts(&t, p, 64, 0, 0).0);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        t.mach_port_destroy(p).unwrap();
+        // Whether or not the waiter has looked again yet, the name may come back.
+        let _ = t.mach_port_allocate_name(MACH_PORT_RIGHT_RECEIVE, p);
+        let _ = t.mach_port_insert_right(p, p, MACH_MSG_TYPE_MAKE_SEND);
+        let _ = Msg::new(p, MACH_MSG_TYPE_COPY_SEND, 0, 0).send(&t);
+        assert_eq!(waiter.join().unwrap(), e(MACH_RCV_PORT_CHANGED));
+    });
 }
