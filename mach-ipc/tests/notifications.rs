@@ -51,16 +51,6 @@ fn notification(t: &Task, n: u32, id: i32) -> Vec<u8> {
     b
 }
 
-fn request(
-    t: &Task,
-    name: u32,
-    id: i32,
-    sync: u32,
-    notify: u32,
-) -> Result<u32, darling_mach_ipc::KernReturn> {
-    t.mach_port_request_notification(name, id, sync, notify, MAKE_SO)
-}
-
 // ---- no-senders ---------------------------------------------------------------------------
 
 #[test]

@@ -14,7 +14,7 @@ use darling_mach_ipc::wire::{
 use msgkit::{
     MAKE_SO, MOVE_RECV, Msg, ST_FLAGS, ST_MSCOUNT, ST_MSGCOUNT, ST_QLIMIT, ST_SORIGHTS, ST_SRIGHTS,
     at, e, empty, hdr, names, notification_word, port_desc, port_with_send, recv, recv_port, refs,
-    setup, status, trailer, try_recv,
+    request, setup, status, trailer, try_recv,
 };
 
 /// Sends the receive right `carried` to `dest` (a copied send right) in a complex message.
@@ -34,14 +34,7 @@ fn send_receive_right(t: &Task, dest: u32, carried: u32) {
 fn port_destroyed_into_itself_destroys_the_port() {
     let (k, t) = setup();
     let p = port_with_send(&t);
-    t.mach_port_request_notification(
-        p,
-        MACH_NOTIFY_PORT_DESTROYED,
-        0,
-        p,
-        MACH_MSG_TYPE_MAKE_SEND_ONCE,
-    )
-    .unwrap();
+    request(&t, p, MACH_NOTIFY_PORT_DESTROYED, 0, p).unwrap();
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
         .unwrap();
     // The name's send right now names a dead port.
@@ -58,14 +51,7 @@ fn port_destroyed_into_a_port_inside_it_destroys_both() {
     let (k, t) = setup();
     let p = port_with_send(&t);
     let n = port_with_send(&t);
-    t.mach_port_request_notification(
-        p,
-        MACH_NOTIFY_PORT_DESTROYED,
-        0,
-        n,
-        MACH_MSG_TYPE_MAKE_SEND_ONCE,
-    )
-    .unwrap();
+    request(&t, p, MACH_NOTIFY_PORT_DESTROYED, 0, n).unwrap();
     // n's receive right goes into p's queue.
     send_receive_right(&t, p, n);
     assert_eq!(t.mach_port_type(n), Ok(MACH_PORT_TYPE_SEND));
@@ -83,14 +69,7 @@ fn port_destroyed_elsewhere_rescues_the_port() {
     let (k, t) = setup();
     let p = port_with_send(&t);
     let n = recv_port(&t);
-    t.mach_port_request_notification(
-        p,
-        MACH_NOTIFY_PORT_DESTROYED,
-        0,
-        n,
-        MACH_MSG_TYPE_MAKE_SEND_ONCE,
-    )
-    .unwrap();
+    request(&t, p, MACH_NOTIFY_PORT_DESTROYED, 0, n).unwrap();
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
         .unwrap();
     // Alive, in transit: the send right is still a send right.
@@ -122,14 +101,7 @@ fn one_slot_port() -> (Kernel, Task, u32, u32) {
 }
 
 fn request_send_possible(t: &Task, p: u32, sync: u32, n: u32) -> u32 {
-    t.mach_port_request_notification(
-        p,
-        MACH_NOTIFY_SEND_POSSIBLE,
-        sync,
-        n,
-        MACH_MSG_TYPE_MAKE_SEND_ONCE,
-    )
-    .unwrap()
+    request(t, p, MACH_NOTIFY_SEND_POSSIBLE, sync, n).unwrap()
 }
 
 /// A plain message to `p` with `option` (no waiting).
@@ -344,11 +316,6 @@ fn drain_ids(t: &Task, n: u32) -> Vec<i32> {
     std::iter::from_fn(|| try_recv(t, n).ok().map(|b| hdr(&b).msgh_id)).collect()
 }
 
-fn request(t: &Task, name: u32, msgid: i32, sync: u32, notify: u32) {
-    t.mach_port_request_notification(name, msgid, sync, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE)
-        .unwrap();
-}
-
 /// A message queued on `p` carrying a send-once right to `n` (its destruction sends
 /// SEND_ONCE to `n`).
 fn queue_send_once_to(t: &Task, p: u32, n: u32) {
@@ -376,9 +343,9 @@ fn destroy_notifies_death_then_no_senders_then_port_deleted() {
         .send(&t)
         .unwrap();
     let so = port_desc(&recv(&t, n), DESCRIPTORS_START).0;
-    request(&t, so, MACH_NOTIFY_DEAD_NAME, 0, n);
-    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
-    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    request(&t, so, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n).unwrap();
     queue_send_once_to(&t, p, n);
     t.mach_port_destroy(p).unwrap();
     assert_eq!(
@@ -426,7 +393,7 @@ fn port_death_sends_no_senders_send_once_before_dead_names() {
     let n = recv_port(&t);
     let cn = send_once_for(&t, &client, n);
     client_request(&client, cn);
-    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n).unwrap();
     queue_send_once_to(&t, p, n);
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
         .unwrap();
@@ -449,7 +416,7 @@ fn dealloc_send_notifies_no_senders_then_port_deleted() {
     let n = recv_port(&t);
     let cn = send_once_for(&t, &client, n);
     client_request(&client, cn);
-    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n).unwrap();
     client.mach_port_deallocate(CLIENT_NAME).unwrap();
     assert_eq!(
         drain_ids(&t, n),
@@ -481,7 +448,7 @@ fn receive_dealloc_notifies_death_then_port_deleted() {
     let (_k, t) = setup();
     let n = recv_port(&t);
     let p = recv_port(&t);
-    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
     queue_send_once_to(&t, p, n);
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
         .unwrap();
@@ -794,8 +761,8 @@ fn destruct_notifies_no_senders_then_death_then_port_deleted() {
     let (_k, t) = setup();
     let n = recv_port(&t);
     let p = port_with_send(&t);
-    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
-    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n);
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, n).unwrap();
     queue_send_once_to(&t, p, n);
     t.mach_port_destruct(p, -1, 0).unwrap();
     assert_eq!(
@@ -816,7 +783,7 @@ fn destruct_leaves_remaining_send_urefs_dead() {
     let n = recv_port(&t);
     let p = port_with_send(&t);
     t.mach_port_mod_refs(p, MACH_PORT_RIGHT_SEND, 2).unwrap();
-    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n);
+    request(&t, p, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
     t.mach_port_destruct(p, -1, 0).unwrap();
     assert_eq!(t.mach_port_type(p), Ok(MACH_PORT_TYPE_DEAD_NAME));
     assert_eq!(refs(&t, p, MACH_PORT_RIGHT_DEAD_NAME), 3);
@@ -894,8 +861,7 @@ fn queued_destination_rights_count_until_received() {
     Msg::new(p, MACH_MSG_TYPE_MAKE_SEND, 0, 0).send(&t).unwrap();
     Msg::new(p, MAKE_SO, 0, 0).send(&t).unwrap();
     // (Made with no send right anywhere, the request would fire at once.)
-    t.mach_port_request_notification(p, MACH_NOTIFY_NO_SENDERS, 0, ns, MAKE_SO)
-        .unwrap();
+    request(&t, p, MACH_NOTIFY_NO_SENDERS, 0, ns).unwrap();
     let st = status(&t, p);
     assert_eq!(
         (st[ST_SRIGHTS], st[ST_SORIGHTS], st[ST_MSGCOUNT]),

@@ -325,6 +325,12 @@ pub fn port_with_send(task: &Task) -> u32 {
     p
 }
 
+/// `mach_port_request_notification` for `id` on `name`, answered to a send-once right made
+/// from the receive right `notify`; returns the previous notify right's name.
+pub fn request(task: &Task, name: u32, id: i32, sync: u32, notify: u32) -> Result<u32, KernReturn> {
+    task.mach_port_request_notification(name, id, sync, notify, MAKE_SO)
+}
+
 /// The `mach_port_status_t` of receive right `name`.
 pub fn status(task: &Task, name: u32) -> [u32; 10] {
     let mut info = [0u32; 10];
