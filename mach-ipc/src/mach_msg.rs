@@ -681,13 +681,13 @@ impl Task {
                 drop(s);
                 return self.take(&p, &mut port, msg, option, rcv_size, d);
             }
-            if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
+            if wait.is_some_and(|w| w.is_zero()) {
+                return fail(MACH_RCV_TIMED_OUT);
+            }
+            if spin > 0 {
                 drop(s);
                 spin = spin_for_activity(&set.activity.0, seen, spin, deadline);
                 continue;
-            }
-            if wait.is_some_and(|w| w.is_zero()) {
-                return fail(MACH_RCV_TIMED_OUT);
             }
             s.waiters += 1;
             (s, _) = s.wait(&set.cv, wait);
@@ -922,31 +922,22 @@ impl Task {
                     });
                 }
                 Descriptor::Ool(o) => {
-                    let (address, size) = (o.address, u64::from(o.size));
-                    let mut vm = self.obj.vm();
-                    let data = vm
-                        .read(address, size)
+                    let data = self
+                        .obj
+                        .vm()
+                        .copyin(o.address, u64::from(o.size), o.deallocate())
                         .ok_or(KernReturn(MACH_SEND_INVALID_MEMORY))?;
-                    if o.deallocate() {
-                        vm.deallocate_range(address, size);
-                    }
                     k.descs.push(KDesc::Ool { at, data });
                 }
                 Descriptor::OolPorts(o) => {
                     if o.copy() != MACH_MSG_PHYSICAL_COPY && o.copy() != MACH_MSG_VIRTUAL_COPY {
                         return fail(MACH_SEND_INVALID_TYPE);
                     }
-                    let (address, len) = (o.address, u64::from(o.count) * 4);
-                    let names = {
-                        let mut vm = self.obj.vm();
-                        let names = vm
-                            .read(address, len)
-                            .ok_or(KernReturn(MACH_SEND_INVALID_MEMORY))?;
-                        if o.deallocate() {
-                            vm.deallocate_range(address, len);
-                        }
-                        names
-                    };
+                    let names = self
+                        .obj
+                        .vm()
+                        .copyin(o.address, u64::from(o.count) * 4, o.deallocate())
+                        .ok_or(KernReturn(MACH_SEND_INVALID_MEMORY))?;
                     let mut rights = Vec::with_capacity(o.count as usize);
                     for i in 0..o.count as usize {
                         let name = read::<u32>(&names, i * 4).unwrap_or(MACH_PORT_NULL);

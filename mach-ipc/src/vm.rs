@@ -65,9 +65,19 @@ impl Vm {
         self.regions.remove(&address).is_some()
     }
 
+    /// Out-of-line memory being sent: a copy of `len` bytes at `address`, the region then
+    /// removed if `deallocate` asks and the bytes are the whole of it.
+    pub(crate) fn copyin(&mut self, address: u64, len: u64, deallocate: bool) -> Option<Vec<u8>> {
+        let data = self.read(address, len)?;
+        if deallocate {
+            self.deallocate_range(address, len);
+        }
+        Some(data)
+    }
+
     /// Removes the part `[address, address + len)` of a region, when it is the whole region
     /// (the only deallocation OOL `deallocate` needs here).
-    pub(crate) fn deallocate_range(&mut self, address: u64, len: u64) {
+    fn deallocate_range(&mut self, address: u64, len: u64) {
         if let Some(r) = self.regions.get(&address)
             && r.len() as u64 == len
         {
