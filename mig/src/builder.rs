@@ -1,5 +1,7 @@
 //! [`Builder`]: compiling `.defs` files from a build script.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -25,14 +27,17 @@ use crate::interface::Interface;
 /// include!(concat!(env!("OUT_DIR"), "/window.rs"));
 /// ```
 ///
-/// The output goes through `rustfmt` when one is found (`RUSTFMT`, else `rustfmt` on the
-/// `PATH`); without it the code is valid but unformatted.
+/// The code comes out indented; [`Builder::rustfmt`] also runs `rustfmt` over it. That is
+/// off by default: the output then depends on nothing but the input (not on whether or
+/// which `rustfmt` is installed), and a large interface is not held up by the formatter
+/// (rustfmt takes some 2 ms per routine, far longer than generating it).
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
     preprocessor: Preprocessor,
     includes: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
     cargo_metadata: bool,
+    rustfmt: bool,
 }
 
 impl Builder {
@@ -44,6 +49,7 @@ impl Builder {
             includes: Vec::new(),
             out_dir: None,
             cargo_metadata: true,
+            rustfmt: false,
         }
     }
 
@@ -79,6 +85,13 @@ impl Builder {
         self
     }
 
+    /// Whether to run the code through `rustfmt` (`RUSTFMT`, else `rustfmt` on the `PATH`;
+    /// default: no). If it cannot be run or fails, the code is kept as generated.
+    pub fn rustfmt(&mut self, on: bool) -> &mut Self {
+        self.rustfmt = on;
+        self
+    }
+
     /// The interface in one `.defs` file, preprocessed with this builder's include
     /// directories and macros (for its [`layout`](crate::layout)).
     ///
@@ -94,12 +107,26 @@ impl Builder {
     /// The first problem in the file, with its location.
     pub fn generate(&self, defs: &Path) -> Result<String, crate::Error> {
         let iface = self.load(defs)?;
-        let name = defs.file_name().map_or_else(
-            || defs.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let code = crate::codegen::generate(&iface, &name)?;
+        let code = crate::codegen::generate(&iface, &source_name(defs))?;
+        if !self.rustfmt {
+            return Ok(code);
+        }
         Ok(rustfmt(&code).unwrap_or(code))
+    }
+
+    /// As [`Builder::generate`], writing the code to `out` as it is generated (with
+    /// [`Builder::rustfmt`], once formatted): a large interface's code is not held in memory.
+    ///
+    /// # Errors
+    /// The first problem in the file, with its location; [`crate::Error::Write`] if writing
+    /// to `out` fails.
+    pub fn generate_to(&self, defs: &Path, out: &mut dyn Write) -> Result<(), crate::Error> {
+        if self.rustfmt {
+            let code = self.generate(defs)?;
+            return out.write_all(code.as_bytes()).map_err(crate::Error::Write);
+        }
+        let iface = self.load(defs)?;
+        crate::codegen::generate_to(&iface, &source_name(defs), out)
     }
 
     /// Compiles each file into `<stem>.rs` in the output directory; returns the paths
@@ -129,24 +156,41 @@ impl Builder {
             if self.cargo_metadata {
                 println!("cargo:rerun-if-changed={}", f.display());
             }
-            let code = self.generate(f)?;
             let stem = f
                 .file_stem()
                 .map_or_else(|| "mig".into(), |s| s.to_string_lossy().into_owned());
             let out = out_dir.join(format!("{stem}.rs"));
-            std::fs::write(&out, code).map_err(|source| crate::Error::Io {
-                path: out.clone(),
-                source,
-            })?;
+            self.write_file(f, &out)?;
             written.push(out);
         }
         Ok(written)
     }
+
+    /// Generates the code for `defs` into the file `out`.
+    fn write_file(&self, defs: &Path, out: &Path) -> Result<(), crate::Error> {
+        let io = |source| crate::Error::Io {
+            path: out.to_path_buf(),
+            source,
+        };
+        let mut file = BufWriter::new(File::create(out).map_err(io)?);
+        self.generate_to(defs, &mut file).map_err(|e| match e {
+            crate::Error::Write(source) => io(source),
+            e => e,
+        })?;
+        file.flush().map_err(io)
+    }
+}
+
+/// How the header of the generated code names `defs`: its file name.
+fn source_name(defs: &Path) -> String {
+    defs.file_name().map_or_else(
+        || defs.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// `code` formatted by rustfmt (edition 2024), if one runs.
 fn rustfmt(code: &str) -> Option<String> {
-    use std::io::Write;
     let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
     let mut child = Command::new(program)
         .args(["--edition", "2024", "--emit", "stdout", "--quiet"])

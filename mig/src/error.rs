@@ -83,13 +83,17 @@ pub enum Error {
         /// What.
         what: String,
     },
+    /// The generated code could not be written ([`crate::generate_to`],
+    /// [`crate::Builder::generate_to`]).
+    #[error("cannot write the generated code: {0}")]
+    Write(#[source] std::io::Error),
 }
 
 impl Error {
     /// Where in the input the error was found (`None` for I/O errors).
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Error::Io { .. } => None,
+            Error::Io { .. } | Error::Write(_) => None,
             Error::Preprocess { location, .. }
             | Error::Syntax { location, .. }
             | Error::Semantic { location, .. }

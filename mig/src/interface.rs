@@ -1,6 +1,7 @@
 //! An interface: a whole `.defs` file resolved into a subsystem, its routines and their
 //! message layouts.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -55,9 +56,12 @@ impl Interface {
             }
             None => preprocessor,
         };
-        let pp = preprocessor.run_file(path)?;
-        let end = end_of(&pp, &path.display().to_string());
-        let defs = crate::parser::parse_preprocessed(&pp, end)?;
+        // The preprocessed text is gone before the routines are resolved.
+        let defs = {
+            let pp = preprocessor.run_file(path)?;
+            let end = end_of(&pp, &path.display().to_string());
+            crate::parser::parse_preprocessed(&pp, end)?
+        };
         Interface::resolve(&defs).map_err(|e| locate(e, &path.display().to_string()))
     }
 
@@ -70,9 +74,11 @@ impl Interface {
         text: &str,
         preprocessor: &Preprocessor,
     ) -> Result<Interface, crate::Error> {
-        let pp = preprocessor.run_str(name, text)?;
-        let end = end_of(&pp, name);
-        let defs = crate::parser::parse_preprocessed(&pp, end)?;
+        let defs = {
+            let pp = preprocessor.run_str(name, text)?;
+            let end = end_of(&pp, name);
+            crate::parser::parse_preprocessed(&pp, end)?
+        };
         Interface::resolve(&defs).map_err(|e| locate(e, name))
     }
 
@@ -88,6 +94,8 @@ impl Interface {
         let mut server_demux = None;
         let mut rcs_id = None;
         let mut first_routine: Option<Location> = None;
+        // The routine names seen so far, for the duplicate check (one lookup per routine).
+        let mut names: HashSet<&str> = HashSet::new();
         for st in &defs.statements {
             match &st.kind {
                 StatementKind::Subsystem {
@@ -106,7 +114,7 @@ impl Interface {
                 }
                 StatementKind::Routine(decl) => {
                     first_routine.get_or_insert_with(|| st.location.clone());
-                    if slots.iter().flatten().any(|r| r.routine.name == decl.name) {
+                    if !names.insert(&decl.name) {
                         return Err(crate::Error::Semantic {
                             location: st.location.clone(),
                             kind: SemanticError::DuplicateRoutine(decl.name.clone()),

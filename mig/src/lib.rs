@@ -64,7 +64,7 @@ mod tables;
 mod types;
 
 pub use builder::Builder;
-pub use codegen::generate;
+pub use codegen::{generate, generate_to};
 pub use cpp::{
     Line, Origin, PREDEFINED_MACROS, PreprocessError, Preprocessed, Preprocessor, Warning,
 };

@@ -1,5 +1,6 @@
 //! `darling mig`: compile a `.defs` file into Rust, or print its message layouts.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use darling_mig::Builder;
@@ -34,6 +35,10 @@ pub struct Args {
     /// With --layout: only this table.
     #[arg(long, value_enum, default_value_t = Table::All, requires = "layout")]
     pub table: Table,
+    /// Run the code through rustfmt (`RUSTFMT`, else `rustfmt` on the PATH); without it the
+    /// code comes out indented but not otherwise formatted.
+    #[arg(long, conflicts_with = "layout")]
+    pub rustfmt: bool,
     /// The first column of the layout tables (default: the file's stem).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -55,7 +60,7 @@ pub enum Table {
 /// Runs `darling mig`.
 pub fn run(args: &Args) -> Result<String, String> {
     let mut mig = Builder::new();
-    mig.cargo_metadata(false);
+    mig.cargo_metadata(false).rustfmt(args.rustfmt);
     for dir in &args.include {
         mig.include(dir.clone());
     }
@@ -93,12 +98,19 @@ pub fn run(args: &Args) -> Result<String, String> {
             ),
         });
     }
-    let code = mig.generate(&args.file).map_err(|e| e.to_string())?;
     match &args.output {
+        // Straight to the file as it is generated.
         Some(out) => {
-            std::fs::write(out, code).map_err(|e| format!("{}: {e}", out.display()))?;
+            let file = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let mut file = std::io::BufWriter::new(file);
+            mig.generate_to(&args.file, &mut file)
+                .and_then(|()| file.flush().map_err(darling_mig::Error::Write))
+                .map_err(|e| match e {
+                    darling_mig::Error::Write(e) => format!("{}: {e}", out.display()),
+                    e => e.to_string(),
+                })?;
             Ok(String::new())
         }
-        None => Ok(code),
+        None => mig.generate(&args.file).map_err(|e| e.to_string()),
     }
 }

@@ -12,7 +12,7 @@ use crate::routine::{Arg, ArgRole, Bits, Routine};
 use super::types::{Shape, arg_shape};
 use super::{Gen, ident, unsupported};
 
-impl Gen<'_> {
+impl Gen<'_, '_> {
     /// Binds the trailer values the arguments marked `bit` take from the message in `buf`
     /// (checked to hold `elements`).
     pub(super) fn trailer_values(&mut self, r: &Routine, bit: u32, buf: &str, elements: u32) {

@@ -11,7 +11,7 @@ use crate::types::DescriptorKind;
 use super::types::{Shape, arg_shape};
 use super::{Gen, ident};
 
-impl Gen<'_> {
+impl Gen<'_, '_> {
     pub(super) fn messages(&mut self) -> Result<(), crate::Error> {
         self.line("/// Every request and reply as migcom declares it (`__Request__<routine>_t`), its size and offsets checked at compile time.");
         self.line("pub mod messages {");

@@ -10,11 +10,13 @@
 //! One file per part of the generated module: `messages` (the request and reply structs),
 //! `client` (the `Client` and its stubs), `server` (the `Server` trait, the demux and
 //! `serve`). Both sides write and read message bodies with `fields`; `types` says which
-//! Rust type stands for each MIG type and argument.
+//! Rust type stands for each MIG type and argument; `out` indents the code as it is
+//! written, so it reads well without a formatter.
 
 mod client;
 mod fields;
 mod messages;
+mod out;
 mod server;
 mod types;
 
@@ -23,6 +25,7 @@ use std::fmt::Write;
 use crate::Location;
 use crate::interface::Interface;
 use crate::layout::MessageLayout;
+use out::Out;
 use types::{params, tuple_type};
 
 /// Generates the Rust module for `iface`; `source` names the `.defs` file in the header.
@@ -32,20 +35,40 @@ use types::{params, tuple_type};
 /// arrays of out-of-line arrays).
 pub fn generate(iface: &Interface, source: &str) -> Result<String, crate::Error> {
     let mut g = Gen {
-        out: String::new(),
+        out: Out::default(),
         iface,
     };
     g.module(source)?;
-    Ok(g.out)
+    // Nothing is written to a writer here, so nothing fails.
+    Ok(g.out.finish().unwrap_or_default())
+}
+
+/// As [`generate`], writing the code to `out` as it is generated instead of returning it:
+/// memory stays that of the interface, however large the code.
+///
+/// # Errors
+/// As [`generate`], and [`crate::Error::Write`] if writing to `out` fails.
+pub fn generate_to(
+    iface: &Interface,
+    source: &str,
+    out: &mut dyn std::io::Write,
+) -> Result<(), crate::Error> {
+    let mut g = Gen {
+        out: Out::to(out),
+        iface,
+    };
+    g.module(source)?;
+    g.out.finish().map_err(crate::Error::Write)?;
+    Ok(())
 }
 
 /// The generator: the interface, and the code written so far.
-struct Gen<'a> {
-    out: String,
+struct Gen<'a, 'w> {
+    out: Out<'w>,
     iface: &'a Interface,
 }
 
-impl Gen<'_> {
+impl Gen<'_, '_> {
     fn line(&mut self, s: &str) {
         self.out.push_str(s);
         self.out.push('\n');

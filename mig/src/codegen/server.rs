@@ -11,7 +11,7 @@ use super::fields::{Side, has_body};
 use super::types::{plan, tuple_expr};
 use super::{Gen, descriptors_expr, ident};
 
-impl Gen<'_> {
+impl Gen<'_, '_> {
     pub(super) fn server(&mut self) -> Result<(), crate::Error> {
         let i = self.iface;
         let _ = writeln!(
