@@ -2,6 +2,9 @@
 //! Mach-O images built around fuzz input ([`image_with_dyld_info`],
 //! [`image_with_chained_fixups`]).
 
+/// The full walk, shared with darling-macho's property tests (it lives with them, so that the
+/// crate as packaged has it).
+#[path = "../../macho/tests/walk/mod.rs"]
 pub mod walk;
 
 use darling_macho::raw::{

@@ -1,26 +1,31 @@
 //! Code signatures checked against the files they sign: every code page of every signed
-//! fixture (and corpus file, when the corpus is present) must hash to what its CodeDirectory
-//! says, which tests the SuperBlob, CodeDirectory and hash readers at once.
+//! fixture (and, in an ignored test that `tests/corpus/ci.sh` runs, of every corpus file) must
+//! hash to what its CodeDirectory says, which tests the SuperBlob, CodeDirectory and hash
+//! readers at once.
 
 use std::path::{Path, PathBuf};
 
 use darling_macho::{File, MachO};
 
-fn files() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bin");
-    let corpus = std::env::var_os("MACHO_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/macho-corpus/files")
-        });
-    for dir in [data, corpus] {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            out.extend(entries.map(|e| e.unwrap().path()));
-        }
-    }
+/// The files in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
     out.sort();
     out
+}
+
+/// The third-party corpus: `MACHO_CORPUS`, else the workspace's `target/macho-corpus/files`
+/// (where `tests/corpus/ci.sh` fetches it).
+fn corpus() -> Vec<PathBuf> {
+    let dir = std::env::var_os("MACHO_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/macho-corpus/files"),
+        PathBuf::from,
+    );
+    let files = files_in(&dir);
+    assert!(!files.is_empty(), "no corpus in {}", dir.display());
+    files
 }
 
 /// Checks one image; returns whether it was signed.
@@ -56,13 +61,12 @@ fn check(name: &str, m: &MachO<'_>) -> bool {
     true
 }
 
-#[test]
-fn every_code_page_matches_its_hash() {
+/// Checks every image of `files` (synthetic malformed fixtures left out); returns how many
+/// were signed.
+fn check_all(files: &[PathBuf]) -> usize {
     let mut signed = 0;
-    for path in files() {
-        let Ok(data) = std::fs::read(&path) else {
-            continue;
-        };
+    for path in files {
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.starts_with("synth-") {
             continue;
@@ -77,8 +81,23 @@ fn every_code_page_matches_its_hash() {
             Ok(_) | Err(_) => {}
         }
     }
-    eprintln!("code signatures: {signed} signed images, every page verified");
-    assert!(signed >= 2, "expected the signed arm64 fixtures");
+    signed
+}
+
+#[test]
+fn every_code_page_of_the_fixtures_matches_its_hash() {
+    let signed = check_all(&files_in(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bin"),
+    ));
+    assert!(signed >= 2, "expected the signed arm64 fixtures, found {signed}");
+}
+
+#[test]
+#[ignore = "needs the Mach-O corpus (tests/corpus/ci.sh fetches it)"]
+fn every_code_page_of_the_corpus_matches_its_hash() {
+    let signed = check_all(&corpus());
+    eprintln!("code signatures: {signed} signed corpus images, every page verified");
+    assert!(signed > 0, "no signed image in the corpus");
 }
 
 #[test]

@@ -3,9 +3,9 @@
 //! Damaged files: random byte flips (anywhere, or inside one structure of the file), truncation
 //! at any length, and header and load-command fields (`ncmds`, `sizeofcmds`, `cmdsize`,
 //! `nsects`, `symoff`/`nsyms`, dyld-info offsets, chained-fixup headers, fat slice tables)
-//! overwritten with random 32-bit values. For each, the full walk of the fuzz targets
-//! (`fuzz/src/walk.rs`, shared so that both check the same promises) must end without a
-//! panic, every problem being a typed `Error`.
+//! overwritten with random 32-bit values. For each, the full walk (`tests/walk`, which the
+//! fuzz targets share so that both check the same promises) must end without a panic, every
+//! problem being a typed `Error`.
 //!
 //! Consistency: a fixture's walk yields exactly `ncmds` commands and no error; sections lie
 //! inside their segments; the slices of the fat fixtures are the thin fixtures; cutting or
@@ -28,7 +28,6 @@ use proptest::sample::Index;
 use proptest::test_runner::Config as ProptestConfig;
 
 #[allow(dead_code)]
-#[path = "../../fuzz/src/walk.rs"]
 mod walk;
 
 use walk::walk_file;

@@ -1164,15 +1164,11 @@ fn error_expression_too_deep() {
 
 // --- XNU and clang ------------------------------------------------------------------------------
 
-/// `$XNU_DIR/osfmk`, or `None` (having said why) when `XNU_DIR` is not set.
-fn xnu_osfmk() -> Option<PathBuf> {
-    match std::env::var_os("XNU_DIR") {
-        Some(dir) => Some(PathBuf::from(dir).join("osfmk")),
-        None => {
-            eprintln!("skipped: set XNU_DIR to an XNU source tree");
-            None
-        }
-    }
+/// `$XNU_DIR/osfmk`. The tests that use it are ignored unless asked for, and then fail
+/// without it.
+fn xnu_osfmk() -> PathBuf {
+    let dir = std::env::var_os("XNU_DIR").expect("XNU_DIR names an XNU source tree");
+    PathBuf::from(dir).join("osfmk")
 }
 
 /// Every `.defs` file in `osfmk/mach` and `osfmk/mach_debug`.
@@ -1192,10 +1188,9 @@ fn xnu_defs(osfmk: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
+#[ignore = "needs XNU_DIR (an XNU source tree)"]
 fn every_xnu_defs_file_preprocesses() {
-    let Some(osfmk) = xnu_osfmk() else {
-        return;
-    };
+    let osfmk = xnu_osfmk();
     let files = xnu_defs(&osfmk);
     assert!(files.len() > 40, "found only {} .defs files", files.len());
     for flavour in [
@@ -1227,10 +1222,9 @@ fn every_xnu_defs_file_preprocesses() {
 }
 
 #[test]
+#[ignore = "needs XNU_DIR (an XNU source tree)"]
 fn xnu_output_uses_the_macros() {
-    let Some(osfmk) = xnu_osfmk() else {
-        return;
-    };
+    let osfmk = xnu_osfmk();
     let mach_vm = osfmk.join("mach/mach_vm.defs");
     let routine = |flag: Option<&str>| {
         let mut pp = Preprocessor::new();
@@ -1263,8 +1257,8 @@ fn xnu_output_uses_the_macros() {
     );
 }
 
-/// clang-19's `-E -P` output for `file`, or `None` when clang-19 is not installed.
-fn clang(osfmk: &Path, file: &Path, defines: &[&str]) -> Option<String> {
+/// clang-19's `-E -P` output for `file`.
+fn clang(osfmk: &Path, file: &Path, defines: &[&str]) -> String {
     let mut command = std::process::Command::new("clang-19");
     command
         .args([
@@ -1280,20 +1274,19 @@ fn clang(osfmk: &Path, file: &Path, defines: &[&str]) -> Option<String> {
     for define in defines {
         command.arg(format!("-D{define}"));
     }
-    let output = command.arg(file).output().ok()?;
+    let output = command.arg(file).output().expect("clang-19 runs");
     assert!(
         output.status.success(),
         "clang-19 failed on {}",
         file.display()
     );
-    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
+#[ignore = "needs XNU_DIR (an XNU source tree) and clang-19"]
 fn xnu_output_matches_clang() {
-    let Some(osfmk) = xnu_osfmk() else {
-        return;
-    };
+    let osfmk = xnu_osfmk();
     for defines in [&[][..], &["LIBSYSCALL_INTERFACE"], &["KERNEL_SERVER"]] {
         let mut pp = Preprocessor::new();
         pp.include_dir(&osfmk);
@@ -1301,10 +1294,7 @@ fn xnu_output_matches_clang() {
             pp.define_arg(define);
         }
         for file in xnu_defs(&osfmk) {
-            let Some(expected) = clang(&osfmk, &file, defines) else {
-                eprintln!("skipped: clang-19 is not installed");
-                return;
-            };
+            let expected = clang(&osfmk, &file, defines);
             let ours = pp.run_file(&file).expect("preprocesses").text();
             assert_eq!(
                 without_space(&ours),

@@ -28,5 +28,8 @@ if ! bash "$fetch" target/macho-corpus >target/macho-corpus-fetch.log 2>&1; then
     exit 0
 fi
 
+echo "-- darling-macho's corpus tests (object's view, code signatures)"
+MACHO_CORPUS="$root/target/macho-corpus/files" \
+    cargo test -q -p darling-macho --test object_oracle --test code_signature -- --ignored || exit 1
 cargo build -q -p darling-cli || exit 1
 exec bash macho/tests/corpus/compare.sh target/macho-corpus target/debug/darling

@@ -1,9 +1,10 @@
 //! The full walk over a Mach-O or fat file: every view darling-macho offers, consumed to the
 //! end, with what each view promises checked by assertions.
 //!
-//! The fuzz targets (through `darling_fuzz::walk`) and darling-macho's property tests (which
-//! include this file with `#[path]`) share it, so that both check the same promises. It uses
-//! nothing but `std` and `darling_macho`.
+//! darling-macho's property tests and the workspace's fuzz targets (whose `darling_fuzz::walk`
+//! is this file, included with `#[path]`) share it, so that both check the same promises. It
+//! lives with the tests so that the crate as packaged holds it; it uses nothing but `std` and
+//! `darling_macho`.
 //!
 //! A panic here is a bug: in darling-macho if the message is one of the assertions below, or
 //! in this walk. Nothing in here may be slow on hostile input: every stream is consumed for
