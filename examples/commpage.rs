@@ -41,10 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("the widest vector unit Apple's string routines may pick: {variant}");
     for _ in 0..3 {
+        // `None`: the page says to make the system call (its time data is not valid).
+        let tod = mapped.gettimeofday().map_or_else(
+            || "the system call's (the page's time data is not valid)".to_owned(),
+            |t| format!("{}.{:06} s", t.sec, t.usec),
+        );
         println!(
-            "mach_absolute_time() = {} ns, gettimeofday() = {:?}",
-            mapped.nanotime(),
-            mapped.gettimeofday()
+            "mach_absolute_time() = {} ns, gettimeofday() = {tod}",
+            mapped.nanotime()
         );
         std::thread::sleep(Duration::from_millis(700));
     }

@@ -4,13 +4,20 @@
 //! The receiver allocates a port, makes a send right for it, registers it with the bootstrap
 //! server as `org.darlinghq.example` and waits for a message. The sender looks the service up
 //! and sends the text "Hello" and the number 35 in the documentation's layout. Each step prints
-//! what the documentation's C programs print, with the port names these tasks actually got.
+//! what the documentation's C programs print, with the port names these tasks actually got,
+//! after the name of the task that prints it.
+//!
+//! The two names printed differ (259 in the receiver, 771 in the sender) though they name one
+//! port: a port name means something only in its own task's IPC space, as a file descriptor
+//! does in its process. The bootstrap server's reply carried a send right, and the sender's
+//! task gave it a name of its own.
 //!
 //! Run with `cargo run --example mach_ports`.
 
 use std::sync::mpsc;
 
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::wire::MachMsgHeader;
 use darling_mach_ipc::{BootstrapServer, KernReturn, Kernel, Task};
 use darling_mach_ipc::{bootstrap_look_up, bootstrap_register};
 
@@ -29,25 +36,37 @@ fn check<T>(call: &str, r: Result<T, KernReturn>) -> T {
     })
 }
 
+/// A line of the receiver's program.
+fn receiver_says(line: &str) {
+    println!("[receiver] {line}");
+}
+
+/// A line of the sender's program.
+fn sender_says(line: &str) {
+    println!("[sender]   {line}");
+}
+
 fn receiver(task: &Task, registered: mpsc::Sender<()>, sent: mpsc::Receiver<()>) {
     let port = check(
         "mach_port_allocate",
         task.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE),
     );
-    println!("mach_port_allocate() created port right name {port}");
+    receiver_says(&format!(
+        "mach_port_allocate() created port right name {port}"
+    ));
 
     check(
         "mach_port_insert_right",
         task.mach_port_insert_right(port, port, MACH_MSG_TYPE_MAKE_SEND),
     );
-    println!("mach_port_insert_right() inserted a send right");
+    receiver_says("mach_port_insert_right() inserted a send right");
 
     let bootstrap_port = task.bootstrap_port();
     check(
         "bootstrap_register",
         bootstrap_register(task, bootstrap_port, SERVICE, port),
     );
-    println!("bootstrap_register()'ed our port");
+    receiver_says("bootstrap_register()'ed our port");
     registered.send(()).expect("the sender is waiting");
 
     let mut message = [0u8; RECEIVE_SIZE];
@@ -65,13 +84,16 @@ fn receiver(task: &Task, registered: mpsc::Sender<()>, sent: mpsc::Receiver<()>)
     );
     // Keep the documentation's order of lines: the sender reports first.
     let _ = sent.recv();
-    println!("Got a message");
+    receiver_says("Got a message");
 
     message[24 + 9] = 0;
     let text = &message[24..34];
     let text = &text[..text.iter().position(|&b| b == 0).unwrap_or(10)];
     let number = i32::from_ne_bytes(message[36..40].try_into().expect("4 bytes"));
-    println!("Text: {}, number: {number}", String::from_utf8_lossy(text));
+    receiver_says(&format!(
+        "Text: {}, number: {number}",
+        String::from_utf8_lossy(text)
+    ));
 }
 
 fn sender(task: &Task, sent: mpsc::Sender<()>) {
@@ -80,13 +102,20 @@ fn sender(task: &Task, sent: mpsc::Sender<()>) {
         "bootstrap_look_up",
         bootstrap_look_up(task, bootstrap_port, SERVICE),
     );
-    println!("bootstrap_look_up() returned port right name {port}");
+    sender_says(&format!(
+        "bootstrap_look_up() returned port right name {port}"
+    ));
 
     let mut message = [0u8; MESSAGE_SIZE];
-    let bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
-    message[0..4].copy_from_slice(&bits.to_ne_bytes());
-    message[8..12].copy_from_slice(&port.to_ne_bytes());
-    message[12..16].copy_from_slice(&MACH_PORT_NULL.to_ne_bytes());
+    MachMsgHeader {
+        msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
+        msgh_size: MESSAGE_SIZE as u32,
+        msgh_remote_port: port,
+        msgh_local_port: MACH_PORT_NULL,
+        msgh_voucher_port: MACH_PORT_NULL,
+        msgh_id: 0,
+    }
+    .write(&mut message);
     message[24..29].copy_from_slice(b"Hello");
     message[36..40].copy_from_slice(&35i32.to_ne_bytes());
     check(
@@ -101,7 +130,7 @@ fn sender(task: &Task, sent: mpsc::Sender<()>) {
             MACH_PORT_NULL,
         ),
     );
-    println!("Sent a message");
+    sender_says("Sent a message");
     let _ = sent.send(());
 }
 
@@ -120,4 +149,8 @@ fn main() {
     s.join().expect("sender");
     r.join().expect("receiver");
     server.stop();
+    println!(
+        "(the receiver's name for its port and the sender's name for its send right differ: \
+         a port name is local to its task)"
+    );
 }

@@ -85,13 +85,14 @@ fn describe(m: &MachO<'_>) -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(trie) = m.exports_trie()? {
         let exports: Vec<_> = trie.iter().collect::<Result<_, _>>()?;
-        println!(
-            "  {} exports, e.g. {:?}",
-            exports.len(),
-            exports
-                .first()
-                .map(|e| String::from_utf8_lossy(&e.name).into_owned())
-        );
+        match exports.first() {
+            Some(first) => println!(
+                "  {} exports, e.g. {}",
+                exports.len(),
+                String::from_utf8_lossy(&first.name)
+            ),
+            None => println!("  no exports"),
+        }
     }
     if let Some(info) = m.dyld_info()? {
         let binds = darling_macho::Binds::new(

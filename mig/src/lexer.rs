@@ -178,6 +178,37 @@ const FLAGS: &[(&str, Flag)] = &[
 
 /// A `MACH_MSG_TYPE_*` name (or `polymorphic`): the type number a sender uses, the one a
 /// receiver sees, and the size in bits (0 for `MACH_MSG_TYPE_UNSTRUCTURED`).
+impl Keyword {
+    /// How the keyword is written (the lower-case form, or the exact one for those matched
+    /// with their case), for messages.
+    pub fn spelling(self) -> &'static str {
+        KEYWORDS
+            .iter()
+            .chain(EXACT_KEYWORDS)
+            .find(|&&(_, k)| k == self)
+            .map_or("?", |&(name, _)| name)
+    }
+}
+
+impl Flag {
+    /// How MIG's documentation writes the flag, for messages.
+    pub fn spelling(self) -> &'static str {
+        match self {
+            Flag::SameCount => "SameCount",
+            Flag::RetCode => "RetCode",
+            Flag::PhysicalCopy => "PhysicalCopy",
+            Flag::Overwrite => "Overwrite",
+            Flag::Dealloc => "Dealloc",
+            Flag::NotDealloc => "NotDealloc",
+            Flag::MaybeDealloc => "Dealloc[]",
+            Flag::CountInOut => "CountInOut",
+            Flag::Auto => "Auto",
+            Flag::Const => "Const",
+            Flag::ServerCopy => "ServerCopy",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Symbolic {
     /// The name as written.

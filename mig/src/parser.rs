@@ -12,7 +12,7 @@ use crate::lexer::{Keyword, Lexer, Mode, Token, TokenKind};
 #[non_exhaustive]
 pub enum SyntaxError {
     /// A character that starts no token.
-    #[error("unexpected character {0:?}")]
+    #[error("unexpected character `{}`", .0.escape_default())]
     UnexpectedCharacter(char),
     /// A number that does not fit 32 bits.
     #[error("number {0} is too large")]
@@ -100,8 +100,8 @@ struct Parser<'a> {
 
 fn describe(kind: &TokenKind) -> String {
     match kind {
-        TokenKind::Keyword(k) => format!("keyword {k:?}"),
-        TokenKind::Flag(f) => format!("flag {f:?}"),
+        TokenKind::Keyword(k) => format!("keyword `{}`", k.spelling()),
+        TokenKind::Flag(f) => format!("flag `{}`", f.spelling()),
         TokenKind::Symbolic(s) => s.name.to_string(),
         TokenKind::Ident(s) | TokenKind::Word(s) => format!("`{s}`"),
         TokenKind::FileName(s) | TokenKind::QuotedString(s) => s.clone(),

@@ -166,8 +166,8 @@ fn unexpected_tokens_where_a_statement_starts_or_ends() {
     check_unexpected(&[
         ("foo;", "a statement", "`foo`", 1, 1),
         ("42;", "a statement", "42", 1, 1),
-        ("in;", "a statement", "keyword In", 1, 1),
-        ("Dealloc;", "a statement", "flag Dealloc", 1, 1),
+        ("in;", "a statement", "keyword `in`", 1, 1),
+        ("Dealloc;", "a statement", "flag `Dealloc`", 1, 1),
         (
             "MACH_MSG_TYPE_BIT;",
             "a statement",
@@ -176,7 +176,7 @@ fn unexpected_tokens_where_a_statement_starts_or_ends() {
             1,
         ),
         // A statement not closed by `;`.
-        ("skip skip;", "`;`", "keyword Skip", 1, 6),
+        ("skip skip;", "`;`", "keyword `skip`", 1, 6),
         ("skip", "`;`", "end of input", 2, 1),
         ("skip x;", "`;`", "`x`", 1, 6),
     ]);
@@ -235,7 +235,7 @@ fn unexpected_tokens_in_routine_and_simpleroutine() {
         (
             "routine r(skip p : port);",
             "an argument",
-            "keyword Skip",
+            "keyword `skip`",
             1,
             11,
         ),
@@ -285,7 +285,7 @@ fn unexpected_tokens_in_type() {
             37,
         ),
         ("type t = array 5 of int;", "`[`", "5", 1, 16),
-        ("type t = array[5 of int;", "`]`", "keyword Of", 1, 18),
+        ("type t = array[5 of int;", "`]`", "keyword `of`", 1, 18),
         ("type t = array[5] int;", "`of`", "`int`", 1, 19),
         ("type t = array[x] of int;", "a number", "`x`", 1, 16),
         ("type t = array[*:] of int;", "a number", "`]`", 1, 18),
@@ -324,7 +324,7 @@ fn unexpected_tokens_in_prefix_demux_and_error_statements() {
         (
             "serverdemux routine;",
             "a function name",
-            "keyword Routine",
+            "keyword `routine`",
             1,
             13,
         ),

@@ -188,23 +188,62 @@ fn signal_rows(value: &str, from: System) -> Result<Rows, ParseError> {
     })
 }
 
-/// The error message, with a hint when the name belongs to the other system.
+/// The error message, with a hint when the value is one of the other system's, or a signal
+/// given as an errno (or an errno given with `--signal`): the flags that would read it.
 fn explain(error: ParseError, value: &str, args: &Args) -> String {
-    let other_knows = match (args.signal, args.from) {
-        (false, System::Linux) => value.parse::<DarwinErrno>().is_ok(),
-        (false, System::Darwin) => value.parse::<LinuxErrno>().is_ok(),
-        (true, System::Linux) => value.parse::<DarwinSignal>().is_ok(),
-        (true, System::Darwin) => value.parse::<LinuxSignal>().is_ok(),
+    let knows = |signal: bool, from: System| match (signal, from) {
+        (false, System::Linux) => value.parse::<LinuxErrno>().is_ok(),
+        (false, System::Darwin) => value.parse::<DarwinErrno>().is_ok(),
+        (true, System::Linux) => value.parse::<LinuxSignal>().is_ok(),
+        (true, System::Darwin) => value.parse::<DarwinSignal>().is_ok(),
     };
     let other = match args.from {
-        System::Linux => "darwin",
-        System::Darwin => "linux",
+        System::Linux => System::Darwin,
+        System::Darwin => System::Linux,
     };
-    if other_knows {
-        format!("{error} (it is a {other} value: add --from {other})")
-    } else {
-        error.to_string()
-    }
+    let name = |s: System| match s {
+        System::Linux => "linux",
+        System::Darwin => "darwin",
+    };
+    let kind = |signal: bool| if signal { "signal" } else { "errno" };
+    // The nearest reading first: the other system, then the other kind on this system,
+    // then both changed. A number names an errno and a signal alike: only a name is read
+    // as the other kind.
+    let is_number = value
+        .trim_start_matches('-')
+        .starts_with(|c: char| c.is_ascii_digit());
+    let hint = [
+        (args.signal, other),
+        (!args.signal, args.from),
+        (!args.signal, other),
+    ]
+    .into_iter()
+    .filter(|&(signal, _)| !is_number || signal == args.signal)
+    .find(|&(signal, from)| knows(signal, from))
+    .map(|(signal, from)| {
+        let mut flags = Vec::new();
+        if signal != args.signal {
+            flags.push(if signal {
+                "add --signal"
+            } else {
+                "drop --signal"
+            });
+        }
+        if from != args.from {
+            flags.push(if from == System::Darwin {
+                "add --from darwin"
+            } else {
+                "add --from linux"
+            });
+        }
+        format!(
+            " (it is a {} {}: {})",
+            name(from),
+            kind(signal),
+            flags.join(", ")
+        )
+    });
+    format!("{error}{}", hint.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -242,7 +281,32 @@ mod tests {
         let err = run(&args("EBADMACHO", System::Linux)).unwrap_err();
         assert_eq!(
             err,
-            "`EBADMACHO` is not a Linux errno name (it is a darwin value: add --from darwin)"
+            "`EBADMACHO` is not a Linux errno name (it is a darwin errno: add --from darwin)"
+        );
+    }
+
+    #[test]
+    fn a_signal_given_as_an_errno_suggests_signal() {
+        let err = run(&args("SIGKILL", System::Linux)).unwrap_err();
+        assert_eq!(
+            err,
+            "`SIGKILL` is not a Linux errno name (it is a linux signal: add --signal)"
+        );
+        let err = run(&args("SIGINFO", System::Linux)).unwrap_err();
+        assert_eq!(
+            err,
+            "`SIGINFO` is not a Linux errno name \
+             (it is a darwin signal: add --signal, add --from darwin)"
+        );
+        let mut a = args("ENOENT", System::Darwin);
+        a.signal = true;
+        assert_eq!(
+            run(&a).unwrap_err(),
+            "`ENOENT` is not a Darwin signal name (it is a darwin errno: drop --signal)"
+        );
+        assert_eq!(
+            run(&args("EFOO", System::Linux)).unwrap_err(),
+            "`EFOO` is not a Linux errno name"
         );
     }
 
