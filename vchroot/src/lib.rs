@@ -60,9 +60,9 @@
 //! anything that does not hold falls back to the walk. See [`Options::link_memo`].
 //!
 //! # Compared with Darling
-//! The behaviour is Darling's (`../shared/reference/vchroot.md` in the repository tables it)
-//! except where Darling is wrong or leaves a question open; `tests/darling.rs` shows each
-//! wrong case both ways.
+//! The behaviour is Darling's (`vchroot_userspace.c` in darlinghq/darling-xnu's
+//! libsystem_kernel emulation) except where Darling is wrong or leaves a question open;
+//! `tests/darling.rs` shows each wrong case both ways.
 //!
 //! Where Darling is wrong:
 //! - `..` at the prefix's root stays there (Darling: `ENOENT`, with a host path above the
