@@ -195,6 +195,36 @@ macro_rules! cap {
     };
 }
 
+/// The capabilities XNU advertises only where the kernel enabled AVX-512 state
+/// (`ml_fpu_avx512_enabled()` in xnu-11417's `commpage_init_cpu_capabilities`), each with its
+/// CPUID leaf 7 feature bit. VAES and VPCLMULQDQ are among them, though they exist without
+/// AVX-512 too: a processor with VAES but no AVX-512 gets no `kHasVAES`.
+const AVX512_FEATURES: [(u64, u64); 12] = [
+    (kHasAVX512F, CPUID_LEAF7_FEATURE_AVX512F),
+    (kHasAVX512CD, CPUID_LEAF7_FEATURE_AVX512CD),
+    (kHasAVX512DQ, CPUID_LEAF7_FEATURE_AVX512DQ),
+    (kHasAVX512BW, CPUID_LEAF7_FEATURE_AVX512BW),
+    (kHasAVX512VL, CPUID_LEAF7_FEATURE_AVX512VL),
+    (kHasAVX512IFMA, CPUID_LEAF7_FEATURE_AVX512IFMA),
+    (kHasAVX512VBMI, CPUID_LEAF7_FEATURE_AVX512VBMI),
+    (kHasVAES, CPUID_LEAF7_FEATURE_VAES),
+    (kHasVPCLMULQDQ, CPUID_LEAF7_FEATURE_VPCLMULQDQ),
+    (kHasAVX512VNNI, CPUID_LEAF7_FEATURE_AVX512VNNI),
+    (kHasAVX512BITALG, CPUID_LEAF7_FEATURE_AVX512BITALG),
+    (kHasAVX512VPOPCNTDQ, CPUID_LEAF7_FEATURE_AVX512VPCDQ),
+];
+
+/// The `k…` bits of [`AVX512_FEATURES`]: never set unless [`OsState::avx512`] is.
+pub const AVX512_GATED: u64 = {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < AVX512_FEATURES.len() {
+        mask |= AVX512_FEATURES[i].0;
+        i += 1;
+    }
+    mask
+};
+
 /// Every capability bit, in bit order (`kNumCPUs` is a count, not listed).
 pub const CAPABILITIES: &[Capability] = &[
     cap!(kHasMMX, Some("MMX"), Some("mmx")),
@@ -319,20 +349,7 @@ impl Capabilities {
         set(kHasADX, l7 & CPUID_LEAF7_FEATURE_ADX != 0);
         // MPX and SGX are never advertised: the kernel supports neither.
         if os.avx512 {
-            for (bit, feature) in [
-                (kHasAVX512F, CPUID_LEAF7_FEATURE_AVX512F),
-                (kHasAVX512CD, CPUID_LEAF7_FEATURE_AVX512CD),
-                (kHasAVX512DQ, CPUID_LEAF7_FEATURE_AVX512DQ),
-                (kHasAVX512BW, CPUID_LEAF7_FEATURE_AVX512BW),
-                (kHasAVX512VL, CPUID_LEAF7_FEATURE_AVX512VL),
-                (kHasAVX512IFMA, CPUID_LEAF7_FEATURE_AVX512IFMA),
-                (kHasAVX512VBMI, CPUID_LEAF7_FEATURE_AVX512VBMI),
-                (kHasVAES, CPUID_LEAF7_FEATURE_VAES),
-                (kHasVPCLMULQDQ, CPUID_LEAF7_FEATURE_VPCLMULQDQ),
-                (kHasAVX512VNNI, CPUID_LEAF7_FEATURE_AVX512VNNI),
-                (kHasAVX512BITALG, CPUID_LEAF7_FEATURE_AVX512BITALG),
-                (kHasAVX512VPOPCNTDQ, CPUID_LEAF7_FEATURE_AVX512VPCDQ),
-            ] {
+            for (bit, feature) in AVX512_FEATURES {
                 set(bit, l7 & feature != 0);
             }
         }
@@ -396,5 +413,34 @@ mod tests {
             seen |= c.bit;
         }
         assert_eq!(seen & kNumCPUs, 0);
+    }
+
+    /// xnu-11417 sets VAES and VPCLMULQDQ inside its AVX-512 block only.
+    #[test]
+    fn vaes_without_avx512_state_is_not_advertised() {
+        let cpu = CpuFacts {
+            features: CPUID_FEATURE_AVX1_0,
+            leaf7_features: CPUID_LEAF7_FEATURE_VAES
+                | CPUID_LEAF7_FEATURE_VPCLMULQDQ
+                | CPUID_LEAF7_FEATURE_AVX2,
+            ..CpuFacts::default()
+        };
+        let machine = Machine {
+            cpus: 2,
+            tsc_hz: 3_000_000_000,
+        };
+        let mut os = OsState {
+            avx: true,
+            avx512: false,
+            fast_strings: true,
+            long_mode: true,
+        };
+        let caps = Capabilities::compute(&cpu, &os, &machine);
+        assert!(caps.has(kHasAVX2_0));
+        assert_eq!(caps.bits() & AVX512_GATED, 0);
+        os.avx512 = true;
+        let caps = Capabilities::compute(&cpu, &os, &machine);
+        assert!(caps.has(kHasVAES) && caps.has(kHasVPCLMULQDQ));
+        assert!(!caps.has(kHasAVX512F));
     }
 }

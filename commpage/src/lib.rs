@@ -62,7 +62,7 @@ mod map;
 mod page;
 pub mod time;
 
-pub use caps::{CAPABILITIES, Capabilities, Capability, CpuFacts, Machine, OsState};
+pub use caps::{AVX512_GATED, CAPABILITIES, Capabilities, Capability, CpuFacts, Machine, OsState};
 pub use cpuid::{CpuidSource, CpuidTable, HostCpuid, Regs, rdtsc};
 pub use error::Error;
 pub use host::HostCounts;
