@@ -47,9 +47,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Errno(args) => cmd::errno::run(&args).map(String::into_bytes),
-        Command::Otool(args) => cmd::otool::run(&args).map(String::into_bytes),
-        Command::Nm(args) => cmd::nm::run(&args).map(String::into_bytes),
-        Command::Dyldinfo(args) => cmd::dyldinfo::run(&args).map(String::into_bytes),
+        Command::Otool(args) => return macho_tool("darling otool", |o| cmd::otool::run(&args, o)),
+        Command::Nm(args) => return macho_tool("darling nm", |o| cmd::nm::run(&args, o)),
+        Command::Dyldinfo(args) => {
+            return macho_tool("darling dyldinfo", |o| cmd::dyldinfo::run(&args, o));
+        }
         Command::Mig(args) => cmd::mig::run(&args).map(String::into_bytes),
         Command::Vchroot(args) => cmd::vchroot::run(&args),
         Command::Commpage(args) => cmd::commpage::run(&args).map(String::into_bytes),
@@ -73,5 +75,37 @@ fn main() -> ExitCode {
             eprintln!("darling: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs a Mach-O tool, which writes its own output and errors as it goes (as LLVM's tools
+/// do), and turns the outcome into LLVM's exit status: 1 after an error, 0 otherwise.
+fn macho_tool(
+    tool: &'static str,
+    run: impl FnOnce(&mut cmd::macho_files::Output<'_>) -> Result<(), String>,
+) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr();
+    let mut o = cmd::macho_files::Output::new(tool, &mut stdout, &mut stderr);
+    let usage = run(&mut o);
+    if o.write_error.is_none()
+        && let Err(e) = o.flush()
+    {
+        o.write_error = Some(e);
+    }
+    let (failed, write_error) = (o.failed, o.write_error.take());
+    if let Err(message) = usage {
+        eprintln!("darling: {message}");
+        return ExitCode::from(2);
+    }
+    match write_error {
+        // A closed pipe (`darling nm … | head -1`) ends quietly, as it would under SIGPIPE.
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Some(e) => {
+            eprintln!("darling: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
+        None if failed => ExitCode::FAILURE,
+        None => ExitCode::SUCCESS,
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use darling_macho::{BindKind, Binds, Command, DylibKind, ExportKind, MachO, Rebases, raw};
 
-use super::macho_files::{self, Slice};
+use super::macho_files::{self, Failure, Output, Slice};
 
 /// Arguments of `darling dyldinfo`.
 #[derive(Debug, clap::Args)]
@@ -42,8 +42,9 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
-/// Runs `darling dyldinfo`, returning the text to print.
-pub fn run(args: &Args) -> Result<String, String> {
+/// Runs `darling dyldinfo`: each file's tables on stdout as it is done, errors as
+/// `llvm-objdump --macho` reports them. The `Err` is a usage error.
+pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
     let any = args.rebase
         || args.bind
         || args.lazy_bind
@@ -58,24 +59,80 @@ pub fn run(args: &Args) -> Result<String, String> {
                 .into(),
         );
     }
-    let mut out = String::new();
+    let arches: Vec<String> = args.arch.iter().cloned().collect();
     for path in &args.files {
-        let data = macho_files::read(path)?;
-        let sel = macho_files::select(path, &data, args.arch.as_deref())?;
         let name = macho_files::display(path);
+        let data = match macho_files::read(path) {
+            Ok(data) => data,
+            Err(e) => {
+                o.error(&format!("'{name}': {}", macho_files::io_message(&e)));
+                return Ok(());
+            }
+        };
+        // llvm-objdump reports a wrong architecture, or a file that is not Mach-O, and goes
+        // on with exit status 0; a malformed file ends the run with 1.
+        let sel = match macho_files::select(&data, &arches) {
+            Ok(sel) => sel,
+            Err(Failure::NotObject) => {
+                o.print(&format!("{name}: is not an object file\n"));
+                continue;
+            }
+            Err(Failure::NotMachO) => {
+                o.note(&format!(
+                    "darling dyldinfo: error: '{name}': object is not a Mach-O file type.\n"
+                ));
+                continue;
+            }
+            Err(Failure::Malformed(m)) => {
+                o.error(&format!("'{name}': {m}"));
+                return Ok(());
+            }
+            Err(Failure::UnknownArch(a)) => {
+                o.note(&format!(
+                    "darling dyldinfo: error: unknown architecture named '{a}'for the -arch option\n"
+                ));
+                return Ok(());
+            }
+            Err(Failure::ArchMismatch) => {
+                o.note(&format!(
+                    "darling dyldinfo: error: {name}: no architecture specified.\n"
+                ));
+                continue;
+            }
+        };
+        for arch in &sel.missing {
+            o.note(&format!(
+                "darling dyldinfo: error: file: {name} does not contain architecture: {arch}\n"
+            ));
+        }
+        let mut out = String::new();
         if sel.archive {
             let _ = writeln!(out, "Archive : {name}");
         }
-        for slice in &sel.slices {
+        // Refused slices are reported where they come in the file, between the others.
+        for k in 0..=sel.slices.len() {
+            if let Some((_, arch, m)) = sel.refused.iter().find(|r| r.0 == k) {
+                o.print(&std::mem::take(&mut out));
+                o.error(&format!("'{name}' (for architecture {arch}): {m}"));
+                return Ok(());
+            }
+            let Some(slice) = sel.slices.get(k) else {
+                break;
+            };
             match (&slice.arch, sel.several) {
                 (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
                 _ => writeln!(out, "{}:", slice.label(&name)),
             }
             .ok();
-            dump(&mut out, slice, args).map_err(|e| format!("{name}: {e}"))?;
+            if let Err(e) = dump(&mut out, slice, args) {
+                o.print(&out);
+                o.error(&format!("'{name}': {e}"));
+                return Ok(());
+            }
         }
+        o.print(&out);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn dump(out: &mut String, slice: &Slice<'_>, args: &Args) -> darling_macho::Result<()> {

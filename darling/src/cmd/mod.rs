@@ -6,6 +6,7 @@ pub mod commpage;
 pub mod dyldinfo;
 pub mod errno;
 pub mod macho_files;
+pub mod malformed;
 pub mod mig;
 pub mod nm;
 pub mod otool;

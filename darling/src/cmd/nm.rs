@@ -5,10 +5,17 @@ use std::path::PathBuf;
 
 use darling_macho::{Command, MachO, Symbol, raw};
 
-use super::macho_files::{self, Slice};
+use super::macho_files::{self, Failure, Output, Slice};
 
 /// Arguments of `darling nm`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Where darling nm deliberately differs from llvm-nm-19:\n  \
+        it reads Mach-O only: an ELF file is an error ('object is not a Mach-O file type.');\n  \
+        symbols with equal name and address keep symbol-table order (LLVM's sort is unstable);\n  \
+        the slice of a fat file shown without --arch is x86_64's on every host.\n\
+        Errors are LLVM's, prefixed 'darling nm: error:'; exit status 1 as LLVM's."
+)]
 pub struct Args {
     /// Darwin `nm -m` style: section, visibility and library of each symbol.
     #[arg(short = 'm')]
@@ -22,9 +29,10 @@ pub struct Args {
     /// Only defined symbols.
     #[arg(short = 'U')]
     pub defined_only: bool,
-    /// Show only this architecture of a fat file ("all" for every one). Also `-arch A`.
+    /// Show only these architectures of a fat file ("all" for every one): a comma list,
+    /// or the option repeated, as llvm-nm takes them. Also `-arch A`.
     #[arg(long)]
-    pub arch: Option<String>,
+    pub arch: Vec<String>,
     /// The Mach-O or fat files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -37,16 +45,75 @@ struct Entry<'data> {
     sym: Symbol<'data>,
 }
 
-/// Runs `darling nm`, returning the text to print.
-pub fn run(args: &Args) -> Result<String, String> {
-    let mut out = String::new();
+/// Runs `darling nm`: each file's symbols on stdout as it is done. As `llvm-nm` does, an
+/// error about one file is reported and the run goes on with the next; the exit status is
+/// then 1. The `Err` is a usage error.
+pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
     let many_files = args.files.len() > 1;
+    // `--arch a,b` and repeated `--arch` both ask for several slices, as in llvm-nm.
+    let arches: Vec<String> = args
+        .arch
+        .iter()
+        .flat_map(|a| a.split(','))
+        .map(str::to_owned)
+        .collect();
     for path in &args.files {
-        let data = macho_files::read(path)?;
-        let sel = macho_files::select(path, &data, args.arch.as_deref())?;
-        let several = sel.several;
         let name = macho_files::display(path);
-        for slice in &sel.slices {
+        let data = match macho_files::read(path) {
+            Ok(data) => data,
+            Err(e) => {
+                o.error(&format!("{name}: {}", macho_files::io_message(&e)));
+                o.note("\n");
+                continue;
+            }
+        };
+        let sel = match macho_files::select(&data, &arches) {
+            Ok(sel) => sel,
+            Err(Failure::NotObject) => {
+                o.error(&format!(
+                    "{name}: The file was not recognized as a valid object file"
+                ));
+                o.note("\n");
+                continue;
+            }
+            // llvm-nm lists an ELF file's own symbols; darling nm reads Mach-O only.
+            Err(Failure::NotMachO) => {
+                o.error(&format!("{name}: object is not a Mach-O file type."));
+                o.note("\n");
+                continue;
+            }
+            Err(Failure::Malformed(m)) => {
+                o.error(&format!("{name}: {m}"));
+                o.note("\n");
+                continue;
+            }
+            Err(Failure::UnknownArch(a)) => {
+                o.error(&format!(
+                    "for the --arch option: Unknown architecture named '{a}'"
+                ));
+                return Ok(());
+            }
+            Err(Failure::ArchMismatch) => {
+                o.error(&format!("{name}: No architecture specified"));
+                continue;
+            }
+        };
+        for arch in &sel.missing {
+            o.error(&format!(
+                "file: {name} does not contain architecture: {arch}"
+            ));
+        }
+        let several = sel.several;
+        // Refused slices are reported where they come in the file, between the others.
+        for k in 0..=sel.slices.len() {
+            for (_, arch, m) in sel.refused.iter().filter(|r| r.0 == k) {
+                o.error(&format!("{name} (for architecture {arch}): {m}"));
+                o.note("\n");
+            }
+            let Some(slice) = sel.slices.get(k) else {
+                break;
+            };
+            let mut out = String::new();
             match (&slice.arch, several) {
                 // An archive member is headed by its own name.
                 _ if slice.member.is_some() => {
@@ -64,20 +131,28 @@ pub fn run(args: &Args) -> Result<String, String> {
                 }
                 _ => {}
             }
-            let found = symbols(&mut out, slice, args).map_err(|e| format!("{name}: {e}"))?;
-            if !found {
-                match (&slice.arch, several) {
+            let found = symbols(&mut out, slice, args);
+            o.print(&out);
+            match found {
+                Ok(true) => {}
+                Ok(false) => match (&slice.arch, several) {
                     _ if slice.member.is_some() => {
                         let member = slice.member.as_deref().unwrap_or_default();
-                        eprintln!("{name}:{member}: no symbols");
+                        o.note(&format!("{name}:{member}: no symbols\n"));
                     }
-                    (Some(arch), true) => eprintln!("(for architecture {arch}):{name}: no symbols"),
-                    _ => eprintln!("{name}: no symbols"),
+                    (Some(arch), true) => {
+                        o.note(&format!("(for architecture {arch}):{name}: no symbols\n"))
+                    }
+                    _ => o.note(&format!("{name}: no symbols\n")),
+                },
+                Err(e) => {
+                    o.error(&format!("{name}: {e}"));
+                    o.note("\n");
                 }
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Prints the slice's symbols; false when its symbol table is empty.
@@ -103,8 +178,12 @@ fn symbols(out: &mut String, slice: &Slice<'_>, args: &Args) -> darling_macho::R
         if args.defined_only && undefined {
             continue;
         }
-        // An index past the string table names nothing; LLVM says so in these words.
-        let name = sym.name().unwrap_or(b"bad string index");
+        // An index past the string table names nothing; LLVM says so in these words. An
+        // n_strx of 0 (no name) prints as the empty name.
+        let name = sym
+            .name()
+            .map(Option::unwrap_or_default)
+            .unwrap_or(b"bad string index");
         entries.push(Entry {
             name,
             address: sym.n_value,

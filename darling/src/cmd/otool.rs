@@ -6,11 +6,18 @@ use std::path::PathBuf;
 
 use darling_macho::{Command, LoadCommand, MachO, Section, Segment, raw};
 
-use super::macho_files::{self, Slice};
+use super::macho_files::{self, Failure, Output, Slice};
 
 /// Arguments of `darling otool`.
 #[derive(Debug, clap::Args)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    after_help = "Where darling otool deliberately differs from llvm-otool-19:\n  \
+        -arch selects slices of a fat file (llvm-otool ignores it and shows the host's slice);\n  \
+        a file that is not Mach-O is reported as 'FILE', with both quotes;\n  \
+        the slice of a fat file shown without -arch is x86_64's on every host.\n\
+        Errors are LLVM's, prefixed 'darling otool: error:'; exit status 1 as LLVM's."
+)]
 pub struct Args {
     /// Print the Mach header.
     #[arg(short = 'h')]
@@ -22,6 +29,7 @@ pub struct Args {
     #[arg(short = 'L')]
     pub libraries: bool,
     /// Show only this architecture of a fat file ("all" for every one). Also `-arch A`.
+    /// A deliberate difference: llvm-otool ignores -arch and shows the host's slice.
     #[arg(long)]
     pub arch: Option<String>,
     /// Print help.
@@ -32,28 +40,80 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
-/// Runs `darling otool`, returning the text to print.
-pub fn run(args: &Args) -> Result<String, String> {
+/// Runs `darling otool`: each file's text on stdout as it is done. A file LLVM refuses
+/// (`truncated or malformed object`) ends the run with an error, as `llvm-otool` does; a file
+/// that is not an object, or not Mach-O, is reported and the run goes on. The `Err` is a
+/// usage error.
+pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
     if !(args.header || args.load_commands || args.libraries) {
         return Err("one of -h, -l or -L must be given".into());
     }
-    let mut out = String::new();
+    let arches: Vec<String> = args.arch.iter().cloned().collect();
     for path in &args.files {
-        let data = macho_files::read(path)?;
-        if !macho_files::is_object(&data) {
-            let _ = writeln!(out, "{}: is not an object file", path.display());
-            continue;
-        }
-        let sel = macho_files::select(path, &data, args.arch.as_deref())?;
         let name = macho_files::display(path);
+        let data = match macho_files::read(path) {
+            Ok(data) => data,
+            Err(e) => {
+                o.error(&format!("'{name}': {}", macho_files::io_message(&e)));
+                return Ok(());
+            }
+        };
+        let sel = match macho_files::select(&data, &arches) {
+            Ok(sel) => sel,
+            Err(Failure::NotObject) => {
+                o.print(&format!("{name}: is not an object file\n"));
+                continue;
+            }
+            // llvm-otool names itself llvm-objdump here, drops the opening quote and exits 0.
+            Err(Failure::NotMachO) => {
+                o.note(&format!(
+                    "darling otool: error: '{name}': object is not a Mach-O file type.\n"
+                ));
+                continue;
+            }
+            Err(Failure::Malformed(m)) => {
+                o.error(&format!("'{name}': {m}"));
+                return Ok(());
+            }
+            Err(Failure::UnknownArch(a)) => {
+                o.error(&format!(
+                    "unknown architecture named '{a}' for the -arch option"
+                ));
+                return Ok(());
+            }
+            Err(Failure::ArchMismatch) => {
+                o.error(&format!("{name}: no architecture specified."));
+                return Ok(());
+            }
+        };
+        for arch in &sel.missing {
+            o.error(&format!(
+                "file: {name} does not contain architecture: {arch}"
+            ));
+        }
+        let mut out = String::new();
         if sel.archive {
             let _ = writeln!(out, "Archive : {name}");
         }
-        for slice in &sel.slices {
-            dump(&mut out, &name, slice, sel.several, args)?;
+        // Refused slices are reported where they come in the file, between the others.
+        for k in 0..=sel.slices.len() {
+            if let Some((_, arch, m)) = sel.refused.iter().find(|r| r.0 == k) {
+                o.print(&std::mem::take(&mut out));
+                o.error(&format!("'{name}' (for architecture {arch}): {m}"));
+                return Ok(());
+            }
+            let Some(slice) = sel.slices.get(k) else {
+                break;
+            };
+            if let Err(e) = dump(&mut out, &name, slice, sel.several, args) {
+                o.print(&out);
+                o.error(&format!("'{name}': {e}"));
+                return Ok(());
+            }
         }
+        o.print(&out);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn dump(
@@ -62,8 +122,8 @@ fn dump(
     slice: &Slice<'_>,
     several: bool,
     args: &Args,
-) -> Result<(), String> {
-    // -h alone prints no label; -l and -L do.
+) -> darling_macho::Result<()> {
+    // -h alone prints no label; -l and -L do (LLVM labels no -h, even with every slice).
     if args.load_commands || args.libraries {
         match (&slice.arch, several) {
             (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
@@ -74,11 +134,11 @@ fn dump(
     let m = &slice.macho;
     // LLVM's fixed order: -L, then -l (header and commands), then -h.
     if args.libraries {
-        libraries(out, m).map_err(|e| format!("{name}: {e}"))?;
+        libraries(out, m)?;
     }
     if args.load_commands {
         header(out, m);
-        load_commands(out, m).map_err(|e| format!("{name}: {e}"))?;
+        load_commands(out, m)?;
     }
     if args.header {
         header(out, m);
