@@ -407,17 +407,64 @@ impl<'data> ChainedFixups<'data> {
     /// # Errors
     /// [`Error::Malformed`] for an unknown import format or an entry outside the data.
     pub fn import(&self, index: u32) -> Result<ChainedImport<'data>> {
-        let e = self.file.endian();
-        let h = &self.header;
-        let (entry, wide) = match h.imports_format {
-            DYLD_CHAINED_IMPORT => (4, false),
-            DYLD_CHAINED_IMPORT_ADDEND => (8, false),
-            DYLD_CHAINED_IMPORT_ADDEND64 => (16, true),
+        let layout = self.import_layout()?;
+        let at = (self.header.imports_offset as usize)
+            .saturating_add((index as usize).saturating_mul(layout.entry));
+        self.read_import(&layout, at)
+    }
+
+    /// Every import of the imports table, in order (`imports_count` of them). The iterator
+    /// stops after the first error.
+    ///
+    /// ```
+    /// use darling_macho::MachO;
+    ///
+    /// let data = std::fs::read("tests/data/bin/exe-arm64-chained")?;
+    /// let macho = MachO::parse(&data)?;
+    /// let fixups = macho.chained_fixups()?.expect("LC_DYLD_CHAINED_FIXUPS");
+    /// for import in fixups.imports() {
+    ///     let import = import?;
+    ///     let name = import.name.unwrap_or(b"?");
+    ///     println!("{} from {}", String::from_utf8_lossy(name), import.lib_ordinal);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn imports(&self) -> ChainedImports<'data> {
+        let (layout, pending_error) = match self.import_layout() {
+            Ok(l) => (l, None),
+            Err(e) => (ImportLayout::default(), Some(e)),
+        };
+        ChainedImports {
+            fixups: *self,
+            layout,
+            at: self.header.imports_offset as usize,
+            remaining: self.header.imports_count,
+            pending_error,
+        }
+    }
+
+    /// The entry size and the names area of the imports table, decided once per table.
+    #[inline]
+    fn import_layout(&self) -> Result<ImportLayout<'data>> {
+        let entry = match self.header.imports_format {
+            DYLD_CHAINED_IMPORT => 4,
+            DYLD_CHAINED_IMPORT_ADDEND => 8,
+            DYLD_CHAINED_IMPORT_ADDEND64 => 16,
             _ => return Err(self.error(20, "a known imports_format (1, 2 or 3)")),
         };
-        let at = (h.imports_offset as usize).saturating_add(index as usize * entry);
+        let symbols = self
+            .data
+            .get(self.header.symbols_offset as usize..)
+            .unwrap_or(&[]);
+        Ok(ImportLayout { entry, symbols })
+    }
+
+    /// The import whose entry is at byte `at` of the data.
+    #[inline]
+    fn read_import(&self, layout: &ImportLayout<'data>, at: usize) -> Result<ChainedImport<'data>> {
+        let e = self.file.endian();
         let bad = || self.error(at, "an import inside the data");
-        let (lib_ordinal, weak_import, name_offset, addend) = if wide {
+        let (lib_ordinal, weak_import, name_offset, addend) = if layout.entry == 16 {
             let v = u64_at(self.data, at, e).ok_or_else(bad)?;
             let addend = u64_at(self.data, at + 8, e).ok_or_else(bad)? as i64;
             (
@@ -428,7 +475,7 @@ impl<'data> ChainedFixups<'data> {
             )
         } else {
             let v = u32_at(self.data, at, e).ok_or_else(bad)?;
-            let addend = if entry == 8 {
+            let addend = if layout.entry == 8 {
                 i64::from(u32_at(self.data, at + 4, e).ok_or_else(bad)? as i32)
             } else {
                 0
@@ -440,8 +487,10 @@ impl<'data> ChainedFixups<'data> {
                 addend,
             )
         };
-        let symbols = self.data.get(h.symbols_offset as usize..).unwrap_or(&[]);
-        let name = symbols.get(name_offset as usize..).map(crate::read::c_str);
+        let name = layout
+            .symbols
+            .get(name_offset as usize..)
+            .map(crate::read::c_str);
         Ok(ChainedImport {
             lib_ordinal,
             weak_import,
@@ -474,6 +523,58 @@ impl<'data> ChainedFixups<'data> {
         }
     }
 }
+
+/// How the entries of an imports table are laid out.
+#[derive(Clone, Copy, Debug, Default)]
+struct ImportLayout<'data> {
+    /// Bytes per entry: 4, 8 or 16 (`DYLD_CHAINED_IMPORT`, `_ADDEND`, `_ADDEND64`).
+    entry: usize,
+    /// The symbol names, from `symbols_offset` to the end of the data.
+    symbols: &'data [u8],
+}
+
+/// The imports of a [`ChainedFixups`], in table order ([`ChainedFixups::imports`]).
+#[derive(Clone, Debug)]
+pub struct ChainedImports<'data> {
+    fixups: ChainedFixups<'data>,
+    layout: ImportLayout<'data>,
+    /// Byte of the data where the next entry starts.
+    at: usize,
+    remaining: u32,
+    pending_error: Option<Error>,
+}
+
+impl<'data> Iterator for ChainedImports<'data> {
+    type Item = Result<ChainedImport<'data>>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Result<ChainedImport<'data>>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        if let Some(e) = self.pending_error.take() {
+            self.remaining = 0;
+            return Some(Err(e));
+        }
+        match self.fixups.read_import(&self.layout, self.at) {
+            Ok(import) => {
+                self.remaining -= 1;
+                self.at = self.at.saturating_add(self.layout.entry);
+                Some(Ok(import))
+            }
+            Err(e) => {
+                self.remaining = 0;
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining as usize))
+    }
+}
+
+impl core::iter::FusedIterator for ChainedImports<'_> {}
 
 /// The walk over every chain of a [`ChainedFixups`].
 #[derive(Clone, Debug)]

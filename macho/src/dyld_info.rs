@@ -683,6 +683,47 @@ impl<'data> Iterator for Binds<'data> {
     }
 }
 
+impl crate::load_command::DyldInfo {
+    /// File offset and size of the bind stream `kind`.
+    pub fn bind_stream(&self, kind: BindKind) -> (u32, u32) {
+        match kind {
+            BindKind::Bind => (self.bind_off, self.bind_size),
+            BindKind::Lazy => (self.lazy_bind_off, self.lazy_bind_size),
+            BindKind::Weak => (self.weak_bind_off, self.weak_bind_size),
+        }
+    }
+}
+
+impl<'data> MachO<'data> {
+    /// The records of bind stream `kind` of the first `LC_DYLD_INFO[_ONLY]`, or `None` if the
+    /// file has no such command (an image with chained fixups binds through those instead).
+    /// An empty stream gives no records.
+    ///
+    /// ```
+    /// use darling_macho::{BindKind, MachO};
+    ///
+    /// let data = std::fs::read("tests/data/bin/exe-x86_64-dyldinfo")?;
+    /// let macho = MachO::parse(&data)?;
+    /// let binds = macho.binds(BindKind::Bind)?.expect("LC_DYLD_INFO_ONLY");
+    /// for bind in binds {
+    ///     let bind = bind?;
+    ///     println!("{:#x} {}", bind.address, String::from_utf8_lossy(bind.symbol));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A malformed load command, or a stream that is not inside the file. The records' own
+    /// errors come from the iterator, which stops after the first.
+    pub fn binds(&self, kind: BindKind) -> Result<Option<Binds<'data>>> {
+        let Some(info) = self.dyld_info()? else {
+            return Ok(None);
+        };
+        let (off, size) = info.bind_stream(kind);
+        Binds::new(self, kind, off, size).map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloc::vec::Vec;

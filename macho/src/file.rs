@@ -5,10 +5,9 @@ use crate::endian::Endianness;
 use crate::error::{Error, Result};
 use crate::fat::FatFile;
 use crate::load_command::LoadCommands;
-use crate::raw::{
-    FAT_MAGIC, FAT_MAGIC_64, MH_CIGAM, MH_CIGAM_64, MH_MAGIC, MH_MAGIC_64, MachHeader32,
-    MachHeader64,
-};
+use zerocopy::FromBytes;
+
+use crate::raw::{FAT_MAGIC, FAT_MAGIC_64, MH_MAGIC, MH_MAGIC_64, MachHeader32, MachHeader64};
 use crate::read;
 
 /// A Mach-O file, a fat file or a static archive.
@@ -56,7 +55,7 @@ pub struct Header {
     pub filetype: u32,
     /// Number of load commands.
     pub ncmds: u32,
-    /// Size of the load commands.
+    /// Size of the load commands (checked to fit in the file when they are walked).
     pub sizeofcmds: u32,
     /// `MH_*` flags.
     pub flags: u32,
@@ -66,72 +65,56 @@ pub struct Header {
 
 /// A thin Mach-O file, viewed in place.
 ///
-/// Parsing checks only the header and that the load commands fit in the file; each load
-/// command is checked as it is read, so a damaged command is reported where it is.
+/// Parsing checks only the magic number and that the header fits. The header's fields are
+/// decoded when asked for; the load commands are checked when they are walked (that they fit
+/// in the file, then each command as it is reached), so a damaged command is reported where
+/// it is, and reading the header alone costs nothing more.
 #[derive(Clone, Copy, Debug)]
 pub struct MachO<'data> {
     data: &'data [u8],
+    /// The fields `mach_header` and `mach_header_64` share (the 64-bit one adds `reserved`).
+    raw: &'data MachHeader32,
     endian: Endianness,
     is_64: bool,
-    header: Header,
 }
+
+// The magic test reads the width from the low bit.
+const _: () = assert!(MH_MAGIC & 1 == 0 && MH_MAGIC_64 == MH_MAGIC | 1);
 
 impl<'data> MachO<'data> {
     /// Parses the header of a thin Mach-O file.
     ///
+    /// The load commands are not checked here: [`load_commands`](Self::load_commands) gives
+    /// [`Error::Truncated`] (`"load commands"`) first if `sizeofcmds` runs past the end of the
+    /// file, and so does every accessor that reads them.
+    ///
     /// # Errors
     /// [`Error::BadMagic`] if `data` does not start with a Mach-O magic number,
-    /// [`Error::Truncated`] if the header or the load commands do not fit.
-    #[inline]
+    /// [`Error::Truncated`] if the header does not fit.
+    // Always inlined: what a caller does not read of the header is then never decoded, and
+    // the view is built in the caller's registers instead of returned through memory.
+    #[inline(always)]
     pub fn parse(data: &'data [u8]) -> Result<Self> {
-        let raw = read::bytes(data, 0, 4, "magic number")?;
-        let magic = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]);
-        let (endian, is_64) = match magic {
-            MH_MAGIC => (Endianness::Big, false),
-            MH_CIGAM => (Endianness::Little, false),
-            MH_MAGIC_64 => (Endianness::Big, true),
-            MH_CIGAM_64 => (Endianness::Little, true),
-            _ => return Err(Error::BadMagic { offset: 0, magic }),
+        let Some(&magic) = data.first_chunk::<4>() else {
+            return Err(short_header(data));
         };
-        let e = endian;
-        let header = if is_64 {
-            let h: &MachHeader64 = read::pod(data, 0, "mach_header_64")?;
-            Header {
-                magic: h.magic.get(e),
-                cputype: h.cputype.get(e),
-                cpusubtype: h.cpusubtype.get(e),
-                filetype: h.filetype.get(e),
-                ncmds: h.ncmds.get(e),
-                sizeofcmds: h.sizeofcmds.get(e),
-                flags: h.flags.get(e),
-                reserved: h.reserved.get(e),
-            }
-        } else {
-            let h: &MachHeader32 = read::pod(data, 0, "mach_header")?;
-            Header {
-                magic: h.magic.get(e),
-                cputype: h.cputype.get(e),
-                cpusubtype: h.cpusubtype.get(e),
-                filetype: h.filetype.get(e),
-                ncmds: h.ncmds.get(e),
-                sizeofcmds: h.sizeofcmds.get(e),
-                flags: h.flags.get(e),
-                reserved: 0,
-            }
+        let (endian, is_64) = match magic_order(magic) {
+            Some(order) => order,
+            None => return Err(bad_magic(magic)),
         };
-        let file = MachO {
+        if data.len() < header_size(is_64) {
+            return Err(short_header(data));
+        }
+        // The whole header is there, so its common part is.
+        let Ok((raw, _)) = MachHeader32::ref_from_prefix(data) else {
+            return Err(short_header(data));
+        };
+        Ok(MachO {
             data,
+            raw,
             endian,
             is_64,
-            header,
-        };
-        read::bytes(
-            data,
-            file.header_size(),
-            header.sizeofcmds.into(),
-            "load commands",
-        )?;
-        Ok(file)
+        })
     }
 
     /// The file's bytes.
@@ -150,18 +133,30 @@ impl<'data> MachO<'data> {
     }
 
     /// The decoded header.
-    pub fn header(&self) -> &Header {
-        &self.header
+    #[inline]
+    pub fn header(&self) -> Header {
+        let (h, e) = (self.raw, self.endian);
+        Header {
+            magic: h.magic.get(e),
+            cputype: h.cputype.get(e),
+            cpusubtype: h.cpusubtype.get(e),
+            filetype: h.filetype.get(e),
+            ncmds: h.ncmds.get(e),
+            sizeofcmds: h.sizeofcmds.get(e),
+            flags: h.flags.get(e),
+            reserved: if self.is_64 {
+                // parse checked that the whole mach_header_64 is there.
+                read::u32_at(self.data, size_of::<MachHeader32>(), e).unwrap_or(0)
+            } else {
+                0
+            },
+        }
     }
 
     /// Size of the header: 28 or 32 bytes.
     #[inline]
     pub fn header_size(&self) -> u64 {
-        if self.is_64 {
-            size_of::<MachHeader64>() as u64
-        } else {
-            size_of::<MachHeader32>() as u64
-        }
+        header_size(self.is_64) as u64
     }
 
     /// The load commands, in file order.
@@ -174,8 +169,73 @@ impl<'data> MachO<'data> {
     ///
     /// # Errors
     /// [`Error::Truncated`] if they are not all inside the file.
+    #[inline]
     pub fn bytes_at(&self, offset: u64, len: u64, what: &'static str) -> Result<&'data [u8]> {
         read::bytes(self.data, offset, len, what)
+    }
+}
+
+/// Size of `mach_header_64` or `mach_header`.
+#[inline(always)]
+fn header_size(is_64: bool) -> usize {
+    if is_64 {
+        size_of::<MachHeader64>()
+    } else {
+        size_of::<MachHeader32>()
+    }
+}
+
+fn header_name(is_64: bool) -> &'static str {
+    if is_64 {
+        "mach_header_64"
+    } else {
+        "mach_header"
+    }
+}
+
+/// The byte order and width a magic number (as its four bytes) gives, or `None` for no
+/// Mach-O magic.
+#[inline(always)]
+fn magic_order(magic: [u8; 4]) -> Option<(Endianness, bool)> {
+    // Little-endian files, by far the most common, take one test.
+    let le = u32::from_le_bytes(magic);
+    if le & !1 == MH_MAGIC {
+        return Some((Endianness::Little, le & 1 != 0));
+    }
+    let be = u32::from_be_bytes(magic);
+    (be & !1 == MH_MAGIC).then_some((Endianness::Big, be & 1 != 0))
+}
+
+/// The error for a magic number that is no Mach-O one.
+#[cold]
+fn bad_magic(magic: [u8; 4]) -> Error {
+    Error::BadMagic {
+        offset: 0,
+        magic: u32::from_be_bytes(magic),
+    }
+}
+
+/// The error for `data` too short for a header: its magic number cut, no Mach-O magic, or
+/// the header its magic asks for cut.
+#[cold]
+fn short_header(data: &[u8]) -> Error {
+    let Some(&magic) = data.first_chunk::<4>() else {
+        return too_short(data, 4, "magic number");
+    };
+    match magic_order(magic) {
+        Some((_, is_64)) => too_short(data, header_size(is_64), header_name(is_64)),
+        None => bad_magic(magic),
+    }
+}
+
+/// `data` is shorter than the `size` bytes of `what` at its start.
+#[cold]
+fn too_short(data: &[u8], size: usize, what: &'static str) -> Error {
+    Error::Truncated {
+        what,
+        offset: 0,
+        size: size as u64,
+        available: data.len() as u64,
     }
 }
 

@@ -52,7 +52,7 @@ mod symbol;
 
 pub use arch::{arch_from_name, arch_name};
 pub use archive::{Archive, Member, MemberKind, Members};
-pub use chained_fixups::{ChainedFixup, ChainedFixups, ChainedImport, FixupTarget};
+pub use chained_fixups::{ChainedFixup, ChainedFixups, ChainedImport, ChainedImports, FixupTarget};
 pub use code_signature::{Blob, CodeDirectory, CodeSignature};
 pub use dyld_info::{Bind, BindKind, Binds, Rebase, Rebases};
 pub use dylib_name::dylib_short_name;

@@ -12,83 +12,133 @@ use crate::segment::Segment;
 
 /// The load commands of a Mach-O file, in order.
 ///
-/// Each command is checked as it is reached: its size must be at least 8, a multiple of 4,
-/// and inside the `sizeofcmds` area. The first bad command is returned as an error and ends
-/// the walk, so a damaged file can never loop or read past its end.
+/// The `sizeofcmds` area must fit in the file, or the walk's only item is an
+/// [`Error::Truncated`] naming `"load commands"`. Each command is checked as it is reached:
+/// its size must be at least 8, a multiple of 4, and inside the `sizeofcmds` area. The first
+/// bad command is returned as an error and ends the walk, so a damaged file can never loop or
+/// read past its end.
 #[derive(Clone, Debug)]
 pub struct LoadCommands<'data> {
-    area: &'data [u8],
-    base: u64,
-    offset: u64,
-    index: u32,
+    /// The part of the `sizeofcmds` area not walked yet.
+    rest: &'data [u8],
+    /// File offset of the end of the area (the next command's is `end - rest.len()`).
+    end: u64,
+    ncmds: u32,
+    /// Commands not walked yet (the next one's index is `ncmds - remaining`).
     remaining: u32,
     endian: Endianness,
     is_64: bool,
+    /// The area runs past the end of the file (`rest` is empty, the walk's one item is
+    /// this error).
+    area_error: Option<Error>,
 }
 
 impl<'data> LoadCommands<'data> {
     #[inline]
     pub(crate) fn new(file: &MachO<'data>) -> Self {
         let base = file.header_size();
+        let header = file.header();
+        // MachO::parse checked that the header fits; the area after it is checked here.
         let area = file
-            .bytes_at(base, file.header().sizeofcmds.into(), "load commands")
-            .unwrap_or(&[]);
+            .data()
+            .get(base as usize..)
+            .and_then(|after| after.get(..header.sizeofcmds as usize));
+        let (rest, area_error, ncmds) = match area {
+            Some(rest) => (rest, None, header.ncmds),
+            None => {
+                let error = area_error(base, header.sizeofcmds, file.data().len());
+                (&[][..], Some(error), 1)
+            }
+        };
         LoadCommands {
-            area,
-            base,
-            offset: 0,
-            index: 0,
-            remaining: file.header().ncmds,
+            rest,
+            end: base + rest.len() as u64,
+            ncmds,
+            remaining: ncmds,
             endian: file.endian(),
             is_64: file.is_64(),
+            area_error,
         }
     }
+}
 
-    #[cold]
-    fn fail(&mut self, cmd: u32, expected: &'static str) -> Option<Result<LoadCommand<'data>>> {
-        self.remaining = 0;
-        Some(Err(Error::BadLoadCommand {
-            index: self.index,
-            cmd,
-            offset: self.base + self.offset,
-            expected,
-        }))
+/// The error for load command `index` at file offset `offset`.
+#[cold]
+fn bad_command(index: u32, cmd: u32, offset: u64, expected: &'static str) -> Error {
+    Error::BadLoadCommand {
+        index,
+        cmd,
+        offset,
+        expected,
+    }
+}
+
+/// The error for a `cmdsize` below 8 or not a multiple of 4.
+#[cold]
+fn bad_cmdsize(index: u32, cmd: u32, offset: u64, cmdsize: u32) -> Error {
+    let expected = if cmdsize < 8 {
+        "cmdsize of at least 8"
+    } else {
+        "cmdsize a multiple of 4"
+    };
+    bad_command(index, cmd, offset, expected)
+}
+
+/// The `sizeofcmds` bytes of load commands at file offset `base` run past the end of the
+/// file's `len` bytes.
+#[cold]
+fn area_error(base: u64, sizeofcmds: u32, len: usize) -> Error {
+    Error::Truncated {
+        what: "load commands",
+        offset: base,
+        size: sizeofcmds.into(),
+        available: (len as u64).saturating_sub(base),
     }
 }
 
 impl<'data> Iterator for LoadCommands<'data> {
     type Item = Result<LoadCommand<'data>>;
 
-    #[inline]
+    // Always inlined: a walk is then a tight loop over the area in the caller, with the
+    // iterator's state in registers (the error paths are calls to cold functions).
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
         }
-        let Ok(header) = read::pod::<LoadCommandHeader>(self.area, self.offset, "load command")
-        else {
-            return self.fail(0, "a load command header inside sizeofcmds");
+        // Derived rather than counted: the walk carries no counters it does not test.
+        let index = self.ncmds - self.remaining;
+        let offset = self.end - self.rest.len() as u64;
+        let Ok((header, _)) = LoadCommandHeader::ref_from_prefix(self.rest) else {
+            self.remaining = 0;
+            let e = self.area_error.take().unwrap_or_else(|| {
+                bad_command(index, 0, offset, "a load command header inside sizeofcmds")
+            });
+            return Some(Err(e));
         };
         let cmd = header.cmd.get(self.endian);
         let cmdsize = header.cmdsize.get(self.endian);
-        if cmdsize < 8 {
-            return self.fail(cmd, "cmdsize of at least 8");
+        // Both size rules, at least 8 and a multiple of 4, in one test: rotated right by 2, a
+        // multiple of 4 is cmdsize / 4 (below 2^30) and anything else is 2^30 or more, so
+        // the rules hold exactly when the rotation is in 2..2^30. bad_cmdsize says which broke.
+        if cmdsize.rotate_right(2).wrapping_sub(2) >= (1 << 30) - 2 {
+            self.remaining = 0;
+            return Some(Err(bad_cmdsize(index, cmd, offset, cmdsize)));
         }
-        if cmdsize % 4 != 0 {
-            return self.fail(cmd, "cmdsize a multiple of 4");
-        }
-        let Ok(bytes) = read::bytes(self.area, self.offset, cmdsize.into(), "load command") else {
-            return self.fail(cmd, "cmdsize that ends inside sizeofcmds");
+        let Some((bytes, rest)) = self.rest.split_at_checked(cmdsize as usize) else {
+            self.remaining = 0;
+            let e = bad_command(index, cmd, offset, "cmdsize that ends inside sizeofcmds");
+            return Some(Err(e));
         };
         let command = LoadCommand {
-            index: self.index,
-            offset: self.base + self.offset,
+            index,
+            offset,
             cmd,
             bytes,
             endian: self.endian,
             is_64: self.is_64,
         };
-        self.offset += u64::from(cmdsize);
-        self.index += 1;
+        self.rest = rest;
         self.remaining -= 1;
         Some(Ok(command))
     }
@@ -97,6 +147,8 @@ impl<'data> Iterator for LoadCommands<'data> {
         (0, Some(self.remaining as usize))
     }
 }
+
+impl core::iter::FusedIterator for LoadCommands<'_> {}
 
 /// One load command: its type, position and bytes. [`parse`](Self::parse) gives the typed
 /// view.

@@ -180,18 +180,34 @@ pub struct Symbol<'data> {
 }
 
 impl<'data> Symbol<'data> {
-    /// The name, up to its NUL or the end of the string table. An `n_strx` of 0 means the
-    /// symbol has no name (linkers put a `" "` there), so it gives the empty name.
+    /// The name, up to its NUL or the end of the string table, or `None` for an `n_strx` of
+    /// 0, which in Mach-O means the symbol has no name (linkers put a `" "` at offset 0 of the
+    /// string table so that no real name starts there).
+    ///
+    /// ```
+    /// use darling_macho::MachO;
+    ///
+    /// let data = std::fs::read("tests/data/bin/exe-x86_64-dyldinfo")?;
+    /// let macho = MachO::parse(&data)?;
+    /// let table = macho.symbol_table()?.expect("LC_SYMTAB");
+    /// for symbol in table.iter() {
+    ///     match symbol.name()? {
+    ///         Some(name) => println!("{}", String::from_utf8_lossy(name)),
+    ///         None => println!("(no name) at {:#x}", symbol.n_value),
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::Malformed`] if `n_strx` is past the end of the string table; its offset is
     /// where the name would start in the file.
     #[inline]
-    pub fn name(&self) -> Result<&'data [u8]> {
+    pub fn name(&self) -> Result<Option<&'data [u8]>> {
         if self.n_strx == 0 {
-            return Ok(b"");
+            return Ok(None);
         }
-        self.string_at(self.n_strx)
+        self.string_at(self.n_strx).map(Some)
     }
 
     #[inline]

@@ -89,7 +89,10 @@ fn every_code_page_of_the_fixtures_matches_its_hash() {
     let signed = check_all(&files_in(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bin"),
     ));
-    assert!(signed >= 2, "expected the signed arm64 fixtures, found {signed}");
+    assert!(
+        signed >= 2,
+        "expected the signed arm64 fixtures, found {signed}"
+    );
 }
 
 #[test]

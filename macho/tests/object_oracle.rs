@@ -667,7 +667,7 @@ fn symbols<'a, Mach: MachHeader<Endian = Endianness>>(
         .iter()
         .flat_map(|t| t.iter())
         .map(|sym| SymbolRow {
-            name: sym.name().ok().map(B),
+            name: sym.name().ok().map(|n| B(n.unwrap_or_default())),
             n_strx: sym.n_strx,
             n_type: sym.n_type,
             n_sect: sym.n_sect,
@@ -710,11 +710,7 @@ fn symbols<'a, Mach: MachHeader<Endian = Endianness>>(
             }
             SymbolView {
                 index: sym.index as usize,
-                name: if sym.n_strx == 0 {
-                    None
-                } else {
-                    sym.name().ok().map(B)
-                },
+                name: sym.name().ok().flatten().map(B),
                 address: if common { 0 } else { sym.n_value },
                 undefined,
                 common,
@@ -1094,7 +1090,7 @@ fn exports<'a, Mach: MachHeader<Endian = Endianness>>(
                 _ => continue,
             };
             v.push(ExportRow {
-                name: Name(sym.name().map_err(s)?.to_vec()),
+                name: Name(sym.name().map_err(s)?.unwrap_or_default().to_vec()),
                 target,
                 weak: sym.n_desc & dm::raw::N_WEAK_DEF != 0,
             });
@@ -1239,7 +1235,7 @@ fn imports<'a, Mach: MachHeader<Endian = Endianness>>(
                 B(b"")
             };
             v.push(ImportRow {
-                name: B(sym.name().map_err(s)?),
+                name: B(sym.name().map_err(s)?.unwrap_or_default()),
                 library: lib,
                 weak: sym.n_desc & dm::raw::N_WEAK_REF != 0,
                 ordinal: ordinal.into(),

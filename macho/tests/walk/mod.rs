@@ -244,13 +244,31 @@ struct Blobs {
 pub fn walk_macho(s: &mut Summary, m: &MachO<'_>) {
     s.images += 1;
     let data = m.data();
-    let h = *m.header();
+    let h = m.header();
     check_arch(h.cputype, h.cpusubtype);
     assert_eq!(m.header_size(), if m.is_64() { 32 } else { 28 });
-    assert!(
-        m.header_size() + u64::from(h.sizeofcmds) <= data.len() as u64,
-        "the load commands of a parsed file are inside it"
-    );
+    // Parsing leaves the load-command area to the walk: if it runs past the end of the file,
+    // the walk's one item is a Truncated error naming it, and every accessor gives it too.
+    let area = data.len() as u64 - m.header_size();
+    if u64::from(h.sizeofcmds) > area {
+        let want = Error::Truncated {
+            what: "load commands",
+            offset: m.header_size(),
+            size: h.sizeofcmds.into(),
+            available: area,
+        };
+        let mut lcs = m.load_commands();
+        assert_eq!(lcs.next().map(|r| r.err()), Some(Some(want)));
+        assert!(
+            lcs.next().is_none(),
+            "the walk goes on past a truncated area"
+        );
+        assert_eq!(m.dyld_info(), Err(want));
+        assert_eq!(m.symbol_table().err(), Some(want));
+        assert_eq!(m.segments().next().map(|r| r.err()), Some(Some(want)));
+        check_error(s, &want);
+        return;
+    }
     if !m.is_64() {
         assert_eq!(h.reserved, 0);
     }
@@ -339,7 +357,24 @@ pub fn walk_macho(s: &mut Summary, m: &MachO<'_>) {
     }
     assert_eq!(good_segments, s.segments - segments_before);
     assert_eq!(good_segments, segments.len());
-    assert_eq!(m.dyld_info(), first_dyld_info.unwrap_or(Ok(None)));
+    let first_dyld_info = first_dyld_info.unwrap_or(Ok(None));
+    assert_eq!(m.dyld_info(), first_dyld_info);
+    // MachO::binds reads the streams of that first command.
+    for kind in [BindKind::Bind, BindKind::Weak, BindKind::Lazy] {
+        let first = first_dyld_info.map(|d| d.map(|d| d.bind_stream(kind)));
+        match (m.binds(kind), first) {
+            (Ok(Some(b)), Ok(Some((off, size)))) => {
+                let direct = Binds::new(m, kind, off, size).expect("the same stream");
+                assert!(b.take(MAX_RECORDS).eq(direct.take(MAX_RECORDS)));
+            }
+            (Ok(None), Ok(None)) => {}
+            (Err(e), Ok(Some((off, size)))) => {
+                assert_eq!(Binds::new(m, kind, off, size).err(), Some(e));
+            }
+            (Err(e), Err(want)) => assert_eq!(e, want),
+            (got, want) => panic!("binds({kind:?}) is {got:?}, the walk found {want:?}"),
+        }
+    }
     match (m.symbol_table(), first_symtab.unwrap_or(Ok(None))) {
         (Ok(Some(table)), Ok(Some(st))) => assert_eq!(table.len(), st.nsyms as usize),
         (Ok(None), Ok(None)) => {}
@@ -548,12 +583,11 @@ fn walk_symbols(s: &mut Summary, table: &SymbolTable<'_>) {
         s.symbols += 1;
         assert_eq!(table.get(sym.index as usize), Some(sym));
         match sym.name() {
-            Ok(name) => {
+            Ok(Some(name)) => {
                 assert!(!name.contains(&0));
-                if sym.n_strx != 0 {
-                    assert_eq!(offset_in(strings, name), u64::from(sym.n_strx));
-                }
+                assert_eq!(offset_in(strings, name), u64::from(sym.n_strx));
             }
+            Ok(None) => assert_eq!(sym.n_strx, 0, "only n_strx 0 names nothing"),
             Err(e) => {
                 check_error(s, &e);
                 assert!(sym.n_strx as usize > strings.len());
@@ -598,11 +632,8 @@ fn walk_dyld_info<'data>(
         }),
         Err(e) => check_error(s, &e),
     }
-    for (kind, off, size) in [
-        (BindKind::Bind, d.bind_off, d.bind_size),
-        (BindKind::Weak, d.weak_bind_off, d.weak_bind_size),
-        (BindKind::Lazy, d.lazy_bind_off, d.lazy_bind_size),
-    ] {
+    for kind in [BindKind::Bind, BindKind::Weak, BindKind::Lazy] {
+        let (off, size) = d.bind_stream(kind);
         match Binds::new(m, kind, off, size) {
             Ok(b) => drain(s, b, |s, b| {
                 s.binds += 1;
@@ -714,8 +745,12 @@ fn walk_chained<'data>(
         }
         Err(err) => check_error(s, &err),
     }
+    // The iterator yields what import(i) gives, and stops after the first error.
+    let mut imports = c.imports();
     for i in 0..h.imports_count.min(MAX_RECORDS as u32) {
-        match c.import(i) {
+        let one = c.import(i);
+        assert_eq!(imports.next(), Some(one));
+        match one {
             Ok(imp) => {
                 s.imports += 1;
                 if let Some(name) = imp.name {
@@ -725,9 +760,13 @@ fn walk_chained<'data>(
             }
             Err(err) => {
                 check_error(s, &err);
+                assert!(imports.next().is_none(), "the imports go on after an error");
                 break;
             }
         }
+    }
+    if h.imports_count as usize <= MAX_RECORDS {
+        assert!(imports.next().is_none(), "more than imports_count imports");
     }
     drain(s, c.fixups(), |s, f| {
         s.fixups += 1;
