@@ -583,7 +583,8 @@ pub struct ChainedFixupWalk<'data> {
     segment: u32,
     segments: u32,
     starts: Option<SegmentStarts<'data>>,
-    seg: Option<Segment<'data>>,
+    /// What reading a location of the segment being walked needs, decided once per segment.
+    seg: Option<SegmentWalk>,
     /// The page whose chains are being walked, and the next page to look at.
     page: usize,
     next_page: usize,
@@ -603,162 +604,24 @@ impl ChainedFixupWalk<'_> {
         self.fixups.error(at as usize, expected)
     }
 
-    /// An error at a fixup location (a file offset in a segment).
-    #[cold]
-    fn location_error(&mut self, file_offset: u64, expected: &'static str) -> Error {
-        self.cursor = None;
-        Error::Malformed {
-            what: "chained fixup location",
-            offset: file_offset,
-            expected,
-        }
-    }
-
-    fn decode(
-        &self,
-        format: u16,
-        raw: u64,
-        max_valid: u32,
-    ) -> (FixupTarget, Option<PointerAuth>, u64) {
-        let bits = |v: u64, lo: u32, n: u32| (v >> lo) & ((1u64 << n) - 1);
-        let sign = |v: u64, n: u32| ((v << (64 - n)) as i64) >> (64 - n);
-        match format {
-            DYLD_CHAINED_PTR_64 | DYLD_CHAINED_PTR_64_OFFSET => {
-                let next = bits(raw, 51, 12);
-                if bits(raw, 63, 1) != 0 {
-                    let t = FixupTarget::Bind {
-                        ordinal: bits(raw, 0, 24) as u32,
-                        addend: bits(raw, 24, 8) as i64,
-                    };
-                    (t, None, next)
-                } else {
-                    let t = FixupTarget::Rebase {
-                        target: bits(raw, 0, 36),
-                        high8: bits(raw, 36, 8) as u8,
-                        is_offset: format == DYLD_CHAINED_PTR_64_OFFSET,
-                    };
-                    (t, None, next)
-                }
-            }
-            DYLD_CHAINED_PTR_32 => {
-                let next = bits(raw, 26, 5);
-                if bits(raw, 31, 1) != 0 {
-                    (
-                        FixupTarget::Bind {
-                            ordinal: bits(raw, 0, 20) as u32,
-                            addend: bits(raw, 20, 6) as i64,
-                        },
-                        None,
-                        next,
-                    )
-                } else {
-                    let target = bits(raw, 0, 26);
-                    // Targets past max_valid_pointer are not pointers but values the linker
-                    // stored in the chain, biased to fit the 26-bit field.
-                    if max_valid != 0 && target > u64::from(max_valid) {
-                        let bias = (0x0400_0000 + u64::from(max_valid)) / 2;
-                        (
-                            FixupTarget::NonPointer {
-                                value: target.wrapping_sub(bias) & 0xffff_ffff,
-                            },
-                            None,
-                            next,
-                        )
-                    } else {
-                        (
-                            FixupTarget::Rebase {
-                                target,
-                                high8: 0,
-                                is_offset: false,
-                            },
-                            None,
-                            next,
-                        )
-                    }
-                }
-            }
-            DYLD_CHAINED_PTR_32_CACHE => (
-                FixupTarget::Rebase {
-                    target: bits(raw, 0, 30),
-                    high8: 0,
-                    is_offset: true,
-                },
-                None,
-                bits(raw, 30, 2),
-            ),
-            DYLD_CHAINED_PTR_32_FIRMWARE => (
-                FixupTarget::Rebase {
-                    target: bits(raw, 0, 26),
-                    high8: 0,
-                    is_offset: false,
-                },
-                None,
-                bits(raw, 26, 6),
-            ),
-            DYLD_CHAINED_PTR_64_KERNEL_CACHE | DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => {
-                let auth = (bits(raw, 63, 1) != 0).then(|| PointerAuth {
-                    diversity: bits(raw, 32, 16) as u16,
-                    addr_div: bits(raw, 48, 1) != 0,
-                    key: bits(raw, 49, 2) as u8,
-                });
-                (
-                    FixupTarget::Rebase {
-                        target: bits(raw, 0, 30),
-                        high8: 0,
-                        is_offset: true,
-                    },
-                    auth,
-                    bits(raw, 51, 12),
-                )
-            }
-            // arm64e: DYLD_CHAINED_PTR_ARM64E, _KERNEL, _USERLAND, _FIRMWARE, _USERLAND24.
-            _ => {
-                let next = bits(raw, 51, 11);
-                let is_auth = bits(raw, 63, 1) != 0;
-                let is_bind = bits(raw, 62, 1) != 0;
-                let wide_ordinal = format == DYLD_CHAINED_PTR_ARM64E_USERLAND24;
-                let ordinal = if wide_ordinal {
-                    bits(raw, 0, 24)
-                } else {
-                    bits(raw, 0, 16)
-                } as u32;
-                let auth = is_auth.then(|| PointerAuth {
-                    diversity: bits(raw, 32, 16) as u16,
-                    addr_div: bits(raw, 48, 1) != 0,
-                    key: bits(raw, 49, 2) as u8,
-                });
-                // Only the plain arm64e format stores unslid addresses; the others, offsets.
-                let offsets =
-                    format != DYLD_CHAINED_PTR_ARM64E && format != DYLD_CHAINED_PTR_ARM64E_FIRMWARE;
-                let target = match (is_bind, is_auth) {
-                    (true, true) => FixupTarget::Bind { ordinal, addend: 0 },
-                    (true, false) => FixupTarget::Bind {
-                        ordinal,
-                        addend: sign(bits(raw, 32, 19), 19),
-                    },
-                    (false, true) => FixupTarget::Rebase {
-                        target: bits(raw, 0, 32),
-                        high8: 0,
-                        is_offset: true,
-                    },
-                    (false, false) => FixupTarget::Rebase {
-                        target: bits(raw, 0, 43),
-                        high8: bits(raw, 43, 8) as u8,
-                        is_offset: offsets,
-                    },
-                };
-                (target, auth, next)
-            }
-        }
-    }
-
     fn step(&mut self) -> Result<Option<ChainedFixup>> {
         if let Some(e) = self.pending_error.take() {
             return Err(e);
         }
         loop {
-            if let (Some(in_page), Some(starts), Some(seg)) = (self.cursor, self.starts, self.seg) {
-                return self.read(in_page, &starts, &seg).map(Some);
+            if let (Some(in_page), Some(seg)) = (self.cursor, self.seg.as_ref()) {
+                let data = self.fixups.file.data();
+                let e = self.fixups.file.endian();
+                return match seg.read(data, e, self.page, in_page) {
+                    Ok((fixup, next)) => {
+                        self.cursor = next;
+                        Ok(Some(fixup))
+                    }
+                    Err(err) => {
+                        self.cursor = None;
+                        Err(err)
+                    }
+                };
             }
             if self.next_start < self.n_starts {
                 self.cursor = Some(u64::from(self.starts_in_page[self.next_start]));
@@ -807,6 +670,7 @@ impl ChainedFixupWalk<'_> {
             else {
                 return Err(self.starts_error(&s, "fixups only for segments the file has"));
             };
+            let seg = SegmentWalk::new(&s, &seg);
             (
                 self.starts,
                 self.seg,
@@ -816,58 +680,241 @@ impl ChainedFixupWalk<'_> {
             ) = (Some(s), Some(seg), 0, 0, 0);
         }
     }
+}
 
-    /// Reads the location `in_page` of the current page and moves the chain on.
-    fn read(
-        &mut self,
-        in_page: u64,
-        starts: &SegmentStarts<'_>,
-        seg: &Segment<'_>,
-    ) -> Result<ChainedFixup> {
+/// What reading the locations of one segment needs: its starts' fields and its place in the
+/// file, decided when the walk enters the segment.
+#[derive(Clone, Copy, Debug)]
+struct SegmentWalk {
+    segment_index: u32,
+    pointer_format: u16,
+    max_valid_pointer: u32,
+    page_size: u64,
+    /// Bytes per pointer and per `next` unit.
+    size: usize,
+    stride: u64,
+    /// The segment's offset from the image's start.
+    image_offset: u64,
+    fileoff: u64,
+    filesize: u64,
+}
+
+impl SegmentWalk {
+    fn new(starts: &SegmentStarts<'_>, seg: &Segment<'_>) -> Self {
+        // The walk checked the format before entering the segment.
         let (size, stride) = pointer_format_layout(starts.pointer_format).unwrap_or((8, 8));
-        let segment_offset = self.page as u64 * u64::from(starts.page_size) + in_page;
-        let file_offset = seg.fileoff().saturating_add(segment_offset);
-        if in_page + size as u64 > u64::from(starts.page_size) {
-            return Err(self.location_error(file_offset, "a chain start inside its page"));
+        SegmentWalk {
+            segment_index: starts.segment_index,
+            pointer_format: starts.pointer_format,
+            max_valid_pointer: starts.max_valid_pointer,
+            page_size: starts.page_size.into(),
+            size,
+            stride,
+            image_offset: starts.segment_offset,
+            fileoff: seg.fileoff(),
+            filesize: seg.filesize(),
         }
-        if segment_offset + size as u64 > seg.filesize() {
-            return Err(self.location_error(
+    }
+
+    /// Reads location `in_page` of page `page` of the file `data`: the fixup, and where in
+    /// the page the chain goes on (`None` at its end).
+    #[inline]
+    fn read(
+        &self,
+        data: &[u8],
+        e: Endianness,
+        page: usize,
+        in_page: u64,
+    ) -> Result<(ChainedFixup, Option<u64>)> {
+        let size = self.size as u64;
+        let segment_offset = page as u64 * self.page_size + in_page;
+        let file_offset = self.fileoff.saturating_add(segment_offset);
+        if in_page + size > self.page_size {
+            return Err(location_error(file_offset, "a chain start inside its page"));
+        }
+        if segment_offset + size > self.filesize {
+            return Err(location_error(
                 file_offset,
                 "a fixup location inside its segment's file bytes",
             ));
         }
-        let bytes =
-            self.fixups
-                .file
-                .bytes_at(file_offset, size as u64, "chained fixup location")?;
-        let e = self.fixups.file.endian();
+        let bytes = crate::read::bytes(data, file_offset, size, "chained fixup location")?;
         let raw = if size == 8 {
             u64_at(bytes, 0, e)
         } else {
             u32_at(bytes, 0, e).map(u64::from)
         }
         .unwrap_or(0);
-        let (target, auth, next) =
-            self.decode(starts.pointer_format, raw, starts.max_valid_pointer);
-        self.cursor = if next == 0 {
+        let (target, auth, next) = decode(self.pointer_format, raw, self.max_valid_pointer);
+        let next = if next == 0 {
             None
         } else {
             // A chain only moves forward, and stays in its page.
-            let n = in_page + next * stride;
-            if n + size as u64 > u64::from(starts.page_size) {
-                return Err(self.location_error(file_offset, "a chain that stays inside its page"));
+            let n = in_page + next * self.stride;
+            if n + size > self.page_size {
+                return Err(location_error(
+                    file_offset,
+                    "a chain that stays inside its page",
+                ));
             }
             Some(n)
         };
-        Ok(ChainedFixup {
-            segment_index: starts.segment_index,
+        let fixup = ChainedFixup {
+            segment_index: self.segment_index,
             segment_offset,
-            image_offset: starts.segment_offset.wrapping_add(segment_offset),
+            image_offset: self.image_offset.wrapping_add(segment_offset),
             file_offset,
             raw,
             target,
             auth,
-        })
+        };
+        Ok((fixup, next))
+    }
+}
+
+/// Decodes the raw pointer-sized value of a fixup location of pointer format `format`: what
+/// to write, the arm64e authentication, and the `next` field.
+#[inline]
+fn decode(format: u16, raw: u64, max_valid: u32) -> (FixupTarget, Option<PointerAuth>, u64) {
+    let bits = |v: u64, lo: u32, n: u32| (v >> lo) & ((1u64 << n) - 1);
+    let sign = |v: u64, n: u32| ((v << (64 - n)) as i64) >> (64 - n);
+    match format {
+        DYLD_CHAINED_PTR_64 | DYLD_CHAINED_PTR_64_OFFSET => {
+            let next = bits(raw, 51, 12);
+            if bits(raw, 63, 1) != 0 {
+                let t = FixupTarget::Bind {
+                    ordinal: bits(raw, 0, 24) as u32,
+                    addend: bits(raw, 24, 8) as i64,
+                };
+                (t, None, next)
+            } else {
+                let t = FixupTarget::Rebase {
+                    target: bits(raw, 0, 36),
+                    high8: bits(raw, 36, 8) as u8,
+                    is_offset: format == DYLD_CHAINED_PTR_64_OFFSET,
+                };
+                (t, None, next)
+            }
+        }
+        DYLD_CHAINED_PTR_32 => {
+            let next = bits(raw, 26, 5);
+            if bits(raw, 31, 1) != 0 {
+                (
+                    FixupTarget::Bind {
+                        ordinal: bits(raw, 0, 20) as u32,
+                        addend: bits(raw, 20, 6) as i64,
+                    },
+                    None,
+                    next,
+                )
+            } else {
+                let target = bits(raw, 0, 26);
+                // Targets past max_valid_pointer are not pointers but values the linker
+                // stored in the chain, biased to fit the 26-bit field.
+                if max_valid != 0 && target > u64::from(max_valid) {
+                    let bias = (0x0400_0000 + u64::from(max_valid)) / 2;
+                    (
+                        FixupTarget::NonPointer {
+                            value: target.wrapping_sub(bias) & 0xffff_ffff,
+                        },
+                        None,
+                        next,
+                    )
+                } else {
+                    (
+                        FixupTarget::Rebase {
+                            target,
+                            high8: 0,
+                            is_offset: false,
+                        },
+                        None,
+                        next,
+                    )
+                }
+            }
+        }
+        DYLD_CHAINED_PTR_32_CACHE => (
+            FixupTarget::Rebase {
+                target: bits(raw, 0, 30),
+                high8: 0,
+                is_offset: true,
+            },
+            None,
+            bits(raw, 30, 2),
+        ),
+        DYLD_CHAINED_PTR_32_FIRMWARE => (
+            FixupTarget::Rebase {
+                target: bits(raw, 0, 26),
+                high8: 0,
+                is_offset: false,
+            },
+            None,
+            bits(raw, 26, 6),
+        ),
+        DYLD_CHAINED_PTR_64_KERNEL_CACHE | DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => {
+            let auth = (bits(raw, 63, 1) != 0).then(|| PointerAuth {
+                diversity: bits(raw, 32, 16) as u16,
+                addr_div: bits(raw, 48, 1) != 0,
+                key: bits(raw, 49, 2) as u8,
+            });
+            (
+                FixupTarget::Rebase {
+                    target: bits(raw, 0, 30),
+                    high8: 0,
+                    is_offset: true,
+                },
+                auth,
+                bits(raw, 51, 12),
+            )
+        }
+        // arm64e: DYLD_CHAINED_PTR_ARM64E, _KERNEL, _USERLAND, _FIRMWARE, _USERLAND24.
+        _ => {
+            let next = bits(raw, 51, 11);
+            let is_auth = bits(raw, 63, 1) != 0;
+            let is_bind = bits(raw, 62, 1) != 0;
+            let wide_ordinal = format == DYLD_CHAINED_PTR_ARM64E_USERLAND24;
+            let ordinal = if wide_ordinal {
+                bits(raw, 0, 24)
+            } else {
+                bits(raw, 0, 16)
+            } as u32;
+            let auth = is_auth.then(|| PointerAuth {
+                diversity: bits(raw, 32, 16) as u16,
+                addr_div: bits(raw, 48, 1) != 0,
+                key: bits(raw, 49, 2) as u8,
+            });
+            // Only the plain arm64e format stores unslid addresses; the others, offsets.
+            let offsets =
+                format != DYLD_CHAINED_PTR_ARM64E && format != DYLD_CHAINED_PTR_ARM64E_FIRMWARE;
+            let target = match (is_bind, is_auth) {
+                (true, true) => FixupTarget::Bind { ordinal, addend: 0 },
+                (true, false) => FixupTarget::Bind {
+                    ordinal,
+                    addend: sign(bits(raw, 32, 19), 19),
+                },
+                (false, true) => FixupTarget::Rebase {
+                    target: bits(raw, 0, 32),
+                    high8: 0,
+                    is_offset: true,
+                },
+                (false, false) => FixupTarget::Rebase {
+                    target: bits(raw, 0, 43),
+                    high8: bits(raw, 43, 8) as u8,
+                    is_offset: offsets,
+                },
+            };
+            (target, auth, next)
+        }
+    }
+}
+
+/// An error at a fixup location (a file offset in a segment).
+#[cold]
+fn location_error(file_offset: u64, expected: &'static str) -> Error {
+    Error::Malformed {
+        what: "chained fixup location",
+        offset: file_offset,
+        expected,
     }
 }
 

@@ -20,7 +20,10 @@ struct SegmentRef {
 
 /// The file's segments, read once per decoder (when the first SET_SEGMENT opcode needs them):
 /// SET_SEGMENT opcodes are frequent, and walking the load commands for each would dominate
-/// decoding. A damaged load command ends the list.
+/// decoding. A damaged load command ends the list. Out of line and cold: it runs once per
+/// decoder, and set_segment, which runs for every SET_SEGMENT opcode, stays small.
+#[cold]
+#[inline(never)]
 fn segment_table(file: &MachO<'_>) -> alloc::vec::Vec<SegmentRef> {
     let mut table = alloc::vec::Vec::with_capacity(8);
     // Opcodes name a segment by a 4-bit immediate: only the first 16 can be named.
