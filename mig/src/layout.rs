@@ -220,7 +220,7 @@ pub(crate) fn layout(routine: &Routine, direction: Direction) -> MessageLayout {
     if !simple {
         b.push("msgh_body".into(), BODY_SIZE, FieldKind::Body, None);
         for (i, a) in routine.args.iter().enumerate() {
-            if !a.bits.all(mask | kpd) {
+            if !a.bits.contains(mask | kpd) {
                 continue;
             }
             let Some(kind) = a.ty.descriptor() else {
@@ -237,7 +237,7 @@ pub(crate) fn layout(routine: &Routine, direction: Direction) -> MessageLayout {
         }
     }
     for (i, a) in routine.args.iter().enumerate() {
-        if !a.bits.all(mask | body) {
+        if !a.bits.contains(mask | body) {
             continue;
         }
         body_field(&mut b, routine, a, i);

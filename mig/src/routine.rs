@@ -56,55 +56,66 @@ pub enum ArgRole {
     ContextToken,
 }
 
-/// migcom's argument kind bits (`akb*`), as a set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Bits(pub u32);
+bitflags::bitflags! {
+    /// migcom's argument kind bits (`akb*`, in its `routine.h`), as a set: which side sees an
+    /// argument, which message carries it, and how.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+    pub struct Bits: u32 {
+        /// `akbRequest`: in the request message.
+        const REQUEST = 0x0000_0040;
+        /// `akbReply`: in the reply message.
+        const REPLY = 0x0000_0080;
+        /// `akbUserArg`: a parameter of the user (client) stub.
+        const USER_ARG = 0x0000_0100;
+        /// `akbServerArg`: a parameter of the server routine.
+        const SERVER_ARG = 0x0000_0200;
+        /// `akbSend`: sent in the request.
+        const SEND = 0x0000_0400;
+        /// `akbSendBody`: in the request's body.
+        const SEND_BODY = 0x0000_0800;
+        /// `akbSendSnd`: the user stub writes it into the request.
+        const SEND_SND = 0x0000_1000;
+        /// `akbSendRcv`: the server stub reads it from the request.
+        const SEND_RCV = 0x0000_2000;
+        /// `akbReturn`: returned in the reply.
+        const RETURN = 0x0000_4000;
+        /// `akbReturnBody`: in the reply's body.
+        const RETURN_BODY = 0x0000_8000;
+        /// `akbReturnSnd`: the server stub writes it into the reply.
+        const RETURN_SND = 0x0001_0000;
+        /// `akbReturnRcv`: the user stub reads it from the reply.
+        const RETURN_RCV = 0x0002_0000;
+        /// `akbReturnNdr`: it needs an NDR record in the reply.
+        const RETURN_NDR = 0x0004_0000;
+        /// `akbReplyInit`: the server initialises it in the reply.
+        const REPLY_INIT = 0x0008_0000;
+        /// `akbReplyCopy`: the reply's value is copied from the request's.
+        const REPLY_COPY = 0x0020_0000;
+        /// `akbVarNeeded`: the server stub needs a local variable for it.
+        const VAR_NEEDED = 0x0040_0000;
+        /// `akbVariable`: its size varies (fields after it move).
+        const VARIABLE = 0x0100_0000;
+        /// `akbSendNdr`: it needs an NDR record in the request.
+        const SEND_NDR = 0x0400_0000;
+        /// `akbSendKPD`: sent as a descriptor of the request.
+        const SEND_KPD = 0x0800_0000;
+        /// `akbReturnKPD`: returned as a descriptor of the reply.
+        const RETURN_KPD = 0x1000_0000;
+        /// `akbUserImplicit`: the user side reads it from the trailer.
+        const USER_IMPLICIT = 0x2000_0000;
+        /// `akbServerImplicit`: the server side reads it from the trailer.
+        const SERVER_IMPLICIT = 0x4000_0000;
 
-#[allow(missing_docs)]
-impl Bits {
-    pub const REQUEST: u32 = 0x0000_0040;
-    pub const REPLY: u32 = 0x0000_0080;
-    pub const USER_ARG: u32 = 0x0000_0100;
-    pub const SERVER_ARG: u32 = 0x0000_0200;
-    pub const SEND: u32 = 0x0000_0400;
-    pub const SEND_BODY: u32 = 0x0000_0800;
-    pub const SEND_SND: u32 = 0x0000_1000;
-    pub const SEND_RCV: u32 = 0x0000_2000;
-    pub const RETURN: u32 = 0x0000_4000;
-    pub const RETURN_BODY: u32 = 0x0000_8000;
-    pub const RETURN_SND: u32 = 0x0001_0000;
-    pub const RETURN_RCV: u32 = 0x0002_0000;
-    pub const RETURN_NDR: u32 = 0x0004_0000;
-    pub const REPLY_INIT: u32 = 0x0008_0000;
-    pub const REPLY_COPY: u32 = 0x0020_0000;
-    pub const VAR_NEEDED: u32 = 0x0040_0000;
-    pub const VARIABLE: u32 = 0x0100_0000;
-    pub const SEND_NDR: u32 = 0x0400_0000;
-    pub const SEND_KPD: u32 = 0x0800_0000;
-    pub const RETURN_KPD: u32 = 0x1000_0000;
-    pub const USER_IMPLICIT: u32 = 0x2000_0000;
-    pub const SERVER_IMPLICIT: u32 = 0x4000_0000;
-
-    pub const SEND_BITS: u32 = Self::SEND | Self::SEND_BODY | Self::SEND_SND | Self::SEND_RCV;
-    pub const RETURN_BITS: u32 =
-        Self::RETURN | Self::RETURN_BODY | Self::RETURN_SND | Self::RETURN_RCV;
-
-    /// Whether any of `bits` is set.
-    pub fn any(self, bits: u32) -> bool {
-        self.0 & bits != 0
-    }
-
-    /// Whether all of `bits` are set.
-    pub fn all(self, bits: u32) -> bool {
-        self.0 & bits == bits
-    }
-
-    fn add(&mut self, bits: u32) {
-        self.0 |= bits;
-    }
-
-    fn remove(&mut self, bits: u32) {
-        self.0 &= !bits;
+        /// `akbSendBits`: every bit of sending.
+        const SEND_BITS = Self::SEND.bits()
+            | Self::SEND_BODY.bits()
+            | Self::SEND_SND.bits()
+            | Self::SEND_RCV.bits();
+        /// `akbReturnBits`: every bit of returning.
+        const RETURN_BITS = Self::RETURN.bits()
+            | Self::RETURN_BODY.bits()
+            | Self::RETURN_SND.bits()
+            | Self::RETURN_RCV.bits();
     }
 }
 
@@ -152,11 +163,17 @@ pub struct Arg {
 }
 
 impl Arg {
-    fn hidden(name: String, role: ArgRole, ty: Rc<IpcType>, bits: u32, location: &Location) -> Arg {
+    fn hidden(
+        name: String,
+        role: ArgRole,
+        ty: Rc<IpcType>,
+        bits: Bits,
+        location: &Location,
+    ) -> Arg {
         Arg {
             name,
             role,
-            bits: Bits(bits),
+            bits,
             ty,
             flags: Vec::new(),
             deallocate: Deallocate::No,
@@ -293,7 +310,7 @@ fn sem(location: &Location, kind: SemanticError) -> crate::Error {
     }
 }
 
-fn direction_bits(d: Direction) -> (ArgRole, u32) {
+fn direction_bits(d: Direction) -> (ArgRole, Bits) {
     use Bits as B;
     let token = B::SERVER_ARG | B::SERVER_IMPLICIT | B::SEND | B::SEND_RCV;
     let user_token = B::USER_ARG | B::USER_IMPLICIT | B::RETURN | B::RETURN_RCV;
@@ -373,7 +390,7 @@ impl Routine {
                 "NDR_record".into(),
                 ArgRole::Ndr,
                 Rc::new(ndr_type),
-                0,
+                Bits::empty(),
                 location,
             ),
             Arg::hidden(
@@ -402,10 +419,10 @@ impl Routine {
                 return Err(sem(&decl.location, SemanticError::TooLarge));
             }
             let (mut role, bits) = direction_bits(decl.direction);
-            let mut bits = Bits(bits);
+            let mut bits = bits;
             if decl.direction == Direction::None && request_port.is_none() {
                 role = ArgRole::RequestPort;
-                bits = Bits(direction_bits(Direction::RequestPort).1);
+                bits = direction_bits(Direction::RequestPort).1;
             }
             let index = list.len();
             match role {
@@ -461,17 +478,17 @@ impl Routine {
                     "dummy ReplyPort arg".into(),
                     ArgRole::ReplyPort,
                     Rc::new(ty),
-                    0,
+                    Bits::empty(),
                     location,
                 );
-                arg.bits = Bits(0);
+                arg.bits = Bits::empty();
                 insert_at(&mut list, at, arg);
                 at
             }
         };
         let special_reply_port = settings.special_reply_port
             && !one_way
-            && !(reply_port_declared && list[reply_port].bits.any(Bits::USER_ARG));
+            && !(reply_port_declared && list[reply_port].bits.intersects(Bits::USER_ARG));
         if settings.special_reply_port && (settings.kernel_user || settings.kernel_server) {
             return Err(sem(location, SemanticError::SpecialReplyPortInKernel));
         }
@@ -496,7 +513,7 @@ impl Routine {
         if one_way
             && let Some(out) = list
                 .iter()
-                .find(|a| a.bits.any(Bits::RETURN) && a.role != ArgRole::RetCode)
+                .find(|a| a.bits.intersects(Bits::RETURN) && a.role != ArgRole::RetCode)
         {
             return Err(sem(
                 &out.location,
@@ -505,15 +522,15 @@ impl Routine {
         }
         let simple_request = !list
             .iter()
-            .any(|a| a.bits.any(Bits::REQUEST) && a.ty.is_kpd());
+            .any(|a| a.bits.intersects(Bits::REQUEST) && a.ty.is_kpd());
         let simple_reply = !list
             .iter()
-            .any(|a| a.bits.any(Bits::REPLY) && a.ty.is_kpd());
+            .any(|a| a.bits.intersects(Bits::REPLY) && a.ty.is_kpd());
         apply_same_count(&mut list);
         // A complex reply carries no return code: success is implied.
         if !one_way && !simple_reply {
             list[1].bits.remove(Bits::REPLY);
-            list[1].bits.add(Bits::VAR_NEEDED);
+            list[1].bits.insert(Bits::VAR_NEEDED);
         }
         process_ndr(&mut list, one_way);
         let timeout = match (wait_arg, &settings.wait_time, &settings.send_time) {
@@ -523,9 +540,9 @@ impl Routine {
             (None, None, Some(s)) => Some(Timeout::Send(TimeoutSource::Expression(s.clone()))),
             (None, None, None) => None,
         };
-        let trailer = |bit: u32| {
+        let trailer = |bit: Bits| {
             let mut elements = 0;
-            for a in list.iter().filter(|a| a.bits.any(bit)) {
+            for a in list.iter().filter(|a| a.bits.intersects(bit)) {
                 let e = match a.role {
                     ArgRole::MsgSeqno => MACH_RCV_TRAILER_SEQNO,
                     ArgRole::SecToken => MACH_RCV_TRAILER_SENDER,
@@ -607,8 +624,8 @@ fn process_flags(
         drop(&mut flags, Flag::Dealloc);
         drop(&mut flags, Flag::NotDealloc);
     }
-    let kernel_side = (settings.kernel_server && arg.bits.any(Bits::RETURN))
-        || (settings.kernel_user && arg.bits.any(Bits::SEND));
+    let kernel_side = (settings.kernel_server && arg.bits.intersects(Bits::RETURN))
+        || (settings.kernel_user && arg.bits.intersects(Bits::SEND));
     if kernel_side && has(&flags, Flag::Dealloc) {
         arg.deallocate = Deallocate::Yes;
     } else if has(&flags, Flag::MaybeDealloc) || has(&flags, Flag::Dealloc) {
@@ -624,7 +641,8 @@ fn process_flags(
         }
     }
     // CountInOut: only for inline variable out arrays.
-    if has(&flags, Flag::CountInOut) && (!arg.bits.any(Bits::REPLY) || !it.var_array || !it.inline)
+    if has(&flags, Flag::CountInOut)
+        && (!arg.bits.intersects(Bits::REPLY) || !it.var_array || !it.inline)
     {
         drop(&mut flags, Flag::CountInOut);
     }
@@ -645,7 +663,10 @@ fn process_flags(
         }
     }
     if has(&flags, Flag::Overwrite)
-        && (it.inline || it.mig_inline || !arg.bits.any(Bits::RETURN) || arg.bits.any(Bits::SEND))
+        && (it.inline
+            || it.mig_inline
+            || !arg.bits.intersects(Bits::RETURN)
+            || arg.bits.intersects(Bits::SEND))
     {
         drop(&mut flags, Flag::Overwrite);
     }
@@ -656,32 +677,32 @@ fn process_flags(
 fn augment_kind(arg: &mut Arg) -> Result<(), crate::Error> {
     let it = Rc::clone(&arg.ty);
     if it.is_variable_inline() {
-        if arg.bits.all(Bits::REQUEST | Bits::REPLY) {
+        if arg.bits.contains(Bits::REQUEST | Bits::REPLY) {
             return Err(sem(
                 &arg.location,
                 SemanticError::VariableInOut(arg.name.clone()),
             ));
         }
-        arg.bits.add(Bits::VARIABLE);
+        arg.bits.insert(Bits::VARIABLE);
     }
     if it
         .native
         .as_ref()
         .is_some_and(|n| n.pointer && n.bad_value.is_some())
     {
-        arg.bits.add(Bits::VARIABLE);
+        arg.bits.insert(Bits::VARIABLE);
     }
     let b = arg.bits;
-    if (it.out_trans.is_some() && b.any(Bits::RETURN_SND))
-        || (it.in_trans.is_some() && b.all(Bits::SEND_RCV | Bits::RETURN_SND))
+    if (it.out_trans.is_some() && b.intersects(Bits::RETURN_SND))
+        || (it.in_trans.is_some() && b.contains(Bits::SEND_RCV | Bits::RETURN_SND))
         || (it.destructor.is_some()
-            && b.any(Bits::SEND_RCV)
-            && !b.any(Bits::RETURN_SND)
+            && b.intersects(Bits::SEND_RCV)
+            && !b.intersects(Bits::RETURN_SND)
             && it.in_trans.is_some())
         || it.is_multiple_kpd()
     {
         arg.bits.remove(Bits::REPLY_COPY);
-        arg.bits.add(Bits::VAR_NEEDED);
+        arg.bits.insert(Bits::VAR_NEEDED);
     }
     Ok(())
 }
@@ -711,12 +732,12 @@ fn add_companions(list: &mut Vec<Arg>, index: usize, settings: &Settings, int: &
                 ret |= Bits::SERVER_ARG | Bits::RETURN_SND;
             }
         }
-        let mut bits = 0;
-        if kind.any(Bits::SEND) {
-            bits |= kind.0 & send;
+        let mut bits = Bits::empty();
+        if kind.intersects(Bits::SEND) {
+            bits |= kind & send;
         }
-        if kind.any(Bits::RETURN) {
-            bits |= kind.0 & ret;
+        if kind.intersects(Bits::RETURN) {
+            bits |= kind & ret;
         }
         after.push(Arg::hidden(
             format!("{name}Poly"),
@@ -738,13 +759,13 @@ fn add_companions(list: &mut Vec<Arg>, index: usize, settings: &Settings, int: &
     if it.var_array || (it.is_multiple_kpd() && it.element_type().var_array) {
         let mut bits;
         if it.string {
-            bits = if kind.any(Bits::SEND) {
+            bits = if kind.intersects(Bits::SEND) {
                 Bits::SEND_RCV
             } else {
                 Bits::RETURN_RCV
             };
         } else {
-            bits = Bits::USER_ARG | Bits::SERVER_ARG | (kind.0 & !0x3f);
+            bits = Bits::USER_ARG | Bits::SERVER_ARG | Bits::from_bits_retain(kind.bits() & !0x3f);
             bits &= !(Bits::VARIABLE | Bits::VAR_NEEDED);
             if it.is_variable_inline() {
                 bits &= !(Bits::REQUEST | Bits::REPLY);
@@ -759,12 +780,12 @@ fn add_companions(list: &mut Vec<Arg>, index: usize, settings: &Settings, int: &
         ));
     }
     if list[index].deallocate == Deallocate::Maybe {
-        let mut bits = 0;
-        if kind.any(Bits::SEND) {
-            bits |= kind.0 & (Bits::USER_ARG | Bits::SEND | Bits::SEND_SND);
+        let mut bits = Bits::empty();
+        if kind.intersects(Bits::SEND) {
+            bits |= kind & (Bits::USER_ARG | Bits::SEND | Bits::SEND_SND);
         }
-        if kind.any(Bits::RETURN) {
-            bits |= kind.0 & (Bits::SERVER_ARG | Bits::RETURN | Bits::RETURN_SND);
+        if kind.intersects(Bits::RETURN) {
+            bits |= kind & (Bits::SERVER_ARG | Bits::RETURN | Bits::RETURN_SND);
         }
         let mut dealloc_type = IpcType::basic(0, 0, 32);
         dealloc_type.name = Some("boolean_t".into());
@@ -779,13 +800,13 @@ fn add_companions(list: &mut Vec<Arg>, index: usize, settings: &Settings, int: &
     // Descriptors: body bits become descriptor bits.
     if it.is_kpd() {
         let a = &mut list[index];
-        if a.bits.any(Bits::SEND_BODY) {
+        if a.bits.intersects(Bits::SEND_BODY) {
             a.bits.remove(Bits::SEND_BODY);
-            a.bits.add(Bits::SEND_KPD);
+            a.bits.insert(Bits::SEND_KPD);
         }
-        if a.bits.any(Bits::RETURN_BODY) {
+        if a.bits.intersects(Bits::RETURN_BODY) {
             a.bits.remove(Bits::RETURN_BODY);
-            a.bits.add(Bits::RETURN_KPD);
+            a.bits.insert(Bits::RETURN_KPD);
         }
     }
     for (offset, mut a) in after.into_iter().enumerate() {
@@ -812,12 +833,12 @@ fn apply_same_count(list: &mut [Arg]) {
         if list[i].has(Flag::SameCount) {
             let ok = previous.is_some_and(|p| {
                 list[p].ty.var_array
-                    && (list[p].bits.0 & SAME_COUNT_MASK) == (list[i].bits.0 & SAME_COUNT_MASK)
+                    && (list[p].bits & SAME_COUNT_MASK) == (list[i].bits & SAME_COUNT_MASK)
                     && list[p].has(Flag::CountInOut) == list[i].has(Flag::CountInOut)
             });
             if ok && let Some(c) = list[i].count {
                 list[c].role = ArgRole::SameCount;
-                list[c].bits = Bits(0);
+                list[c].bits = Bits::empty();
             } else {
                 list[i].flags.retain(|&f| f != Flag::SameCount);
             }
@@ -828,29 +849,30 @@ fn apply_same_count(list: &mut [Arg]) {
     }
 }
 
-const SAME_COUNT_MASK: u32 = 0x3f
-    | Bits::SEND
-    | Bits::RETURN
-    | Bits::REQUEST
-    | Bits::REPLY
-    | Bits::USER_ARG
-    | Bits::SERVER_ARG;
+/// The bits two `SameCount` arrays must share (migcom also compares the argument-kind number
+/// in the low six bits, which these sets never hold).
+const SAME_COUNT_MASK: Bits = Bits::SEND
+    .union(Bits::RETURN)
+    .union(Bits::REQUEST)
+    .union(Bits::REPLY)
+    .union(Bits::USER_ARG)
+    .union(Bits::SERVER_ARG);
 
 /// Whether the NDR record is in the request and in the reply.
 fn process_ndr(list: &mut [Arg], one_way: bool) {
     let send = Bits::REQUEST | Bits::SEND | Bits::SEND_SND | Bits::SEND_BODY;
     let rcv = Bits::REPLY | Bits::REPLY_INIT | Bits::RETURN | Bits::RETURN_BODY;
-    list[0].bits.add(send | rcv);
+    list[0].bits.insert(send | rcv);
     let data_or_count = |a: &Arg| {
         !a.ty.port && (a.parent.is_none() || matches!(a.role, ArgRole::Count | ArgRole::CountInOut))
     };
     let mut found = false;
     for a in list.iter_mut().skip(1) {
-        if a.bits.any(Bits::SEND_RCV | Bits::SEND_BODY)
-            && !a.bits.any(Bits::SERVER_IMPLICIT)
+        if a.bits.intersects(Bits::SEND_RCV | Bits::SEND_BODY)
+            && !a.bits.intersects(Bits::SERVER_IMPLICIT)
             && data_or_count(a)
         {
-            a.bits.add(Bits::SEND_NDR);
+            a.bits.insert(Bits::SEND_NDR);
             found = true;
         }
     }
@@ -861,19 +883,19 @@ fn process_ndr(list: &mut [Arg], one_way: bool) {
     if !one_way {
         for a in list.iter_mut().skip(1) {
             let hit = if a.role == ArgRole::RetCode {
-                a.bits.any(Bits::REPLY)
+                a.bits.intersects(Bits::REPLY)
             } else {
-                a.bits.any(Bits::RETURN_RCV | Bits::RETURN_BODY)
-                    && !a.bits.any(Bits::USER_IMPLICIT)
+                a.bits.intersects(Bits::RETURN_RCV | Bits::RETURN_BODY)
+                    && !a.bits.intersects(Bits::USER_IMPLICIT)
                     && data_or_count(a)
             };
             if hit {
-                a.bits.add(Bits::RETURN_NDR);
+                a.bits.insert(Bits::RETURN_NDR);
                 found = true;
             }
         }
     }
-    if !found && !list[1].bits.any(Bits::REPLY) {
+    if !found && !list[1].bits.intersects(Bits::REPLY) {
         list[0].bits.remove(rcv);
     }
 }

@@ -79,7 +79,7 @@ impl Gen<'_, '_> {
         } else {
             ""
         };
-        let local = if r.reply_port_declared && reply_port.bits.any(Bits::USER_ARG) {
+        let local = if r.reply_port_declared && reply_port.bits.intersects(Bits::USER_ARG) {
             ident(&reply_port.name)
         } else if r.is_one_way() {
             "MACH_PORT_NULL".into()
@@ -158,7 +158,7 @@ impl Gen<'_, '_> {
         self.line("if !mig_r.at_end() { return rt::fail(MIG_TYPE_ERROR); }");
         // An out array longer than the caller's CountInOut limit: MIG_ARRAY_TOO_LARGE.
         for a in &r.args {
-            if let (Some(c), true) = (a.count_in_out, a.bits.any(Bits::RETURN)) {
+            if let (Some(c), true) = (a.count_in_out, a.bits.intersects(Bits::RETURN)) {
                 let _ = writeln!(
                     self.out,
                     "if {}.len() > {} as usize {{ return rt::fail(MIG_ARRAY_TOO_LARGE); }}",

@@ -15,15 +15,15 @@ use super::{Gen, ident, unsupported};
 impl Gen<'_, '_> {
     /// Binds the trailer values the arguments marked `bit` take from the message in `buf`
     /// (checked to hold `elements`).
-    pub(super) fn trailer_values(&mut self, r: &Routine, bit: u32, buf: &str, elements: u32) {
-        if !r.args.iter().any(|a| a.bits.any(bit)) {
+    pub(super) fn trailer_values(&mut self, r: &Routine, bit: Bits, buf: &str, elements: u32) {
+        if !r.args.iter().any(|a| a.bits.intersects(bit)) {
             return;
         }
         let _ = writeln!(
             self.out,
             "let mig_trailer = rt::trailer({buf}, {elements})?;"
         );
-        for a in r.args.iter().filter(|a| a.bits.any(bit)) {
+        for a in r.args.iter().filter(|a| a.bits.intersects(bit)) {
             let _ = writeln!(
                 self.out,
                 "let {} = {};",
@@ -491,8 +491,8 @@ fn poly_binding(r: &Routine, a: &Arg, side: Side) -> String {
         return "_".into();
     };
     let needed = match side {
-        Side::Client => r.args[p].bits.all(Bits::USER_ARG | Bits::RETURN_RCV),
-        Side::Server => r.args[p].bits.all(Bits::SERVER_ARG | Bits::SEND_RCV),
+        Side::Client => r.args[p].bits.contains(Bits::USER_ARG | Bits::RETURN_RCV),
+        Side::Server => r.args[p].bits.contains(Bits::SERVER_ARG | Bits::SEND_RCV),
     };
     if needed {
         ident(&r.args[p].name)

@@ -121,7 +121,7 @@ impl Gen<'_, '_> {
                         ident(&a.name)
                     );
                 }
-                ArgRole::ReplyPort if a.declared && a.bits.any(Bits::SERVER_ARG) => {
+                ArgRole::ReplyPort if a.declared && a.bits.intersects(Bits::SERVER_ARG) => {
                     let _ = writeln!(
                         self.out,
                         "let {} = rt::header(mig_request).msgh_remote_port;",

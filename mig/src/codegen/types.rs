@@ -258,42 +258,42 @@ pub(super) fn plan(r: &Routine) -> Result<Plan, crate::Error> {
         let name = ident(&a.name);
         match a.role {
             ArgRole::RequestPort if a.declared => {
-                if a.bits.any(Bits::USER_ARG) {
+                if a.bits.intersects(Bits::USER_ARG) {
                     p.inputs.push((name.clone(), "mach_port_t".into()));
                 }
                 p.server_inputs.push((name, "mach_port_t".into()));
             }
             ArgRole::ReplyPort if a.declared => {
-                if a.bits.any(Bits::USER_ARG) {
+                if a.bits.intersects(Bits::USER_ARG) {
                     p.inputs.push((name.clone(), "mach_port_t".into()));
                 }
-                if a.bits.any(Bits::SERVER_ARG) {
+                if a.bits.intersects(Bits::SERVER_ARG) {
                     p.server_inputs.push((name, "mach_port_t".into()));
                 }
             }
             ArgRole::Normal => {
                 let s = arg_shape(a)?;
-                if a.bits.any(Bits::SEND) {
+                if a.bits.intersects(Bits::SEND) {
                     p.inputs.push((name.clone(), s.param()));
                     p.server_inputs.push((name.clone(), s.owned()));
                 }
-                if a.bits.any(Bits::RETURN) {
+                if a.bits.intersects(Bits::RETURN) {
                     p.outputs.push((name.clone(), s.owned()));
                     p.server_outputs.push((name, s.owned()));
                 }
             }
             ArgRole::Poly => {
                 let t = "mach_msg_type_name_t".to_string();
-                if a.bits.all(Bits::USER_ARG | Bits::SEND_SND) {
+                if a.bits.contains(Bits::USER_ARG | Bits::SEND_SND) {
                     p.inputs.push((name.clone(), t.clone()));
                 }
-                if a.bits.all(Bits::SERVER_ARG | Bits::SEND_RCV) {
+                if a.bits.contains(Bits::SERVER_ARG | Bits::SEND_RCV) {
                     p.server_inputs.push((name.clone(), t.clone()));
                 }
-                if a.bits.all(Bits::USER_ARG | Bits::RETURN_RCV) {
+                if a.bits.contains(Bits::USER_ARG | Bits::RETURN_RCV) {
                     p.outputs.push((name.clone(), t.clone()));
                 }
-                if a.bits.all(Bits::SERVER_ARG | Bits::RETURN_SND) {
+                if a.bits.contains(Bits::SERVER_ARG | Bits::RETURN_SND) {
                     p.server_outputs.push((name, t));
                 }
             }
@@ -313,10 +313,10 @@ pub(super) fn plan(r: &Routine) -> Result<Plan, crate::Error> {
             | ArgRole::ContextToken
             | ArgRole::Implicit => {
                 let t = token_type(a.role).to_string();
-                if a.bits.any(Bits::SERVER_IMPLICIT) {
+                if a.bits.intersects(Bits::SERVER_IMPLICIT) {
                     p.server_inputs.push((name.clone(), t.clone()));
                 }
-                if a.bits.any(Bits::USER_IMPLICIT) {
+                if a.bits.intersects(Bits::USER_IMPLICIT) {
                     p.outputs.push((name, t));
                 }
             }
