@@ -205,61 +205,6 @@ fn short_version(v: u32) -> String {
     }
 }
 
-fn lc_name(cmd: u32) -> Option<&'static str> {
-    use darling_macho::raw::*;
-    Some(match cmd {
-        LC_SEGMENT => "LC_SEGMENT",
-        LC_SEGMENT_64 => "LC_SEGMENT_64",
-        LC_SYMTAB => "LC_SYMTAB",
-        LC_DYSYMTAB => "LC_DYSYMTAB",
-        LC_LOAD_DYLIB => "LC_LOAD_DYLIB",
-        LC_ID_DYLIB => "LC_ID_DYLIB",
-        LC_LOAD_WEAK_DYLIB => "LC_LOAD_WEAK_DYLIB",
-        LC_REEXPORT_DYLIB => "LC_REEXPORT_DYLIB",
-        LC_LAZY_LOAD_DYLIB => "LC_LAZY_LOAD_DYLIB",
-        LC_LOAD_UPWARD_DYLIB => "LC_LOAD_UPWARD_DYLIB",
-        LC_LOAD_DYLINKER => "LC_LOAD_DYLINKER",
-        LC_ID_DYLINKER => "LC_ID_DYLINKER",
-        LC_DYLD_ENVIRONMENT => "LC_DYLD_ENVIRONMENT",
-        LC_UUID => "LC_UUID",
-        LC_RPATH => "LC_RPATH",
-        LC_CODE_SIGNATURE => "LC_CODE_SIGNATURE",
-        LC_SEGMENT_SPLIT_INFO => "LC_SEGMENT_SPLIT_INFO",
-        LC_FUNCTION_STARTS => "LC_FUNCTION_STARTS",
-        LC_DATA_IN_CODE => "LC_DATA_IN_CODE",
-        LC_DYLIB_CODE_SIGN_DRS => "LC_DYLIB_CODE_SIGN_DRS",
-        LC_LINKER_OPTIMIZATION_HINT => "LC_LINKER_OPTIMIZATION_HINT",
-        LC_DYLD_EXPORTS_TRIE => "LC_DYLD_EXPORTS_TRIE",
-        LC_DYLD_CHAINED_FIXUPS => "LC_DYLD_CHAINED_FIXUPS",
-        LC_ATOM_INFO => "LC_ATOM_INFO",
-        LC_DYLD_INFO => "LC_DYLD_INFO",
-        LC_DYLD_INFO_ONLY => "LC_DYLD_INFO_ONLY",
-        LC_VERSION_MIN_MACOSX => "LC_VERSION_MIN_MACOSX",
-        LC_VERSION_MIN_IPHONEOS => "LC_VERSION_MIN_IPHONEOS",
-        LC_VERSION_MIN_TVOS => "LC_VERSION_MIN_TVOS",
-        LC_VERSION_MIN_WATCHOS => "LC_VERSION_MIN_WATCHOS",
-        LC_BUILD_VERSION => "LC_BUILD_VERSION",
-        LC_SOURCE_VERSION => "LC_SOURCE_VERSION",
-        LC_MAIN => "LC_MAIN",
-        LC_ENCRYPTION_INFO => "LC_ENCRYPTION_INFO",
-        LC_ENCRYPTION_INFO_64 => "LC_ENCRYPTION_INFO_64",
-        LC_THREAD => "LC_THREAD",
-        LC_UNIXTHREAD => "LC_UNIXTHREAD",
-        LC_LINKER_OPTION => "LC_LINKER_OPTION",
-        LC_NOTE => "LC_NOTE",
-        LC_FILESET_ENTRY => "LC_FILESET_ENTRY",
-        LC_SUB_FRAMEWORK => "LC_SUB_FRAMEWORK",
-        LC_SUB_UMBRELLA => "LC_SUB_UMBRELLA",
-        LC_SUB_CLIENT => "LC_SUB_CLIENT",
-        LC_SUB_LIBRARY => "LC_SUB_LIBRARY",
-        LC_TWOLEVEL_HINTS => "LC_TWOLEVEL_HINTS",
-        LC_PREBIND_CKSUM => "LC_PREBIND_CKSUM",
-        LC_ROUTINES => "LC_ROUTINES",
-        LC_ROUTINES_64 => "LC_ROUTINES_64",
-        _ => return None,
-    })
-}
-
 fn load_commands(out: &mut String, m: &MachO<'_>) -> darling_macho::Result<()> {
     for lc in m.load_commands() {
         let lc = lc?;
@@ -300,7 +245,12 @@ fn head(out: &mut String, width: usize, cmd: &str, lc: &LoadCommand<'_>, incorre
 fn command(out: &mut String, m: &MachO<'_>, lc: &LoadCommand<'_>) -> darling_macho::Result<()> {
     let size = m.data().len() as u64;
     let cmdsize = lc.cmdsize();
-    let Some(cmd) = lc_name(lc.cmd()) else {
+    // LLVM 19 predates the function-variant commands and prints them as unknown ones.
+    let llvm_knows = !matches!(
+        lc.cmd(),
+        raw::LC_FUNCTION_VARIANTS | raw::LC_FUNCTION_VARIANT_FIXUPS
+    );
+    let Some(cmd) = raw::load_command_name(lc.cmd()).filter(|_| llvm_knows) else {
         field(out, 9, "cmd", format!("?(0x{:08x})", lc.cmd()));
         field(out, 9, "cmdsize", cmdsize);
         return Ok(());

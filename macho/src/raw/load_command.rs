@@ -681,124 +681,144 @@ pub struct TargetTripleCommand {
     pub triple: U32,
 }
 const_assert_eq!(size_of::<TargetTripleCommand>(), 12);
+
+/// Defines each `LC_*` constant and its name in [`load_command_name`] from one line, so the
+/// number and the name can never disagree.
+macro_rules! load_commands {
+    ($($(#[$meta:meta])* $name:ident = $value:expr,)*) => {
+        $($(#[$meta])* pub const $name: u32 = $value;)*
+
+        /// The name of load command `cmd` as `mach-o/loader.h` spells it (`"LC_SEGMENT_64"`),
+        /// or `None` for a number it does not define.
+        pub fn load_command_name(cmd: u32) -> Option<&'static str> {
+            match cmd {
+                $($name => Some(stringify!($name)),)*
+                _ => None,
+            }
+        }
+    };
+}
+
 /// `LC_REQ_DYLD`: set in commands that dyld must understand to load the image.
 pub const LC_REQ_DYLD: u32 = 0x8000_0000;
-/// `LC_SEGMENT`: a 32-bit segment.
-pub const LC_SEGMENT: u32 = 0x1;
-/// `LC_SYMTAB`: the symbol table.
-pub const LC_SYMTAB: u32 = 0x2;
-/// `LC_SYMSEG`: obsolete symbol segment.
-pub const LC_SYMSEG: u32 = 0x3;
-/// `LC_THREAD`: a thread state.
-pub const LC_THREAD: u32 = 0x4;
-/// `LC_UNIXTHREAD`: the initial thread state, with a stack.
-pub const LC_UNIXTHREAD: u32 = 0x5;
-/// `LC_LOADFVMLIB`: load a fixed-VM library.
-pub const LC_LOADFVMLIB: u32 = 0x6;
-/// `LC_IDFVMLIB`: a fixed-VM library's identification.
-pub const LC_IDFVMLIB: u32 = 0x7;
-/// `LC_IDENT`: obsolete identification.
-pub const LC_IDENT: u32 = 0x8;
-/// `LC_FVMFILE`: obsolete fixed-VM file inclusion.
-pub const LC_FVMFILE: u32 = 0x9;
-/// `LC_PREPAGE`: obsolete prepage command.
-pub const LC_PREPAGE: u32 = 0xa;
-/// `LC_DYSYMTAB`: dynamic link-edit symbol table information.
-pub const LC_DYSYMTAB: u32 = 0xb;
-/// `LC_LOAD_DYLIB`: load a dylib.
-pub const LC_LOAD_DYLIB: u32 = 0xc;
-/// `LC_ID_DYLIB`: a dylib's own identification.
-pub const LC_ID_DYLIB: u32 = 0xd;
-/// `LC_LOAD_DYLINKER`: the dynamic linker to load.
-pub const LC_LOAD_DYLINKER: u32 = 0xe;
-/// `LC_ID_DYLINKER`: a dynamic linker's identification.
-pub const LC_ID_DYLINKER: u32 = 0xf;
-/// `LC_PREBOUND_DYLIB`: modules of a prebound dylib.
-pub const LC_PREBOUND_DYLIB: u32 = 0x10;
-/// `LC_ROUTINES`: 32-bit image initialisation routine.
-pub const LC_ROUTINES: u32 = 0x11;
-/// `LC_SUB_FRAMEWORK`: the umbrella framework this one belongs to.
-pub const LC_SUB_FRAMEWORK: u32 = 0x12;
-/// `LC_SUB_UMBRELLA`: a sub-umbrella.
-pub const LC_SUB_UMBRELLA: u32 = 0x13;
-/// `LC_SUB_CLIENT`: a client allowed to link against this sub-framework.
-pub const LC_SUB_CLIENT: u32 = 0x14;
-/// `LC_SUB_LIBRARY`: a sub-library.
-pub const LC_SUB_LIBRARY: u32 = 0x15;
-/// `LC_TWOLEVEL_HINTS`: two-level namespace lookup hints.
-pub const LC_TWOLEVEL_HINTS: u32 = 0x16;
-/// `LC_PREBIND_CKSUM`: prebind checksum.
-pub const LC_PREBIND_CKSUM: u32 = 0x17;
-/// `LC_LOAD_WEAK_DYLIB`: load a dylib that may be missing.
-pub const LC_LOAD_WEAK_DYLIB: u32 = 0x18 | LC_REQ_DYLD;
-/// `LC_SEGMENT_64`: a 64-bit segment.
-pub const LC_SEGMENT_64: u32 = 0x19;
-/// `LC_ROUTINES_64`: 64-bit image initialisation routine.
-pub const LC_ROUTINES_64: u32 = 0x1a;
-/// `LC_UUID`: the image's UUID.
-pub const LC_UUID: u32 = 0x1b;
-/// `LC_RPATH`: a run-path search directory.
-pub const LC_RPATH: u32 = 0x1c | LC_REQ_DYLD;
-/// `LC_CODE_SIGNATURE`: the code signature.
-pub const LC_CODE_SIGNATURE: u32 = 0x1d;
-/// `LC_SEGMENT_SPLIT_INFO`: split-segment information.
-pub const LC_SEGMENT_SPLIT_INFO: u32 = 0x1e;
-/// `LC_REEXPORT_DYLIB`: load and re-export a dylib.
-pub const LC_REEXPORT_DYLIB: u32 = 0x1f | LC_REQ_DYLD;
-/// `LC_LAZY_LOAD_DYLIB`: load a dylib on first use.
-pub const LC_LAZY_LOAD_DYLIB: u32 = 0x20;
-/// `LC_ENCRYPTION_INFO`: a 32-bit encrypted range.
-pub const LC_ENCRYPTION_INFO: u32 = 0x21;
-/// `LC_DYLD_INFO`: compressed dyld information.
-pub const LC_DYLD_INFO: u32 = 0x22;
-/// `LC_DYLD_INFO_ONLY`: compressed dyld information, required.
-pub const LC_DYLD_INFO_ONLY: u32 = 0x22 | LC_REQ_DYLD;
-/// `LC_LOAD_UPWARD_DYLIB`: load an upward dependency.
-pub const LC_LOAD_UPWARD_DYLIB: u32 = 0x23 | LC_REQ_DYLD;
-/// `LC_VERSION_MIN_MACOSX`: minimum macOS version.
-pub const LC_VERSION_MIN_MACOSX: u32 = 0x24;
-/// `LC_VERSION_MIN_IPHONEOS`: minimum iOS version.
-pub const LC_VERSION_MIN_IPHONEOS: u32 = 0x25;
-/// `LC_FUNCTION_STARTS`: compressed table of function start addresses.
-pub const LC_FUNCTION_STARTS: u32 = 0x26;
-/// `LC_DYLD_ENVIRONMENT`: an environment variable for dyld.
-pub const LC_DYLD_ENVIRONMENT: u32 = 0x27;
-/// `LC_MAIN`: the main executable's entry point.
-pub const LC_MAIN: u32 = 0x28 | LC_REQ_DYLD;
-/// `LC_DATA_IN_CODE`: table of non-instructions in `__text`.
-pub const LC_DATA_IN_CODE: u32 = 0x29;
-/// `LC_SOURCE_VERSION`: source version.
-pub const LC_SOURCE_VERSION: u32 = 0x2a;
-/// `LC_DYLIB_CODE_SIGN_DRS`: code-signing designated requirements copied from dylibs.
-pub const LC_DYLIB_CODE_SIGN_DRS: u32 = 0x2b;
-/// `LC_ENCRYPTION_INFO_64`: a 64-bit encrypted range.
-pub const LC_ENCRYPTION_INFO_64: u32 = 0x2c;
-/// `LC_LINKER_OPTION`: linker options from an object file.
-pub const LC_LINKER_OPTION: u32 = 0x2d;
-/// `LC_LINKER_OPTIMIZATION_HINT`: linker optimisation hints from an object file.
-pub const LC_LINKER_OPTIMIZATION_HINT: u32 = 0x2e;
-/// `LC_VERSION_MIN_TVOS`: minimum tvOS version.
-pub const LC_VERSION_MIN_TVOS: u32 = 0x2f;
-/// `LC_VERSION_MIN_WATCHOS`: minimum watchOS version.
-pub const LC_VERSION_MIN_WATCHOS: u32 = 0x30;
-/// `LC_NOTE`: arbitrary data.
-pub const LC_NOTE: u32 = 0x31;
-/// `LC_BUILD_VERSION`: platform and versions.
-pub const LC_BUILD_VERSION: u32 = 0x32;
-/// `LC_DYLD_EXPORTS_TRIE`: the exports trie, outside `LC_DYLD_INFO`.
-pub const LC_DYLD_EXPORTS_TRIE: u32 = 0x33 | LC_REQ_DYLD;
-/// `LC_DYLD_CHAINED_FIXUPS`: chained fixups.
-pub const LC_DYLD_CHAINED_FIXUPS: u32 = 0x34 | LC_REQ_DYLD;
-/// `LC_FILESET_ENTRY`: one entry of an `MH_FILESET`.
-pub const LC_FILESET_ENTRY: u32 = 0x35 | LC_REQ_DYLD;
-/// `LC_ATOM_INFO`: atom information.
-pub const LC_ATOM_INFO: u32 = 0x36;
-/// `LC_FUNCTION_VARIANTS`: function variants table.
-pub const LC_FUNCTION_VARIANTS: u32 = 0x37;
-/// `LC_FUNCTION_VARIANT_FIXUPS`: fixups of function variants.
-pub const LC_FUNCTION_VARIANT_FIXUPS: u32 = 0x38;
-/// `LC_TARGET_TRIPLE`: the target triple used to compile.
-pub const LC_TARGET_TRIPLE: u32 = 0x39;
+load_commands! {
+    /// `LC_SEGMENT`: a 32-bit segment.
+    LC_SEGMENT = 0x1,
+    /// `LC_SYMTAB`: the symbol table.
+    LC_SYMTAB = 0x2,
+    /// `LC_SYMSEG`: obsolete symbol segment.
+    LC_SYMSEG = 0x3,
+    /// `LC_THREAD`: a thread state.
+    LC_THREAD = 0x4,
+    /// `LC_UNIXTHREAD`: the initial thread state, with a stack.
+    LC_UNIXTHREAD = 0x5,
+    /// `LC_LOADFVMLIB`: load a fixed-VM library.
+    LC_LOADFVMLIB = 0x6,
+    /// `LC_IDFVMLIB`: a fixed-VM library's identification.
+    LC_IDFVMLIB = 0x7,
+    /// `LC_IDENT`: obsolete identification.
+    LC_IDENT = 0x8,
+    /// `LC_FVMFILE`: obsolete fixed-VM file inclusion.
+    LC_FVMFILE = 0x9,
+    /// `LC_PREPAGE`: obsolete prepage command.
+    LC_PREPAGE = 0xa,
+    /// `LC_DYSYMTAB`: dynamic link-edit symbol table information.
+    LC_DYSYMTAB = 0xb,
+    /// `LC_LOAD_DYLIB`: load a dylib.
+    LC_LOAD_DYLIB = 0xc,
+    /// `LC_ID_DYLIB`: a dylib's own identification.
+    LC_ID_DYLIB = 0xd,
+    /// `LC_LOAD_DYLINKER`: the dynamic linker to load.
+    LC_LOAD_DYLINKER = 0xe,
+    /// `LC_ID_DYLINKER`: a dynamic linker's identification.
+    LC_ID_DYLINKER = 0xf,
+    /// `LC_PREBOUND_DYLIB`: modules of a prebound dylib.
+    LC_PREBOUND_DYLIB = 0x10,
+    /// `LC_ROUTINES`: 32-bit image initialisation routine.
+    LC_ROUTINES = 0x11,
+    /// `LC_SUB_FRAMEWORK`: the umbrella framework this one belongs to.
+    LC_SUB_FRAMEWORK = 0x12,
+    /// `LC_SUB_UMBRELLA`: a sub-umbrella.
+    LC_SUB_UMBRELLA = 0x13,
+    /// `LC_SUB_CLIENT`: a client allowed to link against this sub-framework.
+    LC_SUB_CLIENT = 0x14,
+    /// `LC_SUB_LIBRARY`: a sub-library.
+    LC_SUB_LIBRARY = 0x15,
+    /// `LC_TWOLEVEL_HINTS`: two-level namespace lookup hints.
+    LC_TWOLEVEL_HINTS = 0x16,
+    /// `LC_PREBIND_CKSUM`: prebind checksum.
+    LC_PREBIND_CKSUM = 0x17,
+    /// `LC_LOAD_WEAK_DYLIB`: load a dylib that may be missing.
+    LC_LOAD_WEAK_DYLIB = 0x18 | LC_REQ_DYLD,
+    /// `LC_SEGMENT_64`: a 64-bit segment.
+    LC_SEGMENT_64 = 0x19,
+    /// `LC_ROUTINES_64`: 64-bit image initialisation routine.
+    LC_ROUTINES_64 = 0x1a,
+    /// `LC_UUID`: the image's UUID.
+    LC_UUID = 0x1b,
+    /// `LC_RPATH`: a run-path search directory.
+    LC_RPATH = 0x1c | LC_REQ_DYLD,
+    /// `LC_CODE_SIGNATURE`: the code signature.
+    LC_CODE_SIGNATURE = 0x1d,
+    /// `LC_SEGMENT_SPLIT_INFO`: split-segment information.
+    LC_SEGMENT_SPLIT_INFO = 0x1e,
+    /// `LC_REEXPORT_DYLIB`: load and re-export a dylib.
+    LC_REEXPORT_DYLIB = 0x1f | LC_REQ_DYLD,
+    /// `LC_LAZY_LOAD_DYLIB`: load a dylib on first use.
+    LC_LAZY_LOAD_DYLIB = 0x20,
+    /// `LC_ENCRYPTION_INFO`: a 32-bit encrypted range.
+    LC_ENCRYPTION_INFO = 0x21,
+    /// `LC_DYLD_INFO`: compressed dyld information.
+    LC_DYLD_INFO = 0x22,
+    /// `LC_DYLD_INFO_ONLY`: compressed dyld information, required.
+    LC_DYLD_INFO_ONLY = 0x22 | LC_REQ_DYLD,
+    /// `LC_LOAD_UPWARD_DYLIB`: load an upward dependency.
+    LC_LOAD_UPWARD_DYLIB = 0x23 | LC_REQ_DYLD,
+    /// `LC_VERSION_MIN_MACOSX`: minimum macOS version.
+    LC_VERSION_MIN_MACOSX = 0x24,
+    /// `LC_VERSION_MIN_IPHONEOS`: minimum iOS version.
+    LC_VERSION_MIN_IPHONEOS = 0x25,
+    /// `LC_FUNCTION_STARTS`: compressed table of function start addresses.
+    LC_FUNCTION_STARTS = 0x26,
+    /// `LC_DYLD_ENVIRONMENT`: an environment variable for dyld.
+    LC_DYLD_ENVIRONMENT = 0x27,
+    /// `LC_MAIN`: the main executable's entry point.
+    LC_MAIN = 0x28 | LC_REQ_DYLD,
+    /// `LC_DATA_IN_CODE`: table of non-instructions in `__text`.
+    LC_DATA_IN_CODE = 0x29,
+    /// `LC_SOURCE_VERSION`: source version.
+    LC_SOURCE_VERSION = 0x2a,
+    /// `LC_DYLIB_CODE_SIGN_DRS`: code-signing designated requirements copied from dylibs.
+    LC_DYLIB_CODE_SIGN_DRS = 0x2b,
+    /// `LC_ENCRYPTION_INFO_64`: a 64-bit encrypted range.
+    LC_ENCRYPTION_INFO_64 = 0x2c,
+    /// `LC_LINKER_OPTION`: linker options from an object file.
+    LC_LINKER_OPTION = 0x2d,
+    /// `LC_LINKER_OPTIMIZATION_HINT`: linker optimisation hints from an object file.
+    LC_LINKER_OPTIMIZATION_HINT = 0x2e,
+    /// `LC_VERSION_MIN_TVOS`: minimum tvOS version.
+    LC_VERSION_MIN_TVOS = 0x2f,
+    /// `LC_VERSION_MIN_WATCHOS`: minimum watchOS version.
+    LC_VERSION_MIN_WATCHOS = 0x30,
+    /// `LC_NOTE`: arbitrary data.
+    LC_NOTE = 0x31,
+    /// `LC_BUILD_VERSION`: platform and versions.
+    LC_BUILD_VERSION = 0x32,
+    /// `LC_DYLD_EXPORTS_TRIE`: the exports trie, outside `LC_DYLD_INFO`.
+    LC_DYLD_EXPORTS_TRIE = 0x33 | LC_REQ_DYLD,
+    /// `LC_DYLD_CHAINED_FIXUPS`: chained fixups.
+    LC_DYLD_CHAINED_FIXUPS = 0x34 | LC_REQ_DYLD,
+    /// `LC_FILESET_ENTRY`: one entry of an `MH_FILESET`.
+    LC_FILESET_ENTRY = 0x35 | LC_REQ_DYLD,
+    /// `LC_ATOM_INFO`: atom information.
+    LC_ATOM_INFO = 0x36,
+    /// `LC_FUNCTION_VARIANTS`: function variants table.
+    LC_FUNCTION_VARIANTS = 0x37,
+    /// `LC_FUNCTION_VARIANT_FIXUPS`: fixups of function variants.
+    LC_FUNCTION_VARIANT_FIXUPS = 0x38,
+    /// `LC_TARGET_TRIPLE`: the target triple used to compile.
+    LC_TARGET_TRIPLE = 0x39,
+}
 
 /// `DYLIB_USE_MARKER`: in the timestamp slot, marks a [`DylibUseCommand`].
 pub const DYLIB_USE_MARKER: u32 = 0x1a74_1800;
@@ -962,3 +982,20 @@ pub const ARM_THREAD_STATE64: u32 = 6;
 pub const ARM_THREAD_STATE_COUNT: u32 = 17;
 /// `ARM_THREAD_STATE64_COUNT`: words in an arm64 register state.
 pub const ARM_THREAD_STATE64_COUNT: u32 = 68;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_command_names_come_from_their_constants() {
+        assert_eq!(load_command_name(LC_SEGMENT_64), Some("LC_SEGMENT_64"));
+        assert_eq!(load_command_name(LC_MAIN), Some("LC_MAIN"));
+        assert_eq!(load_command_name(0x28), None);
+        assert_eq!(
+            load_command_name(LC_TARGET_TRIPLE),
+            Some("LC_TARGET_TRIPLE")
+        );
+        assert_eq!(load_command_name(0), None);
+    }
+}
