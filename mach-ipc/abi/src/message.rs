@@ -44,6 +44,7 @@ pub fn write<T: IntoBytes + Immutable>(buf: &mut [u8], at: usize, value: &T) -> 
 
 /// Why a message could not be walked, read or written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MessageError {
     /// The message ends inside a field or descriptor (XNU's `MACH_SEND_MSG_TOO_SMALL` when
     /// sending, `MIG_TYPE_ERROR`/`MIG_BAD_ARGUMENTS` when MIG reads it).
