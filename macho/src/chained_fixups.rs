@@ -5,69 +5,27 @@
 //! The walker is bounded: a chain moves forward inside one page, so it visits at most
 //! `page_size / stride` locations, and every read is checked against the file.
 
-use crate::endian::Endianness;
+use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+
+use crate::endian::{Endianness, U16, U32};
 use crate::error::{Error, Result};
 use crate::file::MachO;
+use crate::raw::{
+    DyldChainedFixupsHeader, DyldChainedImport, DyldChainedImportAddend, DyldChainedImportAddend64,
+    DyldChainedStartsInImage, DyldChainedStartsInSegment,
+};
 use crate::read::{u32_at, u64_at};
 use crate::segment::Segment;
 
-/// `DYLD_CHAINED_PTR_START_NONE`: a page with no fixups.
-pub const DYLD_CHAINED_PTR_START_NONE: u16 = 0xffff;
-/// `DYLD_CHAINED_PTR_START_MULTI`: the page has several chains, listed in the overflow area.
-pub const DYLD_CHAINED_PTR_START_MULTI: u16 = 0x8000;
-/// `DYLD_CHAINED_PTR_START_LAST`: the last start of a page with several chains.
-pub const DYLD_CHAINED_PTR_START_LAST: u16 = 0x8000;
-
-/// `DYLD_CHAINED_IMPORT`: 32-bit imports.
-pub const DYLD_CHAINED_IMPORT: u32 = 1;
-/// `DYLD_CHAINED_IMPORT_ADDEND`: 32-bit imports with a 32-bit addend.
-pub const DYLD_CHAINED_IMPORT_ADDEND: u32 = 2;
-/// `DYLD_CHAINED_IMPORT_ADDEND64`: 64-bit imports with a 64-bit addend.
-pub const DYLD_CHAINED_IMPORT_ADDEND64: u32 = 3;
-
-/// `DYLD_CHAINED_PTR_ARM64E`.
-pub const DYLD_CHAINED_PTR_ARM64E: u16 = 1;
-/// `DYLD_CHAINED_PTR_64`.
-pub const DYLD_CHAINED_PTR_64: u16 = 2;
-/// `DYLD_CHAINED_PTR_32`.
-pub const DYLD_CHAINED_PTR_32: u16 = 3;
-/// `DYLD_CHAINED_PTR_32_CACHE`.
-pub const DYLD_CHAINED_PTR_32_CACHE: u16 = 4;
-/// `DYLD_CHAINED_PTR_32_FIRMWARE`.
-pub const DYLD_CHAINED_PTR_32_FIRMWARE: u16 = 5;
-/// `DYLD_CHAINED_PTR_64_OFFSET`.
-pub const DYLD_CHAINED_PTR_64_OFFSET: u16 = 6;
-/// `DYLD_CHAINED_PTR_ARM64E_KERNEL` (also `DYLD_CHAINED_PTR_ARM64E_OFFSET`).
-pub const DYLD_CHAINED_PTR_ARM64E_KERNEL: u16 = 7;
-/// `DYLD_CHAINED_PTR_64_KERNEL_CACHE`.
-pub const DYLD_CHAINED_PTR_64_KERNEL_CACHE: u16 = 8;
-/// `DYLD_CHAINED_PTR_ARM64E_USERLAND`.
-pub const DYLD_CHAINED_PTR_ARM64E_USERLAND: u16 = 9;
-/// `DYLD_CHAINED_PTR_ARM64E_FIRMWARE`.
-pub const DYLD_CHAINED_PTR_ARM64E_FIRMWARE: u16 = 10;
-/// `DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE`.
-pub const DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE: u16 = 11;
-/// `DYLD_CHAINED_PTR_ARM64E_USERLAND24`.
-pub const DYLD_CHAINED_PTR_ARM64E_USERLAND24: u16 = 12;
-
-/// The name of a pointer format (`"DYLD_CHAINED_PTR_64"`), or `None` for an unknown one.
-pub fn pointer_format_name(format: u16) -> Option<&'static str> {
-    Some(match format {
-        DYLD_CHAINED_PTR_ARM64E => "DYLD_CHAINED_PTR_ARM64E",
-        DYLD_CHAINED_PTR_64 => "DYLD_CHAINED_PTR_64",
-        DYLD_CHAINED_PTR_32 => "DYLD_CHAINED_PTR_32",
-        DYLD_CHAINED_PTR_32_CACHE => "DYLD_CHAINED_PTR_32_CACHE",
-        DYLD_CHAINED_PTR_32_FIRMWARE => "DYLD_CHAINED_PTR_32_FIRMWARE",
-        DYLD_CHAINED_PTR_64_OFFSET => "DYLD_CHAINED_PTR_64_OFFSET",
-        DYLD_CHAINED_PTR_ARM64E_KERNEL => "DYLD_CHAINED_PTR_ARM64E_KERNEL",
-        DYLD_CHAINED_PTR_64_KERNEL_CACHE => "DYLD_CHAINED_PTR_64_KERNEL_CACHE",
-        DYLD_CHAINED_PTR_ARM64E_USERLAND => "DYLD_CHAINED_PTR_ARM64E_USERLAND",
-        DYLD_CHAINED_PTR_ARM64E_FIRMWARE => "DYLD_CHAINED_PTR_ARM64E_FIRMWARE",
-        DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => "DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE",
-        DYLD_CHAINED_PTR_ARM64E_USERLAND24 => "DYLD_CHAINED_PTR_ARM64E_USERLAND24",
-        _ => return None,
-    })
-}
+pub use crate::raw::{
+    DYLD_CHAINED_IMPORT, DYLD_CHAINED_IMPORT_ADDEND, DYLD_CHAINED_IMPORT_ADDEND64,
+    DYLD_CHAINED_PTR_32, DYLD_CHAINED_PTR_32_CACHE, DYLD_CHAINED_PTR_32_FIRMWARE,
+    DYLD_CHAINED_PTR_64, DYLD_CHAINED_PTR_64_KERNEL_CACHE, DYLD_CHAINED_PTR_64_OFFSET,
+    DYLD_CHAINED_PTR_ARM64E, DYLD_CHAINED_PTR_ARM64E_FIRMWARE, DYLD_CHAINED_PTR_ARM64E_KERNEL,
+    DYLD_CHAINED_PTR_ARM64E_USERLAND, DYLD_CHAINED_PTR_ARM64E_USERLAND24,
+    DYLD_CHAINED_PTR_START_LAST, DYLD_CHAINED_PTR_START_MULTI, DYLD_CHAINED_PTR_START_NONE,
+    DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE, pointer_format_name,
+};
 
 /// Bytes per pointer and bytes per `next` unit of a pointer format, or `None` if unknown.
 pub fn pointer_format_layout(format: u16) -> Option<(usize, u64)> {
@@ -130,11 +88,8 @@ pub struct SegmentStarts<'data> {
 impl SegmentStarts<'_> {
     /// `page_start[i]` (including entries of the overflow area past `page_count`).
     pub fn page_start(&self, i: usize) -> Option<u16> {
-        let b = self.page_starts.get(i * 2..i * 2 + 2)?;
-        Some(match self.endian {
-            Endianness::Little => u16::from_le_bytes([b[0], b[1]]),
-            Endianness::Big => u16::from_be_bytes([b[0], b[1]]),
-        })
+        let at = i.checked_mul(size_of::<U16>())?;
+        view::<U16>(self.page_starts, at).map(|s| s.get(self.endian))
     }
 
     /// The chain starts of page `page`, as offsets inside the page (more than one for a
@@ -286,31 +241,22 @@ impl<'data> ChainedFixups<'data> {
     pub fn new(file: &MachO<'data>, off: u32, size: u32) -> Result<Self> {
         let data = file.bytes_at(off.into(), size.into(), "chained fixups")?;
         let e = file.endian();
-        let word = |i: usize| u32_at(data, i * 4, e);
-        let (Some(v), Some(s), Some(i), Some(sy), Some(n), Some(f), Some(sf)) = (
-            word(0),
-            word(1),
-            word(2),
-            word(3),
-            word(4),
-            word(5),
-            word(6),
-        ) else {
+        let Some(h) = view::<DyldChainedFixupsHeader>(data, 0) else {
             return Err(Error::Truncated {
                 what: "dyld_chained_fixups_header",
                 offset: off.into(),
-                size: 28,
+                size: size_of::<DyldChainedFixupsHeader>() as u64,
                 available: data.len() as u64,
             });
         };
         let header = ChainedFixupsHeader {
-            fixups_version: v,
-            starts_offset: s,
-            imports_offset: i,
-            symbols_offset: sy,
-            imports_count: n,
-            imports_format: f,
-            symbols_format: sf,
+            fixups_version: h.fixups_version.get(e),
+            starts_offset: h.starts_offset.get(e),
+            imports_offset: h.imports_offset.get(e),
+            symbols_offset: h.symbols_offset.get(e),
+            imports_count: h.imports_count.get(e),
+            imports_format: h.imports_format.get(e),
+            symbols_format: h.symbols_format.get(e),
         };
         Ok(ChainedFixups {
             file: *file,
@@ -339,7 +285,8 @@ impl<'data> ChainedFixups<'data> {
     /// [`Error::Malformed`] if it is outside the data.
     pub fn segment_count(&self) -> Result<u32> {
         let at = self.header.starts_offset as usize;
-        u32_at(self.data, at, self.file.endian())
+        view::<DyldChainedStartsInImage>(self.data, at)
+            .map(|s| s.seg_count.get(self.file.endian()))
             .ok_or(self.error(at, "dyld_chained_starts_in_image inside the data"))
     }
 
@@ -348,8 +295,11 @@ impl<'data> ChainedFixups<'data> {
     /// # Errors
     /// [`Error::Malformed`] if it is outside the data.
     pub fn segment_info_offset(&self, index: u32) -> Result<u32> {
-        let at = self.header.starts_offset as usize + 4 + index as usize * 4;
-        u32_at(self.data, at, self.file.endian())
+        let at = (self.header.starts_offset as usize)
+            .saturating_add(size_of::<DyldChainedStartsInImage>())
+            .saturating_add((index as usize).saturating_mul(size_of::<U32>()));
+        view::<U32>(self.data, at)
+            .map(|o| o.get(self.file.endian()))
             .ok_or(self.error(at, "seg_info_offset inside the data"))
     }
 
@@ -365,37 +315,26 @@ impl<'data> ChainedFixups<'data> {
         let e = self.file.endian();
         let at = (self.header.starts_offset as usize).saturating_add(info_offset as usize);
         let bad = || self.error(at, "dyld_chained_starts_in_segment inside the data");
-        let size = u32_at(self.data, at, e).ok_or_else(bad)?;
-        let ps = u32_at(self.data, at + 4, e).ok_or_else(bad)?;
-        let segment_offset = u64_at(self.data, at + 8, e).ok_or_else(bad)?;
-        let max_valid_pointer = u32_at(self.data, at + 16, e).ok_or_else(bad)?;
-        let pc = u32_at(self.data, at + 20, e).ok_or_else(bad)?;
-        let (page_size, pointer_format) = match e {
-            Endianness::Little => (ps as u16, (ps >> 16) as u16),
-            Endianness::Big => ((ps >> 16) as u16, ps as u16),
-        };
-        let page_count = match e {
-            Endianness::Little => pc as u16,
-            Endianness::Big => (pc >> 16) as u16,
-        };
+        let s = view::<DyldChainedStartsInSegment>(self.data, at).ok_or_else(bad)?;
+        let (size, page_count) = (s.size.get(e), s.page_count.get(e));
         // page_start[] runs to the end of the structure (its overflow area included).
-        let starts_at = at + 22;
+        let starts_at = at + size_of::<DyldChainedStartsInSegment>();
         let end = at
             .saturating_add(size as usize)
             .min(self.data.len())
             .max(starts_at.min(self.data.len()));
         let page_starts = self.data.get(starts_at..end).unwrap_or(&[]);
-        if page_starts.len() < usize::from(page_count) * 2 {
+        if page_starts.len() < usize::from(page_count) * size_of::<U16>() {
             return Err(bad());
         }
         Ok(Some(SegmentStarts {
             segment_index: index,
             info_offset,
             size,
-            page_size,
-            pointer_format,
-            segment_offset,
-            max_valid_pointer,
+            page_size: s.page_size.get(e),
+            pointer_format: s.pointer_format.get(e),
+            segment_offset: s.segment_offset.get(e),
+            max_valid_pointer: s.max_valid_pointer.get(e),
             page_count,
             page_starts,
             endian: e,
@@ -443,20 +382,32 @@ impl<'data> ChainedFixups<'data> {
         }
     }
 
-    /// The entry size and the names area of the imports table, decided once per table.
+    /// The entry format and the names area of the imports table, decided once per table.
     #[inline]
     fn import_layout(&self) -> Result<ImportLayout<'data>> {
-        let entry = match self.header.imports_format {
-            DYLD_CHAINED_IMPORT => 4,
-            DYLD_CHAINED_IMPORT_ADDEND => 8,
-            DYLD_CHAINED_IMPORT_ADDEND64 => 16,
-            _ => return Err(self.error(20, "a known imports_format (1, 2 or 3)")),
+        let (format, entry) = match self.header.imports_format {
+            DYLD_CHAINED_IMPORT => (ImportFormat::Import, size_of::<DyldChainedImport>()),
+            DYLD_CHAINED_IMPORT_ADDEND => {
+                (ImportFormat::Addend, size_of::<DyldChainedImportAddend>())
+            }
+            DYLD_CHAINED_IMPORT_ADDEND64 => (
+                ImportFormat::Addend64,
+                size_of::<DyldChainedImportAddend64>(),
+            ),
+            _ => {
+                let at = core::mem::offset_of!(DyldChainedFixupsHeader, imports_format);
+                return Err(self.error(at, "a known imports_format (1, 2 or 3)"));
+            }
         };
         let symbols = self
             .data
             .get(self.header.symbols_offset as usize..)
             .unwrap_or(&[]);
-        Ok(ImportLayout { entry, symbols })
+        Ok(ImportLayout {
+            format,
+            entry,
+            symbols,
+        })
     }
 
     /// The import whose entry is at byte `at` of the data.
@@ -464,28 +415,26 @@ impl<'data> ChainedFixups<'data> {
     fn read_import(&self, layout: &ImportLayout<'data>, at: usize) -> Result<ChainedImport<'data>> {
         let e = self.file.endian();
         let bad = || self.error(at, "an import inside the data");
-        let (lib_ordinal, weak_import, name_offset, addend) = if layout.entry == 16 {
-            let v = u64_at(self.data, at, e).ok_or_else(bad)?;
-            let addend = u64_at(self.data, at + 8, e).ok_or_else(bad)? as i64;
-            (
-                special_ordinal(u32::from(v as u16), 0xfff0),
-                v >> 16 & 1 != 0,
-                (v >> 32) as u32,
-                addend,
-            )
-        } else {
-            let v = u32_at(self.data, at, e).ok_or_else(bad)?;
-            let addend = if layout.entry == 8 {
-                i64::from(u32_at(self.data, at + 4, e).ok_or_else(bad)? as i32)
-            } else {
-                0
-            };
-            (
-                special_ordinal(v & 0xff, 0xf0),
-                v >> 8 & 1 != 0,
-                v >> 9,
-                addend,
-            )
+        // The special ordinals are the top values of the field: from 0xf0 (8 bits) or 0xfff0
+        // (16 bits) up, as dyld reads them.
+        let (lib_ordinal, weak_import, name_offset, addend) = match layout.format {
+            ImportFormat::Import => {
+                let i = view::<DyldChainedImport>(self.data, at).ok_or_else(bad)?;
+                let ordinal = special_ordinal(i.lib_ordinal(e), 0xf0);
+                (ordinal, i.weak_import(e), i.name_offset(e), 0)
+            }
+            ImportFormat::Addend => {
+                let i = view::<DyldChainedImportAddend>(self.data, at).ok_or_else(bad)?;
+                let ordinal = special_ordinal(i.lib_ordinal(e), 0xf0);
+                let addend = i64::from(i.addend.get(e));
+                (ordinal, i.weak_import(e), i.name_offset(e), addend)
+            }
+            ImportFormat::Addend64 => {
+                let i = view::<DyldChainedImportAddend64>(self.data, at).ok_or_else(bad)?;
+                let ordinal = special_ordinal(i.lib_ordinal(e), 0xfff0);
+                let addend = i.addend.get(e) as i64;
+                (ordinal, i.weak_import(e), i.name_offset(e), addend)
+            }
         };
         let name = layout
             .symbols
@@ -524,10 +473,32 @@ impl<'data> ChainedFixups<'data> {
     }
 }
 
+/// A `T` viewed in place at byte `at` of `data`, or `None` if it does not fit.
+#[inline]
+fn view<T>(data: &[u8], at: usize) -> Option<&T>
+where
+    T: FromBytes + KnownLayout + Immutable + Unaligned,
+{
+    T::ref_from_prefix(data.get(at..)?).ok().map(|(t, _)| t)
+}
+
+/// The entry structure of an imports table (`imports_format`).
+#[derive(Clone, Copy, Debug, Default)]
+enum ImportFormat {
+    /// `DYLD_CHAINED_IMPORT`.
+    #[default]
+    Import,
+    /// `DYLD_CHAINED_IMPORT_ADDEND`.
+    Addend,
+    /// `DYLD_CHAINED_IMPORT_ADDEND64`.
+    Addend64,
+}
+
 /// How the entries of an imports table are laid out.
 #[derive(Clone, Copy, Debug, Default)]
 struct ImportLayout<'data> {
-    /// Bytes per entry: 4, 8 or 16 (`DYLD_CHAINED_IMPORT`, `_ADDEND`, `_ADDEND64`).
+    format: ImportFormat,
+    /// Bytes per entry: the size of the format's structure.
     entry: usize,
     /// The symbol names, from `symbols_offset` to the end of the data.
     symbols: &'data [u8],

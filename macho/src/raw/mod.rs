@@ -5,11 +5,13 @@
 //! are checked at compile time against the C definitions. Readers live in the parent crate;
 //! nothing here interprets a value.
 
+mod chained_fixups;
 mod dyld_info;
 mod header;
 mod load_command;
 mod symbol;
 
+pub use chained_fixups::*;
 pub use dyld_info::*;
 pub use header::*;
 pub use load_command::*;
