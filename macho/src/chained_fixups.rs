@@ -5,8 +5,6 @@
 //! The walker is bounded: a chain moves forward inside one page, so it visits at most
 //! `page_size / stride` locations, and every read is checked against the file.
 
-use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
-
 use crate::endian::{Endianness, U16, U32};
 use crate::error::{Error, Result};
 use crate::file::MachO;
@@ -14,7 +12,7 @@ use crate::raw::{
     DyldChainedFixupsHeader, DyldChainedImport, DyldChainedImportAddend, DyldChainedImportAddend64,
     DyldChainedStartsInImage, DyldChainedStartsInSegment,
 };
-use crate::read::{u32_at, u64_at};
+use crate::read::{u32_at, u64_at, view};
 use crate::segment::Segment;
 
 pub use crate::raw::{
@@ -471,15 +469,6 @@ impl<'data> ChainedFixups<'data> {
             pending_error,
         }
     }
-}
-
-/// A `T` viewed in place at byte `at` of `data`, or `None` if it does not fit.
-#[inline]
-fn view<T>(data: &[u8], at: usize) -> Option<&T>
-where
-    T: FromBytes + KnownLayout + Immutable + Unaligned,
-{
-    T::ref_from_prefix(data.get(at..)?).ok().map(|(t, _)| t)
 }
 
 /// The entry structure of an imports table (`imports_format`).

@@ -4,63 +4,29 @@
 //!
 //! Signature structures are big-endian whatever the file's byte order.
 
+use crate::endian::Endianness;
 use crate::error::{Error, Result};
 use crate::file::MachO;
-use crate::read;
+use crate::raw::{
+    CS_CODEDIRECTORY_CODE_LIMIT64_AT, CS_CODEDIRECTORY_EXEC_SEG_AT, CS_CODEDIRECTORY_RUNTIME_AT,
+    CS_CODEDIRECTORY_TEAM_AT, CS_SUPPORTSCODELIMIT64, CS_SUPPORTSEXECSEG, CS_SUPPORTSRUNTIME,
+    CS_SUPPORTSTEAMID, CSSLOT_ALTERNATE_CODEDIRECTORY_MAX, CsBlobIndex, CsCodeDirectory,
+    CsCodeDirectoryCodeLimit64, CsCodeDirectoryExecSeg, CsCodeDirectoryRuntime,
+    CsCodeDirectoryTeam, CsGenericBlob, CsSuperBlob,
+};
+use crate::read::{self, view};
 
-/// `CSMAGIC_EMBEDDED_SIGNATURE`: the SuperBlob of an embedded signature.
-pub const CSMAGIC_EMBEDDED_SIGNATURE: u32 = 0xfade_0cc0;
-/// `CSMAGIC_DETACHED_SIGNATURE`: the SuperBlob of a detached signature.
-pub const CSMAGIC_DETACHED_SIGNATURE: u32 = 0xfade_0cc1;
-/// `CSMAGIC_CODEDIRECTORY`.
-pub const CSMAGIC_CODEDIRECTORY: u32 = 0xfade_0c02;
-/// `CSMAGIC_REQUIREMENTS`: a set of requirements.
-pub const CSMAGIC_REQUIREMENTS: u32 = 0xfade_0c01;
-/// `CSMAGIC_REQUIREMENT`: one requirement.
-pub const CSMAGIC_REQUIREMENT: u32 = 0xfade_0c00;
-/// `CSMAGIC_EMBEDDED_ENTITLEMENTS`: XML entitlements.
-pub const CSMAGIC_EMBEDDED_ENTITLEMENTS: u32 = 0xfade_7171;
-/// `CSMAGIC_EMBEDDED_DER_ENTITLEMENTS`: DER entitlements.
-pub const CSMAGIC_EMBEDDED_DER_ENTITLEMENTS: u32 = 0xfade_7172;
-/// `CSMAGIC_BLOBWRAPPER`: a wrapped blob, such as the CMS signature.
-pub const CSMAGIC_BLOBWRAPPER: u32 = 0xfade_0b01;
+pub use crate::raw::{
+    CS_HASHTYPE_SHA1, CS_HASHTYPE_SHA256, CS_HASHTYPE_SHA256_TRUNCATED, CS_HASHTYPE_SHA384,
+    CSMAGIC_BLOBWRAPPER, CSMAGIC_CODEDIRECTORY, CSMAGIC_DETACHED_SIGNATURE,
+    CSMAGIC_EMBEDDED_DER_ENTITLEMENTS, CSMAGIC_EMBEDDED_ENTITLEMENTS, CSMAGIC_EMBEDDED_SIGNATURE,
+    CSMAGIC_REQUIREMENT, CSMAGIC_REQUIREMENTS, CSSLOT_ALTERNATE_CODEDIRECTORIES,
+    CSSLOT_APPLICATION, CSSLOT_CODEDIRECTORY, CSSLOT_DER_ENTITLEMENTS, CSSLOT_ENTITLEMENTS,
+    CSSLOT_INFOSLOT, CSSLOT_REQUIREMENTS, CSSLOT_RESOURCEDIR, CSSLOT_SIGNATURESLOT,
+};
 
-/// `CSSLOT_CODEDIRECTORY`.
-pub const CSSLOT_CODEDIRECTORY: u32 = 0;
-/// `CSSLOT_INFOSLOT`.
-pub const CSSLOT_INFOSLOT: u32 = 1;
-/// `CSSLOT_REQUIREMENTS`.
-pub const CSSLOT_REQUIREMENTS: u32 = 2;
-/// `CSSLOT_RESOURCEDIR`.
-pub const CSSLOT_RESOURCEDIR: u32 = 3;
-/// `CSSLOT_APPLICATION`.
-pub const CSSLOT_APPLICATION: u32 = 4;
-/// `CSSLOT_ENTITLEMENTS`.
-pub const CSSLOT_ENTITLEMENTS: u32 = 5;
-/// `CSSLOT_DER_ENTITLEMENTS`.
-pub const CSSLOT_DER_ENTITLEMENTS: u32 = 7;
-/// `CSSLOT_ALTERNATE_CODEDIRECTORIES`: the first of five alternate CodeDirectory slots.
-pub const CSSLOT_ALTERNATE_CODEDIRECTORIES: u32 = 0x1000;
-/// `CSSLOT_SIGNATURESLOT`: the CMS signature.
-pub const CSSLOT_SIGNATURESLOT: u32 = 0x10000;
-
-/// `CS_HASHTYPE_SHA1`.
-pub const CS_HASHTYPE_SHA1: u8 = 1;
-/// `CS_HASHTYPE_SHA256`.
-pub const CS_HASHTYPE_SHA256: u8 = 2;
-/// `CS_HASHTYPE_SHA256_TRUNCATED`.
-pub const CS_HASHTYPE_SHA256_TRUNCATED: u8 = 3;
-/// `CS_HASHTYPE_SHA384`.
-pub const CS_HASHTYPE_SHA384: u8 = 4;
-
-fn be32(data: &[u8], at: usize) -> Option<u32> {
-    let b = data.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn be64(data: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from(be32(data, at)?) << 32 | u64::from(be32(data, at + 4)?))
-}
+/// Signature structures are big-endian in every file.
+const BE: Endianness = Endianness::Big;
 
 /// One entry of the SuperBlob's index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +46,7 @@ pub struct Blob<'data> {
 impl<'data> Blob<'data> {
     /// The blob without its 8-byte magic and length.
     pub fn payload(&self) -> &'data [u8] {
-        self.data.get(8..).unwrap_or(&[])
+        self.data.get(size_of::<CsGenericBlob>()..).unwrap_or(&[])
     }
 }
 
@@ -90,7 +56,7 @@ pub struct CodeSignature<'data> {
     data: &'data [u8],
     base: u64,
     magic: u32,
-    count: u32,
+    index: &'data [CsBlobIndex],
 }
 
 impl<'data> CodeSignature<'data> {
@@ -114,30 +80,30 @@ impl<'data> CodeSignature<'data> {
             offset: base,
             expected,
         };
-        let (Some(magic), Some(length), Some(count)) =
-            (be32(data, 0), be32(data, 4), be32(data, 8))
-        else {
+        let Some(header) = view::<CsSuperBlob>(data, 0) else {
             return Err(bad("a SuperBlob header"));
         };
+        let magic = header.magic.get(BE);
         if magic != CSMAGIC_EMBEDDED_SIGNATURE && magic != CSMAGIC_DETACHED_SIGNATURE {
             return Err(bad("a SuperBlob magic (0xfade0cc0 or 0xfade0cc1)"));
         }
-        let length = length as usize;
-        if length < 12 || length > data.len() {
+        let length = header.length.get(BE) as usize;
+        if length < size_of::<CsSuperBlob>() || length > data.len() {
             return Err(bad("a SuperBlob length inside the signature"));
         }
-        if (count as usize)
-            .checked_mul(8)
-            .and_then(|n| n.checked_add(12))
-            .is_none_or(|end| end > length)
-        {
-            return Err(bad("a blob index inside the SuperBlob"));
-        }
+        let data = &data[..length];
+        let index = read::slice::<CsBlobIndex>(
+            data,
+            size_of::<CsSuperBlob>() as u64,
+            header.count.get(BE).into(),
+            "code signature",
+        )
+        .map_err(|_| bad("a blob index inside the SuperBlob"))?;
         Ok(CodeSignature {
-            data: &data[..length],
+            data,
             base,
             magic,
-            count,
+            index,
         })
     }
 
@@ -153,23 +119,17 @@ impl<'data> CodeSignature<'data> {
 
     /// The blobs in index order; an entry whose blob is outside the SuperBlob is an error.
     pub fn blobs(&self) -> impl Iterator<Item = Result<Blob<'data>>> + '_ {
-        (0..self.count as usize).map(move |i| {
-            let at = 12 + i * 8;
-            let (slot, offset) = (
-                be32(self.data, at).unwrap_or(0),
-                be32(self.data, at + 4).unwrap_or(0),
-            );
+        self.index.iter().map(move |entry| {
+            let (slot, offset) = (entry.r#type.get(BE), entry.offset.get(BE));
             let bad = |expected| Error::Malformed {
                 what: "code signature blob",
                 offset: self.base.wrapping_add(u64::from(offset)),
                 expected,
             };
-            let o = offset as usize;
-            let (Some(magic), Some(length)) =
-                (be32(self.data, o), be32(self.data, o.wrapping_add(4)))
-            else {
+            let Some(header) = view::<CsGenericBlob>(self.data, offset as usize) else {
                 return Err(bad("a blob header inside the SuperBlob"));
             };
+            let (magic, length) = (header.magic.get(BE), header.length.get(BE));
             let data = read::bytes(
                 self.data,
                 offset.into(),
@@ -177,7 +137,7 @@ impl<'data> CodeSignature<'data> {
                 "code signature blob",
             )
             .map_err(|_| bad("a blob inside the SuperBlob"))?;
-            if length < 8 {
+            if (length as usize) < size_of::<CsGenericBlob>() {
                 return Err(bad("a blob length of at least 8"));
             }
             Ok(Blob {
@@ -219,7 +179,9 @@ impl<'data> CodeSignature<'data> {
         self.blobs().filter_map(|b| match b {
             Ok(b)
                 if b.slot == CSSLOT_CODEDIRECTORY
-                    || (CSSLOT_ALTERNATE_CODEDIRECTORIES..CSSLOT_ALTERNATE_CODEDIRECTORIES + 5)
+                    || (CSSLOT_ALTERNATE_CODEDIRECTORIES
+                        ..CSSLOT_ALTERNATE_CODEDIRECTORIES
+                            + CSSLOT_ALTERNATE_CODEDIRECTORY_MAX)
                         .contains(&b.slot) =>
             {
                 Some(CodeDirectory::parse(b))
@@ -312,25 +274,40 @@ impl<'data> CodeDirectory<'data> {
         if blob.magic != CSMAGIC_CODEDIRECTORY {
             return Err(bad("the CodeDirectory magic 0xfade0c02"));
         }
-        let w = |at| be32(d, at).ok_or(bad("a CodeDirectory header inside its blob"));
-        let version = w(8)?;
-        let b = |at: usize| {
-            d.get(at)
-                .copied()
-                .ok_or(bad("a CodeDirectory header inside its blob"))
-        };
-        let mut code_limit = u64::from(w(32)?);
-        if version >= 0x20300 {
-            let limit64 = be64(d, 56).ok_or(bad("codeLimit64 inside the blob"))?;
+        let header = "a CodeDirectory header inside its blob";
+        let cd = view::<CsCodeDirectory>(d, 0).ok_or(bad(header))?;
+        let version = cd.version.get(BE);
+        let mut code_limit = u64::from(cd.code_limit.get(BE));
+        if version >= CS_SUPPORTSCODELIMIT64 {
+            let tail = view::<CsCodeDirectoryCodeLimit64>(d, CS_CODEDIRECTORY_CODE_LIMIT64_AT)
+                .ok_or(bad("codeLimit64 inside the blob"))?;
+            let limit64 = tail.code_limit64.get(BE);
             if limit64 != 0 {
                 code_limit = limit64;
             }
         }
-        let exec_segment = if version >= 0x20400 {
-            match (be64(d, 64), be64(d, 72), be64(d, 80)) {
-                (Some(a), Some(b), Some(c)) => Some((a, b, c)),
-                _ => return Err(bad("the exec segment fields inside the blob")),
-            }
+        let team_offset = if version >= CS_SUPPORTSTEAMID {
+            let tail =
+                view::<CsCodeDirectoryTeam>(d, CS_CODEDIRECTORY_TEAM_AT).ok_or(bad(header))?;
+            tail.team_offset.get(BE)
+        } else {
+            0
+        };
+        let exec_segment = if version >= CS_SUPPORTSEXECSEG {
+            let tail = view::<CsCodeDirectoryExecSeg>(d, CS_CODEDIRECTORY_EXEC_SEG_AT)
+                .ok_or(bad("the exec segment fields inside the blob"))?;
+            Some((
+                tail.exec_seg_base.get(BE),
+                tail.exec_seg_limit.get(BE),
+                tail.exec_seg_flags.get(BE),
+            ))
+        } else {
+            None
+        };
+        let runtime = if version >= CS_SUPPORTSRUNTIME {
+            let tail = view::<CsCodeDirectoryRuntime>(d, CS_CODEDIRECTORY_RUNTIME_AT)
+                .ok_or(bad(header))?;
+            Some(tail.runtime.get(BE))
         } else {
             None
         };
@@ -339,23 +316,19 @@ impl<'data> CodeDirectory<'data> {
             file_offset: blob.file_offset,
             slot: blob.slot,
             version,
-            flags: w(12)?,
-            hash_offset: w(16)?,
-            ident_offset: w(20)?,
-            n_special_slots: w(24)?,
-            n_code_slots: w(28)?,
+            flags: cd.flags.get(BE),
+            hash_offset: cd.hash_offset.get(BE),
+            ident_offset: cd.ident_offset.get(BE),
+            n_special_slots: cd.n_special_slots.get(BE),
+            n_code_slots: cd.n_code_slots.get(BE),
             code_limit,
-            hash_size: b(36)?,
-            hash_type: b(37)?,
-            platform: b(38)?,
-            page_size_log2: b(39)?,
-            team_offset: if version >= 0x20200 { w(48)? } else { 0 },
+            hash_size: cd.hash_size,
+            hash_type: cd.hash_type,
+            platform: cd.platform,
+            page_size_log2: cd.page_size,
+            team_offset,
             exec_segment,
-            runtime: if version >= 0x20500 {
-                Some(w(88)?)
-            } else {
-                None
-            },
+            runtime,
         })
     }
 

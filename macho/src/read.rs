@@ -70,6 +70,16 @@ where
     })
 }
 
+/// A `T` viewed in place at byte `at` of `data`, or `None` if it does not fit (for readers
+/// that report their own error, with their own offset).
+#[inline]
+pub(crate) fn view<T>(data: &[u8], at: usize) -> Option<&T>
+where
+    T: FromBytes + KnownLayout + Immutable + Unaligned,
+{
+    T::ref_from_prefix(data.get(at..)?).ok().map(|(t, _)| t)
+}
+
 /// The `u32` at byte `at` of `data` in byte order `e`, or `None` past the end.
 #[inline]
 pub(crate) fn u32_at(data: &[u8], at: usize, e: Endianness) -> Option<u32> {

@@ -6,12 +6,14 @@
 //! nothing here interprets a value.
 
 mod chained_fixups;
+mod code_signature;
 mod dyld_info;
 mod header;
 mod load_command;
 mod symbol;
 
 pub use chained_fixups::*;
+pub use code_signature::*;
 pub use dyld_info::*;
 pub use header::*;
 pub use load_command::*;
