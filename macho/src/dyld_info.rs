@@ -369,6 +369,20 @@ enum Decoded<'data> {
     End,
 }
 
+/// What [`Binds::opcode`] did.
+enum Step<'data> {
+    /// Changed the decoder's state only: decode the next opcode.
+    Next,
+    /// Set `repeat` records to emit (possibly none).
+    Records,
+    /// Gave a record of its own (a strong-definition announcement).
+    Record(Bind<'data>),
+    /// Began threaded binding: sized the ordinal table or started an APPLY's chain.
+    Threaded,
+    /// Ended the stream.
+    End,
+}
+
 /// One entry of the ordinal table of threaded binding.
 #[derive(Clone, Copy, Debug)]
 struct ThreadedImport<'data> {
@@ -498,9 +512,37 @@ impl<'data> Binds<'data> {
 
     /// Decodes opcodes until one leaves records to emit, one yields a record of its own (a
     /// strong-definition announcement, a threaded bind), or the stream ends; see
-    /// [`Rebases::decode`].
+    /// [`Rebases::decode`]. A plain stream (no threaded binding) is decoded by a loop that
+    /// asks one question per opcode; threaded binding, rare, goes to [`Binds::decode_threaded`].
     #[inline(never)]
     fn decode(&mut self) -> Result<Decoded<'data>> {
+        if self.threaded.is_some() || self.chain.is_some() {
+            return self.decode_threaded();
+        }
+        if self.cur.done {
+            return Ok(Decoded::End);
+        }
+        loop {
+            match self.opcode() {
+                Ok(Step::Next) => {}
+                Ok(Step::Records) => {
+                    if self.repeat > 0 {
+                        return Ok(Decoded::Pending);
+                    }
+                }
+                Ok(Step::Threaded) => return self.decode_threaded(),
+                Ok(Step::Record(b)) => return Ok(Decoded::Record(b)),
+                Ok(Step::End) => return Ok(Decoded::End),
+                Err(e) => return Err(self.stop(e)),
+            }
+        }
+    }
+
+    /// [`Binds::decode`] once threaded binding has begun: an APPLY's chain is followed
+    /// before the next opcode, and repeats add to the ordinal table instead of binding.
+    #[cold]
+    #[inline(never)]
+    fn decode_threaded(&mut self) -> Result<Decoded<'data>> {
         loop {
             if self.repeat > 0 && self.threaded.is_none() {
                 return Ok(Decoded::Pending);
@@ -524,20 +566,31 @@ impl<'data> Binds<'data> {
         e
     }
 
+    /// One step of threaded decoding: a location of the chain, an entry of the ordinal
+    /// table, or an opcode.
     fn step(&mut self) -> Result<Option<Bind<'data>>> {
         if let Some(offset) = self.chain.take() {
             return self.chain_step(offset);
         }
         if self.repeat > 0 {
-            // Only threaded repeats reach here (`decode` hands the others to `next`): each
-            // adds the symbol to the ordinal table.
+            // Only threaded repeats reach here (`decode_threaded` hands the others to
+            // `next`): each adds the symbol to the ordinal table.
             self.repeat -= 1;
             return self.add_threaded().map(|()| None);
         }
+        match self.opcode()? {
+            Step::Record(b) => Ok(Some(b)),
+            Step::Next | Step::Records | Step::Threaded | Step::End => Ok(None),
+        }
+    }
+
+    /// Decodes one opcode. Those that emit records set `repeat` (1 for a single record).
+    #[inline(always)]
+    fn opcode(&mut self) -> Result<Step<'data>> {
         let c = &mut self.cur;
         let Some(&byte) = c.data.get(c.pos) else {
             c.done = true;
-            return Ok(None);
+            return Ok(Step::End);
         };
         c.pos += 1;
         let imm = byte & BIND_IMMEDIATE_MASK;
@@ -545,20 +598,21 @@ impl<'data> Binds<'data> {
         match byte & BIND_OPCODE_MASK {
             BIND_OPCODE_DONE => {
                 // In the lazy stream DONE ends one symbol's entry; elsewhere, the stream.
-                if self.kind != BindKind::Lazy {
-                    c.done = true;
+                if self.kind == BindKind::Lazy {
+                    return Ok(Step::Next);
                 }
-                Ok(None)
+                c.done = true;
+                Ok(Step::End)
             }
             BIND_OPCODE_SET_DYLIB_ORDINAL_IMM => {
                 self.ordinal = imm.into();
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_SET_DYLIB_ORDINAL_ULEB => {
                 let n = c.uleb()?;
                 self.ordinal = i64::try_from(n)
                     .map_err(|_| c.error("a library ordinal that fits in 63 bits"))?;
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_SET_DYLIB_SPECIAL_IMM => {
                 // 0 is SELF; otherwise the immediate is the low nibble of a negative number.
@@ -567,7 +621,7 @@ impl<'data> Binds<'data> {
                 } else {
                     i64::from((BIND_OPCODE_MASK | imm) as i8)
                 };
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM => {
                 let rest = &c.data[c.pos..];
@@ -580,47 +634,49 @@ impl<'data> Binds<'data> {
                 if self.kind == BindKind::Weak && imm & BIND_SYMBOL_FLAGS_NON_WEAK_DEFINITION != 0 {
                     let mut r = self.record(0, 0, 0);
                     r.strong_definition = true;
-                    return Ok(Some(r));
+                    return Ok(Step::Record(r));
                 }
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_SET_TYPE_IMM => {
                 self.bind_type = imm;
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_SET_ADDEND_SLEB => {
                 self.addend = c.sleb()?;
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB => {
                 let offset = c.uleb()?;
                 c.set_segment(imm, offset)?;
-                Ok(None)
+                Ok(Step::Next)
             }
             BIND_OPCODE_ADD_ADDR_ULEB => {
                 let by = c.uleb()?;
                 c.advance(by);
-                Ok(None)
+                Ok(Step::Next)
             }
-            BIND_OPCODE_DO_BIND if self.threaded.is_some() => self.add_threaded().map(|()| None),
+            BIND_OPCODE_DO_BIND if self.threaded.is_some() => {
+                self.add_threaded().map(|()| Step::Next)
+            }
             BIND_OPCODE_DO_BIND => {
                 (self.repeat, self.step, self.repeating) = (1, ptr, false);
-                Ok(None)
+                Ok(Step::Records)
             }
             BIND_OPCODE_DO_BIND_ADD_ADDR_ULEB => {
                 let skip = c.uleb()?;
                 (self.repeat, self.step, self.repeating) = (1, skip.wrapping_add(ptr), false);
-                Ok(None)
+                Ok(Step::Records)
             }
             BIND_OPCODE_DO_BIND_ADD_ADDR_IMM_SCALED => {
                 (self.repeat, self.step, self.repeating) = (1, u64::from(imm) * ptr + ptr, false);
-                Ok(None)
+                Ok(Step::Records)
             }
             BIND_OPCODE_DO_BIND_ULEB_TIMES_SKIPPING_ULEB => {
                 let n = c.uleb()?;
                 let skip = c.uleb()?;
                 (self.repeat, self.step, self.repeating) = (n, c.repeat_step(skip)?, true);
-                Ok(None)
+                Ok(Step::Records)
             }
             BIND_OPCODE_THREADED => match imm {
                 BIND_SUBOPCODE_THREADED_SET_BIND_ORDINAL_TABLE_SIZE_ULEB => {
@@ -629,7 +685,7 @@ impl<'data> Binds<'data> {
                         return Err(c.error("a threaded ordinal table of at most 65536 entries"));
                     }
                     self.threaded = Some(alloc::vec::Vec::with_capacity(n as usize));
-                    Ok(None)
+                    Ok(Step::Threaded)
                 }
                 BIND_SUBOPCODE_THREADED_APPLY => {
                     let Some(s) = c.segment else {
@@ -637,7 +693,7 @@ impl<'data> Binds<'data> {
                     };
                     let _ = s;
                     self.chain = Some(c.offset);
-                    Ok(None)
+                    Ok(Step::Threaded)
                 }
                 _ => Err(c.error("a known BIND_OPCODE_THREADED subopcode")),
             },
@@ -809,6 +865,70 @@ mod tests {
                 (0x1000, &b"_b"[..], 0, true),
                 (0x1010, &b"_a"[..], 4, false)
             ]
+        );
+    }
+
+    #[test]
+    fn plain_and_threaded_decoding_meet() {
+        // The lazy stream goes on past DONE; a strong definition in the weak stream is a
+        // record of its own; the ordinary stream ends at DONE.
+        let entry = [
+            BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            8,
+            BIND_OPCODE_SET_DYLIB_ORDINAL_IMM | 1,
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM,
+            b'_',
+            b'f',
+            0,
+            BIND_OPCODE_DO_BIND,
+            BIND_OPCODE_DONE,
+        ];
+        let opcodes = [&entry[..], &entry[..]].concat();
+        let data = image(&[], &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let count = |kind| {
+            Binds::new(&file, kind, 0x200, opcodes.len() as u32)
+                .unwrap()
+                .collect::<Result<Vec<_>>>()
+                .unwrap()
+                .len()
+        };
+        assert_eq!((count(BindKind::Lazy), count(BindKind::Bind)), (2, 1));
+        let opcodes = [
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM | BIND_SYMBOL_FLAGS_NON_WEAK_DEFINITION,
+            b'_',
+            b's',
+            0,
+            BIND_OPCODE_DONE,
+        ];
+        let data = image(&[], &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let weak: Vec<_> = Binds::new(&file, BindKind::Weak, 0x200, opcodes.len() as u32)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert!(weak.len() == 1 && weak[0].strong_definition && weak[0].symbol == b"_s");
+        // An APPLY with no ordinal table: its first bind names no import, and the stream
+        // stops there with the error at the opcode's end.
+        let content = (1u64 << 62).to_le_bytes();
+        let opcodes = [
+            BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            0,
+            BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_APPLY,
+            BIND_OPCODE_DONE,
+        ];
+        let data = image(&content, &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let results: Vec<_> = Binds::new(&file, BindKind::Bind, 0x200, opcodes.len() as u32)
+            .unwrap()
+            .collect();
+        assert_eq!(
+            results,
+            [Err(Error::Malformed {
+                what: "bind opcodes",
+                offset: 0x203,
+                expected: "a threaded bind whose ordinal is in the table",
+            })]
         );
     }
 
