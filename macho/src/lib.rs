@@ -49,6 +49,7 @@ pub mod raw;
 mod read;
 mod segment;
 mod symbol;
+mod thread_state;
 
 pub use arch::{arch_from_name, arch_name};
 pub use archive::{Archive, Member, MemberKind, Members};
@@ -71,3 +72,4 @@ pub use load_command::{
 };
 pub use segment::{Section, Sections, Segment};
 pub use symbol::{Symbol, SymbolTable, Symbols};
+pub use thread_state::ThreadStateView;

@@ -909,22 +909,22 @@ impl<'data> ThreadStates<'data> {
     /// `ARM_THREAD_STATE64` or of 32-bit `ARM_THREAD_STATE` (also inside the tagged
     /// `x86_THREAD_STATE`).
     pub fn entry_pc(&self, cputype: i32) -> Option<u64> {
+        use crate::thread_state::ThreadStateView as V;
         let e = self.endian;
-        let u32_at = |s: &[u8], i: usize| read::u32_at(s, i, e);
-        let u64_at = |s: &[u8], i: usize| read::u64_at(s, i, e);
-        self.iter().find_map(|t| match (cputype, t.flavor) {
-            (CPU_TYPE_X86_64, X86_THREAD_STATE64) => u64_at(t.state, 16 * 8),
-            (CPU_TYPE_X86_64, X86_THREAD_STATE)
-                if u32_at(t.state, 0) == Some(X86_THREAD_STATE64) =>
-            {
-                u64_at(t.state, 8 + 16 * 8)
+        let tagged_is = |hdr: &X86StateHdr, flavor: u32| hdr.flavor.get(e) as u32 == flavor;
+        self.iter().find_map(|t| match (cputype, t.view(cputype)) {
+            (CPU_TYPE_X86_64, V::X86ThreadState64(s)) => Some(s.rip.get(e)),
+            (CPU_TYPE_X86_64, V::X86ThreadState(s)) if tagged_is(&s.tsh, X86_THREAD_STATE64) => {
+                Some(s.ts64().rip.get(e))
             }
-            (CPU_TYPE_I386, X86_THREAD_STATE32) => u32_at(t.state, 10 * 4).map(u64::from),
-            (CPU_TYPE_I386, X86_THREAD_STATE) if u32_at(t.state, 0) == Some(X86_THREAD_STATE32) => {
-                u32_at(t.state, 8 + 10 * 4).map(u64::from)
+            (CPU_TYPE_I386, V::X86ThreadState32(s)) => Some(s.eip.get(e).into()),
+            (CPU_TYPE_I386, V::X86ThreadState(s)) if tagged_is(&s.tsh, X86_THREAD_STATE32) => {
+                s.ts32().map(|s| s.eip.get(e).into())
             }
-            (CPU_TYPE_ARM64 | CPU_TYPE_ARM64_32, ARM_THREAD_STATE64) => u64_at(t.state, 32 * 8),
-            (CPU_TYPE_ARM, ARM_THREAD_STATE) => u32_at(t.state, 15 * 4).map(u64::from),
+            (_, V::ArmThreadState64(s)) => Some(s.pc.get(e)),
+            (CPU_TYPE_ARM, V::ArmThreadState32(s)) if t.flavor == ARM_THREAD_STATE => {
+                Some(s.pc.get(e).into())
+            }
             _ => None,
         })
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use darling_macho::{Command, LoadCommand, MachO, Section, Segment, raw};
+use darling_macho::{Command, Endianness, LoadCommand, MachO, Section, Segment, raw};
 
 use super::macho_files::{self, Failure, Output, Slice};
 
@@ -749,33 +749,6 @@ fn section(out: &mut String, m: &MachO<'_>, seg: &Segment<'_>, s: &Section<'_>) 
     field(out, 10, "reserved2", format!("{}{note}", s.reserved2()));
 }
 
-/// Reads the state's words: 32- or 64-bit values in the file's byte order, 0 past the end.
-struct Words<'a> {
-    bytes: &'a [u8],
-    endian: darling_macho::Endianness,
-}
-
-impl Words<'_> {
-    fn u32(&self, i: usize) -> u32 {
-        let Some(b) = self.bytes.get(i * 4..i * 4 + 4) else {
-            return 0;
-        };
-        let b = [b[0], b[1], b[2], b[3]];
-        match self.endian {
-            darling_macho::Endianness::Little => u32::from_le_bytes(b),
-            darling_macho::Endianness::Big => u32::from_be_bytes(b),
-        }
-    }
-
-    fn u64(&self, i: usize) -> u64 {
-        let (lo, hi) = (u64::from(self.u32(2 * i)), u64::from(self.u32(2 * i + 1)));
-        match self.endian {
-            darling_macho::Endianness::Little => lo | (hi << 32),
-            darling_macho::Endianness::Big => (lo << 32) | hi,
-        }
-    }
-}
-
 fn flavor_count(out: &mut String, flavor: &str, count: u32, expected: u32) {
     field(out, 11, "flavor", flavor);
     if count == expected {
@@ -785,81 +758,78 @@ fn flavor_count(out: &mut String, flavor: &str, count: u32, expected: u32) {
     }
 }
 
-fn x86_64_registers(out: &mut String, w: &Words<'_>, base: usize) {
-    let r = |i: usize| w.u64(base + i);
+fn x86_64_registers(out: &mut String, r: &raw::X86ThreadState64, e: Endianness) {
     let _ = writeln!(
         out,
         "   rax  0x{:016x} rbx 0x{:016x} rcx  0x{:016x}",
-        r(0),
-        r(1),
-        r(2)
+        r.rax.get(e),
+        r.rbx.get(e),
+        r.rcx.get(e)
     );
     let _ = writeln!(
         out,
         "   rdx  0x{:016x} rdi 0x{:016x} rsi  0x{:016x}",
-        r(3),
-        r(4),
-        r(5)
+        r.rdx.get(e),
+        r.rdi.get(e),
+        r.rsi.get(e)
     );
     let _ = writeln!(
         out,
         "   rbp  0x{:016x} rsp 0x{:016x} r8   0x{:016x}",
-        r(6),
-        r(7),
-        r(8)
+        r.rbp.get(e),
+        r.rsp.get(e),
+        r.r8.get(e)
     );
     let _ = writeln!(
         out,
         "    r9  0x{:016x} r10 0x{:016x} r11  0x{:016x}",
-        r(9),
-        r(10),
-        r(11)
+        r.r9.get(e),
+        r.r10.get(e),
+        r.r11.get(e)
     );
     let _ = writeln!(
         out,
         "   r12  0x{:016x} r13 0x{:016x} r14  0x{:016x}",
-        r(12),
-        r(13),
-        r(14)
+        r.r12.get(e),
+        r.r13.get(e),
+        r.r14.get(e)
     );
-    let _ = writeln!(out, "   r15  0x{:016x} rip 0x{:016x}", r(15), r(16));
+    let _ = writeln!(
+        out,
+        "   r15  0x{:016x} rip 0x{:016x}",
+        r.r15.get(e),
+        r.rip.get(e)
+    );
     let _ = writeln!(
         out,
         "rflags  0x{:016x} cs  0x{:016x} fs   0x{:016x}",
-        r(17),
-        r(18),
-        r(19)
+        r.rflags.get(e),
+        r.cs.get(e),
+        r.fs.get(e)
     );
-    let _ = writeln!(out, "    gs  0x{:016x}", r(20));
+    let _ = writeln!(out, "    gs  0x{:016x}", r.gs.get(e));
 }
 
-fn x86_64_exception(out: &mut String, w: &Words<'_>, base_word: usize) {
-    let trapno = w.u32(base_word) & 0xffff;
+fn x86_64_exception(out: &mut String, s: &raw::X86ExceptionState64, e: Endianness) {
     let _ = writeln!(
         out,
         "\t    trapno 0x{:08x} err 0x{:08x} faultvaddr 0x{:016x}",
-        trapno,
-        w.u32(base_word + 1),
-        u64::from(w.u32(base_word + 2)) | (u64::from(w.u32(base_word + 3)) << 32)
+        s.trapno.get(e),
+        s.err.get(e),
+        s.faultvaddr.get(e)
     );
 }
 
-/// Prints an `x86_float_state64` (524 bytes) as otool does.
-fn x86_64_float_state(out: &mut String, s: &[u8], endian: darling_macho::Endianness) {
-    let w = Words { bytes: s, endian };
-    let byte = |i: usize| s.get(i).copied().unwrap_or(0);
-    let u16_at = |i: usize| {
-        let v = w.u32(i / 4);
-        (if i.is_multiple_of(4) { v } else { v >> 16 }) as u16
-    };
+/// Prints an `x86_float_state64` as otool does.
+fn x86_64_float_state(out: &mut String, s: &raw::X86FloatState64, e: Endianness) {
     let bit = |v: u16, b: u32| (v >> b) & 1;
     let _ = writeln!(
         out,
         "\t    fpu_reserved[0] {} fpu_reserved[1] {}",
-        w.u32(0) as i32,
-        w.u32(1) as i32
+        s.fpu_reserved[0].get(e),
+        s.fpu_reserved[1].get(e)
     );
-    let fcw = u16_at(8);
+    let fcw = s.fpu_fcw.get(e);
     let _ = writeln!(
         out,
         "\t    control: invalid {} denorm {} zdiv {} ovrfl {} undfl {} precis {}",
@@ -879,7 +849,7 @@ fn x86_64_float_state(out: &mut String, s: &[u8], endian: darling_macho::Endiann
     let rc =
         ["FP_RND_NEAR ", "FP_RND_DOWN ", "FP_RND_UP ", "FP_CHOP "][usize::from((fcw >> 10) & 3)];
     let _ = writeln!(out, "\t\t     pc {pc}rc {rc}");
-    let fsw = u16_at(10);
+    let fsw = s.fpu_fsw.get(e);
     let _ = writeln!(
         out,
         "\t    status: invalid {} denorm {} zdiv {} ovrfl {} undfl {} precis {} stkflt {}",
@@ -905,57 +875,56 @@ fn x86_64_float_state(out: &mut String, s: &[u8], endian: darling_macho::Endiann
     let _ = writeln!(
         out,
         "\t    fpu_ftw 0x{:02x} fpu_rsrv1 0x{:02x} fpu_fop 0x{:04x} fpu_ip 0x{:08x}",
-        byte(12),
-        byte(13),
-        u16_at(14),
-        w.u32(4)
+        s.fpu_ftw,
+        s.fpu_rsrv1,
+        s.fpu_fop.get(e),
+        s.fpu_ip.get(e)
     );
     let _ = writeln!(
         out,
         "\t    fpu_cs 0x{:04x} fpu_rsrv2 0x{:04x} fpu_dp 0x{:08x} fpu_ds 0x{:04x}",
-        u16_at(20),
-        u16_at(22),
-        w.u32(6),
-        u16_at(28)
+        s.fpu_cs.get(e),
+        s.fpu_rsrv2.get(e),
+        s.fpu_dp.get(e),
+        s.fpu_ds.get(e)
     );
     let _ = writeln!(
         out,
         "\t    fpu_rsrv3 0x{:04x} fpu_mxcsr 0x{:08x} fpu_mxcsrmask 0x{:08x}",
-        u16_at(30),
-        w.u32(8),
-        w.u32(9)
+        s.fpu_rsrv3.get(e),
+        s.fpu_mxcsr.get(e),
+        s.fpu_mxcsrmask.get(e)
     );
-    let hex_bytes = |from: usize, n: usize| -> String {
-        (from..from + n)
-            .map(|i| format!("{:02x} ", byte(i)))
-            .collect()
-    };
-    for i in 0..8 {
-        let at = 40 + i * 16;
+    let hex_bytes =
+        |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x} ")).collect() };
+    for (i, r) in s.fpu_stmm.iter().enumerate() {
         let _ = writeln!(out, "\t    fpu_stmm{i}:");
-        let _ = writeln!(out, "\t      mmst_reg  {}", hex_bytes(at, 10));
-        let _ = writeln!(out, "\t      mmst_rsrv {}", hex_bytes(at + 10, 6));
+        let _ = writeln!(out, "\t      mmst_reg  {}", hex_bytes(&r.mmst_reg));
+        let _ = writeln!(out, "\t      mmst_rsrv {}", hex_bytes(&r.mmst_rsrv));
     }
-    for i in 0..16 {
+    for (i, r) in s.fpu_xmm.iter().enumerate() {
         let _ = writeln!(out, "\t    fpu_xmm{i}:");
-        let _ = writeln!(out, "\t      xmm_reg {}", hex_bytes(168 + i * 16, 16));
+        let _ = writeln!(out, "\t      xmm_reg {}", hex_bytes(&r.xmm_reg));
     }
     // The 96 reserved bytes, 16 to a line. (LLVM prints element f*j of line f, column j,
     // and sign-extends each byte; these are the bytes as they are.)
     out.push_str("\t    fpu_rsrv4:\n");
-    for line in 0..6 {
-        let _ = writeln!(out, "\t            {}", hex_bytes(424 + line * 16, 16));
+    for line in s.fpu_rsrv4.chunks(16) {
+        let _ = writeln!(out, "\t            {}", hex_bytes(line));
     }
-    let _ = writeln!(out, "\t    fpu_reserved1 0x{:08x}", w.u32(130));
+    let _ = writeln!(
+        out,
+        "\t    fpu_reserved1 0x{:08x}",
+        s.fpu_reserved1.get(e) as u32
+    );
 }
 
-/// Prints 32-bit registers four to a line, numbered in data order; each label carries the
-/// padding otool gives it.
-fn register_rows(out: &mut String, w: &Words<'_>, rows: &[[&str; 4]]) {
-    for (row, labels) in rows.iter().enumerate() {
+/// Prints 32-bit registers four to a line; each label carries the padding otool gives it.
+fn register_rows(out: &mut String, rows: &[[(&str, u32); 4]]) {
+    for row in rows {
         out.push_str("\t   ");
-        for (col, label) in labels.iter().enumerate() {
-            let _ = write!(out, " {label} 0x{:08x}", w.u32(row * 4 + col));
+        for (label, value) in row {
+            let _ = write!(out, " {label} 0x{value:08x}");
         }
         out.push('\n');
     }
@@ -968,6 +937,7 @@ fn thread(
     cmd: &str,
     t: &darling_macho::ThreadStates<'_>,
 ) {
+    use darling_macho::ThreadStateView as V;
     field(out, 11, "cmd", cmd);
     if lc.cmdsize() < 16 {
         field(
@@ -980,24 +950,36 @@ fn thread(
     }
     field(out, 11, "cmdsize", lc.cmdsize());
     let cputype = m.header().cputype;
+    let e = lc.endian();
     for state in t.iter() {
-        let w = Words {
-            bytes: state.state,
-            endian: lc.endian(),
+        // Like LLVM, read a state shorter than its layout as if zero-filled. (The largest
+        // layout printed here is x86_FLOAT_STATE's.)
+        let mut padded = [0u8; size_of::<raw::X86FloatState>()];
+        let bytes = match padded.get_mut(..state.state.len()) {
+            Some(head) => {
+                head.copy_from_slice(state.state);
+                &padded[..]
+            }
+            None => state.state,
         };
-        match (cputype, state.flavor) {
-            (raw::CPU_TYPE_X86_64, raw::X86_THREAD_STATE64) => {
+        match (cputype, V::parse(cputype, state.flavor, bytes)) {
+            (raw::CPU_TYPE_X86_64, V::X86ThreadState64(r)) => {
                 flavor_count(
                     out,
                     "x86_THREAD_STATE64",
                     state.count,
                     raw::X86_THREAD_STATE64_COUNT,
                 );
-                x86_64_registers(out, &w, 0);
+                x86_64_registers(out, r, e);
             }
-            (raw::CPU_TYPE_X86_64, raw::X86_THREAD_STATE) => {
-                flavor_count(out, "x86_THREAD_STATE", state.count, 44);
-                let (flavor, count) = (w.u32(0), w.u32(1));
+            (raw::CPU_TYPE_X86_64, V::X86ThreadState(s)) => {
+                flavor_count(
+                    out,
+                    "x86_THREAD_STATE",
+                    state.count,
+                    raw::X86_THREAD_STATE_COUNT,
+                );
+                let (flavor, count) = (s.tsh.flavor.get(e) as u32, s.tsh.count.get(e) as u32);
                 if flavor == raw::X86_THREAD_STATE64 {
                     if count == raw::X86_THREAD_STATE64_COUNT {
                         out.push_str("\t    tsh.flavor x86_THREAD_STATE64 tsh.count x86_THREAD_STATE64_COUNT\n");
@@ -1008,29 +990,39 @@ fn thread(
                             "\t    tsh.flavor x86_THREAD_STATE64 tsh.count {count} (not x86_THREAD_STATE64_COUNT"
                         );
                     }
-                    x86_64_registers(out, &w, 1);
+                    x86_64_registers(out, s.ts64(), e);
                 } else {
                     let _ = writeln!(out, "\t    tsh.flavor {flavor}  tsh.count {count}");
                 }
             }
-            (raw::CPU_TYPE_X86_64, 8) => {
-                flavor_count(out, "x86_FLOAT_STATE", state.count, 133);
-                let (flavor, count) = (w.u32(0), w.u32(1));
-                if flavor == raw::X86_FLOAT_STATE64 && count == 131 {
+            (raw::CPU_TYPE_X86_64, V::X86FloatState(s)) => {
+                flavor_count(
+                    out,
+                    "x86_FLOAT_STATE",
+                    state.count,
+                    raw::X86_FLOAT_STATE_COUNT,
+                );
+                let (flavor, count) = (s.fsh.flavor.get(e) as u32, s.fsh.count.get(e) as u32);
+                if flavor == raw::X86_FLOAT_STATE64 && count == raw::X86_FLOAT_STATE64_COUNT {
                     out.push_str(
                         "\t    fsh.flavor x86_FLOAT_STATE64 fsh.count x86_FLOAT_STATE64_COUNT\n",
                     );
-                    x86_64_float_state(out, state.state.get(8..).unwrap_or(&[]), lc.endian());
+                    x86_64_float_state(out, s.fs64(), e);
                 } else {
                     let _ = writeln!(out, "\t    fsh.flavor {flavor}  fsh.count {count}");
                 }
             }
-            (raw::CPU_TYPE_X86_64, 9) => {
-                flavor_count(out, "x86_EXCEPTION_STATE", state.count, 6);
-                let (flavor, count) = (w.u32(0), w.u32(1));
+            (raw::CPU_TYPE_X86_64, V::X86ExceptionState(s)) => {
+                flavor_count(
+                    out,
+                    "x86_EXCEPTION_STATE",
+                    state.count,
+                    raw::X86_EXCEPTION_STATE_COUNT,
+                );
+                let (flavor, count) = (s.esh.flavor.get(e) as u32, s.esh.count.get(e) as u32);
                 if flavor == raw::X86_EXCEPTION_STATE64 {
                     out.push_str("\t    esh.flavor x86_EXCEPTION_STATE64\n");
-                    if count == 4 {
+                    if count == raw::X86_EXCEPTION_STATE64_COUNT {
                         out.push_str("\t    esh.count x86_EXCEPTION_STATE64_COUNT\n");
                     } else {
                         // LLVM prints no closing parenthesis here; neither do we.
@@ -1039,76 +1031,129 @@ fn thread(
                             "\t    esh.count {count} (not x86_EXCEPTION_STATE64_COUNT"
                         );
                     }
-                    x86_64_exception(out, &w, 2);
+                    x86_64_exception(out, s.es64(), e);
                 } else {
                     let _ = writeln!(out, "\t    esh.flavor {flavor}  esh.count {count}");
                 }
             }
-            (raw::CPU_TYPE_X86_64, raw::X86_EXCEPTION_STATE64) => {
-                flavor_count(out, "x86_EXCEPTION_STATE64", state.count, 4);
-                x86_64_exception(out, &w, 0);
+            (raw::CPU_TYPE_X86_64, V::X86ExceptionState64(s)) => {
+                flavor_count(
+                    out,
+                    "x86_EXCEPTION_STATE64",
+                    state.count,
+                    raw::X86_EXCEPTION_STATE64_COUNT,
+                );
+                x86_64_exception(out, s, e);
             }
-            (raw::CPU_TYPE_I386, raw::X86_THREAD_STATE32) => {
+            (raw::CPU_TYPE_I386, V::X86ThreadState32(r)) => {
                 flavor_count(
                     out,
                     "i386_THREAD_STATE",
                     state.count,
                     raw::X86_THREAD_STATE32_COUNT,
                 );
-                let rows = [
-                    ["eax", "ebx   ", "ecx", "edx"],
-                    ["edi", "esi   ", "ebp", "esp"],
-                    ["ss ", "eflags", "eip", "cs "],
-                    ["ds ", "es    ", "fs ", "gs "],
-                ];
-                register_rows(out, &w, &rows);
+                let v = |f: darling_macho::U32| f.get(e);
+                register_rows(
+                    out,
+                    &[
+                        [
+                            ("eax", v(r.eax)),
+                            ("ebx   ", v(r.ebx)),
+                            ("ecx", v(r.ecx)),
+                            ("edx", v(r.edx)),
+                        ],
+                        [
+                            ("edi", v(r.edi)),
+                            ("esi   ", v(r.esi)),
+                            ("ebp", v(r.ebp)),
+                            ("esp", v(r.esp)),
+                        ],
+                        [
+                            ("ss ", v(r.ss)),
+                            ("eflags", v(r.eflags)),
+                            ("eip", v(r.eip)),
+                            ("cs ", v(r.cs)),
+                        ],
+                        [
+                            ("ds ", v(r.ds)),
+                            ("es    ", v(r.es)),
+                            ("fs ", v(r.fs)),
+                            ("gs ", v(r.gs)),
+                        ],
+                    ],
+                );
             }
-            (raw::CPU_TYPE_ARM64 | raw::CPU_TYPE_ARM64_32, raw::ARM_THREAD_STATE64) => {
+            (raw::CPU_TYPE_ARM64 | raw::CPU_TYPE_ARM64_32, V::ArmThreadState64(r)) => {
                 flavor_count(
                     out,
                     "ARM_THREAD_STATE64",
                     state.count,
                     raw::ARM_THREAD_STATE64_COUNT,
                 );
-                for row in 0..9 {
+                for (row, x) in r.x.chunks(3).take(9).enumerate() {
                     out.push_str("\t   ");
-                    for col in 0..3 {
-                        let i = row * 3 + col;
-                        let _ = write!(out, " {:<3} 0x{:016x}", format!("x{i}"), w.u64(i));
+                    for (col, v) in x.iter().enumerate() {
+                        let name = format!("x{}", row * 3 + col);
+                        let _ = write!(out, " {name:<3} 0x{:016x}", v.get(e));
                     }
                     out.push('\n');
                 }
                 let _ = writeln!(
                     out,
                     "\t    x27 0x{:016x} x28 0x{:016x}  fp 0x{:016x}",
-                    w.u64(27),
-                    w.u64(28),
-                    w.u64(29)
+                    r.x[27].get(e),
+                    r.x[28].get(e),
+                    r.fp.get(e)
                 );
                 let _ = writeln!(
                     out,
                     "\t     lr 0x{:016x} sp  0x{:016x}  pc 0x{:016x}",
-                    w.u64(30),
-                    w.u64(31),
-                    w.u64(32)
+                    r.lr.get(e),
+                    r.sp.get(e),
+                    r.pc.get(e)
                 );
-                let _ = writeln!(out, "\t   cpsr 0x{:08x}", w.u32(66));
+                let _ = writeln!(out, "\t   cpsr 0x{:08x}", r.cpsr.get(e));
             }
-            (raw::CPU_TYPE_ARM, raw::ARM_THREAD_STATE) => {
+            (raw::CPU_TYPE_ARM, V::ArmThreadState32(r))
+                if state.flavor == raw::ARM_THREAD_STATE =>
+            {
                 flavor_count(
                     out,
                     "ARM_THREAD_STATE",
                     state.count,
                     raw::ARM_THREAD_STATE_COUNT,
                 );
-                let rows = [
-                    ["r0 ", "r1    ", "r2 ", "r3 "],
-                    ["r4 ", "r5    ", "r6 ", "r7 "],
-                    ["r8 ", "r9    ", "r10", "r11"],
-                    ["r12", "sp    ", "lr ", "pc "],
-                ];
-                register_rows(out, &w, &rows);
-                let _ = writeln!(out, "\t   cpsr 0x{:08x}", w.u32(16));
+                let v = |i: usize| r.r[i].get(e);
+                register_rows(
+                    out,
+                    &[
+                        [
+                            ("r0 ", v(0)),
+                            ("r1    ", v(1)),
+                            ("r2 ", v(2)),
+                            ("r3 ", v(3)),
+                        ],
+                        [
+                            ("r4 ", v(4)),
+                            ("r5    ", v(5)),
+                            ("r6 ", v(6)),
+                            ("r7 ", v(7)),
+                        ],
+                        [
+                            ("r8 ", v(8)),
+                            ("r9    ", v(9)),
+                            ("r10", v(10)),
+                            ("r11", v(11)),
+                        ],
+                        [
+                            ("r12", v(12)),
+                            ("sp    ", r.sp.get(e)),
+                            ("lr ", r.lr.get(e)),
+                            ("pc ", r.pc.get(e)),
+                        ],
+                    ],
+                );
+                let _ = writeln!(out, "\t   cpsr 0x{:08x}", r.cpsr.get(e));
             }
             (
                 raw::CPU_TYPE_X86_64
@@ -1116,14 +1161,14 @@ fn thread(
                 | raw::CPU_TYPE_ARM
                 | raw::CPU_TYPE_ARM64
                 | raw::CPU_TYPE_ARM64_32,
-                flavor,
+                _,
             ) => {
-                field(out, 11, "flavor", format!("{flavor} (unknown)"));
+                field(out, 11, "flavor", format!("{} (unknown)", state.flavor));
                 field(out, 11, "count", state.count);
                 field(out, 11, "state", "(unknown)");
             }
-            (_, flavor) => {
-                field(out, 11, "flavor", flavor);
+            _ => {
+                field(out, 11, "flavor", state.flavor);
                 field(out, 11, "count", state.count);
                 field(out, 11, "state", "(Unknown cputype/cpusubtype)");
             }

@@ -956,33 +956,6 @@ pub const TOOL_LD: u32 = 3;
 /// `TOOL_LLD`.
 pub const TOOL_LLD: u32 = 4;
 
-/// `x86_THREAD_STATE32`: i386 general registers.
-pub const X86_THREAD_STATE32: u32 = 1;
-/// `x86_FLOAT_STATE32`.
-pub const X86_FLOAT_STATE32: u32 = 2;
-/// `x86_EXCEPTION_STATE32`.
-pub const X86_EXCEPTION_STATE32: u32 = 3;
-/// `x86_THREAD_STATE64`: x86_64 general registers.
-pub const X86_THREAD_STATE64: u32 = 4;
-/// `x86_FLOAT_STATE64`.
-pub const X86_FLOAT_STATE64: u32 = 5;
-/// `x86_EXCEPTION_STATE64`.
-pub const X86_EXCEPTION_STATE64: u32 = 6;
-/// `x86_THREAD_STATE`: a tagged 32- or 64-bit general register state.
-pub const X86_THREAD_STATE: u32 = 7;
-/// `x86_THREAD_STATE32_COUNT`: words in an i386 register state.
-pub const X86_THREAD_STATE32_COUNT: u32 = 16;
-/// `x86_THREAD_STATE64_COUNT`: words in an x86_64 register state.
-pub const X86_THREAD_STATE64_COUNT: u32 = 42;
-/// `ARM_THREAD_STATE`: 32-bit ARM general registers.
-pub const ARM_THREAD_STATE: u32 = 1;
-/// `ARM_THREAD_STATE64`: arm64 general registers.
-pub const ARM_THREAD_STATE64: u32 = 6;
-/// `ARM_THREAD_STATE_COUNT`: words in a 32-bit ARM register state.
-pub const ARM_THREAD_STATE_COUNT: u32 = 17;
-/// `ARM_THREAD_STATE64_COUNT`: words in an arm64 register state.
-pub const ARM_THREAD_STATE64_COUNT: u32 = 68;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod dyld_info;
 mod header;
 mod load_command;
 mod symbol;
+mod thread_state;
 
 pub use chained_fixups::*;
 pub use code_signature::*;
@@ -18,3 +19,4 @@ pub use dyld_info::*;
 pub use header::*;
 pub use load_command::*;
 pub use symbol::*;
+pub use thread_state::*;
