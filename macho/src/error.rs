@@ -51,6 +51,20 @@ pub enum Error {
         /// What the command should have been.
         expected: &'static str,
     },
+    /// A count in the file is larger than the format, or this crate, allows.
+    #[error("{what} at offset {offset:#x}: {found} {items}, expected at most {max}")]
+    TooMany {
+        /// What was being read.
+        what: &'static str,
+        /// Where the count is.
+        offset: u64,
+        /// The count found.
+        found: u64,
+        /// What is counted (`"slices"`).
+        items: &'static str,
+        /// The largest count allowed.
+        max: u64,
+    },
     /// Some data (symbol table, string, opcode stream, trie, fixup chain, signature) is
     /// malformed.
     #[error("{what} at offset {offset:#x}: {expected}")]

@@ -55,10 +55,12 @@ impl<'data> FatFile<'data> {
         let magic = header.magic.get(Endianness::Big);
         let count = header.nfat_arch.get(Endianness::Big);
         if count > MAX_FAT_ARCHES {
-            return Err(Error::Malformed {
+            return Err(Error::TooMany {
                 what: "fat header",
-                offset: 4,
-                expected: "at most 256 slices",
+                offset: core::mem::offset_of!(FatHeader, nfat_arch) as u64,
+                found: count.into(),
+                items: "slices",
+                max: MAX_FAT_ARCHES.into(),
             });
         }
         let arches = match magic {
