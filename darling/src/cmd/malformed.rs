@@ -9,6 +9,9 @@
 //! `darling/tests/malformed.rs` and its table); where LLVM's text has a slip (a missing space,
 //! "than than"), the slip is kept, because scripts match on these messages.
 
+use darling_macho::raw::*;
+use darling_macho::{Endianness, U16, U32, U64};
+
 /// What kind of file LLVM's tools see, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -88,31 +91,30 @@ fn elf_is_whole(data: &[u8]) -> bool {
     }
 }
 
-fn read_u16(data: &[u8], at: usize, little: bool) -> Option<u16> {
-    let b: [u8; 2] = data.get(at..at.checked_add(2)?)?.try_into().ok()?;
-    Some(if little {
-        u16::from_le_bytes(b)
+/// The `N` bytes at `at`, or `None` past the end.
+fn field<const N: usize>(data: &[u8], at: usize) -> Option<[u8; N]> {
+    data.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
+/// The file's byte order, as darling-macho names it.
+fn order(little: bool) -> Endianness {
+    if little {
+        Endianness::Little
     } else {
-        u16::from_be_bytes(b)
-    })
+        Endianness::Big
+    }
+}
+
+fn read_u16(data: &[u8], at: usize, little: bool) -> Option<u16> {
+    Some(U16(field(data, at)?).get(order(little)))
 }
 
 fn read_u32(data: &[u8], at: usize, little: bool) -> Option<u32> {
-    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(if little {
-        u32::from_le_bytes(b)
-    } else {
-        u32::from_be_bytes(b)
-    })
+    Some(U32(field(data, at)?).get(order(little)))
 }
 
 fn read_u64(data: &[u8], at: usize, little: bool) -> Option<u64> {
-    let b: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(if little {
-        u64::from_le_bytes(b)
-    } else {
-        u64::from_be_bytes(b)
-    })
+    Some(U64(field(data, at)?).get(order(little)))
 }
 
 /// Checks a universal file's header and slice table as LLVM does. The error is the whole
@@ -248,68 +250,6 @@ fn malformed(message: String) -> String {
 }
 
 // Load command numbers, as XNU's <mach-o/loader.h> names them.
-const LC_SYMTAB: u32 = 0x2;
-const LC_SYMSEG: u32 = 0x3;
-const LC_THREAD: u32 = 0x4;
-const LC_UNIXTHREAD: u32 = 0x5;
-const LC_LOADFVMLIB: u32 = 0x6;
-const LC_IDFVMLIB: u32 = 0x7;
-const LC_IDENT: u32 = 0x8;
-const LC_FVMFILE: u32 = 0x9;
-const LC_PREPAGE: u32 = 0xa;
-const LC_DYSYMTAB: u32 = 0xb;
-const LC_LOAD_DYLIB: u32 = 0xc;
-const LC_ID_DYLIB: u32 = 0xd;
-const LC_LOAD_DYLINKER: u32 = 0xe;
-const LC_ID_DYLINKER: u32 = 0xf;
-const LC_PREBOUND_DYLIB: u32 = 0x10;
-const LC_ROUTINES: u32 = 0x11;
-const LC_SUB_FRAMEWORK: u32 = 0x12;
-const LC_SUB_UMBRELLA: u32 = 0x13;
-const LC_SUB_CLIENT: u32 = 0x14;
-const LC_SUB_LIBRARY: u32 = 0x15;
-const LC_TWOLEVEL_HINTS: u32 = 0x16;
-const LC_PREBIND_CKSUM: u32 = 0x17;
-const LC_REQ_DYLD: u32 = 0x8000_0000;
-const LC_LOAD_WEAK_DYLIB: u32 = 0x18 | LC_REQ_DYLD;
-const LC_SEGMENT: u32 = 0x1;
-const LC_SEGMENT_64: u32 = 0x19;
-const LC_ROUTINES_64: u32 = 0x1a;
-const LC_UUID: u32 = 0x1b;
-const LC_RPATH: u32 = 0x1c | LC_REQ_DYLD;
-const LC_CODE_SIGNATURE: u32 = 0x1d;
-const LC_SEGMENT_SPLIT_INFO: u32 = 0x1e;
-const LC_REEXPORT_DYLIB: u32 = 0x1f | LC_REQ_DYLD;
-const LC_LAZY_LOAD_DYLIB: u32 = 0x20;
-const LC_ENCRYPTION_INFO: u32 = 0x21;
-const LC_DYLD_INFO: u32 = 0x22;
-const LC_DYLD_INFO_ONLY: u32 = 0x22 | LC_REQ_DYLD;
-const LC_LOAD_UPWARD_DYLIB: u32 = 0x23 | LC_REQ_DYLD;
-const LC_VERSION_MIN_MACOSX: u32 = 0x24;
-const LC_VERSION_MIN_IPHONEOS: u32 = 0x25;
-const LC_FUNCTION_STARTS: u32 = 0x26;
-const LC_DYLD_ENVIRONMENT: u32 = 0x27;
-const LC_MAIN: u32 = 0x28 | LC_REQ_DYLD;
-const LC_DATA_IN_CODE: u32 = 0x29;
-const LC_SOURCE_VERSION: u32 = 0x2a;
-const LC_DYLIB_CODE_SIGN_DRS: u32 = 0x2b;
-const LC_ENCRYPTION_INFO_64: u32 = 0x2c;
-const LC_LINKER_OPTION: u32 = 0x2d;
-const LC_LINKER_OPTIMIZATION_HINT: u32 = 0x2e;
-const LC_VERSION_MIN_TVOS: u32 = 0x2f;
-const LC_VERSION_MIN_WATCHOS: u32 = 0x30;
-const LC_NOTE: u32 = 0x31;
-const LC_BUILD_VERSION: u32 = 0x32;
-const LC_DYLD_EXPORTS_TRIE: u32 = 0x33 | LC_REQ_DYLD;
-const LC_DYLD_CHAINED_FIXUPS: u32 = 0x34 | LC_REQ_DYLD;
-
-const MH_CORE: u32 = 0x4;
-const MH_DYLIB: u32 = 0x6;
-const MH_DYLIB_STUB: u32 = 0x9;
-const MH_DSYM: u32 = 0xa;
-const S_ZEROFILL: u32 = 0x1;
-const S_THREAD_LOCAL_ZEROFILL: u32 = 0x12;
-
 /// One load command being checked: where it starts, its fields, and the file it is in.
 struct Cmd<'a> {
     data: &'a [u8],
@@ -1212,22 +1152,42 @@ fn segment(c: &Cmd<'_>, elements: &mut Elements, h: Header, name: &str) -> Resul
 
 /// The thread states LLVM knows, by cputype: (flavor, count in words, name).
 fn thread_flavors(cputype: u32) -> Option<&'static [(u32, u32, &'static str)]> {
-    const CPU_ARCH_ABI64: u32 = 0x0100_0000;
-    const CPU_ARCH_ABI64_32: u32 = 0x0200_0000;
-    Some(match cputype {
-        7 => &[(1, 16, "x86_THREAD_STATE32")],
-        c if c == 7 | CPU_ARCH_ABI64 => &[
-            (7, 44, "x86_THREAD_STATE"),
-            (8, 133, "x86_FLOAT_STATE"),
-            (9, 6, "x86_EXCEPTION_STATE"),
-            (4, 42, "x86_THREAD_STATE64"),
-            (6, 4, "x86_EXCEPTION_STATE64"),
+    /// `PPC_THREAD_STATE` and its count (`ppc_thread_state_t`: 40 words), which LLVM still
+    /// checks and darling-macho does not lay out.
+    const PPC_THREAD_STATE: (u32, u32, &str) = (1, 40, "PPC_THREAD_STATE");
+    const CPU_TYPE_POWERPC: u32 = 18;
+    Some(match cputype as i32 {
+        CPU_TYPE_I386 => &[(
+            X86_THREAD_STATE32,
+            X86_THREAD_STATE32_COUNT,
+            "x86_THREAD_STATE32",
+        )],
+        CPU_TYPE_X86_64 => &[
+            (X86_THREAD_STATE, X86_THREAD_STATE_COUNT, "x86_THREAD_STATE"),
+            (X86_FLOAT_STATE, X86_FLOAT_STATE_COUNT, "x86_FLOAT_STATE"),
+            (
+                X86_EXCEPTION_STATE,
+                X86_EXCEPTION_STATE_COUNT,
+                "x86_EXCEPTION_STATE",
+            ),
+            (
+                X86_THREAD_STATE64,
+                X86_THREAD_STATE64_COUNT,
+                "x86_THREAD_STATE64",
+            ),
+            (
+                X86_EXCEPTION_STATE64,
+                X86_EXCEPTION_STATE64_COUNT,
+                "x86_EXCEPTION_STATE64",
+            ),
         ],
-        12 => &[(1, 17, "ARM_THREAD_STATE")],
-        c if c == 12 | CPU_ARCH_ABI64 || c == 12 | CPU_ARCH_ABI64_32 => {
-            &[(6, 68, "ARM_THREAD_STATE64")]
-        }
-        18 => &[(1, 40, "PPC_THREAD_STATE")],
+        CPU_TYPE_ARM => &[(ARM_THREAD_STATE, ARM_THREAD_STATE_COUNT, "ARM_THREAD_STATE")],
+        CPU_TYPE_ARM64 | CPU_TYPE_ARM64_32 => &[(
+            ARM_THREAD_STATE64,
+            ARM_THREAD_STATE64_COUNT,
+            "ARM_THREAD_STATE64",
+        )],
+        c if c as u32 == CPU_TYPE_POWERPC => &[PPC_THREAD_STATE],
         _ => return None,
     })
 }
