@@ -28,7 +28,7 @@ pub enum Error {
         magic: u32,
     },
     /// A fat file's slice table is inconsistent.
-    #[error("fat slice {index} (offset {offset:#x}, size {size:#x}): {expected}")]
+    #[error("fat slice {index} (offset {offset:#x}, size {size:#x}): expected {expected}")]
     BadFatArch {
         /// Index of the slice in the table.
         index: u32,
@@ -40,7 +40,7 @@ pub enum Error {
         expected: &'static str,
     },
     /// A load command is malformed.
-    #[error("load command {index} (cmd {cmd:#x}) at offset {offset:#x}: {expected}")]
+    #[error("load command {index} (cmd {cmd:#x}) at offset {offset:#x}: expected {expected}")]
     BadLoadCommand {
         /// Index of the command.
         index: u32,
@@ -67,7 +67,7 @@ pub enum Error {
     },
     /// Some data (symbol table, string, opcode stream, trie, fixup chain, signature) is
     /// malformed.
-    #[error("{what} at offset {offset:#x}: {expected}")]
+    #[error("{what} at offset {offset:#x}: expected {expected}")]
     Malformed {
         /// What was being read.
         what: &'static str,

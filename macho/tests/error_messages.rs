@@ -23,3 +23,27 @@ fn too_many_fat_slices_says_how_many_and_what_was_expected() {
         "fat header at offset 0x4: 300 slices, expected at most 256"
     );
 }
+
+#[test]
+fn malformed_data_and_load_commands_say_what_was_expected() {
+    // An exports trie whose root claims a child past the end of the trie.
+    let e = darling_macho::ExportsTrie::from_bytes(&[0, 1, b'a', 0, 0x7f], 0)
+        .iter()
+        .find_map(Result::err)
+        .expect("a bad child offset is an error");
+    assert!(
+        e.to_string()
+            .contains(": expected a child node inside the trie"),
+        "{e}"
+    );
+    let e = Error::BadLoadCommand {
+        index: 3,
+        cmd: 0x19,
+        offset: 0x20,
+        expected: "cmdsize that holds nsects sections",
+    };
+    assert_eq!(
+        e.to_string(),
+        "load command 3 (cmd 0x19) at offset 0x20: expected cmdsize that holds nsects sections"
+    );
+}
