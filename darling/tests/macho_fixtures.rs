@@ -73,27 +73,6 @@ fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../macho/tests/data")
 }
 
-/// `(fixture, output)` pairs LLVM refuses while printing (after its checks of the file have
-/// passed) and darling does not: darling-macho reads these blobs of zeros as empty tables.
-/// Not compared; each must still be a failure in LLVM's record.
-const NOT_REFUSED_YET: &[(&str, &str, &str)] = &[
-    (
-        "synth-thread-arm64",
-        "arm64e/exports-trie.txt",
-        "LLVM: 'node is not an export node in export trie data at node: 0x0'",
-    ),
-    (
-        "synth-thread-arm64",
-        "arm64e/chained-fixups.txt",
-        "LLVM: 'bad chained fixups: unknown imports format: 0'",
-    ),
-    (
-        "synth-thread-arm64",
-        "arm64e/dyld-info.txt",
-        "LLVM: 'bad chained fixups: unknown imports format: 0'",
-    ),
-];
-
 /// What a run printed and how it ended.
 struct Run {
     stdout: String,
@@ -255,18 +234,6 @@ fn tools_match_llvm_on_every_fixture() {
             continue;
         }
         let llvm_status = status.get(&key).copied().unwrap_or(0);
-        if NOT_REFUSED_YET
-            .iter()
-            .any(|(f, o, _)| *f == c.fixture && *o == c.output)
-        {
-            assert_ne!(
-                llvm_status, 0,
-                "{} {}: LLVM now accepts it",
-                c.fixture, c.output
-            );
-            skipped += 1;
-            continue;
-        }
         let run = darling(&c.args);
         let stderr_file = reference.with_file_name(
             reference
@@ -341,7 +308,7 @@ fn tools_match_llvm_on_every_fixture() {
         }
     }
     eprintln!(
-        "fixtures: {equal} equal to LLVM 19 (stdout, stderr, exit status), {documented} documented LLVM differences, {skipped} not compared (slices LLVM cannot name, NOT_REFUSED_YET), of {}",
+        "fixtures: {equal} equal to LLVM 19 (stdout, stderr, exit status), {documented} documented LLVM differences, {skipped} not compared (slices LLVM cannot name), of {}",
         cases.len()
     );
     assert!(

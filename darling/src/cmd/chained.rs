@@ -10,7 +10,7 @@ use darling_macho::chained_fixups::{
 };
 use darling_macho::{ChainedFixups, FixupTarget, MachO};
 
-use super::dyldinfo::Places;
+use super::dyldinfo::{DumpError, Places};
 
 /// Prints the chained fixups (`--chained-fixups`) and the resolved fixups (`--dyld-info`).
 pub fn dump(
@@ -19,12 +19,36 @@ pub fn dump(
     places: &Places<'_>,
     header: bool,
     fixups: bool,
-) -> darling_macho::Result<()> {
+) -> Result<(), DumpError> {
     let chained = m.chained_fixups()?;
+    // llvm-objdump reads the imports table before it prints anything of the chained fixups
+    // (the resolved table's header aside), and refuses one of no known format, even empty.
+    let bad_format = chained
+        .as_ref()
+        .map(|c| c.header().imports_format)
+        .filter(|f| {
+            !matches!(
+                *f,
+                DYLD_CHAINED_IMPORT | DYLD_CHAINED_IMPORT_ADDEND | DYLD_CHAINED_IMPORT_ADDEND64
+            )
+        })
+        .map(|f| {
+            DumpError::Llvm(
+                "bad chained fixups: unknown imports format: ",
+                f.to_string(),
+            )
+        });
+    if header && let Some(e) = bad_format {
+        return Err(e);
+    }
     if header && let Some(c) = &chained {
         print_header(out, c, places)?;
     }
     if fixups {
+        if let Some(e) = bad_format {
+            print_fixups(out, m, None, places)?;
+            return Err(e);
+        }
         print_fixups(out, m, chained.as_ref(), places)?;
     }
     Ok(())

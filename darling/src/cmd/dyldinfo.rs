@@ -135,7 +135,35 @@ pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
     Ok(())
 }
 
-fn dump(out: &mut String, slice: &Slice<'_>, args: &Args) -> darling_macho::Result<()> {
+/// Why a table could not be printed: darling-macho's error, or one of the checks
+/// `llvm-objdump` makes while printing (its message, without the "truncated or malformed
+/// object" frame).
+#[derive(Debug)]
+pub enum DumpError {
+    /// darling-macho could not read the table.
+    Macho(darling_macho::Error),
+    /// llvm-objdump refuses the table while printing it.
+    Llvm(&'static str, String),
+}
+
+impl From<darling_macho::Error> for DumpError {
+    fn from(e: darling_macho::Error) -> Self {
+        DumpError::Macho(e)
+    }
+}
+
+impl std::fmt::Display for DumpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DumpError::Macho(e) => e.fmt(f),
+            DumpError::Llvm(what, detail) => {
+                write!(f, "truncated or malformed object ({what}{detail})")
+            }
+        }
+    }
+}
+
+fn dump(out: &mut String, slice: &Slice<'_>, args: &Args) -> Result<(), DumpError> {
     let m = &slice.macho;
     let places = Places::new(m)?;
     if args.exports {
@@ -260,11 +288,19 @@ fn binds(
     Ok(())
 }
 
-fn exports(out: &mut String, m: &MachO<'_>, places: &Places<'_>) -> darling_macho::Result<()> {
+fn exports(out: &mut String, m: &MachO<'_>, places: &Places<'_>) -> Result<(), DumpError> {
     out.push_str("\nExports trie:\n");
     let Some(trie) = m.exports_trie()? else {
         return Ok(());
     };
+    // llvm-objdump refuses a trie whose root exports nothing and has no children (a trie with
+    // nothing in it is an empty one, not one such node).
+    if let [0, 0, ..] = trie.data() {
+        return Err(DumpError::Llvm(
+            "node is not an export node in export trie data at node: 0x0",
+            String::new(),
+        ));
+    }
     for e in trie.iter() {
         let e = e?;
         let flags = e.flags;
