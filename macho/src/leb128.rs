@@ -21,6 +21,18 @@ pub fn read_uleb128(data: &[u8], pos: &mut usize, what: &'static str, base: u64)
 
 fn read_uleb128_long(data: &[u8], pos: &mut usize, what: &'static str, base: u64) -> Result<u64> {
     let start = *pos;
+    // Nine bytes carry 63 bits, which cannot overflow: numbers that end by then (every
+    // offset and count in practice) take no overflow test per byte.
+    if let Some(head) = data.get(start..) {
+        let mut value = 0u64;
+        for (i, &byte) in head.iter().take(9).enumerate() {
+            value |= u64::from(byte & 0x7f) << (7 * i);
+            if byte < 0x80 {
+                *pos = start + i + 1;
+                return Ok(value);
+            }
+        }
+    }
     let mut value = 0u64;
     let mut shift = 0u32;
     loop {
@@ -110,6 +122,38 @@ mod tests {
         assert_eq!(
             s(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f]),
             Ok(i64::MIN)
+        );
+    }
+
+    #[test]
+    fn every_length_up_to_ten_bytes() {
+        // 1..=9 bytes end inside the fast loop, 10 in the checked one; each length's largest
+        // value, and the position after it.
+        for len in 1..=10usize {
+            let mut bytes = alloc::vec![0xff; len - 1];
+            bytes.push(if len == 10 { 0x01 } else { 0x7f });
+            bytes.push(0xaa);
+            let mut pos = 0;
+            let want = if len == 10 {
+                u64::MAX
+            } else {
+                (1u64 << (7 * len)) - 1
+            };
+            assert_eq!(read_uleb128(&bytes, &mut pos, "test", 0), Ok(want));
+            assert_eq!(pos, len);
+        }
+        // Cut after nine continuation bytes: the error names the number's start.
+        let mut pos = 3;
+        let cut = [
+            0u8, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+        ];
+        assert_eq!(
+            read_uleb128(&cut, &mut pos, "test", 0x100),
+            Err(Error::Malformed {
+                what: "test",
+                offset: 0x103,
+                expected: "a ULEB128 number that ends before the data does",
+            })
         );
     }
 
