@@ -214,7 +214,8 @@ const AVX512_FEATURES: [(u64, u64); 12] = [
     (kHasAVX512VPOPCNTDQ, CPUID_LEAF7_FEATURE_AVX512VPCDQ),
 ];
 
-/// The `k…` bits of [`AVX512_FEATURES`]: never set unless [`OsState::avx512`] is.
+/// The capabilities XNU advertises only with AVX-512 state (the AVX-512 family, VAES and
+/// VPCLMULQDQ): never set unless [`OsState::avx512`] is.
 pub const AVX512_GATED: u64 = {
     let mut mask = 0;
     let mut i = 0;
