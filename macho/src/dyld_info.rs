@@ -438,12 +438,12 @@ impl<'data> Binds<'data> {
     fn chain_step(&mut self, offset: u64) -> Result<Option<Bind<'data>>> {
         self.cur.offset = offset;
         let (segment_index, segment_offset, address) = self.cur.location()?;
-        let fileoff = self
-            .cur
-            .segment
-            .map(|s| s.fileoff)
-            .ok_or(self.cur.error("a segment for the chain"))?;
-        let file_offset = fileoff.saturating_add(segment_offset);
+        // location() found the offset inside the segment, so a segment is set. The error is
+        // built only if not: building it marks the stream done.
+        let Some(segment) = self.cur.segment else {
+            return Err(self.cur.error("a segment for the chain"));
+        };
+        let file_offset = segment.fileoff.saturating_add(segment_offset);
         let bytes = self
             .cur
             .file
@@ -933,6 +933,102 @@ mod tests {
                 expected: "a threaded bind whose ordinal is in the table",
             })]
         );
+    }
+
+    #[test]
+    fn a_second_apply_follows_its_own_chain() {
+        // Two one-location chains, each bind #0, at segment offsets 0 and 8: the stream goes
+        // on after the first chain ends, and the second APPLY yields its bind too.
+        let mut content = Vec::new();
+        content.extend_from_slice(&(1u64 << 62).to_le_bytes());
+        content.extend_from_slice(&(1u64 << 62).to_le_bytes());
+        let opcodes = [
+            BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_SET_BIND_ORDINAL_TABLE_SIZE_ULEB,
+            1,
+            BIND_OPCODE_SET_DYLIB_ORDINAL_IMM | 1,
+            BIND_OPCODE_SET_SYMBOL_TRAILING_FLAGS_IMM,
+            b'_',
+            b'a',
+            0,
+            BIND_OPCODE_DO_BIND,
+            BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            0,
+            BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_APPLY,
+            BIND_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+            8,
+            BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_APPLY,
+            BIND_OPCODE_DONE,
+        ];
+        let data = image(&content, &opcodes);
+        let file = MachO::parse(&data).unwrap();
+        let addresses: Vec<_> = Binds::new(&file, BindKind::Bind, 0x200, opcodes.len() as u32)
+            .unwrap()
+            .map(|b| b.map(|b| b.address))
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(addresses, [0x1000, 0x1008]);
+    }
+
+    #[test]
+    fn records_need_a_segment_inside_which_they_lie() {
+        // A record before any SET_SEGMENT, one past its segment's end (0x100 bytes), and an
+        // APPLY before any SET_SEGMENT: each error at the opcode that found it.
+        let cases: [(&[u8], u64, &str); 3] = [
+            (
+                &[
+                    REBASE_OPCODE_SET_TYPE_IMM | 1,
+                    REBASE_OPCODE_DO_REBASE_IMM_TIMES | 1,
+                ],
+                0x202,
+                "a segment set before the first record",
+            ),
+            (
+                &[
+                    REBASE_OPCODE_SET_TYPE_IMM | 1,
+                    REBASE_OPCODE_SET_SEGMENT_AND_OFFSET_ULEB,
+                    0x80,
+                    0x02,
+                    REBASE_OPCODE_DO_REBASE_IMM_TIMES | 1,
+                ],
+                0x205,
+                "a location inside its segment",
+            ),
+            (
+                &[BIND_OPCODE_THREADED | BIND_SUBOPCODE_THREADED_APPLY],
+                0x201,
+                "a segment set before BIND_SUBOPCODE_THREADED_APPLY",
+            ),
+        ];
+        for (i, (opcodes, offset, expected)) in cases.into_iter().enumerate() {
+            let data = image(&[], opcodes);
+            let file = MachO::parse(&data).unwrap();
+            let size = opcodes.len() as u32;
+            let results: Vec<_> = if i < 2 {
+                Rebases::new(&file, 0x200, size)
+                    .unwrap()
+                    .map(|r| r.map(|_| ()))
+                    .collect()
+            } else {
+                Binds::new(&file, BindKind::Bind, 0x200, size)
+                    .unwrap()
+                    .map(|r| r.map(|_| ()))
+                    .collect()
+            };
+            let what = if i < 2 {
+                "rebase opcodes"
+            } else {
+                "bind opcodes"
+            };
+            assert_eq!(
+                results,
+                [Err(Error::Malformed {
+                    what,
+                    offset,
+                    expected,
+                })],
+                "case {i}"
+            );
+        }
     }
 
     #[test]
