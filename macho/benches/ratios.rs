@@ -11,6 +11,13 @@
 //!
 //! `RATIOS_ROUNDS` (default 21) sets the number of rounds, `RATIOS_CHUNK_MS` (default 5) the
 //! time one crate's chunk of a round aims at, `RATIOS_ONLY=walk,header` the operations.
+//!
+//! `RATIOS_PROCESSES=N` runs the whole measurement in N processes, one after the other, and
+//! gives each operation's median ratio over them with the lowest and highest. Ratios of the
+//! small operations (header, walk, load commands: a few nanoseconds per image) differ more
+//! between two processes of the same binary than between rounds of one, by 0.1 to 0.5:
+//! where the stack and the heap land changes which loads and stores alias, for each crate
+//! differently. One process's table can therefore say 1.2x where the next says 0.8x.
 
 mod common;
 
@@ -38,7 +45,58 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The environment variable that marks a process run by `RATIOS_PROCESSES`.
+const CHILD: &str = "RATIOS_CHILD";
+
+/// Runs the measurement in `n` child processes and prints, per operation, the median of their
+/// ratios with the lowest and highest.
+fn across_processes(n: usize) {
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let mut runs: Vec<(String, Vec<f64>)> = Vec::new();
+    for _ in 0..n {
+        let out = std::process::Command::new(&exe)
+            .args(std::env::args().skip(1))
+            .env(CHILD, "1")
+            .env_remove("RATIOS_PROCESSES")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("a child run of the bench");
+        // Each child prints one `row <operation> <ratio>` line per operation.
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let mut words = line.split_whitespace();
+            let (Some("row"), Some(name), Some(ratio)) = (words.next(), words.next(), words.next())
+            else {
+                continue;
+            };
+            let Ok(ratio) = ratio.parse::<f64>() else {
+                continue;
+            };
+            match runs.iter_mut().find(|(n, _)| n == name) {
+                Some((_, v)) => v.push(ratio),
+                None => runs.push((name.to_string(), vec![ratio])),
+            }
+        }
+    }
+    println!(
+        "\n{:<16} {:>9} {:>9} {:>9}",
+        "operation", "median", "lowest", "highest"
+    );
+    for (name, mut ratios) in runs {
+        let (lo, hi) = ratios
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+        let mid = median(&mut ratios);
+        println!("{name:<16} {mid:>8.2}x {lo:>8.2}x {hi:>8.2}x");
+    }
+    println!("(ratio = darling / object, each from one process's medians; {n} processes)");
+}
+
 fn main() {
+    let processes: usize = env_or("RATIOS_PROCESSES", 1);
+    if processes > 1 && std::env::var_os(CHILD).is_none() {
+        across_processes(processes);
+        return;
+    }
     // `cargo bench` passes `--bench`; a filter argument, as criterion takes, picks operations.
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -81,6 +139,12 @@ fn main() {
         }
         let (ours, theirs) = (median(&mut ours), median(&mut theirs));
         rows.push((op.name, used.len(), ours, theirs));
+    }
+    if std::env::var_os(CHILD).is_some() {
+        for (name, _, ours, theirs) in rows {
+            println!("row {name} {}", ours / theirs);
+        }
+        return;
     }
     println!(
         "\n{:<16} {:>6} {:>14} {:>14} {:>9}",
