@@ -564,6 +564,7 @@ impl ChainedFixupWalk<'_> {
         self.fixups.error(at as usize, expected)
     }
 
+    #[inline(always)]
     fn step(&mut self) -> Result<Option<ChainedFixup>> {
         if let Some(e) = self.pending_error.take() {
             return Err(e);
@@ -678,7 +679,7 @@ impl SegmentWalk {
 
     /// Reads location `in_page` of page `page` of the file `data`: the fixup, and where in
     /// the page the chain goes on (`None` at its end).
-    #[inline]
+    #[inline(always)]
     fn read(
         &self,
         data: &[u8],

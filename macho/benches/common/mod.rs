@@ -39,12 +39,10 @@ use object::Endianness;
 use object::macho as om;
 use object::read::macho::{MachHeader, Nlist as _, Segment as _};
 
-/// One thin image: its bytes and whether it is 64-bit.
+/// One thin image: a whole thin file, or one slice of a fat file.
 pub struct Image {
-    /// The image's bytes (a whole thin file, or one slice of a fat file).
+    /// The image's bytes.
     pub data: &'static [u8],
-    /// Whether it is a 64-bit image (object's header type depends on it).
-    pub is_64: bool,
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -93,10 +91,7 @@ pub fn images(who: &str) -> Vec<Image> {
             };
             if ok {
                 bytes += slice.len();
-                images.push(Image {
-                    data: slice,
-                    is_64: m.is_64(),
-                });
+                images.push(Image { data: slice });
             }
         };
         match dm::File::parse(data) {
@@ -131,15 +126,16 @@ pub struct Operation {
     pub object: fn(&Image) -> usize,
 }
 
-/// Calls the 64- or 32-bit instance of an object function.
+/// Calls the 64- or 32-bit instance of an object function, chosen from the image's own
+/// magic number by `object::FileKind` as an object user reading an unknown file must (darling's
+/// `MachO::parse` finds the width the same way; handing object the width found beforehand
+/// would leave that work out of its side).
 macro_rules! by_width {
     ($f:ident) => {
-        |image: &Image| {
-            if image.is_64 {
-                $f::<Mach64>(image.data)
-            } else {
-                $f::<Mach32>(image.data)
-            }
+        |image: &Image| match object::FileKind::parse(image.data) {
+            Ok(object::FileKind::MachO64) => $f::<Mach64>(image.data),
+            Ok(object::FileKind::MachO32) => $f::<Mach32>(image.data),
+            _ => 0,
         }
     };
 }
