@@ -116,35 +116,28 @@ pub struct DyldChainedImportAddend64 {
 const_assert_eq!(size_of::<DyldChainedImportAddend64>(), 16);
 const_assert_eq!(offset_of!(DyldChainedImportAddend64, addend), 8);
 
-impl DyldChainedImport {
-    /// `lib_ordinal`: 8 bits, the special ordinals from 0xfd up.
-    pub fn lib_ordinal(&self, e: Endianness) -> u32 {
-        self.import.get(e) & 0xff
-    }
-    /// `weak_import`.
-    pub fn weak_import(&self, e: Endianness) -> bool {
-        self.import.get(e) >> 8 & 1 != 0
-    }
-    /// `name_offset`: 23 bits, from the start of the symbol names.
-    pub fn name_offset(&self, e: Endianness) -> u32 {
-        self.import.get(e) >> 9
-    }
+/// The bitfields of the 32-bit `import` word that `dyld_chained_import` and
+/// `dyld_chained_import_addend` share.
+macro_rules! import32_fields {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// `lib_ordinal`: 8 bits, the special ordinals from 0xfd up.
+            pub fn lib_ordinal(&self, e: Endianness) -> u32 {
+                self.import.get(e) & 0xff
+            }
+            /// `weak_import`.
+            pub fn weak_import(&self, e: Endianness) -> bool {
+                self.import.get(e) >> 8 & 1 != 0
+            }
+            /// `name_offset`: 23 bits, from the start of the symbol names.
+            pub fn name_offset(&self, e: Endianness) -> u32 {
+                self.import.get(e) >> 9
+            }
+        }
+    )*};
 }
 
-impl DyldChainedImportAddend {
-    /// `lib_ordinal`: 8 bits, the special ordinals from 0xfd up.
-    pub fn lib_ordinal(&self, e: Endianness) -> u32 {
-        self.import.get(e) & 0xff
-    }
-    /// `weak_import`.
-    pub fn weak_import(&self, e: Endianness) -> bool {
-        self.import.get(e) >> 8 & 1 != 0
-    }
-    /// `name_offset`: 23 bits, from the start of the symbol names.
-    pub fn name_offset(&self, e: Endianness) -> u32 {
-        self.import.get(e) >> 9
-    }
-}
+import32_fields!(DyldChainedImport, DyldChainedImportAddend);
 
 impl DyldChainedImportAddend64 {
     /// `lib_ordinal`: 16 bits, the special ordinals from 0xfffd up.
