@@ -78,9 +78,7 @@ pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
                 continue;
             }
             Err(Failure::NotMachO) => {
-                o.note(&format!(
-                    "darling dyldinfo: error: '{name}': object is not a Mach-O file type.\n"
-                ));
+                o.warn(&format!("'{name}': object is not a Mach-O file type."));
                 continue;
             }
             Err(Failure::Malformed(m)) => {
@@ -88,49 +86,31 @@ pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
                 return Ok(());
             }
             Err(Failure::UnknownArch(a)) => {
-                o.note(&format!(
-                    "darling dyldinfo: error: unknown architecture named '{a}'for the -arch option\n"
+                o.warn(&format!(
+                    "unknown architecture named '{a}'for the -arch option"
                 ));
                 return Ok(());
             }
             Err(Failure::ArchMismatch) => {
-                o.note(&format!(
-                    "darling dyldinfo: error: {name}: no architecture specified.\n"
-                ));
+                o.warn(&format!("{name}: no architecture specified."));
                 continue;
             }
         };
         for arch in &sel.missing {
-            o.note(&format!(
-                "darling dyldinfo: error: file: {name} does not contain architecture: {arch}\n"
+            o.warn(&format!(
+                "file: {name} does not contain architecture: {arch}"
             ));
         }
-        let mut out = String::new();
-        if sel.archive {
-            let _ = writeln!(out, "Archive : {name}");
-        }
-        // Refused slices are reported where they come in the file, between the others.
-        for k in 0..=sel.slices.len() {
-            if let Some((_, arch, m)) = sel.refused.iter().find(|r| r.0 == k) {
-                o.print(&std::mem::take(&mut out));
-                o.error(&format!("'{name}' (for architecture {arch}): {m}"));
-                return Ok(());
-            }
-            let Some(slice) = sel.slices.get(k) else {
-                break;
-            };
+        if !o.print_slices(&name, &sel, |out, slice| {
             match (&slice.arch, sel.several) {
                 (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
                 _ => writeln!(out, "{}:", slice.label(&name)),
             }
             .ok();
-            if let Err(e) = dump(&mut out, slice, args) {
-                o.print(&out);
-                o.error(&format!("'{name}': {e}"));
-                return Ok(());
-            }
+            dump(out, slice, args)
+        }) {
+            return Ok(());
         }
-        o.print(&out);
     }
     Ok(())
 }

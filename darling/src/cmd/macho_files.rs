@@ -282,6 +282,46 @@ impl<'w> Output<'w> {
         self.note(&format!("{}: error: {rest}\n", self.tool));
     }
 
+    /// Writes `TOOL: error: REST` to stderr without failing the run (llvm-objdump goes on,
+    /// with exit status 0, after a file that is not Mach-O or an architecture it lacks).
+    pub fn warn(&mut self, rest: &str) {
+        self.note(&format!("{}: error: {rest}\n", self.tool));
+    }
+
+    /// Prints the slices of `sel` as llvm-objdump's Mach-O printers do (otool, dyldinfo):
+    /// `Archive : NAME` first for an archive, each slice's text from `dump` in file order, a
+    /// refused slice reported where it comes between the others. The first refused slice or
+    /// error of `dump` is reported after what came before it, and ends the run: the result is
+    /// `false` then.
+    pub fn print_slices<E: std::fmt::Display>(
+        &mut self,
+        name: &str,
+        sel: &Selection<'_>,
+        mut dump: impl FnMut(&mut String, &Slice<'_>) -> Result<(), E>,
+    ) -> bool {
+        let mut out = String::new();
+        if sel.archive {
+            out.push_str(&format!("Archive : {name}\n"));
+        }
+        for k in 0..=sel.slices.len() {
+            if let Some((_, arch, m)) = sel.refused.iter().find(|r| r.0 == k) {
+                self.print(&out);
+                self.error(&format!("'{name}' (for architecture {arch}): {m}"));
+                return false;
+            }
+            let Some(slice) = sel.slices.get(k) else {
+                break;
+            };
+            if let Err(e) = dump(&mut out, slice) {
+                self.print(&out);
+                self.error(&format!("'{name}': {e}"));
+                return false;
+            }
+        }
+        self.print(&out);
+        true
+    }
+
     /// Flushes stdout.
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()

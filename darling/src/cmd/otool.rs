@@ -66,9 +66,7 @@ pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
             }
             // llvm-otool names itself llvm-objdump here, drops the opening quote and exits 0.
             Err(Failure::NotMachO) => {
-                o.note(&format!(
-                    "darling otool: error: '{name}': object is not a Mach-O file type.\n"
-                ));
+                o.warn(&format!("'{name}': object is not a Mach-O file type."));
                 continue;
             }
             Err(Failure::Malformed(m)) => {
@@ -91,27 +89,11 @@ pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
                 "file: {name} does not contain architecture: {arch}"
             ));
         }
-        let mut out = String::new();
-        if sel.archive {
-            let _ = writeln!(out, "Archive : {name}");
+        if !o.print_slices(&name, &sel, |out, slice| {
+            dump(out, &name, slice, sel.several, args)
+        }) {
+            return Ok(());
         }
-        // Refused slices are reported where they come in the file, between the others.
-        for k in 0..=sel.slices.len() {
-            if let Some((_, arch, m)) = sel.refused.iter().find(|r| r.0 == k) {
-                o.print(&std::mem::take(&mut out));
-                o.error(&format!("'{name}' (for architecture {arch}): {m}"));
-                return Ok(());
-            }
-            let Some(slice) = sel.slices.get(k) else {
-                break;
-            };
-            if let Err(e) = dump(&mut out, &name, slice, sel.several, args) {
-                o.print(&out);
-                o.error(&format!("'{name}': {e}"));
-                return Ok(());
-            }
-        }
-        o.print(&out);
     }
     Ok(())
 }
