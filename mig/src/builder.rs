@@ -160,14 +160,19 @@ impl Builder {
                 .file_stem()
                 .map_or_else(|| "mig".into(), |s| s.to_string_lossy().into_owned());
             let out = out_dir.join(format!("{stem}.rs"));
-            self.write_file(f, &out)?;
+            self.generate_file(f, &out)?;
             written.push(out);
         }
         Ok(written)
     }
 
-    /// Generates the code for `defs` into the file `out`.
-    fn write_file(&self, defs: &Path, out: &Path) -> Result<(), crate::Error> {
+    /// Generates the code for `defs` into the file `out` (created or truncated), writing it
+    /// as it is generated.
+    ///
+    /// # Errors
+    /// The first problem in `defs`, with its location; [`crate::Error::Io`] naming `out` if it
+    /// cannot be created or written.
+    pub fn generate_file(&self, defs: &Path, out: &Path) -> Result<(), crate::Error> {
         let io = |source| crate::Error::Io {
             path: out.to_path_buf(),
             source,

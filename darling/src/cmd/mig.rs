@@ -1,6 +1,5 @@
 //! `darling mig`: compile a `.defs` file into Rust, or print its message layouts.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use darling_mig::Builder;
@@ -101,14 +100,8 @@ pub fn run(args: &Args) -> Result<String, String> {
     match &args.output {
         // Straight to the file as it is generated.
         Some(out) => {
-            let file = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let mut file = std::io::BufWriter::new(file);
-            mig.generate_to(&args.file, &mut file)
-                .and_then(|()| file.flush().map_err(darling_mig::Error::Write))
-                .map_err(|e| match e {
-                    darling_mig::Error::Write(e) => format!("{}: {e}", out.display()),
-                    e => e.to_string(),
-                })?;
+            mig.generate_file(&args.file, out)
+                .map_err(|e| e.to_string())?;
             Ok(String::new())
         }
         None => mig.generate(&args.file).map_err(|e| e.to_string()),
