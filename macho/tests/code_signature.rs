@@ -7,22 +7,13 @@ use std::path::{Path, PathBuf};
 
 use darling_macho::{File, MachO};
 
-/// The files in `dir`, sorted.
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
-        .unwrap_or_default();
-    out.sort();
-    out
-}
+mod files;
 
-/// The third-party corpus: `MACHO_CORPUS`, else the workspace's `target/macho-corpus/files`
-/// (where `tests/corpus/ci.sh` fetches it).
+use files::files_in;
+
+/// The corpus's files; fails without a corpus.
 fn corpus() -> Vec<PathBuf> {
-    let dir = std::env::var_os("MACHO_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/macho-corpus/files"),
-        PathBuf::from,
-    );
+    let dir = files::corpus_dir();
     let files = files_in(&dir);
     assert!(!files.is_empty(), "no corpus in {}", dir.display());
     files
@@ -86,9 +77,7 @@ fn check_all(files: &[PathBuf]) -> usize {
 
 #[test]
 fn every_code_page_of_the_fixtures_matches_its_hash() {
-    let signed = check_all(&files_in(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bin"),
-    ));
+    let signed = check_all(&files_in(&files::fixtures_dir()));
     assert!(
         signed >= 2,
         "expected the signed arm64 fixtures, found {signed}"

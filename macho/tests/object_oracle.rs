@@ -35,6 +35,10 @@ use object::read::macho::{
 use object::read::{ExportTarget, ImportFlags, ImportLibraryFlags, NameOrOrdinal};
 use object::{Endianness, FileKind, Object, ObjectSection, ObjectSegment, ObjectSymbol};
 
+mod files;
+
+use files::files_in;
+
 // ---------------------------------------------------------------------------------------------
 // Documented differences. Each is applied where it can occur, and counted when it does.
 // ---------------------------------------------------------------------------------------------
@@ -1499,19 +1503,6 @@ fn chained_fixups<'a, Mach: MachHeader<Endian = Endianness>>(
 // The test.
 // ---------------------------------------------------------------------------------------------
 
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 fn run(name: &str, files: &[PathBuf]) -> Tally {
     let mut tally = Tally::default();
     let start = Instant::now();
@@ -1550,7 +1541,7 @@ fn run(name: &str, files: &[PathBuf]) -> Tally {
 
 #[test]
 fn object_agrees_on_fixtures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bin");
+    let dir = files::fixtures_dir();
     let files = files_in(&dir);
     assert!(!files.is_empty(), "no fixtures in {}", dir.display());
     let tally = run("fixtures", &files);
@@ -1565,10 +1556,7 @@ fn object_agrees_on_fixtures() {
 #[test]
 #[ignore = "needs the Mach-O corpus (tests/corpus/ci.sh fetches it)"]
 fn object_agrees_on_corpus() {
-    let dir = std::env::var_os("MACHO_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/macho-corpus/files"),
-        PathBuf::from,
-    );
+    let dir = files::corpus_dir();
     let files = files_in(&dir);
     assert!(!files.is_empty(), "no corpus in {}", dir.display());
     let tally = run("corpus", &files);

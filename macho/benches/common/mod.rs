@@ -32,7 +32,6 @@
 //! symbol, not per location, so it is not the same work as a full bind or fixup walk.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 
 use darling_macho as dm;
 use object::Endianness;
@@ -45,29 +44,18 @@ pub struct Image {
     pub data: &'static [u8],
 }
 
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
+#[path = "../../tests/files/mod.rs"]
+mod files;
+
+use files::files_in;
 
 /// The images of the corpus, or of the fixtures if there is no corpus; `who` names the bench
 /// in the line that says which set was used. Files are leaked: they live as long as the
 /// benchmark process.
 pub fn images(who: &str) -> Vec<Image> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = std::env::var_os("MACHO_CORPUS")
-        .map_or_else(|| root.join("../target/macho-corpus/files"), PathBuf::from);
-    let (set, mut files) = ("corpus", files_in(&corpus));
+    let (set, mut files) = ("corpus", files_in(&files::corpus_dir()));
     let set = if files.is_empty() {
-        files = files_in(&root.join("tests/data/bin"));
+        files = files_in(&files::fixtures_dir());
         "fixtures"
     } else {
         set
