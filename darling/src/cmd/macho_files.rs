@@ -36,6 +36,8 @@ pub struct Selection<'data> {
     pub several: bool,
     /// Whether the file is an archive (the tools print `Archive : FILE` first).
     pub archive: bool,
+    /// Whether the file is a fat (universal) file.
+    pub fat: bool,
     /// The architectures asked for that the fat file does not have.
     pub missing: Vec<String>,
     /// Slices LLVM's checks refuse: `(index in slices it would have had, architecture,
@@ -86,6 +88,7 @@ fn thin(slices: Vec<Slice<'_>>) -> Selection<'_> {
         slices,
         several: false,
         archive: false,
+        fat: false,
         missing: Vec::new(),
         refused: Vec::new(),
     }
@@ -167,6 +170,7 @@ pub fn select<'data>(data: &'data [u8], arches: &[String]) -> Result<Selection<'
                 slices,
                 several: false,
                 archive: true,
+                fat: false,
                 missing: Vec::new(),
                 refused: Vec::new(),
             });
@@ -238,6 +242,7 @@ pub fn select<'data>(data: &'data [u8], arches: &[String]) -> Result<Selection<'
         // thin file.
         several: !chosen_by_host && wanted.len() != 1,
         archive: false,
+        fat: true,
         missing,
         refused,
     })

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use darling_macho::{Command, Endianness, LoadCommand, MachO, Section, Segment, raw};
 
-use super::macho_files::{self, Failure, Output, Slice};
+use super::macho_files::{self, Failure, Output, Selection, Slice};
 
 /// Arguments of `darling otool`.
 #[derive(Debug, clap::Args)]
@@ -14,6 +14,7 @@ use super::macho_files::{self, Failure, Output, Slice};
     disable_help_flag = true,
     after_help = "Where darling otool deliberately differs from llvm-otool-19:\n  \
         -arch selects slices of a fat file (llvm-otool ignores it and shows the host's slice);\n  \
+        -h labels each slice of a fat file as -l and -L do (llvm-otool labels no -h output);\n  \
         a file that is not Mach-O is reported as 'FILE', with both quotes;\n  \
         the slice of a fat file shown without -arch is x86_64's on every host.\n\
         Errors are LLVM's, prefixed 'darling otool: error:'; exit status 1 as LLVM's."
@@ -90,7 +91,7 @@ pub fn run(args: &Args, o: &mut Output<'_>) -> Result<(), String> {
             ));
         }
         if !o.print_slices(&name, &sel, |out, slice| {
-            dump(out, &name, slice, sel.several, args)
+            dump(out, &name, slice, &sel, args)
         }) {
             return Ok(());
         }
@@ -102,12 +103,14 @@ fn dump(
     out: &mut String,
     name: &str,
     slice: &Slice<'_>,
-    several: bool,
+    sel: &Selection<'_>,
     args: &Args,
 ) -> darling_macho::Result<()> {
-    // -h alone prints no label; -l and -L do (LLVM labels no -h, even with every slice).
-    if args.load_commands || args.libraries {
-        match (&slice.arch, several) {
+    // -l and -L label each image. -h labels a fat file's slices the same way, so that each
+    // header says which slice it is; LLVM labels no -h at all (a deliberate difference), and
+    // a thin file's -h stays unlabelled as in LLVM.
+    if args.load_commands || args.libraries || (args.header && sel.fat) {
+        match (&slice.arch, sel.several) {
             (Some(arch), true) => writeln!(out, "{name} (architecture {arch}):"),
             _ => writeln!(out, "{}:", slice.label(name)),
         }

@@ -40,8 +40,22 @@ check() { # name, expected-command..., -- , actual-command...
     fi
 }
 
+# `darling otool -h` labels the slices of a fat file as -l does (a deliberate difference):
+# LLVM's -h output with, before each "Mach header", the line LLVM's -l puts before it.
+labelled_h() {
+    local labels
+    labels=$(llvm-otool-19 -l "$1" 2>/dev/null | awk '$0 == "Mach header" { print prev } { prev = $0 }')
+    llvm-otool-19 -h "$1" | awk -v labels="$labels" \
+        'BEGIN { split(labels, label, "\n") } $0 == "Mach header" { print label[++i] } { print }'
+}
+
 for f in $(cd "$corpus/files" && ls); do
-    for flag in h l L; do
+    if (cd "$corpus/files" && llvm-lipo-19 -info "$f" 2>/dev/null | grep -q '^Architectures in the fat file'); then
+        check "$f.otool-h" labelled_h "$f" -- "$darling" otool -h "$f"
+    else
+        check "$f.otool-h" llvm-otool-19 -h "$f" -- "$darling" otool -h "$f"
+    fi
+    for flag in l L; do
         check "$f.otool-$flag" llvm-otool-19 -$flag "$f" -- "$darling" otool -$flag "$f"
     done
     archs=$(cd "$corpus/files" && llvm-lipo-19 -archs "$f" 2>/dev/null)
