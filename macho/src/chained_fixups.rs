@@ -169,8 +169,10 @@ pub struct PointerAuth {
     pub key: u8,
 }
 
-/// One fixup found by walking the chains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One fixup found by walking the chains: where it is, and the raw pointer-sized value
+/// there. What the value says ([`target`](Self::target), [`auth`](Self::auth)) is decoded
+/// when asked for, so a walk that only needs the locations does not pay for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ChainedFixup {
     /// Index of the segment.
     pub segment_index: u32,
@@ -182,17 +184,64 @@ pub struct ChainedFixup {
     pub file_offset: u64,
     /// The raw pointer-sized value at the location.
     pub raw: u64,
-    /// What to write.
-    pub target: FixupTarget,
-    /// arm64e authentication, for authenticated fixups.
-    pub auth: Option<PointerAuth>,
+    /// What decoding `raw` needs: the segment's `DYLD_CHAINED_PTR_*` format in the low 16
+    /// bits, its `max_valid_pointer` (32-bit formats) in the high 32. One field, not two: the
+    /// walk then moves one word less per fixup.
+    decoding: u64,
+}
+
+impl core::fmt::Debug for ChainedFixup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ChainedFixup")
+            .field("segment_index", &self.segment_index)
+            .field("segment_offset", &self.segment_offset)
+            .field("image_offset", &self.image_offset)
+            .field("file_offset", &self.file_offset)
+            .field("raw", &format_args!("{:#x}", self.raw))
+            .field("pointer_format", &self.pointer_format())
+            .field("target", &self.target())
+            .field("auth", &self.auth())
+            .finish()
+    }
 }
 
 impl ChainedFixup {
+    /// The pointer format of the fixup's segment (`DYLD_CHAINED_PTR_*`).
+    pub fn pointer_format(&self) -> u16 {
+        self.decoding as u16
+    }
+
+    /// The segment's `max_valid_pointer`.
+    fn max_valid_pointer(&self) -> u32 {
+        (self.decoding >> 32) as u32
+    }
+
+    /// What to write at the location.
+    #[inline]
+    pub fn target(&self) -> FixupTarget {
+        target(self.pointer_format(), self.raw, self.max_valid_pointer())
+    }
+
+    /// The arm64e authentication, for an authenticated fixup: a location of a format that
+    /// has authenticated pointers (arm64e's and the kernel caches') with bit 63 set. Its bits
+    /// 32..51 are the diversity, addr_div and key.
+    #[inline]
+    pub fn auth(&self) -> Option<PointerAuth> {
+        let raw = self.raw;
+        let format = u32::from(self.pointer_format());
+        let authenticated =
+            bits(raw, 63, 1) != 0 && format < 32 && (AUTHENTICATED_FORMATS >> format) & 1 != 0;
+        authenticated.then(|| PointerAuth {
+            diversity: bits(raw, 32, 16) as u16,
+            addr_div: bits(raw, 48, 1) != 0,
+            key: bits(raw, 49, 2) as u8,
+        })
+    }
+
     /// For a rebase, the unslid address the pointer points at: the target (made absolute
     /// with `image_base` for offset formats) with `high8` put back in the top byte.
     pub fn target_address(&self, image_base: u64) -> Option<u64> {
-        match self.target {
+        match self.target() {
             FixupTarget::Rebase {
                 target,
                 high8,
@@ -447,26 +496,48 @@ impl<'data> ChainedFixups<'data> {
         })
     }
 
-    /// Every fixup, segment by segment, page by page, in chain order.
+    /// Every fixup, segment by segment, page by page, in chain order. Each gives where it
+    /// is and the raw value there; [`ChainedFixup::target`] and [`ChainedFixup::auth`] decode
+    /// the value. The iterator stops after the first error.
+    ///
+    /// ```
+    /// use darling_macho::{FixupTarget, MachO};
+    ///
+    /// let data = std::fs::read("tests/data/bin/exe-arm64-chained")?;
+    /// let macho = MachO::parse(&data)?;
+    /// let fixups = macho.chained_fixups()?.expect("LC_DYLD_CHAINED_FIXUPS");
+    /// for fixup in fixups.fixups() {
+    ///     let fixup = fixup?;
+    ///     match fixup.target() {
+    ///         FixupTarget::Bind { ordinal, addend } => {
+    ///             println!("{:#x}: bind import {ordinal} + {addend}", fixup.image_offset)
+    ///         }
+    ///         _ => println!("{:#x}: {:?}", fixup.image_offset, fixup.target_address(0)),
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fixups(&self) -> ChainedFixupWalk<'data> {
         let (segments, pending_error) = match self.segment_count() {
             Ok(n) => (n, None),
             Err(e) => (0, Some(e)),
         };
         ChainedFixupWalk {
-            fixups: *self,
-            segment: 0,
-            segments,
-            starts: None,
-            seg: None,
-            page: 0,
-            next_page: 0,
-            starts_in_page: [0; 64],
-            n_starts: 0,
-            next_start: 0,
-            cursor: None,
-            done: false,
-            pending_error,
+            chain: None,
+            starts: ChainStarts {
+                fixups: *self,
+                segment: 0,
+                segments,
+                starts: None,
+                seg: None,
+                page: None,
+                next_page: 0,
+                starts_in_page: [0; 64],
+                n_starts: 0,
+                next_start: 0,
+                done: false,
+                pending_error,
+            },
         }
     }
 }
@@ -537,26 +608,36 @@ impl<'data> Iterator for ChainedImports<'data> {
 impl core::iter::FusedIterator for ChainedImports<'_> {}
 
 /// The walk over every chain of a [`ChainedFixups`].
+///
+/// The chain being walked is kept apart from the rest of the walk: reading its next location
+/// needs only it (the page's bytes, the offset in the page, the segment's layout), and the
+/// rest (segments, pages, the starts of a page) is touched once per chain.
 #[derive(Clone, Debug)]
 pub struct ChainedFixupWalk<'data> {
+    chain: Option<Chain<'data>>,
+    starts: ChainStarts<'data>,
+}
+
+/// Where the chains start: the segment, the page and the chain start the walk is at.
+#[derive(Clone, Debug)]
+struct ChainStarts<'data> {
     fixups: ChainedFixups<'data>,
     segment: u32,
     segments: u32,
     starts: Option<SegmentStarts<'data>>,
     /// What reading a location of the segment being walked needs, decided once per segment.
     seg: Option<SegmentWalk>,
-    /// The page whose chains are being walked, and the next page to look at.
-    page: usize,
+    /// The page whose chains are being started (a chain at its offset 0), and the next page.
+    page: Option<Chain<'data>>,
     next_page: usize,
     starts_in_page: [u16; 64],
     n_starts: usize,
     next_start: usize,
-    /// Offset inside the page of the next location of the current chain.
-    cursor: Option<u64>,
     done: bool,
     pending_error: Option<Error>,
 }
-impl ChainedFixupWalk<'_> {
+
+impl<'data> ChainStarts<'data> {
     /// An error in the `dyld_chained_starts_in_segment` of `starts`, at its file offset.
     #[cold]
     fn starts_error(&self, starts: &SegmentStarts<'_>, expected: &'static str) -> Error {
@@ -564,51 +645,44 @@ impl ChainedFixupWalk<'_> {
         self.fixups.error(at as usize, expected)
     }
 
-    #[inline(always)]
-    fn step(&mut self) -> Result<Option<ChainedFixup>> {
+    /// The next chain: its first location, in the page it lies in. `None` after the last.
+    ///
+    /// Out of line, once per chain: the loop that reads the fixups stays small.
+    #[inline(never)]
+    fn next_chain(&mut self) -> Result<Option<Chain<'data>>> {
         if let Some(e) = self.pending_error.take() {
             return Err(e);
         }
         loop {
-            if let (Some(in_page), Some(seg)) = (self.cursor, self.seg.as_ref()) {
-                let data = self.fixups.file.data();
-                let e = self.fixups.file.endian();
-                return match seg.read(data, e, self.page, in_page) {
-                    Ok((fixup, next)) => {
-                        self.cursor = next;
-                        Ok(Some(fixup))
-                    }
-                    Err(err) => {
-                        self.cursor = None;
-                        Err(err)
-                    }
-                };
+            if let Some(page) = self.page {
+                if self.next_start < self.n_starts {
+                    let at = u32::from(self.starts_in_page[self.next_start]);
+                    self.next_start += 1;
+                    return Ok(Some(Chain { at, ..page }));
+                }
+                self.page = None;
             }
-            if self.next_start < self.n_starts {
-                self.cursor = Some(u64::from(self.starts_in_page[self.next_start]));
-                self.next_start += 1;
-                continue;
-            }
-            if let Some(starts) = self.starts {
+            if let (Some(starts), Some(seg)) = (self.starts, self.seg) {
                 if self.next_page < usize::from(starts.page_count) {
-                    self.page = self.next_page;
+                    let page = self.next_page;
                     self.next_page += 1;
                     self.n_starts = 0;
                     self.next_start = 0;
-                    for s in starts.chain_starts(self.page) {
+                    for s in starts.chain_starts(page) {
                         if self.n_starts == self.starts_in_page.len() {
                             return Err(self.starts_error(&starts, "at most 64 chains in one page"));
                         }
                         self.starts_in_page[self.n_starts] = s;
                         self.n_starts += 1;
                     }
+                    let file = self.fixups.file;
+                    self.page = Some(Chain::new(seg, page, file.data(), file.endian()));
                 } else {
                     self.starts = None;
                 }
                 continue;
             }
             if self.segment >= self.segments {
-                self.done = true;
                 return Ok(None);
             }
             let index = self.segment;
@@ -632,13 +706,7 @@ impl ChainedFixupWalk<'_> {
                 return Err(self.starts_error(&s, "fixups only for segments the file has"));
             };
             let seg = SegmentWalk::new(&s, &seg);
-            (
-                self.starts,
-                self.seg,
-                self.next_page,
-                self.n_starts,
-                self.next_start,
-            ) = (Some(s), Some(seg), 0, 0, 0);
+            (self.starts, self.seg, self.next_page) = (Some(s), Some(seg), 0);
         }
     }
 }
@@ -648,12 +716,15 @@ impl ChainedFixupWalk<'_> {
 #[derive(Clone, Copy, Debug)]
 struct SegmentWalk {
     segment_index: u32,
-    pointer_format: u16,
-    max_valid_pointer: u32,
+    /// [`ChainedFixup`]'s `decoding`: pointer format and `max_valid_pointer`.
+    decoding: u64,
     page_size: u64,
-    /// Bytes per pointer and per `next` unit.
+    /// Bytes per pointer.
     size: usize,
-    stride: u64,
+    /// `next` is `(raw >> next_shift) & next_mask` units of `1 << stride_shift` bytes.
+    next_shift: u32,
+    next_mask: u64,
+    stride_shift: u32,
     /// The segment's offset from the image's start.
     image_offset: u64,
     fileoff: u64,
@@ -664,208 +735,255 @@ impl SegmentWalk {
     fn new(starts: &SegmentStarts<'_>, seg: &Segment<'_>) -> Self {
         // The walk checked the format before entering the segment.
         let (size, stride) = pointer_format_layout(starts.pointer_format).unwrap_or((8, 8));
+        let (next_shift, next_width) = next_field(starts.pointer_format);
         SegmentWalk {
             segment_index: starts.segment_index,
-            pointer_format: starts.pointer_format,
-            max_valid_pointer: starts.max_valid_pointer,
+            decoding: u64::from(starts.pointer_format) | u64::from(starts.max_valid_pointer) << 32,
             page_size: starts.page_size.into(),
             size,
-            stride,
+            next_shift,
+            next_mask: (1 << next_width) - 1,
+            // Strides are 1, 4 or 8 bytes.
+            stride_shift: stride.trailing_zeros(),
             image_offset: starts.segment_offset,
             fileoff: seg.fileoff(),
             filesize: seg.filesize(),
         }
     }
+}
 
-    /// Reads location `in_page` of page `page` of the file `data`: the fixup, and where in
-    /// the page the chain goes on (`None` at its end).
+/// One chain of one page, at its next location.
+#[derive(Clone, Copy, Debug)]
+struct Chain<'data> {
+    /// The bytes of the page that a location may be read from: the page, cut where the
+    /// segment's file bytes or the file end. A location inside them passes every check.
+    bytes: &'data [u8],
+    /// The whole file, for the error of a location outside it.
+    file: &'data [u8],
+    /// Offset inside the page of the next location: below the page size, a 16-bit number
+    /// (a `u32`, so that `at + 8` cannot overflow and needs no check).
+    at: u32,
+    /// The page's offset from the segment's start, from the image's start, and in the file
+    /// (the last exact whenever `bytes` is not empty).
+    page_offset: u64,
+    page_image_offset: u64,
+    page_file_offset: u64,
+    seg: SegmentWalk,
+    endian: Endianness,
+}
+
+impl<'data> Chain<'data> {
+    /// A chain of page `page` of the segment `seg` of the file `file`, at the page's start.
+    fn new(seg: SegmentWalk, page: usize, file: &'data [u8], endian: Endianness) -> Self {
+        // page < page_count and page_size both fit in 16 bits: no overflow.
+        let page_offset = page as u64 * seg.page_size;
+        let in_segment = seg.filesize.saturating_sub(page_offset).min(seg.page_size);
+        let start = seg.fileoff.saturating_add(page_offset);
+        let bytes = usize::try_from(start)
+            .ok()
+            .and_then(|start| file.get(start..))
+            .map_or(&[][..], |rest| &rest[..rest.len().min(in_segment as usize)]);
+        Chain {
+            bytes,
+            file,
+            at: 0,
+            page_offset,
+            page_image_offset: seg.image_offset.wrapping_add(page_offset),
+            page_file_offset: start,
+            seg,
+            endian,
+        }
+    }
+
+    /// Reads the location the chain is at: the fixup, and whether the chain goes on (to the
+    /// location it then is at).
     #[inline(always)]
-    fn read(
-        &self,
-        data: &[u8],
-        e: Endianness,
-        page: usize,
-        in_page: u64,
-    ) -> Result<(ChainedFixup, Option<u64>)> {
-        let size = self.size as u64;
-        let segment_offset = page as u64 * self.page_size + in_page;
-        let file_offset = self.fileoff.saturating_add(segment_offset);
-        if in_page + size > self.page_size {
-            return Err(location_error(file_offset, "a chain start inside its page"));
-        }
-        if segment_offset + size > self.filesize {
-            return Err(location_error(
-                file_offset,
-                "a fixup location inside its segment's file bytes",
+    fn read(&mut self) -> Result<(ChainedFixup, bool)> {
+        let seg = &self.seg;
+        let at = u64::from(self.at);
+        let segment_offset = self.page_offset + at;
+        let word = if seg.size == 8 {
+            u64_at(self.bytes, self.at as usize, self.endian)
+        } else {
+            u32_at(self.bytes, self.at as usize, self.endian).map(u64::from)
+        };
+        let Some(raw) = word else {
+            return Err(fault(
+                self.file,
+                at,
+                seg.size as u64,
+                seg.page_size,
+                seg.filesize,
+                segment_offset,
+                seg.fileoff.saturating_add(segment_offset),
             ));
-        }
-        let bytes = crate::read::bytes(data, file_offset, size, "chained fixup location")?;
-        let raw = if size == 8 {
-            u64_at(bytes, 0, e)
-        } else {
-            u32_at(bytes, 0, e).map(u64::from)
-        }
-        .unwrap_or(0);
-        let (target, auth, next) = decode(self.pointer_format, raw, self.max_valid_pointer);
-        let next = if next == 0 {
-            None
-        } else {
+        };
+        // Read inside `bytes`, so inside the file: these do not overflow.
+        let file_offset = self.page_file_offset + at;
+        let next = (raw >> seg.next_shift) & seg.next_mask;
+        let more = next != 0;
+        if more {
             // A chain only moves forward, and stays in its page.
-            let n = in_page + next * self.stride;
-            if n + size > self.page_size {
+            let n = at + (next << seg.stride_shift);
+            if n + seg.size as u64 > seg.page_size {
                 return Err(location_error(
                     file_offset,
                     "a chain that stays inside its page",
                 ));
             }
-            Some(n)
-        };
+            // n + size <= page_size, a 16-bit number.
+            self.at = n as u32;
+        }
         let fixup = ChainedFixup {
-            segment_index: self.segment_index,
+            segment_index: seg.segment_index,
             segment_offset,
-            image_offset: self.image_offset.wrapping_add(segment_offset),
+            image_offset: self.page_image_offset.wrapping_add(at),
             file_offset,
             raw,
-            target,
-            auth,
+            decoding: seg.decoding,
         };
-        Ok((fixup, next))
+        Ok((fixup, more))
     }
 }
 
-/// Decodes the raw pointer-sized value of a fixup location of pointer format `format`: what
-/// to write, the arm64e authentication, and the `next` field.
-#[inline]
-fn decode(format: u16, raw: u64, max_valid: u32) -> (FixupTarget, Option<PointerAuth>, u64) {
-    let bits = |v: u64, lo: u32, n: u32| (v >> lo) & ((1u64 << n) - 1);
+/// Why the location at offset `at` of its page cannot be read: the first of the rules it
+/// breaks, in the order they are told (inside the page, inside the segment's file bytes,
+/// inside the file).
+#[cold]
+fn fault(
+    file: &[u8],
+    at: u64,
+    size: u64,
+    page_size: u64,
+    filesize: u64,
+    segment_offset: u64,
+    file_offset: u64,
+) -> Error {
+    if at + size > page_size {
+        return location_error(file_offset, "a chain start inside its page");
+    }
+    if segment_offset + size > filesize {
+        return location_error(
+            file_offset,
+            "a fixup location inside its segment's file bytes",
+        );
+    }
+    match crate::read::bytes(file, file_offset, size, "chained fixup location") {
+        Err(e) => e,
+        // Not reached: a location that passes all three is inside the chain's bytes.
+        Ok(_) => location_error(file_offset, "a fixup location inside the file"),
+    }
+}
+
+/// The pointer formats whose locations may hold authenticated pointers, as a bit set: arm64e's
+/// and the kernel caches'.
+const AUTHENTICATED_FORMATS: u32 = 1 << DYLD_CHAINED_PTR_ARM64E
+    | 1 << DYLD_CHAINED_PTR_ARM64E_KERNEL
+    | 1 << DYLD_CHAINED_PTR_ARM64E_USERLAND
+    | 1 << DYLD_CHAINED_PTR_ARM64E_FIRMWARE
+    | 1 << DYLD_CHAINED_PTR_ARM64E_USERLAND24
+    | 1 << DYLD_CHAINED_PTR_64_KERNEL_CACHE
+    | 1 << DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE;
+
+/// What the raw pointer-sized value `raw` of a fixup location of pointer format `format`
+/// says to write.
+#[inline(always)]
+fn target(format: u16, raw: u64, max_valid: u32) -> FixupTarget {
+    // The formats of x86_64 and arm64 user-space images, by far the most common, are tested
+    // first, with a compare rather than through the jump table of the others.
+    if format == DYLD_CHAINED_PTR_64_OFFSET || format == DYLD_CHAINED_PTR_64 {
+        return if bits(raw, 63, 1) != 0 {
+            FixupTarget::Bind {
+                ordinal: bits(raw, 0, 24) as u32,
+                addend: bits(raw, 24, 8) as i64,
+            }
+        } else {
+            FixupTarget::Rebase {
+                target: bits(raw, 0, 36),
+                high8: bits(raw, 36, 8) as u8,
+                is_offset: format == DYLD_CHAINED_PTR_64_OFFSET,
+            }
+        };
+    }
+    other_target(format, raw, max_valid)
+}
+
+/// [`target`] for the formats other than `DYLD_CHAINED_PTR_64` and `_64_OFFSET`.
+fn other_target(format: u16, raw: u64, max_valid: u32) -> FixupTarget {
     let sign = |v: u64, n: u32| ((v << (64 - n)) as i64) >> (64 - n);
+    let rebase = |target: u64, high8: u64, is_offset: bool| FixupTarget::Rebase {
+        target,
+        high8: high8 as u8,
+        is_offset,
+    };
     match format {
-        DYLD_CHAINED_PTR_64 | DYLD_CHAINED_PTR_64_OFFSET => {
-            let next = bits(raw, 51, 12);
-            if bits(raw, 63, 1) != 0 {
-                let t = FixupTarget::Bind {
-                    ordinal: bits(raw, 0, 24) as u32,
-                    addend: bits(raw, 24, 8) as i64,
-                };
-                (t, None, next)
-            } else {
-                let t = FixupTarget::Rebase {
-                    target: bits(raw, 0, 36),
-                    high8: bits(raw, 36, 8) as u8,
-                    is_offset: format == DYLD_CHAINED_PTR_64_OFFSET,
-                };
-                (t, None, next)
-            }
-        }
         DYLD_CHAINED_PTR_32 => {
-            let next = bits(raw, 26, 5);
             if bits(raw, 31, 1) != 0 {
-                (
-                    FixupTarget::Bind {
-                        ordinal: bits(raw, 0, 20) as u32,
-                        addend: bits(raw, 20, 6) as i64,
-                    },
-                    None,
-                    next,
-                )
+                return FixupTarget::Bind {
+                    ordinal: bits(raw, 0, 20) as u32,
+                    addend: bits(raw, 20, 6) as i64,
+                };
+            }
+            let target = bits(raw, 0, 26);
+            // Targets past max_valid_pointer are not pointers but values the linker stored in
+            // the chain, biased to fit the 26-bit field.
+            if max_valid != 0 && target > u64::from(max_valid) {
+                let bias = (0x0400_0000 + u64::from(max_valid)) / 2;
+                let value = target.wrapping_sub(bias) & 0xffff_ffff;
+                FixupTarget::NonPointer { value }
             } else {
-                let target = bits(raw, 0, 26);
-                // Targets past max_valid_pointer are not pointers but values the linker
-                // stored in the chain, biased to fit the 26-bit field.
-                if max_valid != 0 && target > u64::from(max_valid) {
-                    let bias = (0x0400_0000 + u64::from(max_valid)) / 2;
-                    (
-                        FixupTarget::NonPointer {
-                            value: target.wrapping_sub(bias) & 0xffff_ffff,
-                        },
-                        None,
-                        next,
-                    )
-                } else {
-                    (
-                        FixupTarget::Rebase {
-                            target,
-                            high8: 0,
-                            is_offset: false,
-                        },
-                        None,
-                        next,
-                    )
-                }
+                rebase(target, 0, false)
             }
         }
-        DYLD_CHAINED_PTR_32_CACHE => (
-            FixupTarget::Rebase {
-                target: bits(raw, 0, 30),
-                high8: 0,
-                is_offset: true,
-            },
-            None,
-            bits(raw, 30, 2),
-        ),
-        DYLD_CHAINED_PTR_32_FIRMWARE => (
-            FixupTarget::Rebase {
-                target: bits(raw, 0, 26),
-                high8: 0,
-                is_offset: false,
-            },
-            None,
-            bits(raw, 26, 6),
-        ),
+        DYLD_CHAINED_PTR_32_CACHE => rebase(bits(raw, 0, 30), 0, true),
+        DYLD_CHAINED_PTR_32_FIRMWARE => rebase(bits(raw, 0, 26), 0, false),
         DYLD_CHAINED_PTR_64_KERNEL_CACHE | DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => {
-            let auth = (bits(raw, 63, 1) != 0).then(|| PointerAuth {
-                diversity: bits(raw, 32, 16) as u16,
-                addr_div: bits(raw, 48, 1) != 0,
-                key: bits(raw, 49, 2) as u8,
-            });
-            (
-                FixupTarget::Rebase {
-                    target: bits(raw, 0, 30),
-                    high8: 0,
-                    is_offset: true,
-                },
-                auth,
-                bits(raw, 51, 12),
-            )
+            rebase(bits(raw, 0, 30), 0, true)
         }
         // arm64e: DYLD_CHAINED_PTR_ARM64E, _KERNEL, _USERLAND, _FIRMWARE, _USERLAND24.
         _ => {
-            let next = bits(raw, 51, 11);
             let is_auth = bits(raw, 63, 1) != 0;
             let is_bind = bits(raw, 62, 1) != 0;
-            let wide_ordinal = format == DYLD_CHAINED_PTR_ARM64E_USERLAND24;
-            let ordinal = if wide_ordinal {
+            let ordinal = if format == DYLD_CHAINED_PTR_ARM64E_USERLAND24 {
                 bits(raw, 0, 24)
             } else {
                 bits(raw, 0, 16)
             } as u32;
-            let auth = is_auth.then(|| PointerAuth {
-                diversity: bits(raw, 32, 16) as u16,
-                addr_div: bits(raw, 48, 1) != 0,
-                key: bits(raw, 49, 2) as u8,
-            });
             // Only the plain arm64e format stores unslid addresses; the others, offsets.
             let offsets =
                 format != DYLD_CHAINED_PTR_ARM64E && format != DYLD_CHAINED_PTR_ARM64E_FIRMWARE;
-            let target = match (is_bind, is_auth) {
+            match (is_bind, is_auth) {
                 (true, true) => FixupTarget::Bind { ordinal, addend: 0 },
                 (true, false) => FixupTarget::Bind {
                     ordinal,
                     addend: sign(bits(raw, 32, 19), 19),
                 },
-                (false, true) => FixupTarget::Rebase {
-                    target: bits(raw, 0, 32),
-                    high8: 0,
-                    is_offset: true,
-                },
-                (false, false) => FixupTarget::Rebase {
-                    target: bits(raw, 0, 43),
-                    high8: bits(raw, 43, 8) as u8,
-                    is_offset: offsets,
-                },
-            };
-            (target, auth, next)
+                (false, true) => rebase(bits(raw, 0, 32), 0, true),
+                (false, false) => rebase(bits(raw, 0, 43), bits(raw, 43, 8), offsets),
+            }
         }
+    }
+}
+
+/// `n` bits of `v` from bit `lo`.
+#[inline(always)]
+fn bits(v: u64, lo: u32, n: u32) -> u64 {
+    (v >> lo) & ((1u64 << n) - 1)
+}
+
+/// Where a pointer format keeps `next` (how many strides to the chain's next location):
+/// its lowest bit and its width.
+fn next_field(format: u16) -> (u32, u32) {
+    match format {
+        DYLD_CHAINED_PTR_32 => (26, 5),
+        DYLD_CHAINED_PTR_32_CACHE => (30, 2),
+        DYLD_CHAINED_PTR_32_FIRMWARE => (26, 6),
+        DYLD_CHAINED_PTR_64
+        | DYLD_CHAINED_PTR_64_OFFSET
+        | DYLD_CHAINED_PTR_64_KERNEL_CACHE
+        | DYLD_CHAINED_PTR_X86_64_KERNEL_CACHE => (51, 12),
+        // arm64e: DYLD_CHAINED_PTR_ARM64E, _KERNEL, _USERLAND, _FIRMWARE, _USERLAND24.
+        _ => (51, 11),
     }
 }
 
@@ -884,15 +1002,34 @@ impl Iterator for ChainedFixupWalk<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Result<ChainedFixup>> {
-        if self.done {
-            return None;
-        }
-        match self.step() {
-            Ok(Some(f)) => Some(Ok(f)),
-            Ok(None) => None,
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
+        loop {
+            if let Some(chain) = &mut self.chain {
+                return Some(match chain.read() {
+                    Ok((fixup, true)) => Ok(fixup),
+                    Ok((fixup, false)) => {
+                        self.chain = None;
+                        Ok(fixup)
+                    }
+                    Err(e) => {
+                        self.chain = None;
+                        self.starts.done = true;
+                        Err(e)
+                    }
+                });
+            }
+            if self.starts.done {
+                return None;
+            }
+            match self.starts.next_chain() {
+                Ok(Some(chain)) => self.chain = Some(chain),
+                Ok(None) => {
+                    self.starts.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.starts.done = true;
+                    return Some(Err(e));
+                }
             }
         }
     }

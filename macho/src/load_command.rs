@@ -73,17 +73,6 @@ fn bad_command(index: u32, cmd: u32, offset: u64, expected: &'static str) -> Err
     }
 }
 
-/// The error for a `cmdsize` below 8 or not a multiple of 4.
-#[cold]
-fn bad_cmdsize(index: u32, cmd: u32, offset: u64, cmdsize: u32) -> Error {
-    let expected = if cmdsize < 8 {
-        "cmdsize of at least 8"
-    } else {
-        "cmdsize a multiple of 4"
-    };
-    bad_command(index, cmd, offset, expected)
-}
-
 /// The `sizeofcmds` bytes of load commands at file offset `base` run past the end of the
 /// file's `len` bytes.
 #[cold]
@@ -118,12 +107,23 @@ impl<'data> Iterator for LoadCommands<'data> {
         };
         let cmd = header.cmd.get(self.endian);
         let cmdsize = header.cmdsize.get(self.endian);
-        // Both size rules, at least 8 and a multiple of 4, in one test: rotated right by 2, a
-        // multiple of 4 is cmdsize / 4 (below 2^30) and anything else is 2^30 or more, so
-        // the rules hold exactly when the rotation is in 2..2^30. bad_cmdsize says which broke.
-        if cmdsize.rotate_right(2).wrapping_sub(2) >= (1 << 30) - 2 {
+        if cmdsize < 8 {
             self.remaining = 0;
-            return Some(Err(bad_cmdsize(index, cmd, offset, cmdsize)));
+            return Some(Err(bad_command(
+                index,
+                cmd,
+                offset,
+                "cmdsize of at least 8",
+            )));
+        }
+        if cmdsize & 3 != 0 {
+            self.remaining = 0;
+            return Some(Err(bad_command(
+                index,
+                cmd,
+                offset,
+                "cmdsize a multiple of 4",
+            )));
         }
         let Some((bytes, rest)) = self.rest.split_at_checked(cmdsize as usize) else {
             self.remaining = 0;

@@ -1429,7 +1429,7 @@ fn chained_fixups<'a, Mach: MachHeader<Endian = Endianness>>(
         let mut v = Vec::new();
         for f in cf.fixups() {
             let f = f.map_err(s)?;
-            let row = match f.target {
+            let row = match f.target() {
                 dm::FixupTarget::Bind { ordinal, addend } => FixupRow::Bind { ordinal, addend },
                 dm::FixupTarget::Rebase {
                     target,

@@ -182,7 +182,7 @@ fn print_fixups(
             let f = f?;
             let address = places.base_address.wrapping_add(f.image_offset);
             let (segment, section) = places.names(f.segment_index as u8, address);
-            let (bind, target) = match f.target {
+            let (bind, target) = match f.target() {
                 FixupTarget::Bind { ordinal, addend } if ordinal < imports_count => {
                     let imp = c.import(ordinal)?;
                     let name = imp.name.map_or_else(

@@ -800,8 +800,10 @@ fn walk_chained<'data>(
         assert_eq!(f.raw, raw, "a fixup's raw value is what is at its location");
         assert_eq!(
             f.target_address(0x1_0000_0000).is_some(),
-            matches!(f.target, FixupTarget::Rebase { .. })
+            matches!(f.target(), FixupTarget::Rebase { .. })
         );
+        // Only an authenticated location (bit 63) has authentication data.
+        assert!(f.auth().is_none() || f.raw >> 63 == 1);
     });
 }
 
