@@ -79,6 +79,8 @@ pub struct SegmentStarts<'data> {
     pub max_valid_pointer: u32,
     /// Number of pages.
     pub page_count: u16,
+    /// File offset of this structure.
+    offset: u64,
     page_starts: &'data [u8],
     endian: Endianness,
 }
@@ -90,9 +92,19 @@ impl SegmentStarts<'_> {
         view::<U16>(self.page_starts, at).map(|s| s.get(self.endian))
     }
 
+    /// File offset of this structure.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     /// The chain starts of page `page`, as offsets inside the page (more than one for a
-    /// `DYLD_CHAINED_PTR_START_MULTI` page).
-    pub fn chain_starts(&self, page: usize) -> impl Iterator<Item = u16> + '_ {
+    /// `DYLD_CHAINED_PTR_START_MULTI` page, whose list in the overflow area ends with the
+    /// entry marked `DYLD_CHAINED_PTR_START_LAST`).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] if the list runs past the end of the structure before its last
+    /// entry; the iterator ends after it.
+    pub fn chain_starts(&self, page: usize) -> impl Iterator<Item = Result<u16>> + '_ {
         let first = self.page_start(page);
         let multi = first
             .filter(|s| *s != DYLD_CHAINED_PTR_START_NONE && s & DYLD_CHAINED_PTR_START_MULTI != 0);
@@ -100,16 +112,24 @@ impl SegmentStarts<'_> {
         let mut single = first.filter(|s| *s != DYLD_CHAINED_PTR_START_NONE && multi.is_none());
         core::iter::from_fn(move || {
             if let Some(s) = single.take() {
-                return Some(s);
+                return Some(Ok(s));
             }
             let i = overflow?;
-            let s = self.page_start(i)?;
+            let Some(s) = self.page_start(i) else {
+                overflow = None;
+                return Some(Err(Error::Malformed {
+                    what: "chained fixups",
+                    offset: self.offset,
+                    expected: "a page's chain starts ended by DYLD_CHAINED_PTR_START_LAST inside \
+                               dyld_chained_starts_in_segment",
+                }));
+            };
             overflow = if s & DYLD_CHAINED_PTR_START_LAST != 0 {
                 None
             } else {
                 Some(i + 1)
             };
-            Some(s & !DYLD_CHAINED_PTR_START_LAST)
+            Some(Ok(s & !DYLD_CHAINED_PTR_START_LAST))
         })
     }
 }
@@ -383,6 +403,7 @@ impl<'data> ChainedFixups<'data> {
             segment_offset: s.segment_offset.get(e),
             max_valid_pointer: s.max_valid_pointer.get(e),
             page_count,
+            offset: self.base.wrapping_add(at as u64),
             page_starts,
             endian: e,
         }))
@@ -641,8 +662,11 @@ impl<'data> ChainStarts<'data> {
     /// An error in the `dyld_chained_starts_in_segment` of `starts`, at its file offset.
     #[cold]
     fn starts_error(&self, starts: &SegmentStarts<'_>, expected: &'static str) -> Error {
-        let at = u64::from(self.fixups.header.starts_offset) + u64::from(starts.info_offset);
-        self.fixups.error(at as usize, expected)
+        Error::Malformed {
+            what: "chained fixups",
+            offset: starts.offset(),
+            expected,
+        }
     }
 
     /// The next chain: its first location, in the page it lies in. `None` after the last.
@@ -669,6 +693,7 @@ impl<'data> ChainStarts<'data> {
                     self.n_starts = 0;
                     self.next_start = 0;
                     for s in starts.chain_starts(page) {
+                        let s = s?;
                         if self.n_starts == self.starts_in_page.len() {
                             return Err(self.starts_error(&starts, "at most 64 chains in one page"));
                         }
@@ -926,8 +951,9 @@ fn other_target(format: u16, raw: u64, max_valid: u32) -> FixupTarget {
             }
             let target = bits(raw, 0, 26);
             // Targets past max_valid_pointer are not pointers but values the linker stored in
-            // the chain, biased to fit the 26-bit field.
-            if max_valid != 0 && target > u64::from(max_valid) {
+            // the chain, biased to fit the 26-bit field. As dyld reads them: a
+            // max_valid_pointer of 0 makes every target but 0 such a value.
+            if target > u64::from(max_valid) {
                 let bias = (0x0400_0000 + u64::from(max_valid)) / 2;
                 let value = target.wrapping_sub(bias) & 0xffff_ffff;
                 FixupTarget::NonPointer { value }

@@ -932,6 +932,33 @@ fn ptr32_chain() {
     );
 }
 
+/// A `max_valid_pointer` of 0 is no exception: dyld (`fixupAllChainedFixups`, and its
+/// chain printer) compares `target > max_valid_pointer` as is, so every target but 0 is a
+/// value biased by `0x0400_0000 / 2`, not a pointer.
+#[test]
+fn ptr32_with_max_valid_pointer_zero() {
+    one_chain(
+        DYLD_CHAINED_PTR_32,
+        0,
+        &[
+            loc(0x4, |n| ptr32_rebase(0, n), rebase(0, 0, false), None),
+            // 0x4000 - 0x200_0000, modulo 2^32.
+            loc(
+                0x8,
+                |n| ptr32_rebase(0x4000, n),
+                FixupTarget::NonPointer { value: 0xfe00_4000 },
+                None,
+            ),
+            loc(
+                0xc,
+                |n| ptr32_rebase(0x300_0000, n),
+                FixupTarget::NonPointer { value: 0x100_0000 },
+                None,
+            ),
+        ],
+    );
+}
+
 /// 32 for the shared cache: 30-bit offsets, a 2-bit next.
 #[test]
 fn ptr32_cache_chain() {
@@ -1424,6 +1451,27 @@ fn at_most_64_chains_in_one_page() {
         Some(starts_error(
             built.starts_at[0],
             "at most 64 chains in one page"
+        ))
+    );
+}
+
+/// A MULTI page whose list of chain starts has no entry marked LAST runs off the end of the
+/// starts structure: an error at the structure, before any of that page's chains, where
+/// the walk used to end the page quietly and go on.
+#[test]
+fn chain_starts_without_last() {
+    let (mut image, want) = multi_page(3);
+    let list = &mut image.starts[0].page_start;
+    *list.last_mut().unwrap() &= !DYLD_CHAINED_PTR_START_LAST;
+    let built = image.build();
+    let (got, error) = walk(&built.bytes);
+    check(&got, &want[..1]);
+    assert_eq!(
+        error,
+        Some(starts_error(
+            built.starts_at[0],
+            "a page's chain starts ended by DYLD_CHAINED_PTR_START_LAST inside \
+             dyld_chained_starts_in_segment"
         ))
     );
 }

@@ -723,6 +723,7 @@ fn walk_chained<'data>(
                         for p in 0..usize::from(st.page_count) {
                             let first = st.page_start(p).expect("page_start[] holds page_count");
                             for start in st.chain_starts(p) {
+                                let Ok(start) = start else { break };
                                 if budget == 0 {
                                     break;
                                 }
