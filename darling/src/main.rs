@@ -39,6 +39,8 @@ enum Command {
     /// Write the wrapper (C for a Mach-O dylib, or Rust) that makes a host ELF library's
     /// exports callable from Mach-O code, as Darling's wrapgen does.
     Wrapgen(cmd::wrapgen::Args),
+    /// Run an x86-64 macOS executable on this machine.
+    Run(cmd::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,11 @@ fn main() -> ExitCode {
         Command::Vchroot(args) => cmd::vchroot::run(&args),
         Command::Commpage(args) => cmd::commpage::run(&args).map(String::into_bytes),
         Command::Wrapgen(args) => cmd::wrapgen::run(&args).map(String::into_bytes),
+        Command::Run(args) => {
+            // Returns only if the program cannot be loaded.
+            eprintln!("darling run: error: {}", cmd::run::run(&args));
+            return ExitCode::FAILURE;
+        }
     };
     match result {
         Ok(bytes) => {

@@ -10,5 +10,6 @@ pub mod malformed;
 pub mod mig;
 pub mod nm;
 pub mod otool;
+pub mod run;
 pub mod vchroot;
 pub mod wrapgen;

@@ -1,0 +1,131 @@
+//! `darling run` on the loader's test programs (`loader/tests/data`: our own C sources, built
+//! for macOS 10.15 with dyld-info opcodes and lazy binding, and for 13.0 with chained fixups),
+//! and on files it must refuse.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{command, darling, run};
+
+const BUILDS: [&str; 2] = ["10.15", "13.0"];
+
+fn programs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../loader/tests/data")
+}
+
+fn expected(name: &str, ext: &str) -> Option<String> {
+    std::fs::read_to_string(programs().join("expected").join(format!("{name}.{ext}"))).ok()
+}
+
+/// Runs `bin/<name>-<build>` as the data README says: the arguments of `<name>.argv`, the
+/// environment of `<name>.env` (and `DARLING_TEST` otherwise unset), `argv[0]` the path
+/// given; checks stdout against `<name>.stdout` with its placeholders filled in, the exit
+/// status against `<name>.status` (or 0), and that nothing went to stderr.
+fn runs_as_expected(name: &str) {
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for build in BUILDS {
+        let program = programs().join("bin").join(format!("{name}-{build}"));
+        let program = program.to_str().expect("UTF-8 path");
+        let mut cmd = command(&["run", program]);
+        cmd.env_remove("DARLING_TEST");
+        if let Some(argv) = expected(name, "argv") {
+            cmd.args(argv.lines());
+        }
+        if let Some(env) = expected(name, "env") {
+            for line in env.lines() {
+                let (k, v) = line.split_once('=').expect("NAME=value");
+                cmd.env(k, v);
+            }
+        }
+        let (status, stdout, stderr) = run(&mut cmd);
+        let want = expected(name, "stdout")
+            .expect("expected stdout")
+            .replace("{NCPU}", &ncpu.to_string())
+            .replace("{ARGV0}", program);
+        let want_status = expected(name, "status").map_or(0, |s| s.trim().parse().unwrap());
+        assert_eq!(stderr, "", "{name}-{build}");
+        assert_eq!(stdout, want, "{name}-{build}");
+        assert_eq!(status, want_status, "{name}-{build}");
+    }
+}
+
+#[test]
+fn hello() {
+    runs_as_expected("hello");
+}
+
+/// argc/argv/envp, and exit(42) flushing what printf buffered.
+#[test]
+fn args() {
+    runs_as_expected("args");
+}
+
+/// The CPU count read straight from the commpage the runtime maps.
+#[test]
+fn commpage() {
+    runs_as_expected("commpage");
+}
+
+/// Two threads and main, each with its own Darwin errno through __error().
+#[test]
+fn threads() {
+    runs_as_expected("threads");
+}
+
+/// The programs whose imports have no shim yet are refused before anything runs, naming the
+/// first such import and its library.
+#[test]
+fn imports_without_a_shim_are_refused_before_running() {
+    for (name, first) in [
+        ("fileio", "_stat$INODE64"),
+        ("mach_msg", ""),
+        ("host_info", ""),
+    ] {
+        for build in BUILDS {
+            let program = programs().join("bin").join(format!("{name}-{build}"));
+            let program = program.to_str().unwrap();
+            let (status, stdout, stderr) = darling(&["run", program]);
+            assert_eq!((status, stdout.as_str()), (1, ""), "{name}-{build}");
+            let prefix = format!("darling run: error: {program}: no shim for {first}");
+            assert!(stderr.starts_with(&prefix), "{name}-{build}: {stderr}");
+            assert!(
+                stderr.ends_with(" from /usr/lib/libSystem.B.dylib\n"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn files_it_cannot_run() {
+    let macho = Path::new(env!("CARGO_MANIFEST_DIR")).join("../macho/tests/data/bin");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script");
+    std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+    let missing = dir.path().join("missing");
+    let cases: [(PathBuf, &str); 5] = [
+        (script, "not a Mach-O file (magic 0x23212f62)"),
+        (
+            PathBuf::from(env!("CARGO_BIN_EXE_darling")),
+            "not a Mach-O file (magic 0x7f454c46)",
+        ),
+        (
+            macho.join("libhelper-x86_64.dylib"),
+            "a Mach-O dynamic library (filetype 6), expected an executable (MH_EXECUTE)",
+        ),
+        (
+            macho.join("exe-arm64-chained"),
+            "a Mach-O for arm64, expected x86_64",
+        ),
+        (missing, "No such file or directory (os error 2)"),
+    ];
+    for (path, message) in cases {
+        let path = path.to_str().unwrap();
+        let (status, stdout, stderr) = darling(&["run", path]);
+        assert_eq!(
+            (status, stdout.as_str(), stderr),
+            (1, "", format!("darling run: error: {path}: {message}\n"))
+        );
+    }
+}
