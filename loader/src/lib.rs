@@ -29,6 +29,7 @@ mod image;
 pub mod plan;
 mod run;
 pub mod shims;
+pub mod translate;
 
 pub use image::LoadedImage;
 pub use run::call_main;

@@ -6,11 +6,11 @@
 //! data, not functions, and bind to the host's variable of the same meaning
 //! ([`HOST_DATA`]) or to the runtime's own: `__stack_chk_guard` (the canary, a random word:
 //! glibc keeps its own in the thread block, where Darwin code does not look),
-//! `dyld_stub_binder` (never called: lazy binds are bound at load) and `__error` (each
-//! thread's Darwin `errno`, apart from glibc's, which holds Linux numbers). Anything else (an import
-//! whose Darwin ABI differs from glibc's, such as `__error`, `open`'s flags or `struct
-//! stat`, until its translating shim exists, or any other library) is refused before the
-//! program runs, naming the symbol and the library.
+//! `dyld_stub_binder` (never called: lazy binds are bound at load), and the translating
+//! shims of [`crate::translate`] for the calls whose Darwin ABI differs (`__error`, `open`,
+//! `stat$INODE64`, `strerror`…). Anything else (an import whose Darwin ABI differs from
+//! glibc's and has no translating shim yet, or an import from any other library) is refused
+//! before the program runs, naming the symbol and the library.
 
 use std::ffi::CString;
 
@@ -121,18 +121,6 @@ extern "C" fn stub_binder_reached() -> ! {
     std::process::abort()
 }
 
-thread_local! {
-    /// This thread's Darwin `errno`, which `__error()` points Darwin code at.
-    static DARWIN_ERRNO: std::cell::Cell<std::ffi::c_int> = const { std::cell::Cell::new(0) };
-}
-
-/// `int *__error(void)`: the address of the calling thread's Darwin `errno`. Host functions
-/// bound straight set glibc's `errno` (Linux numbers), which this one does not show: only
-/// translating shims write here.
-extern "C" fn darwin_error() -> *mut std::ffi::c_int {
-    DARWIN_ERRNO.with(std::cell::Cell::as_ptr)
-}
-
 /// A random word for the stack canary, from the hasher keys std draws from the OS.
 fn random_word() -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -198,10 +186,12 @@ impl Shims {
         if let Some((_, glibc)) = HOST_DATA.iter().find(|(darwin, _)| *darwin == name) {
             return host(glibc);
         }
+        if let Some(address) = crate::translate::shim(name) {
+            return Ok(address);
+        }
         match import.symbol.as_slice() {
             b"___stack_chk_guard" => Ok(&self.data.canary as *const u64 as u64),
             b"dyld_stub_binder" => Ok(stub_binder_reached as *const () as u64),
-            b"___error" => Ok(darwin_error as *const () as u64),
             _ => Err(unknown()),
         }
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use darling_commpage::{Arch, Clock, Commpage, FillOptions, Host};
 use darling_loader::{LoadedImage, Plan, Shims};
+use darling_vchroot::Vchroot;
 
 /// Run an x86-64 macOS executable.
 #[derive(Debug, clap::Args)]
@@ -20,6 +21,10 @@ use darling_loader::{LoadedImage, Plan, Shims};
         be loaded."
 )]
 pub struct Args {
+    /// The prefix: Darwin's `/` for the program's paths (the host's is
+    /// /Volumes/SystemRoot). Default: $DPREFIX, else ~/.darling, created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub prefix: Option<PathBuf>,
     /// The executable (of a fat file, its x86_64 slice).
     pub program: PathBuf,
     /// Its arguments.
@@ -49,6 +54,15 @@ fn load_and_run(args: &Args) -> Result<std::convert::Infallible, String> {
         .resolve_all(&plan)
         .map_err(|e| format!("{name}: {e}"))?;
     let image = LoadedImage::load(&file, &plan, &addresses).map_err(|e| format!("{name}: {e}"))?;
+    let prefix = match &args.prefix {
+        Some(p) => p.clone(),
+        None => super::vchroot::default_prefix()?,
+    };
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    let root = Vchroot::open(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    if darling_loader::translate::set_prefix(root).is_err() {
+        return Err("the prefix is already set".to_owned());
+    }
     // Darwin code reads the CPU count, page size and time straight from the commpage. A
     // short first measurement of the TSC (the default, 5 ms, would be most of a small
     // program's run), which every refresh measures again over all the time since.

@@ -67,7 +67,7 @@ pub struct Unexpand {
 }
 
 /// The prefix as Darling picks it: `DPREFIX`, else `$HOME/.darling`.
-fn default_prefix() -> Result<PathBuf, String> {
+pub fn default_prefix() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("DPREFIX") {
         return Ok(p.into());
     }
