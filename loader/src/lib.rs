@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod image;
+pub mod mach;
 pub mod plan;
 mod run;
 pub mod shims;

@@ -186,7 +186,7 @@ impl Shims {
         if let Some((_, glibc)) = HOST_DATA.iter().find(|(darwin, _)| *darwin == name) {
             return host(glibc);
         }
-        if let Some(address) = crate::translate::shim(name) {
+        if let Some(address) = crate::translate::shim(name).or_else(|| crate::mach::shim(name)) {
             return Ok(address);
         }
         match import.symbol.as_slice() {

@@ -1,0 +1,193 @@
+//! Mach for the running program: one task of a `darling-mach-ipc` kernel, and the libSystem
+//! calls that reach it (`mach_task_self_`, `mach_port_allocate`, `mach_port_insert_right`,
+//! `mach_msg`), with XNU's return codes.
+//!
+//! This module is an unsafe edge: the calls take raw pointers from Darwin code, which
+//! promises what the C prototypes say (a message buffer of the sizes given, a place for a
+//! port name).
+#![allow(unsafe_code)]
+
+use std::ffi::c_int;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use darling_mach_ipc::consts::{
+    KERN_INVALID_ARGUMENT, KERN_SUCCESS, MACH_RCV_MSG, MACH_SEND_INVALID_DEST, MACH_SEND_MSG,
+};
+use darling_mach_ipc::{Kernel, Task};
+
+static TASK: OnceLock<Task> = OnceLock::new();
+
+/// `mach_task_self_`: the variable Darwin's `mach_task_self()` reads, the name of the task's
+/// own send right. Zero until [`task`] makes the task.
+static MACH_TASK_SELF: AtomicU32 = AtomicU32::new(0);
+
+/// The program's task, made (in a kernel of its own) on first use.
+pub fn task() -> &'static Task {
+    TASK.get_or_init(|| {
+        let task = Kernel::new().task_create(None);
+        MACH_TASK_SELF.store(task.mach_task_self(), Ordering::Release);
+        task
+    })
+}
+
+/// The result of a call as the `kern_return_t` the C function returns.
+fn code(result: Result<(), darling_mach_ipc::KernReturn>) -> c_int {
+    match result {
+        Ok(()) => KERN_SUCCESS,
+        Err(e) => e.0,
+    }
+}
+
+/// Whether `target` names this task (the only task a program here can act on).
+fn is_self(target: u32) -> bool {
+    target == task().mach_task_self()
+}
+
+/// `kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
+/// mach_port_name_t *name)`.
+unsafe extern "C" fn mach_port_allocate(target: u32, right: u32, name: *mut u32) -> c_int {
+    if !is_self(target) {
+        return MACH_SEND_INVALID_DEST;
+    }
+    if name.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    code(task().mach_port_allocate(right).map(|n| {
+        // SAFETY: Darwin code passes a place for the name (checked not NULL above).
+        unsafe { name.write_unaligned(n) }
+    }))
+}
+
+/// `kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name,
+/// mach_port_t poly, mach_msg_type_name_t polyPoly)`.
+extern "C" fn mach_port_insert_right(target: u32, name: u32, poly: u32, poly_poly: u32) -> c_int {
+    if !is_self(target) {
+        return MACH_SEND_INVALID_DEST;
+    }
+    code(task().mach_port_insert_right(name, poly, poly_poly))
+}
+
+/// `mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
+/// mach_msg_size_t send_size, mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+/// mach_msg_timeout_t timeout, mach_port_name_t notify)`.
+unsafe extern "C" fn mach_msg(
+    msg: *mut u8,
+    option: i32,
+    send_size: u32,
+    rcv_size: u32,
+    rcv_name: u32,
+    timeout: u32,
+    notify: u32,
+) -> c_int {
+    let send = if option & MACH_SEND_MSG != 0 {
+        send_size
+    } else {
+        0
+    };
+    let receive = if option & MACH_RCV_MSG != 0 {
+        rcv_size
+    } else {
+        0
+    };
+    let len = send.max(receive) as usize;
+    let buffer: &mut [u8] = if len == 0 || msg.is_null() {
+        &mut []
+    } else {
+        // SAFETY: Darwin code passes a buffer of `send_size` bytes to send from and
+        // `rcv_size` bytes to receive into: `len` bytes, the larger.
+        unsafe { std::slice::from_raw_parts_mut(msg, len) }
+    };
+    code(task().mach_msg(
+        buffer, option, send_size, rcv_size, rcv_name, timeout, notify,
+    ))
+}
+
+/// The addresses of the Mach calls and data, by libSystem name (without the leading
+/// underscore).
+pub(crate) fn shim(name: &str) -> Option<u64> {
+    let address = match name {
+        "mach_task_self_" => {
+            task();
+            &MACH_TASK_SELF as *const AtomicU32 as *const ()
+        }
+        "mach_port_allocate" => mach_port_allocate as *const (),
+        "mach_port_insert_right" => mach_port_insert_right as *const (),
+        "mach_msg" => mach_msg as *const (),
+        _ => return None,
+    };
+    Some(address as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use darling_mach_ipc::consts::{
+        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_RIGHT_RECEIVE,
+        MACH_SEND_MSG_TOO_SMALL,
+    };
+
+    use super::*;
+
+    fn call(name: &str) -> u64 {
+        shim(name).unwrap_or_else(|| panic!("{name}"))
+    }
+
+    #[test]
+    fn a_message_to_a_port_of_our_own() {
+        let me = {
+            let at = call("mach_task_self_") as *const u32;
+            // SAFETY: the shim's address is MACH_TASK_SELF, a u32 set before it is given.
+            unsafe { *at }
+        };
+        assert_eq!(me, task().mach_task_self());
+        let mut port = 0u32;
+        // SAFETY: a place for the name.
+        let allocated = unsafe { mach_port_allocate(me, MACH_PORT_RIGHT_RECEIVE, &mut port) };
+        assert_eq!(allocated, KERN_SUCCESS);
+        assert_eq!(
+            mach_port_insert_right(me, port, port, MACH_MSG_TYPE_MAKE_SEND),
+            KERN_SUCCESS
+        );
+        // A bare header to the port (COPY_SEND), id 77, then received into 64 bytes.
+        let mut msg = [0u8; 64];
+        msg[0..4].copy_from_slice(&MACH_MSG_TYPE_COPY_SEND.to_le_bytes());
+        msg[4..8].copy_from_slice(&24u32.to_le_bytes());
+        msg[8..12].copy_from_slice(&port.to_le_bytes());
+        msg[20..24].copy_from_slice(&77u32.to_le_bytes());
+        // SAFETY: a 64-byte buffer, larger than both sizes.
+        let sent = unsafe { mach_msg(msg.as_mut_ptr(), MACH_SEND_MSG, 24, 0, 0, 0, 0) };
+        assert_eq!(sent, KERN_SUCCESS);
+        msg.fill(0);
+        // SAFETY: as above.
+        let got = unsafe { mach_msg(msg.as_mut_ptr(), MACH_RCV_MSG, 0, 64, port, 0, 0) };
+        assert_eq!(got, KERN_SUCCESS);
+        assert_eq!(u32::from_le_bytes(msg[20..24].try_into().unwrap()), 77);
+        assert_eq!(u32::from_le_bytes(msg[12..16].try_into().unwrap()), port);
+    }
+
+    #[test]
+    fn xnu_codes_for_what_cannot_be_done() {
+        let me = task().mach_task_self();
+        let mut port = 0u32;
+        // SAFETY: each call gets a place for the name, or NULL where NULL is the point.
+        unsafe {
+            assert_eq!(
+                mach_port_allocate(me + 1, MACH_PORT_RIGHT_RECEIVE, &mut port),
+                MACH_SEND_INVALID_DEST
+            );
+            assert_eq!(
+                mach_port_allocate(me, MACH_PORT_RIGHT_RECEIVE, std::ptr::null_mut()),
+                KERN_INVALID_ARGUMENT
+            );
+            let mut msg = [0u8; 16];
+            assert_eq!(
+                mach_msg(msg.as_mut_ptr(), MACH_SEND_MSG, 16, 0, 0, 0, 0),
+                MACH_SEND_MSG_TOO_SMALL
+            );
+        }
+        assert_eq!(
+            mach_port_insert_right(me + 1, 1, 1, MACH_MSG_TYPE_MAKE_SEND),
+            MACH_SEND_INVALID_DEST
+        );
+    }
+}
