@@ -25,6 +25,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod host;
 mod image;
 pub mod mach;
 pub mod plan;

@@ -76,6 +76,8 @@ pub const HOST_DATA: &[(&str, &str)] = &[
     ("__stdinp", "stdin"),
     ("__stdoutp", "stdout"),
     ("__stderrp", "stderr"),
+    // `char **environ`: the environment, which the runtime gives the program as its own.
+    ("environ", "environ"),
 ];
 
 /// Why an executable cannot be loaded.
@@ -186,7 +188,10 @@ impl Shims {
         if let Some((_, glibc)) = HOST_DATA.iter().find(|(darwin, _)| *darwin == name) {
             return host(glibc);
         }
-        if let Some(address) = crate::translate::shim(name).or_else(|| crate::mach::shim(name)) {
+        let shimmed = crate::translate::shim(name)
+            .or_else(|| crate::mach::shim(name))
+            .or_else(|| crate::host::shim(name));
+        if let Some(address) = shimmed {
             return Ok(address);
         }
         match import.symbol.as_slice() {
