@@ -128,6 +128,13 @@ fn host_info() {
     runs_as_expected("host_info");
 }
 
+/// bootstrap_register and bootstrap_look_up on the runtime's bootstrap server, and a message
+/// to the port found.
+#[test]
+fn bootstrap() {
+    runs_as_expected("bootstrap");
+}
+
 /// A program linked without PIE (macOS 10.9, a custom __PAGEZERO) is mapped at its own
 /// addresses (darling-macho's fixture exe-x86_64-legacy).
 #[test]

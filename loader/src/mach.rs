@@ -1,32 +1,47 @@
-//! Mach for the running program: one task of a `darling-mach-ipc` kernel, and the libSystem
-//! calls that reach it (`mach_task_self_`, `mach_port_allocate`, `mach_port_insert_right`,
-//! `mach_msg`), with XNU's return codes.
+//! Mach for the running program: one task of a `darling-mach-ipc` kernel with a bootstrap
+//! server, and the libSystem calls that reach it (`mach_task_self_`, `mach_port_allocate`,
+//! `mach_port_insert_right`, `mach_msg`, `bootstrap_port`, `bootstrap_look_up`,
+//! `bootstrap_register`, `bootstrap_check_in`), with XNU's and launchd's return codes.
 //!
 //! This module is an unsafe edge: the calls take raw pointers from Darwin code, which
 //! promises what the C prototypes say (a message buffer of the sizes given, a place for a
 //! port name).
 #![allow(unsafe_code)]
 
-use std::ffi::c_int;
+use std::ffi::{CStr, c_char, c_int};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use darling_mach_ipc::consts::{
-    KERN_INVALID_ARGUMENT, KERN_SUCCESS, MACH_RCV_MSG, MACH_SEND_INVALID_DEST, MACH_SEND_MSG,
+    BOOTSTRAP_NOT_PRIVILEGED, KERN_INVALID_ARGUMENT, KERN_SUCCESS, MACH_RCV_MSG,
+    MACH_SEND_INVALID_DEST, MACH_SEND_MSG,
 };
-use darling_mach_ipc::{Kernel, Task};
+use darling_mach_ipc::{BootstrapServer, Kernel, Task};
 
 static TASK: OnceLock<Task> = OnceLock::new();
+
+/// The kernel's bootstrap server (launchd's part), running for the life of the process.
+static BOOTSTRAP: OnceLock<Option<BootstrapServer>> = OnceLock::new();
 
 /// `mach_task_self_`: the variable Darwin's `mach_task_self()` reads, the name of the task's
 /// own send right. Zero until [`task`] makes the task.
 static MACH_TASK_SELF: AtomicU32 = AtomicU32::new(0);
 
-/// The program's task, made (in a kernel of its own) on first use.
+/// `bootstrap_port`: the variable libSystem's bootstrap calls are given, the name of the
+/// task's send right to the bootstrap server (0 if the server could not start).
+static BOOTSTRAP_PORT: AtomicU32 = AtomicU32::new(0);
+
+/// The program's task, made on first use in a kernel of its own whose bootstrap server is
+/// the task's bootstrap port.
 pub fn task() -> &'static Task {
     TASK.get_or_init(|| {
-        let task = Kernel::new().task_create(None);
+        let kernel = Kernel::new();
+        let server = BOOTSTRAP.get_or_init(|| BootstrapServer::start(&kernel).ok());
+        let task = kernel.task_create(None);
         MACH_TASK_SELF.store(task.mach_task_self(), Ordering::Release);
+        if server.is_some() {
+            BOOTSTRAP_PORT.store(task.bootstrap_port(), Ordering::Release);
+        }
         task
     })
 }
@@ -103,6 +118,69 @@ unsafe extern "C" fn mach_msg(
     ))
 }
 
+/// The service name a bootstrap call is given: launchd's `name_t`, a C string of at most
+/// 127 bytes (`BOOTSTRAP_MAX_NAME_LEN` 128 with its NUL).
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string.
+unsafe fn service_name<'a>(name: *const c_char) -> Result<&'a str, c_int> {
+    if name.is_null() {
+        return Err(BOOTSTRAP_NOT_PRIVILEGED);
+    }
+    // SAFETY: the caller's promise: a NUL-terminated string.
+    let name = unsafe { CStr::from_ptr(name) };
+    name.to_str().map_err(|_| BOOTSTRAP_NOT_PRIVILEGED)
+}
+
+/// `kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
+/// mach_port_t *sp)`: a send right to the service.
+unsafe extern "C" fn bootstrap_look_up(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated service name.
+    let name = match unsafe { service_name(name) } {
+        Ok(name) => name,
+        Err(code) => return code,
+    };
+    if sp.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    code(
+        darling_mach_ipc::bootstrap_look_up(task(), bp, name).map(|port| {
+            // SAFETY: Darwin code passes a place for the port (checked not NULL).
+            unsafe { sp.write_unaligned(port) }
+        }),
+    )
+}
+
+/// `kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name,
+/// mach_port_t *sp)`: the receive right of the service.
+unsafe extern "C" fn bootstrap_check_in(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated service name.
+    let name = match unsafe { service_name(name) } {
+        Ok(name) => name,
+        Err(code) => return code,
+    };
+    if sp.is_null() {
+        return KERN_INVALID_ARGUMENT;
+    }
+    code(
+        darling_mach_ipc::bootstrap_check_in(task(), bp, name).map(|port| {
+            // SAFETY: Darwin code passes a place for the port (checked not NULL).
+            unsafe { sp.write_unaligned(port) }
+        }),
+    )
+}
+
+/// `kern_return_t bootstrap_register(mach_port_t bp, name_t service_name, mach_port_t sp)`:
+/// registers a send right under the name.
+unsafe extern "C" fn bootstrap_register(bp: u32, name: *const c_char, sp: u32) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated service name.
+    let name = match unsafe { service_name(name) } {
+        Ok(name) => name,
+        Err(code) => return code,
+    };
+    code(darling_mach_ipc::bootstrap_register(task(), bp, name, sp))
+}
+
 /// The addresses of the Mach calls and data, by libSystem name (without the leading
 /// underscore).
 pub(crate) fn shim(name: &str) -> Option<u64> {
@@ -114,6 +192,13 @@ pub(crate) fn shim(name: &str) -> Option<u64> {
         "mach_port_allocate" => mach_port_allocate as *const (),
         "mach_port_insert_right" => mach_port_insert_right as *const (),
         "mach_msg" => mach_msg as *const (),
+        "bootstrap_port" => {
+            task();
+            &BOOTSTRAP_PORT as *const AtomicU32 as *const ()
+        }
+        "bootstrap_look_up" => bootstrap_look_up as *const (),
+        "bootstrap_check_in" => bootstrap_check_in as *const (),
+        "bootstrap_register" => bootstrap_register as *const (),
         _ => return None,
     };
     Some(address as u64)
@@ -163,6 +248,57 @@ mod tests {
         assert_eq!(got, KERN_SUCCESS);
         assert_eq!(u32::from_le_bytes(msg[20..24].try_into().unwrap()), 77);
         assert_eq!(u32::from_le_bytes(msg[12..16].try_into().unwrap()), port);
+    }
+
+    #[test]
+    fn services_through_the_bootstrap_server() {
+        let me = task().mach_task_self();
+        let bp = {
+            let at = call("bootstrap_port") as *const u32;
+            // SAFETY: the shim's address is BOOTSTRAP_PORT, a u32 set with the task.
+            unsafe { *at }
+        };
+        assert_ne!(bp, 0);
+        let mut port = 0u32;
+        let mut found = 0u32;
+        // SAFETY: NUL-terminated names and places for the ports, NULL where NULL is tested.
+        unsafe {
+            assert_eq!(
+                mach_port_allocate(me, MACH_PORT_RIGHT_RECEIVE, &mut port),
+                0
+            );
+            assert_eq!(
+                mach_port_insert_right(me, port, port, MACH_MSG_TYPE_MAKE_SEND),
+                KERN_SUCCESS
+            );
+            let name = c"org.darlinghq.loader-unit";
+            assert_eq!(bootstrap_register(bp, name.as_ptr(), port), KERN_SUCCESS);
+            assert_eq!(
+                bootstrap_look_up(bp, name.as_ptr(), &mut found),
+                KERN_SUCCESS
+            );
+            assert_eq!(found, port);
+            let nobody = c"org.darlinghq.nobody-here";
+            assert_eq!(
+                bootstrap_look_up(bp, nobody.as_ptr(), &mut found),
+                darling_mach_ipc::consts::BOOTSTRAP_UNKNOWN_SERVICE
+            );
+            let mut received = 0u32;
+            let fresh = c"org.darlinghq.loader-check-in";
+            assert_eq!(
+                bootstrap_check_in(bp, fresh.as_ptr(), &mut received),
+                KERN_SUCCESS
+            );
+            assert_ne!(received, 0);
+            assert_eq!(
+                bootstrap_look_up(bp, std::ptr::null(), &mut found),
+                BOOTSTRAP_NOT_PRIVILEGED
+            );
+            assert_eq!(
+                bootstrap_look_up(bp, name.as_ptr(), std::ptr::null_mut()),
+                KERN_INVALID_ARGUMENT
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use darling_loader::{FixupFormat, FixupKind, ImportSource, Plan};
 
-const PROGRAMS: [&str; 7] = [
+const PROGRAMS: [&str; 8] = [
     "hello",
     "args",
     "fileio",
@@ -16,6 +16,7 @@ const PROGRAMS: [&str; 7] = [
     "mach_msg",
     "host_info",
     "commpage",
+    "bootstrap",
 ];
 const BUILDS: [&str; 2] = ["10.15", "13.0"];
 

@@ -210,6 +210,17 @@ kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
 kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name,
 	mach_port_t poly, mach_msg_type_name_t polyPoly);
 
+/* ---- <servers/bootstrap.h> [launchd's liblaunch/bootstrap.h; in libSystem] --
+ * bootstrap_port is the exported variable holding the task's bootstrap port;
+ * name_t is char[128]. */
+typedef char name_t[128];
+extern mach_port_t bootstrap_port;
+kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
+	mach_port_t *sp);
+kern_return_t bootstrap_register(mach_port_t bp, const name_t service_name,
+	mach_port_t sp);
+#define BOOTSTRAP_UNKNOWN_SERVICE 1102
+
 /* ---- <mach/host_info.h> [xnu: osfmk/mach/host_info.h,
  *      osfmk/mach/mach_host.defs] --------------------------------------- */
 typedef integer_t *host_info_t;
