@@ -135,6 +135,12 @@ fn bootstrap() {
     runs_as_expected("bootstrap");
 }
 
+/// GS points at an Apple TSD on every thread, its errno slot the place __error() gives.
+#[test]
+fn tsd() {
+    runs_as_expected("tsd");
+}
+
 /// A program linked without PIE (macOS 10.9, a custom __PAGEZERO) is mapped at its own
 /// addresses (darling-macho's fixture exe-x86_64-legacy).
 #[test]

@@ -31,6 +31,7 @@ pub mod mach;
 pub mod plan;
 mod run;
 pub mod shims;
+pub mod threads;
 pub mod translate;
 
 pub use image::LoadedImage;

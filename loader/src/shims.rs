@@ -56,13 +56,12 @@ pub const HOST_FUNCTIONS: &[&str] = &[
     "strtol",
     "strtoul",
     "qsort",
-    // Process and threads. pthread_t is a pointer-sized handle on both sides; attributes
-    // differ in size (64 bytes on Darwin, 56 in glibc), so only NULL attributes are safe.
+    // Process and threads. pthread_t is a pointer-sized handle on both sides (threads are
+    // made by the `threads` shim, which gives each its TSD).
     "getenv",
     "exit",
     "abort",
     "sched_yield",
-    "pthread_create",
     "pthread_join",
     // Stack protector: glibc's prints "stack smashing detected" and aborts.
     "__stack_chk_fail",
@@ -190,7 +189,8 @@ impl Shims {
         }
         let shimmed = crate::translate::shim(name)
             .or_else(|| crate::mach::shim(name))
-            .or_else(|| crate::host::shim(name));
+            .or_else(|| crate::host::shim(name))
+            .or_else(|| crate::threads::shim(name));
         if let Some(address) = shimmed {
             return Ok(address);
         }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use darling_loader::{FixupFormat, FixupKind, ImportSource, Plan};
 
-const PROGRAMS: [&str; 8] = [
+const PROGRAMS: [&str; 9] = [
     "hello",
     "args",
     "fileio",
@@ -17,6 +17,7 @@ const PROGRAMS: [&str; 8] = [
     "host_info",
     "commpage",
     "bootstrap",
+    "tsd",
 ];
 const BUILDS: [&str; 2] = ["10.15", "13.0"];
 

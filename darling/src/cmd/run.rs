@@ -94,6 +94,9 @@ fn load_and_run(args: &Args) -> Result<std::convert::Infallible, String> {
     executable_path.extend_from_slice(program);
     let apple = [c_string(&executable_path, "the program's path")?];
 
+    // Darwin code finds its thread's data through GS: this thread's TSD before main runs.
+    darling_loader::threads::enter_darwin_thread().map_err(|e| format!("the TSD: {e}"))?;
+
     // SAFETY: the user asked to run this program; its imports are bound to the shims, which
     // live (with the image and the commpage) until the process ends: `exit` below, or the
     // program's own.

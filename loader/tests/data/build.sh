@@ -34,7 +34,7 @@
 #                         (DYLD_CHAINED_PTR_64, DYLD_CHAINED_IMPORT) +
 #                         LC_DYLD_EXPORTS_TRIE; every import, function or
 #                         data, is a GOT slot bound at load time.
-# for the programs: hello args fileio threads mach_msg host_info commpage bootstrap.
+# for the programs: hello args fileio threads mach_msg host_info commpage bootstrap tsd.
 #   imports.txt           one line per binary: its file name, then the
 #                         symbols `llvm-nm-19 -u` lists for it (in nm's order).
 #
@@ -88,7 +88,7 @@ case $ldver in
 *) echo "build.sh: warning: LLD is not 19.1.7 ($ldver): the binaries will differ from the committed ones" >&2 ;;
 esac
 
-PROGRAMS=(hello args fileio threads mach_msg host_info commpage bootstrap)
+PROGRAMS=(hello args fileio threads mach_msg host_info commpage bootstrap tsd)
 VERSIONS=(10.15 13.0)
 # -ffreestanding -nostdinc: no SDK, only src/darwin.h.  -fno-builtin keeps
 # every libc call the source makes (no printf -> puts rewriting), so the
