@@ -141,6 +141,56 @@ fn tsd() {
     runs_as_expected("tsd");
 }
 
+/// --trace: every call into the shims on stderr, one line each with its arguments and
+/// result (and where each import was bound); the program's output is unchanged.
+#[test]
+fn trace() {
+    let prefix = tempfile::tempdir().unwrap();
+    std::fs::create_dir(prefix.path().join("tmp")).unwrap();
+    let program = programs().join("bin/fileio-13.0");
+    let (status, stdout, stderr) = darling(&[
+        "run",
+        "--trace",
+        "--prefix",
+        prefix.path().to_str().unwrap(),
+        program.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 0);
+    assert_eq!(stdout, expected("fileio", "stdout").unwrap());
+    for line in stderr.lines() {
+        let (tid, call) = line.split_once("] ").expect("[tid] call");
+        assert!(
+            tid.starts_with('[') && tid[1..].parse::<u32>().is_ok(),
+            "{line}"
+        );
+        assert!(call.starts_with("bind ") || call.contains(") = "), "{line}");
+    }
+    for want in [
+        "] bind _open -> 0x",
+        "] open(\"/tmp/darling-loader-test.txt\", 0x601, 0o644) = ",
+        "] write(",
+        "] stat$INODE64(\"/tmp/darling-loader-test.txt\", 0x",
+        "] strerror(2) = \"No such file or directory\"",
+        "] unlink(\"/tmp/darling-loader-test.txt\") = 0",
+    ] {
+        assert!(stderr.contains(want), "no {want:?} in\n{stderr}");
+    }
+    let missing = stderr
+        .lines()
+        .find(|l| l.contains("open(\"/tmp/darling-loader-test-missing.txt\""))
+        .expect("the missing file's open");
+    assert!(missing.ends_with(" = -1 ENOENT"), "{missing}");
+
+    // A MIG call is named by its routine.
+    let program = programs().join("bin/host_info-13.0");
+    let (status, _, stderr) = darling(&["run", "--trace", program.to_str().unwrap()]);
+    assert_eq!(status, 0);
+    assert!(
+        stderr.contains("(count 12) [MIG id 200 (mach_host host_info)]"),
+        "{stderr}"
+    );
+}
+
 /// A program linked without PIE (macOS 10.9, a custom __PAGEZERO) is mapped at its own
 /// addresses (darling-macho's fixture exe-x86_64-legacy).
 #[test]

@@ -129,12 +129,37 @@ fn host_port() -> Result<mach_port_name_t, KernReturn> {
 /// `mach_port_t mach_host_self(void)`: the host port, or `MACH_PORT_NULL` if it cannot be
 /// had.
 extern "C" fn mach_host_self() -> mach_port_name_t {
-    host_port().unwrap_or(MACH_PORT_NULL)
+    let port = host_port().unwrap_or(MACH_PORT_NULL);
+    crate::trace::trace!("mach_host_self() = {port:#x}");
+    port
 }
 
 /// `kern_return_t host_info(host_t host, host_flavor_t flavor, host_info_t info,
 /// mach_msg_type_number_t *count)`: the MIG call to the host server.
 unsafe extern "C" fn host_info(
+    host: mach_port_name_t,
+    flavor: i32,
+    info: *mut i32,
+    count: *mut u32,
+) -> c_int {
+    // SAFETY: Darwin code passes room for `*count` integers, and the count.
+    let r = unsafe { host_info_inner(host, flavor, info, count) };
+    let n = if r == KERN_SUCCESS {
+        // SAFETY: written on success.
+        format!(" (count {})", unsafe { count.read_unaligned() })
+    } else {
+        String::new()
+    };
+    crate::trace::trace!(
+        "host_info({host:#x}, {flavor}) = {}{n} [MIG {}]",
+        KernReturn(r),
+        crate::trace::message_id(mach_host::SUBSYSTEM_BASE)
+    );
+    r
+}
+
+/// [`host_info`], untraced.
+unsafe fn host_info_inner(
     host: mach_port_name_t,
     flavor: i32,
     info: *mut i32,

@@ -32,6 +32,7 @@ pub mod plan;
 mod run;
 pub mod shims;
 pub mod threads;
+pub mod trace;
 pub mod translate;
 
 pub use image::LoadedImage;

@@ -16,7 +16,9 @@ use darling_mach_ipc::consts::{
     BOOTSTRAP_NOT_PRIVILEGED, KERN_INVALID_ARGUMENT, KERN_SUCCESS, MACH_RCV_MSG,
     MACH_SEND_INVALID_DEST, MACH_SEND_MSG,
 };
-use darling_mach_ipc::{BootstrapServer, Kernel, Task};
+use darling_mach_ipc::{BootstrapServer, KernReturn, Kernel, Task};
+
+use crate::trace::{c_str, message_id, trace};
 
 static TASK: OnceLock<Task> = OnceLock::new();
 
@@ -62,6 +64,23 @@ fn is_self(target: u32) -> bool {
 /// `kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
 /// mach_port_name_t *name)`.
 unsafe extern "C" fn mach_port_allocate(target: u32, right: u32, name: *mut u32) -> c_int {
+    // SAFETY: Darwin code passes a place for the name.
+    let r = unsafe { mach_port_allocate_inner(target, right, name) };
+    let got = if r == KERN_SUCCESS {
+        // SAFETY: filled on success.
+        format!(" (name {:#x})", unsafe { name.read_unaligned() })
+    } else {
+        String::new()
+    };
+    trace!(
+        "mach_port_allocate({target:#x}, {right}) = {}{got}",
+        KernReturn(r)
+    );
+    r
+}
+
+/// [`mach_port_allocate`], untraced.
+unsafe fn mach_port_allocate_inner(target: u32, right: u32, name: *mut u32) -> c_int {
     if !is_self(target) {
         return MACH_SEND_INVALID_DEST;
     }
@@ -77,10 +96,16 @@ unsafe extern "C" fn mach_port_allocate(target: u32, right: u32, name: *mut u32)
 /// `kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name,
 /// mach_port_t poly, mach_msg_type_name_t polyPoly)`.
 extern "C" fn mach_port_insert_right(target: u32, name: u32, poly: u32, poly_poly: u32) -> c_int {
-    if !is_self(target) {
-        return MACH_SEND_INVALID_DEST;
-    }
-    code(task().mach_port_insert_right(name, poly, poly_poly))
+    let r = if is_self(target) {
+        code(task().mach_port_insert_right(name, poly, poly_poly))
+    } else {
+        MACH_SEND_INVALID_DEST
+    };
+    trace!(
+        "mach_port_insert_right({target:#x}, {name:#x}, {poly:#x}, {poly_poly}) = {}",
+        KernReturn(r)
+    );
+    r
 }
 
 /// `mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
@@ -113,9 +138,28 @@ unsafe extern "C" fn mach_msg(
         // `rcv_size` bytes to receive into: `len` bytes, the larger.
         unsafe { std::slice::from_raw_parts_mut(msg, len) }
     };
-    code(task().mach_msg(
+    let id = |b: &[u8]| {
+        b.get(20..24)
+            .map_or(0, |w| i32::from_le_bytes(w.try_into().unwrap_or([0; 4])))
+    };
+    let sent = if crate::trace::enabled() && send > 0 {
+        format!(" sending {}", message_id(id(buffer)))
+    } else {
+        String::new()
+    };
+    let r = code(task().mach_msg(
         buffer, option, send_size, rcv_size, rcv_name, timeout, notify,
-    ))
+    ));
+    let received = if crate::trace::enabled() && receive > 0 && r == KERN_SUCCESS {
+        format!(" received {}", message_id(id(buffer)))
+    } else {
+        String::new()
+    };
+    trace!(
+        "mach_msg({msg:p}, {option:#x}, {send_size}, {rcv_size}, {rcv_name:#x}, {timeout}){sent} = {}{received}",
+        KernReturn(r)
+    );
+    r
 }
 
 /// The service name a bootstrap call is given: launchd's `name_t`, a C string of at most
@@ -135,6 +179,26 @@ unsafe fn service_name<'a>(name: *const c_char) -> Result<&'a str, c_int> {
 /// `kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
 /// mach_port_t *sp)`: a send right to the service.
 unsafe extern "C" fn bootstrap_look_up(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated service name and a place for the port.
+    let r = unsafe { bootstrap_look_up_inner(bp, name, sp) };
+    let got = if r == KERN_SUCCESS {
+        // SAFETY: filled on success.
+        format!(" (port {:#x})", unsafe { sp.read_unaligned() })
+    } else {
+        String::new()
+    };
+    // SAFETY: as above.
+    trace!(
+        "bootstrap_look_up({bp:#x}, {}) = {}{got}",
+        // SAFETY: Darwin code passes a NUL-terminated service name.
+        unsafe { c_str(name) },
+        KernReturn(r)
+    );
+    r
+}
+
+/// [`bootstrap_look_up`], untraced.
+unsafe fn bootstrap_look_up_inner(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
     // SAFETY: Darwin code passes a NUL-terminated service name.
     let name = match unsafe { service_name(name) } {
         Ok(name) => name,
@@ -154,6 +218,26 @@ unsafe extern "C" fn bootstrap_look_up(bp: u32, name: *const c_char, sp: *mut u3
 /// `kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name,
 /// mach_port_t *sp)`: the receive right of the service.
 unsafe extern "C" fn bootstrap_check_in(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated service name and a place for the port.
+    let r = unsafe { bootstrap_check_in_inner(bp, name, sp) };
+    let got = if r == KERN_SUCCESS {
+        // SAFETY: filled on success.
+        format!(" (port {:#x})", unsafe { sp.read_unaligned() })
+    } else {
+        String::new()
+    };
+    // SAFETY: as above.
+    trace!(
+        "bootstrap_check_in({bp:#x}, {}) = {}{got}",
+        // SAFETY: Darwin code passes a NUL-terminated service name.
+        unsafe { c_str(name) },
+        KernReturn(r)
+    );
+    r
+}
+
+/// [`bootstrap_check_in`], untraced.
+unsafe fn bootstrap_check_in_inner(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
     // SAFETY: Darwin code passes a NUL-terminated service name.
     let name = match unsafe { service_name(name) } {
         Ok(name) => name,
@@ -173,6 +257,20 @@ unsafe extern "C" fn bootstrap_check_in(bp: u32, name: *const c_char, sp: *mut u
 /// `kern_return_t bootstrap_register(mach_port_t bp, name_t service_name, mach_port_t sp)`:
 /// registers a send right under the name.
 unsafe extern "C" fn bootstrap_register(bp: u32, name: *const c_char, sp: u32) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated service name.
+    let r = unsafe { bootstrap_register_inner(bp, name, sp) };
+    // SAFETY: as above.
+    trace!(
+        "bootstrap_register({bp:#x}, {}, {sp:#x}) = {}",
+        // SAFETY: Darwin code passes a NUL-terminated service name.
+        unsafe { c_str(name) },
+        KernReturn(r)
+    );
+    r
+}
+
+/// [`bootstrap_register`], untraced.
+unsafe fn bootstrap_register_inner(bp: u32, name: *const c_char, sp: u32) -> c_int {
     // SAFETY: Darwin code passes a NUL-terminated service name.
     let name = match unsafe { service_name(name) } {
         Ok(name) => name,

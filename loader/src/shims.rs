@@ -209,7 +209,14 @@ impl Shims {
     pub fn resolve_all(&self, plan: &Plan) -> Result<Vec<u64>, LoadError> {
         plan.imports
             .iter()
-            .map(|import| self.resolve(plan, import))
+            .map(|import| {
+                let address = self.resolve(plan, import)?;
+                crate::trace::trace!(
+                    "bind {} -> {address:#x}",
+                    String::from_utf8_lossy(&import.symbol)
+                );
+                Ok(address)
+            })
             .collect()
     }
 }

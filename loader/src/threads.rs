@@ -20,7 +20,7 @@ use darling_tls::slots::__TSD_ERRNO;
 /// Why GS could not be pointed at the block (`darling-tls`).
 pub fn enter_darwin_thread() -> Result<(), darling_tls::Error> {
     darling_tls::install()?;
-    darling_tls::set(__TSD_ERRNO, crate::translate::darwin_error() as usize)
+    darling_tls::set(__TSD_ERRNO, crate::translate::darwin_errno_place() as usize)
 }
 
 /// A start routine as `pthread_create` takes it.
@@ -65,12 +65,18 @@ unsafe extern "C" fn pthread_create(
     // SAFETY: a place for the handle (checked not NULL), default attributes, and a start
     // routine that takes the leaked Entry back.
     let r = unsafe { libc::pthread_create(thread, std::ptr::null(), trampoline, entry) };
-    if r != 0 {
+    let r = if r != 0 {
         // SAFETY: the thread was not made, so the Entry is still ours.
         drop(unsafe { Box::from_raw(entry.cast::<Entry>()) });
-        return linux_to_darwin(LinuxErrno::from_raw(r)).raw();
-    }
-    0
+        linux_to_darwin(LinuxErrno::from_raw(r)).raw()
+    } else {
+        0
+    };
+    crate::trace::trace!(
+        "pthread_create({thread:p}, NULL, {:p}, {arg:p}) = {r}",
+        start as *const ()
+    );
+    r
 }
 
 /// The address of the thread shims, by libSystem name (without the leading underscore).

@@ -23,6 +23,8 @@ use std::sync::OnceLock;
 use darling_bsd_errno::{DarwinErrno, LinuxErrno, linux_to_darwin};
 use darling_vchroot::{Base, ExpandFlags, Expanded, Vchroot};
 
+use crate::trace::{c_str, trace};
+
 static PREFIX: OnceLock<Vchroot> = OnceLock::new();
 
 /// The prefix of the file shims is set once per process.
@@ -48,6 +50,13 @@ thread_local! {
 /// bound straight set glibc's `errno` (Linux numbers), which this one does not show: only
 /// the translating shims write here.
 pub(crate) extern "C" fn darwin_error() -> *mut c_int {
+    let place = darwin_errno_place();
+    trace!("__error() = {place:p}");
+    place
+}
+
+/// The calling thread's Darwin `errno`: where [`darwin_error`] points Darwin code.
+pub(crate) fn darwin_errno_place() -> *mut c_int {
     DARWIN_ERRNO.with(Cell::as_ptr)
 }
 
@@ -122,9 +131,8 @@ fn proc_fd(fd: impl AsRawFd) -> CString {
     CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).expect("no NUL in a number")
 }
 
-/// `int open(const char *path, int flags, ...)`, the mode read as the third argument (where
-/// the SysV x86-64 convention passes a variadic `int`).
-pub(crate) unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_int) -> c_int {
+/// [`open`], untraced.
+unsafe fn open_inner(path: *const c_char, flags: c_int, mode: c_int) -> c_int {
     let Some(linux_flags) = open_flags(flags) else {
         return fail(libc::EINVAL);
     };
@@ -150,8 +158,8 @@ pub(crate) unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_
     if fd < 0 { fail(host_errno()) } else { fd }
 }
 
-/// `ssize_t read(int fd, void *buf, size_t n)`.
-pub(crate) unsafe extern "C" fn read(fd: c_int, buf: *mut c_void, n: usize) -> isize {
+/// [`read`], untraced.
+unsafe fn read_inner(fd: c_int, buf: *mut c_void, n: usize) -> isize {
     // SAFETY: Darwin code passes a buffer of `n` writable bytes.
     let got = unsafe { libc::read(fd, buf, n) };
     if got < 0 {
@@ -161,8 +169,8 @@ pub(crate) unsafe extern "C" fn read(fd: c_int, buf: *mut c_void, n: usize) -> i
     }
 }
 
-/// `ssize_t write(int fd, const void *buf, size_t n)`.
-pub(crate) unsafe extern "C" fn write(fd: c_int, buf: *const c_void, n: usize) -> isize {
+/// [`write`], untraced.
+unsafe fn write_inner(fd: c_int, buf: *const c_void, n: usize) -> isize {
     // SAFETY: Darwin code passes `n` readable bytes.
     let put = unsafe { libc::write(fd, buf, n) };
     if put < 0 {
@@ -172,8 +180,8 @@ pub(crate) unsafe extern "C" fn write(fd: c_int, buf: *const c_void, n: usize) -
     }
 }
 
-/// `int close(int fd)`.
-pub(crate) extern "C" fn close(fd: c_int) -> c_int {
+/// [`close`], untraced.
+fn close_inner(fd: c_int) -> c_int {
     // SAFETY: closing a number the program owns; a bad one is EBADF.
     if unsafe { libc::close(fd) } < 0 {
         fail(host_errno())
@@ -182,8 +190,8 @@ pub(crate) extern "C" fn close(fd: c_int) -> c_int {
     }
 }
 
-/// `int unlink(const char *path)`: the last component is not followed.
-pub(crate) unsafe extern "C" fn unlink(path: *const c_char) -> c_int {
+/// [`unlink`], untraced.
+unsafe fn unlink_inner(path: *const c_char) -> c_int {
     // SAFETY: Darwin code passes a NUL-terminated path.
     let found = match unsafe { expand(path, false) } {
         Ok(found) if found.exists() => found,
@@ -275,8 +283,8 @@ impl DarwinStat64 {
     }
 }
 
-/// `int stat(const char *path, struct stat *buf)` with Darwin's 64-bit-inode `struct stat`.
-pub(crate) unsafe extern "C" fn stat64(path: *const c_char, buf: *mut DarwinStat64) -> c_int {
+/// [`stat64`], untraced.
+unsafe fn stat64_inner(path: *const c_char, buf: *mut DarwinStat64) -> c_int {
     // SAFETY: Darwin code passes a NUL-terminated path.
     let found = match unsafe { expand(path, true) } {
         Ok(found) if found.exists() => found,
@@ -296,6 +304,78 @@ pub(crate) unsafe extern "C" fn stat64(path: *const c_char, buf: *mut DarwinStat
     // SAFETY: Darwin code passes room for its `struct stat`; unaligned writes are fine.
     unsafe { buf.write_unaligned(DarwinStat64::from_linux(&st)) };
     0
+}
+
+/// A shim's result as a trace shows it: the value, or -1 and the Darwin errno's name.
+fn outcome(r: i64) -> String {
+    if r < 0 {
+        let e = DARWIN_ERRNO.with(Cell::get);
+        let name = DarwinErrno::from_raw(e).name().unwrap_or("?");
+        format!("{r} {name}")
+    } else {
+        r.to_string()
+    }
+}
+
+/// `int open(const char *path, int flags, ...)`, the mode read as the third argument (where
+/// the SysV x86-64 convention passes a variadic `int`).
+pub(crate) unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_int) -> c_int {
+    // SAFETY: Darwin code passes `open` a NUL-terminated path.
+    let r = unsafe { open_inner(path, flags, mode) };
+    // SAFETY: as above.
+    trace!(
+        "open({}, {flags:#x}, {mode:#o}) = {}",
+        // SAFETY: Darwin code passes a NUL-terminated path.
+        unsafe { c_str(path) },
+        outcome(r.into())
+    );
+    r
+}
+
+/// `ssize_t read(int fd, void *buf, size_t n)`.
+pub(crate) unsafe extern "C" fn read(fd: c_int, buf: *mut c_void, n: usize) -> isize {
+    // SAFETY: Darwin code passes a buffer of `n` writable bytes.
+    let r = unsafe { read_inner(fd, buf, n) };
+    trace!("read({fd}, {buf:p}, {n}) = {}", outcome(r as i64));
+    r
+}
+
+/// `ssize_t write(int fd, const void *buf, size_t n)`.
+pub(crate) unsafe extern "C" fn write(fd: c_int, buf: *const c_void, n: usize) -> isize {
+    // SAFETY: Darwin code passes `n` readable bytes.
+    let r = unsafe { write_inner(fd, buf, n) };
+    trace!("write({fd}, {buf:p}, {n}) = {}", outcome(r as i64));
+    r
+}
+
+/// `int close(int fd)`.
+pub(crate) extern "C" fn close(fd: c_int) -> c_int {
+    let r = close_inner(fd);
+    trace!("close({fd}) = {}", outcome(r.into()));
+    r
+}
+
+/// `int unlink(const char *path)`: the last component is not followed.
+pub(crate) unsafe extern "C" fn unlink(path: *const c_char) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated path.
+    let r = unsafe { unlink_inner(path) };
+    // SAFETY: as above.
+    trace!("unlink({}) = {}", unsafe { c_str(path) }, outcome(r.into()));
+    r
+}
+
+/// `int stat(const char *path, struct stat *buf)` with Darwin's 64-bit-inode `struct stat`.
+pub(crate) unsafe extern "C" fn stat64(path: *const c_char, buf: *mut DarwinStat64) -> c_int {
+    // SAFETY: Darwin code passes a NUL-terminated path and room for its `struct stat`.
+    let r = unsafe { stat64_inner(path, buf) };
+    // SAFETY: as above.
+    trace!(
+        "stat$INODE64({}, {buf:p}) = {}",
+        // SAFETY: Darwin code passes a NUL-terminated path.
+        unsafe { c_str(path) },
+        outcome(r.into())
+    );
+    r
 }
 
 /// Darwin's message for every Darwin errno, NUL-terminated, made once.
@@ -322,6 +402,13 @@ thread_local! {
 /// `char *strerror(int errnum)`: Darwin's text for a Darwin errno (`Unknown error: N` for
 /// any other number, `Undefined error: 0` for 0, as Darwin's libc says them).
 pub(crate) extern "C" fn strerror(errnum: c_int) -> *const c_char {
+    let text = strerror_inner(errnum);
+    // SAFETY: a NUL-terminated string, valid until the next call on this thread.
+    trace!("strerror({errnum}) = {}", unsafe { c_str(text) });
+    text
+}
+
+fn strerror_inner(errnum: c_int) -> *const c_char {
     if let Some(Some(m)) = usize::try_from(errnum).ok().and_then(|i| messages().get(i))
         && errnum != 0
     {

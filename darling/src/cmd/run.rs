@@ -25,6 +25,10 @@ pub struct Args {
     /// /Volumes/SystemRoot). Default: $DPREFIX, else ~/.darling, created if missing.
     #[arg(long, value_name = "DIR")]
     pub prefix: Option<PathBuf>,
+    /// Print every call into darling's shims, with its arguments and result, one line each
+    /// on stderr (and where each import was bound), as Darling's xtrace does.
+    #[arg(long)]
+    pub trace: bool,
     /// The executable (of a fat file, its x86_64 slice).
     pub program: PathBuf,
     /// Its arguments.
@@ -47,6 +51,7 @@ pub fn run(args: &Args) -> String {
 
 fn load_and_run(args: &Args) -> Result<std::convert::Infallible, String> {
     let name = args.program.display();
+    darling_loader::trace::set_enabled(args.trace);
     let file = std::fs::read(&args.program).map_err(|e| format!("{name}: {e}"))?;
     let plan = Plan::new(&file).map_err(|e| format!("{name}: {e}"))?;
     let shims = Shims::new().map_err(|e| format!("{name}: {e}"))?;
