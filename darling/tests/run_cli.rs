@@ -225,6 +225,64 @@ fn imports_without_a_shim_are_refused_before_running() {
     );
 }
 
+/// hello-13.0 damaged by `damage` (given the bytes and the file offset of each load command
+/// with its `cmd`), written to a file in `dir`.
+fn damaged(dir: &Path, name: &str, damage: impl FnOnce(&mut Vec<u8>, &[(usize, u32)])) -> PathBuf {
+    let mut bytes = std::fs::read(programs().join("bin/hello-13.0")).unwrap();
+    let commands: Vec<(usize, u32)> = {
+        let m = darling_macho::MachO::parse(&bytes).unwrap();
+        m.load_commands()
+            .map(|lc| lc.unwrap())
+            .map(|lc| (lc.offset() as usize, lc.cmd()))
+            .collect()
+    };
+    damage(&mut bytes, &commands);
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Damaged programs: each refused with what is wrong, exit status 1, nothing run.
+#[test]
+fn damaged_programs_are_refused() {
+    const LC_SEGMENT_64: u32 = 0x19;
+    const LC_UUID: u32 = 0x1b;
+    const LC_IDENT: u32 = 0x8;
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = damaged(dir.path(), "truncated", |b, _| b.truncate(0x1800));
+    // __DATA_CONST (the third segment) moved onto __TEXT.
+    let overlapping = damaged(dir.path(), "overlapping", |b, cmds| {
+        let (at, _) = cmds.iter().filter(|c| c.1 == LC_SEGMENT_64).nth(2).unwrap();
+        b[at + 24..at + 32].copy_from_slice(&0x1_0000_0000_u64.to_le_bytes());
+    });
+    // LC_UUID turned into the obsolete LC_IDENT.
+    let unsupported = damaged(dir.path(), "unsupported", |b, cmds| {
+        let (at, _) = cmds.iter().find(|c| c.1 == LC_UUID).unwrap();
+        b[*at..at + 4].copy_from_slice(&LC_IDENT.to_le_bytes());
+    });
+    for (path, message) in [
+        (
+            truncated,
+            "segment __DATA_CONST: file bytes 0x1000..0x2000 past the end of the file (0x1800 bytes)",
+        ),
+        (
+            overlapping,
+            "segments __TEXT and __DATA_CONST overlap in memory",
+        ),
+        (
+            unsupported,
+            "load command 9 (LC_IDENT): not something the runtime can load",
+        ),
+    ] {
+        let path = path.to_str().unwrap();
+        let (status, stdout, stderr) = darling(&["run", path]);
+        assert_eq!(
+            (status, stdout.as_str(), stderr),
+            (1, "", format!("darling run: error: {path}: {message}\n"))
+        );
+    }
+}
+
 #[test]
 fn files_it_cannot_run() {
     let macho = Path::new(env!("CARGO_MANIFEST_DIR")).join("../macho/tests/data/bin");
