@@ -45,6 +45,7 @@ pub(crate) use trace;
 /// a reply's id is the request's plus 100.
 pub const MIG_ROUTINES: &[(i32, &str, &str)] = &[
     (200, "mach_host", "host_info"),
+    (218, "mach_host", "host_statistics"),
     (402, "bootstrap", "bootstrap_check_in"),
     (403, "bootstrap", "bootstrap_register"),
     (404, "bootstrap", "bootstrap_look_up"),
