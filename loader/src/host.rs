@@ -221,19 +221,7 @@ unsafe extern "C" fn host_info(
     count: *mut u32,
 ) -> c_int {
     // SAFETY: Darwin code passes room for `*count` integers, and the count.
-    let r = unsafe { host_call(false, host, flavor, info, count) };
-    let n = if r == KERN_SUCCESS {
-        // SAFETY: written on success.
-        format!(" (count {})", unsafe { count.read_unaligned() })
-    } else {
-        String::new()
-    };
-    crate::trace::trace!(
-        "host_info({host:#x}, {flavor}) = {}{n} [MIG {}]",
-        KernReturn(r),
-        crate::trace::message_id(mach_host::SUBSYSTEM_BASE)
-    );
-    r
+    unsafe { host_traced(false, host, flavor, info, count) }
 }
 
 /// `kern_return_t host_statistics(host_t host_priv, host_flavor_t flavor, host_info_t info,
@@ -245,22 +233,45 @@ unsafe extern "C" fn host_statistics(
     count: *mut u32,
 ) -> c_int {
     // SAFETY: Darwin code passes room for `*count` integers, and the count.
-    let r = unsafe { host_call(true, host, flavor, info, count) };
+    unsafe { host_traced(true, host, flavor, info, count) }
+}
+
+/// [`host_call`], traced with its MIG routine.
+///
+/// # Safety
+/// As for [`host_call`].
+unsafe fn host_traced(
+    statistics: bool,
+    host: mach_port_name_t,
+    flavor: i32,
+    info: *mut i32,
+    count: *mut u32,
+) -> c_int {
+    // SAFETY: the caller's promise.
+    let r = unsafe { host_call(statistics, host, flavor, info, count) };
     let n = if r == KERN_SUCCESS {
         // SAFETY: written on success.
         format!(" (count {})", unsafe { count.read_unaligned() })
     } else {
         String::new()
     };
+    let (what, id) = if statistics {
+        ("host_statistics", mach_host::SUBSYSTEM_END - 1)
+    } else {
+        ("host_info", mach_host::SUBSYSTEM_BASE)
+    };
     crate::trace::trace!(
-        "host_statistics({host:#x}, {flavor}) = {}{n} [MIG {}]",
+        "{what}({host:#x}, {flavor}) = {}{n} [MIG {}]",
         KernReturn(r),
-        crate::trace::message_id(mach_host::SUBSYSTEM_END - 1)
+        crate::trace::message_id(id)
     );
     r
 }
 
 /// [`host_info`] or (with `statistics`) [`host_statistics`], untraced.
+///
+/// # Safety
+/// `info` is NULL or room for `*count` integers; `count` is NULL or the count's place.
 unsafe fn host_call(
     statistics: bool,
     host: mach_port_name_t,

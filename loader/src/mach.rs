@@ -176,82 +176,56 @@ unsafe fn service_name<'a>(name: *const c_char) -> Result<&'a str, c_int> {
     name.to_str().map_err(|_| BOOTSTRAP_NOT_PRIVILEGED)
 }
 
-/// `kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
-/// mach_port_t *sp)`: a send right to the service.
-unsafe extern "C" fn bootstrap_look_up(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
-    // SAFETY: Darwin code passes a NUL-terminated service name and a place for the port.
-    let r = unsafe { bootstrap_look_up_inner(bp, name, sp) };
+/// A bootstrap call that gives a port for a service name, as libSystem's function `call`
+/// named `what`: the port written to `sp`, the call traced.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string; `sp` is NULL or a place for a port name.
+unsafe fn port_for_service(
+    what: &str,
+    call: fn(&Task, u32, &str) -> Result<u32, KernReturn>,
+    bp: u32,
+    name: *const c_char,
+    sp: *mut u32,
+) -> c_int {
+    // SAFETY: the caller's promise: a NUL-terminated service name.
+    let r = match unsafe { service_name(name) } {
+        Err(code) => code,
+        Ok(_) if sp.is_null() => KERN_INVALID_ARGUMENT,
+        Ok(service) => code(call(task(), bp, service).map(|port| {
+            // SAFETY: the caller's promise: a place for the port (checked not NULL).
+            unsafe { sp.write_unaligned(port) }
+        })),
+    };
     let got = if r == KERN_SUCCESS {
-        // SAFETY: filled on success.
+        // SAFETY: written just above.
         format!(" (port {:#x})", unsafe { sp.read_unaligned() })
     } else {
         String::new()
     };
-    // SAFETY: as above.
     trace!(
-        "bootstrap_look_up({bp:#x}, {}) = {}{got}",
-        // SAFETY: Darwin code passes a NUL-terminated service name.
+        "{what}({bp:#x}, {}) = {}{got}",
+        // SAFETY: the caller's promise: a NUL-terminated service name.
         unsafe { c_str(name) },
         KernReturn(r)
     );
     r
 }
 
-/// [`bootstrap_look_up`], untraced.
-unsafe fn bootstrap_look_up_inner(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
-    // SAFETY: Darwin code passes a NUL-terminated service name.
-    let name = match unsafe { service_name(name) } {
-        Ok(name) => name,
-        Err(code) => return code,
-    };
-    if sp.is_null() {
-        return KERN_INVALID_ARGUMENT;
-    }
-    code(
-        darling_mach_ipc::bootstrap_look_up(task(), bp, name).map(|port| {
-            // SAFETY: Darwin code passes a place for the port (checked not NULL).
-            unsafe { sp.write_unaligned(port) }
-        }),
-    )
+/// `kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
+/// mach_port_t *sp)`: a send right to the service.
+unsafe extern "C" fn bootstrap_look_up(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
+    let call = darling_mach_ipc::bootstrap_look_up;
+    // SAFETY: Darwin code passes a NUL-terminated service name and a place for the port.
+    unsafe { port_for_service("bootstrap_look_up", call, bp, name, sp) }
 }
 
 /// `kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name,
 /// mach_port_t *sp)`: the receive right of the service.
 unsafe extern "C" fn bootstrap_check_in(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
+    let call = darling_mach_ipc::bootstrap_check_in;
     // SAFETY: Darwin code passes a NUL-terminated service name and a place for the port.
-    let r = unsafe { bootstrap_check_in_inner(bp, name, sp) };
-    let got = if r == KERN_SUCCESS {
-        // SAFETY: filled on success.
-        format!(" (port {:#x})", unsafe { sp.read_unaligned() })
-    } else {
-        String::new()
-    };
-    // SAFETY: as above.
-    trace!(
-        "bootstrap_check_in({bp:#x}, {}) = {}{got}",
-        // SAFETY: Darwin code passes a NUL-terminated service name.
-        unsafe { c_str(name) },
-        KernReturn(r)
-    );
-    r
-}
-
-/// [`bootstrap_check_in`], untraced.
-unsafe fn bootstrap_check_in_inner(bp: u32, name: *const c_char, sp: *mut u32) -> c_int {
-    // SAFETY: Darwin code passes a NUL-terminated service name.
-    let name = match unsafe { service_name(name) } {
-        Ok(name) => name,
-        Err(code) => return code,
-    };
-    if sp.is_null() {
-        return KERN_INVALID_ARGUMENT;
-    }
-    code(
-        darling_mach_ipc::bootstrap_check_in(task(), bp, name).map(|port| {
-            // SAFETY: Darwin code passes a place for the port (checked not NULL).
-            unsafe { sp.write_unaligned(port) }
-        }),
-    )
+    unsafe { port_for_service("bootstrap_check_in", call, bp, name, sp) }
 }
 
 /// `kern_return_t bootstrap_register(mach_port_t bp, name_t service_name, mach_port_t sp)`:
