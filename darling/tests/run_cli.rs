@@ -242,6 +242,21 @@ fn damaged(dir: &Path, name: &str, damage: impl FnOnce(&mut Vec<u8>, &[(usize, u
     path
 }
 
+/// main's result is the exit status: hello-13.0 with its main replaced by `mov eax, 3;
+/// ret`, entered on the macOS-style stack run_main builds.
+#[test]
+fn main_returns_the_exit_status() {
+    const LC_MAIN: u32 = 0x8000_0028;
+    let dir = tempfile::tempdir().unwrap();
+    let three = damaged(dir.path(), "three", |b, cmds| {
+        let (at, _) = cmds.iter().find(|c| c.1 == LC_MAIN).unwrap();
+        let entry = u64::from_le_bytes(b[at + 8..at + 16].try_into().unwrap()) as usize;
+        b[entry..entry + 6].copy_from_slice(&[0xb8, 3, 0, 0, 0, 0xc3]);
+    });
+    let (status, stdout, stderr) = darling(&["run", three.to_str().unwrap()]);
+    assert_eq!((status, stdout.as_str(), stderr.as_str()), (3, "", ""));
+}
+
 /// Damaged programs: each refused with what is wrong, exit status 1, nothing run.
 #[test]
 fn damaged_programs_are_refused() {

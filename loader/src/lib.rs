@@ -36,7 +36,9 @@ pub mod trace;
 pub mod translate;
 
 pub use image::LoadedImage;
-pub use run::call_main;
+#[cfg(target_arch = "x86_64")]
+pub use run::run_main;
+pub use run::{DEFAULT_STACK_SIZE, call_main};
 pub use shims::{LIB_SYSTEM, LoadError, Shims};
 
 pub use plan::{

@@ -426,9 +426,46 @@ fn strerror_inner(errnum: c_int) -> *const c_char {
     })
 }
 
+static EXECUTABLE_PATH: OnceLock<CString> = OnceLock::new();
+
+/// Sets the path `_NSGetExecutablePath` gives (the program's path, as `executable_path=` in
+/// the Apple strings). Once per process.
+///
+/// # Errors
+/// The path given back if one is already set.
+pub fn set_executable_path(path: CString) -> Result<(), CString> {
+    EXECUTABLE_PATH.set(path)
+}
+
+/// `int _NSGetExecutablePath(char *buf, uint32_t *bufsize)`: the program's path into `buf`
+/// with its NUL, 0; or, if it does not fit in `*bufsize` bytes, -1 with the size it needs
+/// in `*bufsize`, as dyld does.
+unsafe extern "C" fn ns_get_executable_path(buf: *mut c_char, bufsize: *mut u32) -> c_int {
+    let path = EXECUTABLE_PATH
+        .get()
+        .map_or(&[0u8][..], |p| p.as_bytes_with_nul());
+    if bufsize.is_null() {
+        return -1;
+    }
+    // SAFETY: Darwin code passes the size's place (checked not NULL).
+    let room = unsafe { bufsize.read_unaligned() } as usize;
+    let r = if buf.is_null() || room < path.len() {
+        // SAFETY: as above.
+        unsafe { bufsize.write_unaligned(path.len() as u32) };
+        -1
+    } else {
+        // SAFETY: `buf` has room for `room >= path.len()` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(path.as_ptr(), buf.cast(), path.len()) };
+        0
+    };
+    trace!("_NSGetExecutablePath({buf:p}, {room}) = {r}");
+    r
+}
+
 /// The translating shims, by libSystem name (without the leading underscore).
-fn table() -> [(&'static str, *const ()); 8] {
+fn table() -> [(&'static str, *const ()); 9] {
     [
+        ("_NSGetExecutablePath", ns_get_executable_path as *const ()),
         ("__error", darwin_error as *const ()),
         ("open", open as *const ()),
         ("read", read as *const ()),
@@ -543,6 +580,25 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(errno(), 35);
+    }
+
+    #[test]
+    fn the_executable_path_as_dyld_gives_it() {
+        set_executable_path(CString::new("/bin/prog").unwrap()).ok();
+        let mut buf = [0 as c_char; 16];
+        let mut size = 4u32;
+        // SAFETY: (each call) a 16-byte buffer, and the size's place.
+        unsafe {
+            assert_eq!(ns_get_executable_path(buf.as_mut_ptr(), &mut size), -1);
+            assert_eq!(size, 10);
+            size = 16;
+            assert_eq!(ns_get_executable_path(buf.as_mut_ptr(), &mut size), 0);
+            assert_eq!(CStr::from_ptr(buf.as_ptr()), c"/bin/prog");
+            assert_eq!(
+                ns_get_executable_path(buf.as_mut_ptr(), std::ptr::null_mut()),
+                -1
+            );
+        }
     }
 
     #[test]

@@ -98,16 +98,22 @@ fn load_and_run(args: &Args) -> Result<std::convert::Infallible, String> {
     let mut executable_path = b"executable_path=".to_vec();
     executable_path.extend_from_slice(program);
     let apple = [c_string(&executable_path, "the program's path")?];
+    darling_loader::translate::set_executable_path(argv[0].clone())
+        .map_err(|_| "the executable path is already set".to_owned())?;
 
     // Darwin code finds its thread's data through GS: this thread's TSD before main runs.
     darling_loader::threads::enter_darwin_thread().map_err(|e| format!("the TSD: {e}"))?;
 
-    // SAFETY: the user asked to run this program; its imports are bound to the shims, which
-    // live (with the image and the commpage) until the process ends: `exit` below, or the
-    // program's own.
+    // The stack LC_MAIN asks for, or macOS's default.
+    let stack = match plan.stack_size {
+        0 => darling_loader::DEFAULT_STACK_SIZE,
+        n => usize::try_from(n).map_err(|_| format!("{name}: a stack of {n:#x} bytes"))?,
+    };
+    std::mem::forget((commpage, refresher, shims));
     #[allow(unsafe_code)]
-    let status = unsafe { darling_loader::call_main(&image, &argv, &env, &apple) };
-    // As dyld's start does: main's result goes to exit, which flushes stdio.
-    std::mem::forget((image, commpage, refresher, shims));
-    std::process::exit(status)
+    // SAFETY: the user asked to run this program; its imports are bound to the shims, which
+    // live (with the image and the commpage) until the process ends: run_main never returns.
+    unsafe {
+        darling_loader::run_main(&image, &argv, &env, &apple, stack)
+    }
 }
