@@ -1,7 +1,7 @@
 //! Translating shims: the libSystem functions whose Darwin ABI differs from glibc's, written
 //! here as the C functions Darwin code calls, each doing the host's call in Linux terms.
 //!
-//! - `errno`: each thread's Darwin `errno` lives here ([`darwin_error`] is `__error`); a
+//! - `errno`: each thread's Darwin `errno` lives here (the shim of `__error`); a
 //!   failed host call's Linux errno is translated with `darling-bsd-errno` before it is
 //!   stored, and `strerror` gives Darwin's text.
 //! - Paths go through `darling-vchroot` with the prefix set by [`set_prefix`] (Darwin's `/`),
