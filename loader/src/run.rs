@@ -108,8 +108,8 @@ impl StartBlock {
 
 /// Runs the image's `main` as a macOS process starts: on a stack of its own of `stack_size`
 /// bytes (below a guard page), whose top holds `argc`, `argv`, `envp`, the Apple strings
-/// and the strings they point to as XNU lays them out; `main`'s result goes to `exit`,
-/// which flushes stdio. Never returns.
+/// and the strings they point to as XNU lays them out, with GS pointing at a TSD that
+/// records that stack; `main`'s result goes to `exit`, which flushes stdio. Never returns.
 ///
 /// # Safety
 /// As for [`call_main`]; besides, the image, the shims and everything the program reaches
@@ -141,6 +141,11 @@ pub unsafe fn run_main(
     // SAFETY: the lowest page of the mapping just made becomes the guard.
     let _ = unsafe { rustix::mm::mprotect(stack, GUARD, MprotectFlags::empty()) };
     let top = stack as usize + GUARD + size;
+    // Darwin code finds its thread's data through GS: the thread's TSD, recording this stack.
+    if let Err(e) = crate::threads::enter_darwin_thread_on_stack(top, stack as usize + GUARD) {
+        eprintln!("darling-loader: the main thread cannot get its TSD: {e}");
+        std::process::exit(1)
+    }
     let (base, block) = StartBlock::new(top, args, env, apple);
     // SAFETY: [base, top) lies in the stack just mapped, readable and writable.
     unsafe {

@@ -23,6 +23,22 @@ pub fn enter_darwin_thread() -> Result<(), darling_tls::Error> {
     darling_tls::set(__TSD_ERRNO, crate::translate::darwin_errno_place() as usize)
 }
 
+/// As [`enter_darwin_thread`], for a thread about to run on the stack from `bottom` up to
+/// `top` (the macOS-style stack [`run_main`](crate::run_main) makes): the TSD records that
+/// stack, as libpthread's does, and the thread's current stack is not looked up (glibc
+/// reads `/proc/self/maps` to find a process's main-thread stack).
+///
+/// # Errors
+/// Why GS could not be pointed at the block (`darling-tls`).
+pub fn enter_darwin_thread_on_stack(top: usize, bottom: usize) -> Result<(), darling_tls::Error> {
+    let block = darling_tls::TsdBlock::new();
+    // SAFETY: gettid takes no arguments and cannot fail.
+    block.set_thread_id(unsafe { libc::gettid() } as u64);
+    block.set_stack(top, bottom);
+    darling_tls::install_block(block)?;
+    darling_tls::set(__TSD_ERRNO, crate::translate::darwin_errno_place() as usize)
+}
+
 /// A start routine as `pthread_create` takes it.
 type Start = unsafe extern "C" fn(*mut c_void) -> *mut c_void;
 
@@ -99,6 +115,22 @@ mod tests {
         unsafe { &*arg.cast::<std::sync::atomic::AtomicBool>() }
             .store(own, std::sync::atomic::Ordering::SeqCst);
         arg
+    }
+
+    #[test]
+    fn a_thread_on_a_stack_of_its_own() {
+        std::thread::spawn(|| {
+            let (top, bottom) = (0x7000_0000_usize, 0x6f00_0000_usize);
+            enter_darwin_thread_on_stack(top, bottom).unwrap();
+            let block = darling_tls::block().unwrap();
+            assert_eq!(block.stack(), (top, bottom));
+            assert_eq!(
+                darling_tls::get(__TSD_ERRNO),
+                Some(crate::translate::darwin_errno_place() as usize)
+            );
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -23,9 +23,8 @@ pub fn enabled() -> bool {
 /// Writes one trace line (`[tid] …`) to stderr, in one write so that threads do not
 /// interleave within a line.
 pub(crate) fn line(args: fmt::Arguments<'_>) {
-    // SAFETY of the call: gettid takes no arguments and cannot fail.
     #[allow(unsafe_code)]
-    // SAFETY: see above.
+    // SAFETY: gettid takes no arguments and cannot fail.
     let tid = unsafe { libc::gettid() };
     let text = format!("[{tid}] {args}\n");
     let _ = std::io::stderr().lock().write_all(text.as_bytes());

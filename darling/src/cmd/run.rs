@@ -101,9 +101,6 @@ fn load_and_run(args: &Args) -> Result<std::convert::Infallible, String> {
     darling_loader::translate::set_executable_path(argv[0].clone())
         .map_err(|_| "the executable path is already set".to_owned())?;
 
-    // Darwin code finds its thread's data through GS: this thread's TSD before main runs.
-    darling_loader::threads::enter_darwin_thread().map_err(|e| format!("the TSD: {e}"))?;
-
     // The stack LC_MAIN asks for, or macOS's default.
     let stack = match plan.stack_size {
         0 => darling_loader::DEFAULT_STACK_SIZE,
