@@ -154,7 +154,8 @@ impl mach_host::Server for HostServer {
         // XNU: too little room for the flavor's structure is KERN_FAILURE.
         let (need, info) = match flavor {
             HOST_LOAD_INFO => {
-                let cpus = HostCounts::read().map_or(1, |c| c.active);
+                // avail_cpus, as the server's host_basic_info gives it.
+                let cpus = self.basic[1] as u32;
                 let info = load_info(&read("/proc/loadavg")?, cpus);
                 (HOST_LOAD_INFO_COUNT, info.map(|i| i.to_vec()))
             }

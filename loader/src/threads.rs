@@ -9,8 +9,9 @@
 
 use std::ffi::{c_int, c_void};
 
-use darling_bsd_errno::{LinuxErrno, linux_to_darwin};
 use darling_tls::slots::__TSD_ERRNO;
+
+use crate::translate::darwin_errno;
 
 /// Gives the calling thread an Apple TSD and points GS at it, with the thread's Darwin
 /// `errno` in its `errno` slot (`gs:[8]`), so that Darwin code reading either finds the same
@@ -70,7 +71,7 @@ unsafe extern "C" fn pthread_create(
     start: Option<Start>,
     arg: *mut c_void,
 ) -> c_int {
-    let einval = linux_to_darwin(LinuxErrno::from_raw(libc::EINVAL)).raw();
+    let einval = darwin_errno(libc::EINVAL);
     let (false, Some(start)) = (!attr.is_null(), start) else {
         return einval;
     };
@@ -84,7 +85,7 @@ unsafe extern "C" fn pthread_create(
     let r = if r != 0 {
         // SAFETY: the thread was not made, so the Entry is still ours.
         drop(unsafe { Box::from_raw(entry.cast::<Entry>()) });
-        linux_to_darwin(LinuxErrno::from_raw(r)).raw()
+        darwin_errno(r)
     } else {
         0
     };

@@ -60,10 +60,14 @@ pub(crate) fn darwin_errno_place() -> *mut c_int {
     DARWIN_ERRNO.with(Cell::as_ptr)
 }
 
+/// Darwin's number for Linux errno `linux` (`darling-bsd-errno`'s translation).
+pub(crate) fn darwin_errno(linux: i32) -> c_int {
+    linux_to_darwin(LinuxErrno::from_raw(linux)).raw()
+}
+
 /// Sets this thread's Darwin `errno` to the translation of Linux errno `linux`; returns -1.
 fn fail(linux: i32) -> c_int {
-    let darwin = linux_to_darwin(LinuxErrno::from_raw(linux)).raw();
-    DARWIN_ERRNO.with(|e| e.set(darwin));
+    DARWIN_ERRNO.with(|e| e.set(darwin_errno(linux)));
     -1
 }
 
@@ -484,11 +488,6 @@ pub(crate) fn shim(name: &str) -> Option<u64> {
         .iter()
         .find(|(n, _)| *n == name)
         .map(|&(_, f)| f as u64)
-}
-
-/// The libSystem functions with a translating shim (names without the leading underscore).
-pub fn translated() -> impl Iterator<Item = &'static str> {
-    table().into_iter().map(|(name, _)| name)
 }
 
 #[cfg(test)]
