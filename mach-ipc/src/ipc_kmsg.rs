@@ -193,6 +193,11 @@ impl Descs {
         self.0.get_or_insert_default().push(d);
     }
 
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|v| v.is_empty())
+    }
+
     /// The descriptors, in message order.
     pub(crate) fn iter(&self) -> std::slice::Iter<'_, KDesc> {
         self.0.as_deref().map_or(&[][..], Vec::as_slice).iter()

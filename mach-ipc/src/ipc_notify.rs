@@ -41,6 +41,11 @@ impl Deferred {
         self.work.push(Work::Send(k));
     }
 
+    /// Whether nothing is left to do.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.work.is_empty()
+    }
+
     /// Releases `right` later.
     pub(crate) fn release(&mut self, right: Carried) {
         if !matches!(right, Carried::Null | Carried::Dead) {

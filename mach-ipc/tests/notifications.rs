@@ -634,3 +634,23 @@ fn port_deleted_when_a_requested_name_loses_its_right() {
     t.terminate();
     assert_eq!(k.port_count(), 1);
 }
+
+/// A reply right moved with a message, its name carrying a dead-name request: the name's
+/// port-deleted notification is sent while the header is copied in, so it is queued before
+/// the message itself when both go to one port (xnu-7195.141.2 `ipc_kmsg_copyin_header`
+/// sends it before `ipc_kmsg_send` queues the message).
+#[test]
+fn reply_rights_port_deleted_comes_before_the_message() {
+    let (k, t) = setup();
+    let owner = k.task_create(None);
+    let r = recv_port(&owner);
+    let n = port_with_send(&t);
+    let (so, _) = owner.mach_port_extract_right(r, MAKE_SO, &t).unwrap();
+    request(&t, so, MACH_NOTIFY_DEAD_NAME, 0, n).unwrap();
+    Msg::new(n, COPY, so, MOVE_SO).id(77).send(&t).unwrap();
+    let first = notification(&t, n, MACH_NOTIFY_PORT_DELETED);
+    assert_eq!(notification_word(&first), so);
+    let second = recv(&t, n);
+    assert_eq!(hdr(&second).msgh_id, 77);
+    assert_eq!(hdr(&second).msgh_bits & 0xffff, 0x1112);
+}
