@@ -152,7 +152,7 @@ pub(crate) fn mark_in_transit(k: &Kmsg, dest: &PortRef) {
     for r in k.receive_rights() {
         let mut port = r.lock();
         if matches!(port.receiver, Receiver::Transit(_)) {
-            port.receiver = Receiver::Transit(Some(Arc::downgrade(dest)));
+            port.set_receiver(Receiver::Transit(Some(Arc::downgrade(dest))));
         }
     }
 }
@@ -162,7 +162,7 @@ pub(crate) fn unmark_in_transit(k: &Kmsg) {
     for r in k.receive_rights() {
         let mut port = r.lock();
         if matches!(port.receiver, Receiver::Transit(_)) {
-            port.receiver = Receiver::Transit(None);
+            port.set_receiver(Receiver::Transit(None));
         }
     }
 }

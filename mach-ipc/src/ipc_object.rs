@@ -150,7 +150,7 @@ pub(crate) fn wake_everyone(p: &PortObj, port: &mut Guard<'_, Port>) {
 /// make-send count, sequence number, context and guard reset, and its waiting receivers
 /// told. Returns the sets it was in, for [`unlink_all`] once the port's lock is dropped.
 pub(crate) fn clear_receiver(p: &PortObj, port: &mut Guard<'_, Port>) -> Vec<PsetRef> {
-    port.receiver = Receiver::Transit(None);
+    port.set_receiver(Receiver::Transit(None));
     port.mscount = 0;
     port.seqno = 0;
     port.context = 0;

@@ -11,6 +11,7 @@ use std::sync::{Arc, Condvar, Weak};
 
 use crate::consts::*;
 use crate::ipc_kmsg::Kmsg;
+use crate::ipc_mqueue::Handoff;
 use crate::ipc_notify::Deferred;
 use crate::ipc_pset::PsetRef;
 use crate::lock::{Guard, Locked, Rank};
@@ -115,13 +116,20 @@ pub(crate) struct Port {
     /// per right in a message or held by the kernel.
     pub srights: u32,
     pub sorights: u32,
+    pub qlimit: u32,
+    /// Non-zero while a waiting receiver has the port armed for direct handoff: the largest
+    /// message its buffer takes (see [`crate::ipc_mqueue`]). Set by that receiver and
+    /// cleared by the send that hands it a message, both on this line.
+    pub handoff_room: u32,
+    // Read by sends and receives, written rarely.
     /// Receivers waiting on `recv_cv`, senders waiting on `send_cv`: a wake-up is a system
     /// call, made only when someone waits.
     pub recv_waiters: u32,
     pub send_waiters: u32,
-    pub qlimit: u32,
-    // Read by sends and receives, written rarely.
+    /// Where the receive right is. Changed only through [`Port::set_receiver`].
     pub receiver: Receiver,
+    /// The mailbox a handoff goes to (kept while the same thread re-arms the port).
+    pub handoff: Option<Handoff>,
     pub psets: Vec<PsetRef>,
     pub context: u64,
     /// An armed send-possible request waits for the next receive (XNU's `ip_sprequests`).
@@ -150,6 +158,13 @@ pub(crate) struct Port {
 }
 
 impl Port {
+    /// Moves the receive right (or kills the port, with [`Receiver::Dead`]). A port armed for
+    /// handoff is disarmed: its next message is not for the receiver that armed it.
+    pub(crate) fn set_receiver(&mut self, receiver: Receiver) {
+        self.receiver = receiver;
+        self.handoff_room = 0;
+    }
+
     pub(crate) fn is_active(&self) -> bool {
         !matches!(self.receiver, Receiver::Dead)
     }
@@ -245,10 +260,12 @@ impl PortObj {
                     seqno: 0,
                     srights: 0,
                     sorights: 0,
+                    qlimit: MACH_PORT_QLIMIT_DEFAULT,
+                    handoff_room: 0,
                     recv_waiters: 0,
                     send_waiters: 0,
-                    qlimit: MACH_PORT_QLIMIT_DEFAULT,
                     receiver,
+                    handoff: None,
                     mscount: 0,
                     context: 0,
                     guarded: false,
@@ -292,7 +309,7 @@ impl PortObj {
 
     /// Marks the port dead (its lock held, as `port`).
     pub(crate) fn kill(&self, port: &mut Port) {
-        port.receiver = Receiver::Dead;
+        port.set_receiver(Receiver::Dead);
         self.dead.store(true, Ordering::Release);
     }
 }
@@ -328,9 +345,8 @@ mod tests {
             addr(std::ptr::from_ref(&port.seqno).cast()),
             addr(std::ptr::from_ref(&port.srights).cast()),
             addr(std::ptr::from_ref(&port.sorights).cast()),
-            addr(std::ptr::from_ref(&port.recv_waiters).cast()),
-            addr(std::ptr::from_ref(&port.send_waiters).cast()),
-            addr(std::ptr::from_ref(&port.qlimit).cast()) + 3,
+            addr(std::ptr::from_ref(&port.qlimit).cast()),
+            addr(std::ptr::from_ref(&port.handoff_room).cast()) + 3,
         ] {
             assert_eq!(line(field), line(start), "{:#x} from {start:#x}", field);
         }

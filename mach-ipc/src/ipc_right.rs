@@ -287,7 +287,7 @@ pub(crate) fn copyout(sp: &mut Space, right: Carried, d: &mut Deferred) -> mach_
                 sp.reverse.insert(key, name);
                 name
             };
-            p.lock().receiver = Receiver::Task(sp.task, name);
+            p.lock().set_receiver(Receiver::Task(sp.task, name));
             name
         }
     }
@@ -358,7 +358,7 @@ pub(crate) fn destroy_name(sp: &mut Space, name: mach_port_name_t, d: &mut Defer
             if rights & MACH_PORT_TYPE_SEND_ONCE != 0 {
                 d.release(Carried::SendOnce(p));
             } else if rights & MACH_PORT_TYPE_RECEIVE != 0 {
-                p.lock().receiver = Receiver::Transit(None);
+                p.lock().set_receiver(Receiver::Transit(None));
                 d.release(Carried::Receive(p));
             }
             if let Some(k) = no_senders {

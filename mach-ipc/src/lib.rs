@@ -49,6 +49,7 @@
 pub mod bootstrap;
 mod ipc_kmsg;
 mod ipc_kobject;
+mod ipc_mqueue;
 mod ipc_notify;
 mod ipc_object;
 mod ipc_port;

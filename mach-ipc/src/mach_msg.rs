@@ -11,8 +11,9 @@ use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Body, Carried, Descs, KDesc, Kmsg};
+use crate::ipc_mqueue::{Mailbox, Taken, count_off_delivered, hand_off};
 use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
-use crate::ipc_object::{check_no_senders, copy_send, make_send, make_send_once};
+use crate::ipc_object::{copy_send, make_send, make_send_once};
 use crate::ipc_port::{Activity, Port, PortRef, Receiver};
 use crate::ipc_pset::{PsetRef, same};
 use crate::ipc_right::{
@@ -166,17 +167,18 @@ const SPIN_YIELDS: u32 = 16;
 /// How many times, in all, a receiver looks at a port's activity before it sleeps.
 const SPIN_LIMIT: u32 = SPIN_BUSY + SPIN_YIELDS * SPIN_YIELD_EVERY;
 
-/// Watches `activity` until it moves away from `seen`, `budget` looks are used up or the
-/// deadline passes; returns the looks left.
+/// Watches `activity` until it moves away from `seen`, `arrived` says yes (a message was
+/// handed over), `budget` looks are used up or the deadline passes; returns the looks left.
 fn spin_for_activity(
     activity: &AtomicU64,
     seen: u64,
     mut budget: u32,
     deadline: Option<Instant>,
+    mut arrived: impl FnMut() -> bool,
 ) -> u32 {
     while budget > 0 {
         budget -= 1;
-        if activity.load(Ordering::Acquire) != seen {
+        if activity.load(Ordering::Acquire) != seen || arrived() {
             break;
         }
         // Looks made so far, this one included.
@@ -190,16 +192,6 @@ fn spin_for_activity(
         }
     }
     budget
-}
-
-/// What a receive took off a queue.
-struct Taken {
-    k: Kmsg,
-    seqno: u32,
-    context: u64,
-    dest_name: mach_port_name_t,
-    /// Too large for the buffer (without `MACH_RCV_LARGE`): destroyed, a bare header given.
-    too_large: bool,
 }
 
 impl Task {
@@ -501,9 +493,19 @@ impl Task {
             && (port.queue.len() as u32) < MACH_PORT_QLIMIT_KERNEL
             && (send_once || !port.is_full())
         {
-            // As `queue` would at once; the right the message carries to its destination is
-            // the one just counted (the queue holds no reference for it).
-            enqueue(p, port, k, &self.kernel.shared.order, &mut d);
+            // Given to a receiver already waiting, or queued as `queue` would at once; the
+            // right the message carries to its destination is the one just counted (the
+            // queue holds no reference for it).
+            // (Most sends find no receiver waiting: one look at the port's first line.)
+            let k = if port.handoff_room == 0 {
+                Err(k)
+            } else {
+                hand_off(&mut port, k, &mut d)
+            };
+            match k {
+                Ok(()) => drop(port),
+                Err(k) => enqueue(p, port, k, &self.kernel.shared.order, &mut d),
+            }
             drop(ts);
             drop(moved);
             self.run(&mut d);
@@ -674,9 +676,19 @@ impl Task {
         // again at every look, so that a waiting receiver holds no reference to the port
         // itself and never writes its reference count, which the sender's copyin writes.
         let mut watching: Option<Arc<Activity>> = None;
+        // The port this receive armed for handoff, while it is armed (see `ipc_mqueue`).
+        let mut armed: Option<PortRef> = None;
         loop {
             let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));
             let mut ts = self.obj.lock();
+            if let Some(ap) = armed.take() {
+                // Disarmed first, under the port's lock; then a message handed off before
+                // that is this receive's, whatever became of the port since.
+                Mailbox::with(|m| m.disarm(&mut ap.lock()));
+                if let Some(taken) = Mailbox::with(Mailbox::take) {
+                    return self.deliver_to_user(taken, msg, option, rcv_size, Some(ts), d);
+                }
+            }
             let p = match lookup(&mut ts.space, rcv_name) {
                 Some(e) if e.rights & MACH_PORT_TYPE_RECEIVE != 0 => match &e.object {
                     Obj::Port(p) => p,
@@ -720,12 +732,32 @@ impl Task {
             }
             if spin > 0 {
                 // Before sleeping (a wake-up costs microseconds), watch for a message for a
-                // moment with no lock held.
+                // moment with no lock held, the port armed to hand it straight over if it
+                // can be.
                 let activity = watching.get_or_insert_with(|| Arc::clone(&p.activity));
                 let seen = activity.0.load(Ordering::Acquire);
+                let room = rcv_size.saturating_sub(REQUESTED_TRAILER_SIZE(option) as usize);
+                let room = u32::try_from(room).unwrap_or(u32::MAX);
+                if Mailbox::with(|m| m.arm(&mut port, room)) {
+                    armed = Some(Arc::clone(p));
+                }
                 drop(port);
                 drop(ts);
-                spin = spin_for_activity(&activity.0, seen, spin, deadline);
+                let mut handed = None;
+                spin = if armed.is_some() {
+                    Mailbox::with(|m| {
+                        spin_for_activity(&activity.0, seen, spin, deadline, || {
+                            handed = m.take();
+                            handed.is_some()
+                        })
+                    })
+                } else {
+                    spin_for_activity(&activity.0, seen, spin, deadline, || false)
+                };
+                if let Some(taken) = handed {
+                    // The sender disarmed the port.
+                    return self.deliver_to_user(taken, msg, option, rcv_size, None, d);
+                }
                 continue;
             }
             // Sleep on the port, holding only its lock (and a reference to it).
@@ -793,7 +825,7 @@ impl Task {
             }
             if spin > 0 {
                 drop(s);
-                spin = spin_for_activity(&set.activity.0, seen, spin, deadline);
+                spin = spin_for_activity(&set.activity.0, seen, spin, deadline, || false);
                 continue;
             }
             s.waiters += 1;
@@ -852,15 +884,7 @@ impl Task {
         } else {
             // The destination right is used up by the delivery: counted off here, under the
             // lock already held.
-            match k.remote_type {
-                MACH_MSG_TYPE_PORT_SEND => {
-                    port.srights = port.srights.saturating_sub(1);
-                    check_no_senders(port, d);
-                }
-                MACH_MSG_TYPE_PORT_SEND_ONCE => port.sorights = port.sorights.saturating_sub(1),
-                _ => {}
-            }
-            port.spnotify(d);
+            count_off_delivered(port, k.remote_type, d);
         }
         Ok(Taken {
             k,

@@ -1260,7 +1260,7 @@ fn destroy_receive_of(sp: &mut Space, name: mach_port_name_t, p: PortRef, d: &mu
     };
     e.rights &= !MACH_PORT_TYPE_RECEIVE;
     let free = e.rights & MACH_PORT_TYPE_SEND == 0;
-    p.lock().receiver = Receiver::Transit(None);
+    p.lock().set_receiver(Receiver::Transit(None));
     // xnu-7195.141.2 ipc_right_delta: the port is destroyed, then a request on a name left
     // with no right gets PORT_DELETED. A name keeping send rights keeps its request, which
     // the port's death answers with DEAD_NAME.
@@ -1346,7 +1346,7 @@ fn insert(
         sp.reverse.insert(port_key(&p), name);
     }
     if let Carried::Receive(_) = right {
-        p.lock().receiver = Receiver::Task(sp.task, name);
+        p.lock().set_receiver(Receiver::Task(sp.task, name));
     }
     Ok(())
 }

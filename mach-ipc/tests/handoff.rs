@@ -1,0 +1,226 @@
+//! Direct handoff: a simple message sent to a port whose receiver is already waiting goes
+//! straight to that receiver (XNU's `ipc_mqueue_post` giving the message to a thread waiting
+//! in `ipc_mqueue_receive`). Nothing a task can observe may differ from the message having
+//! been queued and received: sequence numbers, order, counts of rights, notifications, a
+//! receive right that moves while its receiver waits, a buffer too small.
+//!
+//! Which sends are handed over depends on timing (the receiver must be waiting, its port
+//! armed), so each test repeats its exchange many times with the receiver on its own thread;
+//! most exchanges of a ping-pong are handed over.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+mod msgkit;
+
+use darling_mach_ipc::KernReturn;
+use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::HEADER_SIZE;
+use msgkit::*;
+
+/// Receive options asking for a trailer with the sequence number, waiting up to `timeout`.
+const SEQNO: i32 = MACH_RCV_TIMEOUT | MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO);
+
+/// Spins for `d`: long enough for a receiver on another thread to start waiting, not so long
+/// that it stops looking and sleeps.
+fn pause(d: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// A MIG-style ping-pong: requests with a send-once reply right, replies to it, every
+/// seventh request complex (it goes through the queue). Order, sequence numbers, rights and
+/// names come out as if every message had been queued.
+#[test]
+fn ping_pong_keeps_order_sequence_numbers_and_rights() {
+    const ROUNDS: u32 = 3000;
+    let (k, client) = setup();
+    let server = k.task_create(None);
+    let service = recv_port(&server);
+    let (to_service, _) = server
+        .mach_port_extract_right(service, MAKE, &client)
+        .unwrap();
+    let reply_port = recv_port(&client);
+    let spare = port_with_send(&client);
+    let names_before = names(&client).len();
+    let h = thread::spawn(move || {
+        for i in 0..ROUNDS {
+            let (r, b) = recv_opts(&server, service, 256, SEQNO, 5000);
+            r.unwrap();
+            let h = hdr(&b);
+            assert_eq!(h.msgh_id, i as i32);
+            assert_eq!(trailer(&b).seqno(), Some(i), "request {i}");
+            if h.msgh_bits & MACH_MSGH_BITS_COMPLEX != 0 {
+                let (name, _, _) = port_desc(&b, after_port_descs(0));
+                server.mach_port_deallocate(name).unwrap();
+            }
+            Msg::new(h.msgh_remote_port, MOVE_SO, 0, 0)
+                .id(i as i32 + 100)
+                .data(&[7; 16])
+                .send(&server)
+                .unwrap();
+        }
+        server
+    });
+    for i in 0..ROUNDS {
+        let m = Msg::new(to_service, COPY, reply_port, MAKE_SO)
+            .id(i as i32)
+            .data(&[1; 40]);
+        let m = if i % 7 == 3 { m.port(spare, COPY) } else { m };
+        m.send(&client).unwrap();
+        let (r, b) = recv_opts(&client, reply_port, 256, SEQNO, 5000);
+        r.unwrap();
+        assert_eq!(hdr(&b).msgh_id, i as i32 + 100);
+        assert_eq!(trailer(&b).seqno(), Some(i), "reply {i}");
+        assert_eq!(&b[HEADER_SIZE..HEADER_SIZE + 16], &[7; 16]);
+    }
+    let server = h.join().unwrap();
+    let s = status(&server, service);
+    assert_eq!((s[ST_SEQNO], s[ST_MSGCOUNT], s[ST_SRIGHTS]), (ROUNDS, 0, 1));
+    let r = status(&client, reply_port);
+    assert_eq!(
+        (r[ST_SEQNO], r[ST_MSGCOUNT], r[ST_SORIGHTS]),
+        (ROUNDS, 0, 0)
+    );
+    assert_eq!(status(&client, spare)[ST_SRIGHTS], 1);
+    assert_eq!(names(&client).len(), names_before);
+    assert_eq!(refs(&client, to_service, MACH_PORT_RIGHT_SEND), 1);
+}
+
+/// A receive right moved to another task while a thread of its old task waits on it: no
+/// message sent after the move goes to that thread, which learns the port changed; the
+/// message waits for the new receiver, and the thread's next receive, on another port, gets
+/// that port's message (xnu-7195 `ipc_port_clear_receiver` wakes the waiters, which find the
+/// port gone, and a moved port's messages move with it).
+#[test]
+fn a_receive_right_moved_while_its_receiver_waits_takes_its_messages_along() {
+    const ROUNDS: u32 = 300;
+    let (k, t) = setup();
+    let other = k.task_create(None);
+    let (go_tx, go_rx) = mpsc::channel::<(u32, u32)>();
+    let (done_tx, done_rx) = mpsc::channel::<(Result<(), KernReturn>, i32)>();
+    let waiter = t.clone();
+    let h = thread::spawn(move || {
+        while let Ok((p, q)) = go_rx.recv() {
+            let (r, _) = recv_opts(&waiter, p, 256, MACH_RCV_TIMEOUT, 2000);
+            // The thread's next receive, elsewhere: only that port's message.
+            let (r2, b) = recv_opts(&waiter, q, 256, MACH_RCV_TIMEOUT, 2000);
+            r2.unwrap();
+            done_tx.send((r, hdr(&b).msgh_id)).unwrap();
+        }
+    });
+    for i in 0..ROUNDS {
+        let p = port_with_send(&t);
+        let q = port_with_send(&t);
+        go_tx.send((p, q)).unwrap();
+        pause(Duration::from_micros(u64::from(i % 20)));
+        let (moved, _) = t
+            .mach_port_extract_right(p, MACH_MSG_TYPE_MOVE_RECEIVE, &other)
+            .unwrap();
+        Msg::new(p, COPY, 0, 0).id(1).send(&t).unwrap();
+        Msg::new(q, COPY, 0, 0).id(2).send(&t).unwrap();
+        let (r, next) = done_rx.recv().unwrap();
+        assert!(
+            matches!(r, Err(KernReturn(c)) if c == MACH_RCV_PORT_CHANGED || c == MACH_RCV_INVALID_NAME),
+            "round {i}: the waiting receive gave {r:?}"
+        );
+        assert_eq!(next, 2, "round {i}");
+        assert_eq!(hdr(&recv(&other, moved)).msgh_id, 1, "round {i}");
+        t.mach_port_deallocate(p).unwrap();
+        t.mach_port_mod_refs(q, MACH_PORT_RIGHT_RECEIVE, -1)
+            .unwrap();
+        t.mach_port_deallocate(q).unwrap();
+        other
+            .mach_port_mod_refs(moved, MACH_PORT_RIGHT_RECEIVE, -1)
+            .unwrap();
+    }
+    drop(go_tx);
+    h.join().unwrap();
+}
+
+/// A message larger than the waiting receiver's buffer is not handed over: without
+/// `MACH_RCV_LARGE` the receive destroys it and says `MACH_RCV_TOO_LARGE`; with it, the
+/// message stays queued and the receive learns its size.
+#[test]
+fn a_message_too_large_for_the_waiting_receiver_stays_in_the_queue() {
+    const ROUNDS: u32 = 200;
+    let (_k, t) = setup();
+    let p = port_with_send(&t);
+    let waiter = t.clone();
+    let (go_tx, go_rx) = mpsc::channel::<i32>();
+    let (done_tx, done_rx) = mpsc::channel::<(Result<(), KernReturn>, u32)>();
+    let h = thread::spawn(move || {
+        while let Ok(option) = go_rx.recv() {
+            // Room for 40 bytes of message before the 8-byte trailer.
+            let (r, b) = recv_opts(&waiter, p, 48, option | MACH_RCV_TIMEOUT, 2000);
+            done_tx.send((r, hdr(&b).msgh_size)).unwrap();
+        }
+    });
+    for i in 0..ROUNDS {
+        let large = i % 2 == 1;
+        go_tx.send(if large { MACH_RCV_LARGE } else { 0 }).unwrap();
+        pause(Duration::from_micros(u64::from(i % 20)));
+        Msg::new(p, COPY, 0, 0)
+            .id(5)
+            .data(&[3; 40])
+            .send(&t)
+            .unwrap();
+        let (r, size) = done_rx.recv().unwrap();
+        assert_eq!(r, e(MACH_RCV_TOO_LARGE), "round {i}");
+        if large {
+            assert_eq!(size, 64, "round {i}: the size the receive learns");
+            assert_eq!(hdr(&recv(&t, p)).msgh_id, 5);
+        } else {
+            assert_eq!(size, HEADER_SIZE as u32, "round {i}: a bare header");
+        }
+        assert!(empty(&t, p));
+    }
+    drop(go_tx);
+    h.join().unwrap();
+    // One sequence number per message, destroyed or received.
+    assert_eq!(status(&t, p)[ST_SEQNO], ROUNDS);
+}
+
+/// A make-send right used as the destination of a message handed to a waiting receiver is
+/// used up by that delivery, as by a receive from the queue: with no other send right, the
+/// port's no-senders request fires, with the make-send count.
+#[test]
+fn a_handed_over_make_send_destination_leaves_no_senders() {
+    const ROUNDS: u32 = 200;
+    let (_k, t) = setup();
+    let p = recv_port(&t);
+    let notify = recv_port(&t);
+    let waiter = t.clone();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<Result<(), KernReturn>>();
+    let h = thread::spawn(move || {
+        while go_rx.recv().is_ok() {
+            let (r, _) = recv_opts(&waiter, p, 256, MACH_RCV_TIMEOUT, 2000);
+            done_tx.send(r).unwrap();
+        }
+    });
+    for i in 0..ROUNDS {
+        // Armed for the make-send count the message's right brings (sync 0 would fire at
+        // once, with no send right yet).
+        t.mach_port_request_notification(p, MACH_NOTIFY_NO_SENDERS, i + 1, notify, MAKE_SO)
+            .unwrap();
+        assert!(empty(&t, notify));
+        go_tx.send(()).unwrap();
+        pause(Duration::from_micros(u64::from(i % 20)));
+        Msg::new(p, MAKE, 0, 0).id(9).send(&t).unwrap();
+        done_rx.recv().unwrap().unwrap();
+        let n = recv(&t, notify);
+        assert_eq!(hdr(&n).msgh_id, MACH_NOTIFY_NO_SENDERS, "round {i}");
+        assert_eq!(
+            notification_word(&n),
+            i + 1,
+            "round {i}: the make-send count"
+        );
+        assert_eq!(status(&t, p)[ST_SRIGHTS], 0);
+    }
+    drop(go_tx);
+    h.join().unwrap();
+}
