@@ -2,10 +2,14 @@
 //! when it takes a message, and direct handoff, where a send gives its message straight to
 //! a receiver that is already waiting instead of queueing it.
 //!
-//! Handoff is XNU's `ipc_mqueue_post` finding a thread waiting in `ipc_mqueue_receive`: the
-//! sender takes the message off as that receive would (the sequence number, the destination
-//! right counted off, send-possible requests fired) and hands it to the thread, which then
-//! copies it out without looking at the port again. Here a receiver about to wait on a port
+//! Handoff is XNU's `ipc_mqueue_post` (xnu-7195.141.2, and alike in later releases) finding
+//! a thread waiting in `ipc_mqueue_receive`: the sender takes the message off as that
+//! receive would (the sequence number, the destination right counted off, send-possible
+//! requests fired) and hands it to the thread, which then copies it out without looking at
+//! the port again. XNU hands over any message, and one too large for the thread's buffer
+//! with `MACH_RCV_TOO_LARGE` as its status; here only simple messages that fit are handed
+//! over, and the others queue, where the woken receiver finds them and fails the same way:
+//! nothing a task sees differs. Here a receiver about to wait on a port
 //! whose queue is empty arms the port with its thread's [`Mailbox`]; the next simple send
 //! (see `Task::send_simple`) that finds the port armed, its queue empty and the message
 //! small enough for the receiver's buffer puts the message in the mailbox and disarms the
