@@ -70,11 +70,11 @@ impl RightError {
 /// send-once) plus one for a dead-name request that fired.
 pub(crate) fn lookup(sp: &mut Space, name: mach_port_name_t) -> Option<&mut Entry> {
     let task = sp.task;
-    // One hash lookup: the entries and the reverse map are borrowed apart.
+    // One look-up: the entries and the reverse map are borrowed apart.
     let Space {
         entries, reverse, ..
     } = sp;
-    let e = match entries.get_mut(&(name >> 8)) {
+    let e = match entries.get_mut(name >> 8) {
         Some((generation, e)) if *generation == name & 0xff => e,
         _ => return None,
     };

@@ -97,13 +97,77 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Indices below this are kept in a table (every index the kernel hands out, until a task
+/// has this many names); a name a task chose with a larger index goes in a map.
+const TABLE_INDICES: u32 = 4096;
+
+/// A space's entries by name index, each with the generation it was made with: a table
+/// indexed by the index, as XNU's `is_table` is, so that the look-up every `mach_msg` makes
+/// is an index and a compare; and a map for the indices beyond it, which only names a task
+/// chose itself (`mach_port_allocate_name`, `mach_port_insert_right`) reach.
+#[derive(Debug, Default)]
+pub(crate) struct Entries {
+    table: Vec<Option<(u32, Entry)>>,
+    far: IdMap<u32, (u32, Entry)>,
+}
+
+impl Entries {
+    pub(crate) fn get(&self, index: u32) -> Option<&(u32, Entry)> {
+        if index < TABLE_INDICES {
+            self.table.get(index as usize)?.as_ref()
+        } else {
+            self.far.get(&index)
+        }
+    }
+
+    pub(crate) fn get_mut(&mut self, index: u32) -> Option<&mut (u32, Entry)> {
+        if index < TABLE_INDICES {
+            self.table.get_mut(index as usize)?.as_mut()
+        } else {
+            self.far.get_mut(&index)
+        }
+    }
+
+    pub(crate) fn contains(&self, index: u32) -> bool {
+        self.get(index).is_some()
+    }
+
+    fn insert(&mut self, index: u32, generation: u32, entry: Entry) {
+        if index < TABLE_INDICES {
+            let at = index as usize;
+            if self.table.len() <= at {
+                self.table.resize_with(at + 1, || None);
+            }
+            self.table[at] = Some((generation, entry));
+        } else {
+            self.far.insert(index, (generation, entry));
+        }
+    }
+
+    fn remove(&mut self, index: u32) -> Option<(u32, Entry)> {
+        if index < TABLE_INDICES {
+            self.table.get_mut(index as usize)?.take()
+        } else {
+            self.far.remove(&index)
+        }
+    }
+
+    /// Every entry with its index, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (u32, &(u32, Entry))> {
+        let table = (0..)
+            .zip(&self.table)
+            .filter_map(|(i, e)| Some((i, e.as_ref()?)));
+        table.chain(self.far.iter().map(|(&i, e)| (i, e)))
+    }
+}
+
 /// An IPC space: a task's names.
 #[derive(Debug)]
 pub(crate) struct Space {
     /// The task whose space this is.
     pub task: TaskId,
     /// By index (`name >> 8`): the generation the entry was made with, and the entry.
-    pub entries: IdMap<u32, (u32, Entry)>,
+    pub entries: Entries,
     next_index: u32,
     /// Freed indices (most recent first, as XNU reuses them) and the generation each will
     /// be reused with.
@@ -122,7 +186,7 @@ impl Space {
     pub(crate) fn new(task: TaskId) -> Space {
         Space {
             task,
-            entries: IdMap::default(),
+            entries: Entries::default(),
             next_index: 0,
             free: VecDeque::new(),
             reverse: IdMap::default(),
@@ -130,14 +194,14 @@ impl Space {
     }
 
     pub(crate) fn get(&self, name: mach_port_name_t) -> Option<&Entry> {
-        match self.entries.get(&(name >> 8)) {
+        match self.entries.get(name >> 8) {
             Some((g, e)) if *g == name & 0xff => Some(e),
             _ => None,
         }
     }
 
     pub(crate) fn get_mut(&mut self, name: mach_port_name_t) -> Option<&mut Entry> {
-        match self.entries.get_mut(&(name >> 8)) {
+        match self.entries.get_mut(name >> 8) {
             Some((g, e)) if *g == name & 0xff => Some(e),
             _ => None,
         }
@@ -154,10 +218,10 @@ impl Space {
                 }
             };
             // An index a user-chosen name took meanwhile is skipped.
-            if self.entries.contains_key(&index) {
+            if self.entries.contains(index) {
                 continue;
             }
-            self.entries.insert(index, (generation, entry));
+            self.entries.insert(index, generation, entry);
             return name_of(index, generation);
         }
     }
@@ -173,7 +237,7 @@ impl Space {
         if index == 0 {
             return Err(KERN_FAILURE);
         }
-        if let Some(&(generation, _)) = self.entries.get(&index) {
+        if let Some(&(generation, _)) = self.entries.get(index) {
             return Err(if generation == name & 0xff {
                 KERN_NAME_EXISTS
             } else {
@@ -183,14 +247,14 @@ impl Space {
         // A freed index taken this way is no longer free; a fresh one is skipped when the
         // kernel's own allocation reaches it.
         self.free.retain(|&(i, _)| i != index);
-        self.entries.insert(index, (name & 0xff, entry));
+        self.entries.insert(index, name & 0xff, entry);
         Ok(())
     }
 
     /// Frees `name`; its index comes back later with the next generation.
     pub(crate) fn free(&mut self, name: mach_port_name_t) -> Option<Entry> {
         let index = name >> 8;
-        let (generation, entry) = self.entries.remove(&index)?;
+        let (generation, entry) = self.entries.remove(index)?;
         let mut next = generation.wrapping_add(GEN_STEP) & 0xff;
         // Wrapped: start the cycle again. XNU takes the new generation modulo 0xff (roll
         // bits 0, IE_BITS_ROLL), so 0xfb + 4 gives 0, below the old one: 0xff is never
@@ -212,7 +276,7 @@ impl Space {
         let mut v: Vec<_> = self
             .entries
             .iter()
-            .map(|(&i, &(g, _))| name_of(i, g))
+            .map(|(i, &(g, _))| name_of(i, g))
             .collect();
         v.sort_unstable();
         v

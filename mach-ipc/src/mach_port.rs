@@ -1310,7 +1310,7 @@ fn insert(
     if index == 0
         || sp
             .entries
-            .get(&index)
+            .get(index)
             .is_some_and(|&(g, _)| g != name & 0xff)
     {
         return Err((KernReturn(KERN_FAILURE), right));

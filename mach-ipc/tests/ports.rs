@@ -187,6 +187,50 @@ fn allocate_errors() {
     assert!(k.port_count() < before);
 }
 
+/// Names a task chooses can have any index, small (the space's table) or large (beyond it):
+/// each works as a name, is listed in order, and frees its index for reuse.
+#[test]
+fn chosen_names_of_any_index_work_alike() {
+    let (_k, t) = setup();
+    let kernel_chosen = recv_port(&t);
+    let chosen = [
+        0x0fff_ff03_u32,
+        0x0010_0007,
+        0x0000_0f03,
+        0x0000_1003,
+        0x7fff_ff0b,
+    ];
+    for &name in &chosen {
+        t.mach_port_allocate_name(MACH_PORT_RIGHT_RECEIVE, name)
+            .unwrap();
+        t.mach_port_insert_right(name, name, MAKE).unwrap();
+        Msg::new(name, COPY, 0, 0).id(name as i32).send(&t).unwrap();
+        assert_eq!(hdr(&recv(&t, name)).msgh_id, name as i32);
+        assert_eq!(
+            t.mach_port_allocate_name(MACH_PORT_RIGHT_RECEIVE, name),
+            e(KERN_NAME_EXISTS)
+        );
+        assert_eq!(
+            t.mach_port_allocate_name(MACH_PORT_RIGHT_RECEIVE, name ^ 0x04),
+            e(KERN_FAILURE),
+            "{name:#x}: its index is taken"
+        );
+    }
+    let mut listed: Vec<u32> = names(&t).into_iter().map(|(n, _)| n).collect();
+    let mut expected = chosen.to_vec();
+    expected.push(kernel_chosen);
+    expected.sort_unstable();
+    listed.retain(|n| expected.contains(n));
+    assert_eq!(listed, expected);
+    for &name in &chosen {
+        t.mach_port_destroy(name).unwrap();
+        assert_eq!(ty(&t, name), e(KERN_INVALID_NAME));
+        // The index is free again, under any generation.
+        t.mach_port_allocate_name(MACH_PORT_RIGHT_RECEIVE, name ^ 0x04)
+            .unwrap();
+    }
+}
+
 #[test]
 fn allocate_name_errors_in_order() {
     let (_k, t) = setup();
