@@ -13,6 +13,15 @@
 //! sends and two receives on the client's own port, the floor that moving lines between
 //! cores adds to.
 //!
+//! And `floor` is the same round trip through a bare model of this crate's design, with
+//! none of Mach's rules: each send locks its task's space and looks the name up in a table,
+//! locks the port and queues a 128-byte message (a queued message's size) or hands it to a
+//! receiver waiting with its port armed; each receive locks its space, looks the name up,
+//! locks the port and takes the message, or arms the port and watches its mailbox and the
+//! port's activity counter. What `mach_msg` costs above `floor` is the work of its rules
+//! (rights, counts, checks, header, trailer); what `floor` costs above crossbeam is the
+//! design's (two locks per side, and the lines they move between cores).
+//!
 //! Run with `cargo run --release -p darling-mach-ipc --example rt_probe [BATCHES]`.
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -25,6 +34,111 @@ use darling_mach_ipc::{Kernel, Task};
 
 #[repr(align(128))]
 struct Line(AtomicU64);
+
+/// The bare model of the design that the `floor` column measures.
+mod floor {
+    use std::collections::VecDeque;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+    use std::sync::{Arc, Mutex};
+
+    /// A message as queued: two cache lines.
+    #[repr(align(64))]
+    pub struct Msg([u8; 128]);
+
+    struct Queue {
+        msgs: VecDeque<Msg>,
+        /// The mailbox of the thread that receives here, and whether it waits.
+        mailbox: Option<SyncSender<Msg>>,
+        armed: bool,
+    }
+
+    #[repr(align(64))]
+    struct Activity(AtomicU64);
+
+    pub struct Port {
+        queue: Mutex<Queue>,
+        activity: Arc<Activity>,
+    }
+
+    /// A task's names: a table of ports by index.
+    #[repr(align(128))]
+    pub struct Space(Mutex<Vec<Arc<Port>>>);
+
+    thread_local! {
+        static MAILBOX: (SyncSender<Msg>, Receiver<Msg>) = sync_channel(1);
+    }
+
+    impl Space {
+        /// A space naming `ports` by index.
+        pub fn new(ports: &[&Arc<Port>]) -> Space {
+            Space(Mutex::new(ports.iter().map(|&p| Arc::clone(p)).collect()))
+        }
+
+        /// Sends `body` to the port named `name`.
+        pub fn send(&self, name: usize, body: &[u8; 64]) {
+            let names = self.0.lock().unwrap();
+            let p = &names[name];
+            let mut m = Msg([0; 128]);
+            m.0[..64].copy_from_slice(body);
+            let mut q = p.queue.lock().unwrap();
+            if std::mem::take(&mut q.armed)
+                && q.msgs.is_empty()
+                && let Some(tx) = &q.mailbox
+            {
+                match tx.try_send(m) {
+                    Ok(()) => return,
+                    Err(TrySendError::Full(back) | TrySendError::Disconnected(back)) => m = back,
+                }
+            }
+            q.msgs.push_back(m);
+            drop(q);
+            p.activity.0.fetch_add(1, Ordering::Release);
+        }
+
+        /// Receives from the port named `name` into `out`.
+        pub fn receive(&self, name: usize, out: &mut [u8; 64]) {
+            MAILBOX.with(|(tx, rx)| {
+                loop {
+                    let names = self.0.lock().unwrap();
+                    let p = &names[name];
+                    let mut q = p.queue.lock().unwrap();
+                    q.armed = false;
+                    if let Some(m) = rx.try_recv().ok().or_else(|| q.msgs.pop_front()) {
+                        drop(q);
+                        out.copy_from_slice(&m.0[..64]);
+                        return;
+                    }
+                    q.mailbox.get_or_insert_with(|| tx.clone());
+                    q.armed = true;
+                    let activity = Arc::clone(&p.activity);
+                    let seen = activity.0.load(Ordering::Acquire);
+                    drop(q);
+                    drop(names);
+                    while activity.0.load(Ordering::Acquire) == seen {
+                        if let Ok(m) = rx.try_recv() {
+                            out.copy_from_slice(&m.0[..64]);
+                            return;
+                        }
+                        std::hint::spin_loop();
+                    }
+                }
+            });
+        }
+    }
+
+    /// A new port.
+    pub fn port() -> Arc<Port> {
+        Arc::new(Port {
+            queue: Mutex::new(Queue {
+                msgs: VecDeque::new(),
+                mailbox: None,
+                armed: false,
+            }),
+            activity: Arc::new(Activity(AtomicU64::new(0))),
+        })
+    }
+}
 
 /// A 64-byte message to `remote` (a copied send right) with id `id`.
 fn request(buf: &mut [u8], remote: u32, id: i32) {
@@ -57,6 +171,10 @@ fn main() {
     let (ys, _) = client
         .mach_port_extract_right(yc, MACH_MSG_TYPE_MAKE_SEND, &server)
         .unwrap();
+    // The floor model's two tasks: requests on port 0, replies on port 1.
+    let (fx, fy) = (floor::port(), floor::port());
+    let floor_client = floor::Space::new(&[&fx, &fy]);
+    let floor_server = floor::Space::new(&[&fx, &fy]);
     let line = Arc::new(Line(AtomicU64::new(0)));
     let bar = Arc::new(Barrier::new(2));
     let (l2, b2) = (line.clone(), bar.clone());
@@ -100,6 +218,13 @@ fn main() {
                 m[0] = m[0].wrapping_add(1);
                 cb_resp_tx.send(m).unwrap();
             }
+            b2.wait();
+            let mut m = [0u8; 64];
+            for _ in 0..per {
+                floor_server.receive(0, &mut m);
+                m[0] = m[0].wrapping_add(1);
+                floor_server.send(1, &m);
+            }
             // The client measures the work alone.
             b2.wait();
             b2.wait();
@@ -126,6 +251,13 @@ fn main() {
         bar.wait();
         let cbp = per_op(per, |i| cb_call(&cb_req, &cb_resp, i, poll));
         bar.wait();
+        let mut m = [0u8; 64];
+        let fl = per_op(per, |i| {
+            m[1] = i as u8;
+            floor_client.send(0, &m);
+            floor_client.receive(1, &mut m);
+        });
+        bar.wait();
         let work = 2.0 * per_op(per, |_| call(&client, &mut buf, own, own));
         bar.wait();
         rows.push(Row {
@@ -133,21 +265,23 @@ fn main() {
             rt,
             cb,
             cbp,
+            fl,
             work,
         });
     }
     h.join().unwrap();
     for r in &rows {
         println!(
-            "line ping-pong {:5.0} ns   mach_msg {:5.0} ns   crossbeam {:5.0} ns (polling {:4.0})   work {:4.0} ns   ratio {:.2} (to polling {:.2}, its floor {:.2})",
+            "line ping-pong {:5.0} ns   mach_msg {:5.0} ns   crossbeam {:5.0} ns (polling {:4.0})   floor {:4.0} ns   work {:4.0} ns   ratio {:.2} (to polling {:.2}, floor to polling {:.2})",
             r.pp,
             r.rt,
             r.cb,
             r.cbp,
+            r.fl,
             r.work,
             r.rt / r.cb,
             r.rt / r.cbp,
-            r.work / r.cbp
+            r.fl / r.cbp
         );
     }
     let stats = |f: fn(&Row) -> f64| {
@@ -161,12 +295,16 @@ fn main() {
     println!("crossbeam           min {a:.0} median {b:.0} max {c:.0}");
     let (a, b, c) = stats(|x| x.cbp);
     println!("crossbeam, polling  min {a:.0} median {b:.0} max {c:.0}");
+    let (a, b, c) = stats(|x| x.fl);
+    println!("floor (bare design) min {a:.0} median {b:.0} max {c:.0}");
     let (a, b, c) = stats(|x| x.work);
     println!("work on one thread  min {a:.0} median {b:.0} max {c:.0}");
     let (a, b, c) = stats(|x| x.rt / x.cb);
     println!("ratio               min {a:.2} median {b:.2} max {c:.2}");
     let (a, b, c) = stats(|x| x.rt / x.cbp);
     println!("ratio to polling    min {a:.2} median {b:.2} max {c:.2}");
+    let (a, b, c) = stats(|x| x.fl / x.cbp);
+    println!("floor to polling    min {a:.2} median {b:.2} max {c:.2}");
     let (a, b, c) = stats(|x| x.work / x.cbp);
     println!("work to polling     min {a:.2} median {b:.2} max {c:.2}");
 }
@@ -181,6 +319,8 @@ struct Row {
     cb: f64,
     /// crossbeam, polling receives.
     cbp: f64,
+    /// The bare model of the design.
+    fl: f64,
     /// Two sends and two receives on one thread.
     work: f64,
 }

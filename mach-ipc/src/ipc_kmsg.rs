@@ -149,6 +149,17 @@ impl Body {
         Body::Heap(body)
     }
 
+    /// The body, leaving an empty one in its place.
+    pub(crate) fn take(&mut self) -> Body {
+        std::mem::replace(
+            self,
+            Body::Inline {
+                len: 0,
+                bytes: [0; BODY_INLINE],
+            },
+        )
+    }
+
     /// Done with: a buffer goes back to this thread's pool.
     pub(crate) fn recycle(self) {
         let Body::Heap(mut body) = self else {

@@ -141,28 +141,30 @@ impl Mailbox {
     }
 }
 
-/// Hands `k` to the receiver that armed the locked port, taking it off as that receive
-/// would; gives the message back if there is no such receiver or the message must queue
-/// (the queue is not empty, the port is in a set, the message is larger than the
-/// receiver's buffer).
+/// Whether `k` can be handed to a receiver waiting on the locked port: one has the port
+/// armed, nothing is queued before `k`, the port is in no set (whose receivers must see the
+/// message) and `k` fits the receiver's buffer.
+#[inline]
+pub(crate) fn can_hand_off(port: &Port, k: &Kmsg) -> bool {
+    port.handoff_room != 0
+        && port.queue.is_empty()
+        && port.psets.is_empty()
+        && k.size_for(false) <= port.handoff_room as usize
+        && port.handoff.is_some()
+        && matches!(port.receiver, Receiver::Task(..))
+}
+
+/// Hands `k` to the receiver that armed the locked port (see [`can_hand_off`]), taking it
+/// off as that receive would; gives the message back if that receiver is gone.
 #[expect(
     clippy::result_large_err,
     reason = "the message comes back by value to be queued, as it would have gone there"
 )]
 pub(crate) fn hand_off(port: &mut Port, k: Kmsg, d: &mut Deferred) -> Result<(), Kmsg> {
-    let room = std::mem::take(&mut port.handoff_room);
+    port.handoff_room = 0;
     let (Receiver::Task(_, dest_name), Some(h)) = (&port.receiver, &port.handoff) else {
         return Err(k);
     };
-    if room == 0
-        || !port.queue.is_empty()
-        || !port.psets.is_empty()
-        || k.size_for(false) > room as usize
-    {
-        // Still armed, for a message that can be handed over.
-        port.handoff_room = room;
-        return Err(k);
-    }
     let remote_type = k.remote_type;
     let taken = Taken {
         k,

@@ -63,6 +63,7 @@ pub(crate) fn release_send(p: &PortObj, d: &mut Deferred) {
 /// Sends the locked port's no-senders notification if one is armed and no send rights are
 /// left. (The request's `sync` was compared when it was made: once armed, it fires on the
 /// next drop to zero, as in XNU.)
+#[inline]
 pub(crate) fn check_no_senders(port: &mut Port, d: &mut Deferred) {
     if let Some(k) = take_no_senders(port) {
         d.send(k);
@@ -71,6 +72,7 @@ pub(crate) fn check_no_senders(port: &mut Port, d: &mut Deferred) {
 
 /// The locked port's no-senders notification, taken off it, if one is armed and no send
 /// rights are left; for a caller that must send it later than now.
+#[inline]
 pub(crate) fn take_no_senders(port: &mut Port) -> Option<Kmsg> {
     if port.srights != 0 || !port.is_active() {
         return None;

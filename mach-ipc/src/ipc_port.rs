@@ -194,10 +194,15 @@ impl Port {
     /// A message was received from the port: every armed send-possible request fires, its
     /// slot kept but emptied (xnu-7195 `ipc_port_spnotify`, called from
     /// `ipc_kmsg_copyout_header` on each receive, whatever the queue's length).
+    #[inline]
     pub(crate) fn spnotify(&mut self, d: &mut Deferred) {
-        if !std::mem::take(&mut self.sprequests) {
-            return;
+        if std::mem::take(&mut self.sprequests) {
+            self.fire_send_possible(d);
         }
+    }
+
+    /// [`Port::spnotify`] with requests armed.
+    fn fire_send_possible(&mut self, d: &mut Deferred) {
         for r in &mut self.requests {
             if r.kind == (RequestKind::SendPossible { armed: true })
                 && let Some(notify) = r.notify.take()

@@ -236,7 +236,17 @@ pub(crate) fn copyin(
 /// Puts a carried right into the space and returns its name there. Send rights join the
 /// name that already holds rights for their port; send-once rights always get a new name;
 /// rights to a dead port arrive as `MACH_PORT_DEAD`.
+#[inline]
 pub(crate) fn copyout(sp: &mut Space, right: Carried, d: &mut Deferred) -> mach_port_name_t {
+    match right {
+        Carried::Null => MACH_PORT_NULL,
+        Carried::Dead => MACH_PORT_DEAD,
+        right => copyout_port(sp, right, d),
+    }
+}
+
+/// [`copyout`] of a right to a port.
+fn copyout_port(sp: &mut Space, right: Carried, d: &mut Deferred) -> mach_port_name_t {
     match right {
         Carried::Null => MACH_PORT_NULL,
         Carried::Dead => MACH_PORT_DEAD,

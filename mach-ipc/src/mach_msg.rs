@@ -11,7 +11,7 @@ use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Body, Carried, Descs, KDesc, Kmsg};
-use crate::ipc_mqueue::{Mailbox, Taken, count_off_delivered, hand_off};
+use crate::ipc_mqueue::{Mailbox, Taken, can_hand_off, count_off_delivered, hand_off};
 use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
 use crate::ipc_object::{copy_send, make_send, make_send_once};
 use crate::ipc_port::{Activity, Port, PortRef, Receiver};
@@ -496,15 +496,12 @@ impl Task {
             // Given to a receiver already waiting, or queued as `queue` would at once; the
             // right the message carries to its destination is the one just counted (the
             // queue holds no reference for it).
-            // (Most sends find no receiver waiting: one look at the port's first line.)
-            let k = if port.handoff_room == 0 {
-                Err(k)
+            if !can_hand_off(&port, &k) {
+                enqueue(p, port, k, &self.kernel.shared.order, &mut d);
+            } else if let Err(k) = hand_off(&mut port, k, &mut d) {
+                enqueue(p, port, k, &self.kernel.shared.order, &mut d);
             } else {
-                hand_off(&mut port, k, &mut d)
-            };
-            match k {
-                Ok(()) => drop(port),
-                Err(k) => enqueue(p, port, k, &self.kernel.shared.order, &mut d),
+                drop(port);
             }
             drop(ts);
             drop(moved);
@@ -619,7 +616,7 @@ impl Task {
     /// (xnu-7195.141.2 `ipc_kmsg_send`).
     fn pseudo_receive(
         &self,
-        k: Kmsg,
+        mut k: Kmsg,
         msg: Option<&mut [u8]>,
         code: mach_msg_return_t,
     ) -> Result<(), KernReturn> {
@@ -650,7 +647,7 @@ impl Task {
             address: msg.as_ptr() as u64,
             immovable: false,
         };
-        self.copyout_body(&mut ts.space, k, msg, guarded, &mut d);
+        self.copyout_body(&mut ts.space, &mut k, msg, guarded, &mut d);
         drop(ts);
         self.run(&mut d);
         fail(code)
@@ -907,7 +904,7 @@ impl Task {
         mut d: Deferred,
     ) -> Result<(), KernReturn> {
         let Taken {
-            k,
+            mut k,
             seqno,
             context,
             dest_name,
@@ -951,7 +948,11 @@ impl Task {
         let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
         // (The destination right was counted off when the message was taken.)
         let mut ts = ts.unwrap_or_else(|| self.obj.lock());
-        let reply = copyout(&mut ts.space, k.local.clone(), &mut d);
+        let reply = copyout(
+            &mut ts.space,
+            std::mem::replace(&mut k.local, Carried::Null),
+            &mut d,
+        );
         MachMsgHeader {
             msgh_bits: bits,
             msgh_size: size as u32,
@@ -971,7 +972,7 @@ impl Task {
         } else {
             GuardedDesc::Destroy
         };
-        self.copyout_body(&mut ts.space, k, msg, guarded, &mut d);
+        self.copyout_body(&mut ts.space, &mut k, msg, guarded, &mut d);
         drop(ts);
         self.run(&mut d);
         Ok(())
@@ -1102,12 +1103,12 @@ impl Task {
     fn copyout_body(
         &self,
         sp: &mut Space,
-        k: Kmsg,
+        k: &mut Kmsg,
         msg: &mut [u8],
         guarded: GuardedDesc,
         d: &mut Deferred,
     ) -> usize {
-        let Kmsg { body, descs, .. } = k;
+        let (body, descs) = (k.body.take(), std::mem::take(&mut k.descs));
         if descs.is_empty() {
             // A simple message: its bytes as they were sent.
             copy_prefix(msg, HEADER_SIZE, &body);
