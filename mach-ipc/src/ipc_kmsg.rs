@@ -144,7 +144,9 @@ impl Body {
                 bytes: inline,
             };
         }
-        let mut body = BODIES.with(|b| b.borrow_mut().pop()).unwrap_or_default();
+        // (A thread whose locals are being destroyed has no pool: a new buffer.)
+        let pooled = BODIES.try_with(|b| b.borrow_mut().pop()).ok().flatten();
+        let mut body = pooled.unwrap_or_default();
         body.extend_from_slice(bytes);
         Body::Heap(body)
     }
@@ -167,7 +169,7 @@ impl Body {
         };
         if body.capacity() <= BODY_POOL_MAX_BYTES {
             body.clear();
-            BODIES.with(|b| {
+            let _ = BODIES.try_with(|b| {
                 let mut b = b.borrow_mut();
                 if b.len() < BODY_POOL_MAX {
                     b.push(body);

@@ -101,9 +101,11 @@ impl Mailbox {
         }
     }
 
-    /// Runs `f` with the calling thread's mailbox.
-    pub(crate) fn with<R>(f: impl FnOnce(&Mailbox) -> R) -> R {
-        MAILBOX.with(f)
+    /// Runs `f` with the calling thread's mailbox; `None` if the thread has none any more
+    /// (a receive made while the thread's locals are being destroyed, which then waits
+    /// without arming its port).
+    pub(crate) fn with<R>(f: impl FnOnce(&Mailbox) -> R) -> Option<R> {
+        MAILBOX.try_with(f).ok()
     }
 
     /// Arms the locked port with this mailbox, for messages of up to `room` bytes (header and

@@ -54,9 +54,10 @@ mod order {
         static HELD: RefCell<Vec<Rank>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// Records that `rank` is being taken; panics if that breaks the order.
+    /// Records that `rank` is being taken; panics if that breaks the order. (A thread whose
+    /// locals are being destroyed, calling the kernel from a destructor, goes unchecked.)
     pub(super) fn acquire(rank: Rank) {
-        HELD.with(|h| {
+        let _ = HELD.try_with(|h| {
             let mut h = h.borrow_mut();
             if let Some(&top) = h.iter().max() {
                 assert!(
@@ -71,7 +72,7 @@ mod order {
 
     /// Records that `rank` was released.
     pub(super) fn release(rank: Rank) {
-        HELD.with(|h| {
+        let _ = HELD.try_with(|h| {
             let mut h = h.borrow_mut();
             if let Some(at) = h.iter().rposition(|&r| r == rank) {
                 h.remove(at);

@@ -670,8 +670,9 @@ impl Task {
         let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.into()));
         let mut spin = SPIN_LIMIT;
         // The port's activity, once this receive has waited: the port is looked up by name
-        // again at every look, so that a waiting receiver holds no reference to the port
-        // itself and never writes its reference count, which the sender's copyin writes.
+        // again at every look, so that a waiting receiver does not hold the port itself
+        // (but while it has the port armed for handoff, below, when no send's copyin
+        // writes the port's reference count).
         let mut watching: Option<Arc<Activity>> = None;
         // The port this receive armed for handoff, while it is armed (see `ipc_mqueue`).
         let mut armed: Option<PortRef> = None;
@@ -681,8 +682,11 @@ impl Task {
             if let Some(ap) = armed.take() {
                 // Disarmed first, under the port's lock; then a message handed off before
                 // that is this receive's, whatever became of the port since.
-                Mailbox::with(|m| m.disarm(&mut ap.lock()));
-                if let Some(taken) = Mailbox::with(Mailbox::take) {
+                let handed = Mailbox::with(|m| {
+                    m.disarm(&mut ap.lock());
+                    m.take()
+                });
+                if let Some(taken) = handed.flatten() {
                     return self.deliver_to_user(taken, msg, option, rcv_size, Some(ts), d);
                 }
             }
@@ -735,22 +739,25 @@ impl Task {
                 let seen = activity.0.load(Ordering::Acquire);
                 let room = rcv_size.saturating_sub(REQUESTED_TRAILER_SIZE(option) as usize);
                 let room = u32::try_from(room).unwrap_or(u32::MAX);
-                if Mailbox::with(|m| m.arm(&mut port, room)) {
+                if Mailbox::with(|m| m.arm(&mut port, room)) == Some(true) {
                     armed = Some(Arc::clone(p));
                 }
                 drop(port);
                 drop(ts);
                 let mut handed = None;
-                spin = if armed.is_some() {
-                    Mailbox::with(|m| {
-                        spin_for_activity(&activity.0, seen, spin, deadline, || {
+                let watch = |arrived: &mut dyn FnMut() -> bool| {
+                    spin_for_activity(&activity.0, seen, spin, deadline, arrived)
+                };
+                spin = match armed {
+                    Some(_) => Mailbox::with(|m| {
+                        watch(&mut || {
                             handed = m.take();
                             handed.is_some()
                         })
-                    })
-                } else {
-                    spin_for_activity(&activity.0, seen, spin, deadline, || false)
-                };
+                    }),
+                    None => None,
+                }
+                .unwrap_or_else(|| watch(&mut || false));
                 if let Some(taken) = handed {
                     // The sender disarmed the port.
                     return self.deliver_to_user(taken, msg, option, rcv_size, None, d);

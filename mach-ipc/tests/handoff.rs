@@ -224,3 +224,56 @@ fn a_handed_over_make_send_destination_leaves_no_senders() {
     drop(go_tx);
     h.join().unwrap();
 }
+
+/// Calls made while their thread's locals are being destroyed (from another thread-local's
+/// destructor, after the thread's mailbox and body pool are gone) work: a receive waits
+/// without handoff and times out as any receive does; a send and its receive go through.
+#[test]
+fn a_receive_from_a_thread_local_destructor_still_works() {
+    struct AtExit {
+        task: darling_mach_ipc::Task,
+        port: u32,
+        result: mpsc::Sender<Result<(), KernReturn>>,
+    }
+    impl Drop for AtExit {
+        fn drop(&mut self) {
+            let (r, _) = recv_opts(&self.task, self.port, 256, MACH_RCV_TIMEOUT, 1);
+            let _ = self.result.send(r);
+            // A send with a body too large to sit in the message, and its receive.
+            let sent = Msg::new(self.port, COPY, 0, 0)
+                .id(4)
+                .data(&[9; 100])
+                .send(&self.task);
+            let got = sent.and_then(|()| {
+                let (r, b) = recv_opts(&self.task, self.port, 256, MACH_RCV_TIMEOUT, 1);
+                r.map(|()| assert_eq!(&b[HEADER_SIZE..HEADER_SIZE + 100], &[9; 100]))
+            });
+            let _ = self.result.send(got);
+        }
+    }
+    thread_local! {
+        static AT_EXIT: std::cell::RefCell<Option<AtExit>> = const { std::cell::RefCell::new(None) };
+    }
+    let (_k, t) = setup();
+    let p = port_with_send(&t);
+    let (tx, rx) = mpsc::channel();
+    let task = t.clone();
+    thread::spawn(move || {
+        // Registered first, so destroyed after the mailbox, which the receive below makes.
+        AT_EXIT.with(|a| {
+            *a.borrow_mut() = Some(AtExit {
+                task: task.clone(),
+                port: p,
+                result: tx,
+            });
+        });
+        let (r, _) = recv_opts(&task, p, 256, MACH_RCV_TIMEOUT, 1);
+        assert_eq!(r, e(MACH_RCV_TIMED_OUT));
+        Msg::new(p, COPY, 0, 0).data(&[1; 100]).send(&task).unwrap();
+        recv(&task, p);
+    })
+    .join()
+    .unwrap();
+    assert_eq!(rx.recv().unwrap(), e(MACH_RCV_TIMED_OUT));
+    assert_eq!(rx.recv().unwrap(), Ok(()));
+}
