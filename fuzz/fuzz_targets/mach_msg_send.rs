@@ -22,8 +22,12 @@
 //! (at most the buffer), bits 24–27 the trailer elements, bit 31 `MACH_RCV_LARGE`.
 #![no_main]
 
+use std::mem::offset_of;
+
 use darling_mach_ipc::Kernel;
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message;
+use darling_mach_ipc::wire::MachMsgHeader;
 use libfuzzer_sys::fuzz_target;
 
 /// Room after the message for a received one's growth (descriptors rewritten, trailer).
@@ -65,9 +69,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut buf = data.to_vec();
     buf.resize(data.len() + SLACK, 0);
-    let selector = data
-        .get(4..8)
-        .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+    let selector = message::read::<u32>(data, offset_of!(MachMsgHeader, msgh_size)).unwrap_or(0);
     let rcv_size = (selector & 0xffff).min(buf.len() as u32);
     let mut option = MACH_SEND_MSG
         | MACH_RCV_MSG
