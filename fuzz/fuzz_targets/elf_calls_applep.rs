@@ -9,7 +9,10 @@ fuzz_target!(|data: &[u8]| {
     match applep::parse(data) {
         Ok(address) => {
             assert_ne!(address, 0);
-            assert_eq!(applep::parse(applep::encode(address).as_bytes()), Ok(address));
+            assert_eq!(
+                applep::parse(applep::encode(address).as_bytes()),
+                Ok(address)
+            );
             assert!(data.len() <= applep::ELF_CALLS_MAX_LEN);
         }
         Err(e) => {

@@ -2,13 +2,15 @@
 //! something to wrap, generates both wrappers: an error or output, never a panic.
 #![no_main]
 
+use darling_elfbridge::SharedObject;
 use darling_elfbridge::nm::{Filter, write_listing};
 use darling_elfbridge::wrapgen::{self, Plan};
-use darling_elfbridge::SharedObject;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(object) = SharedObject::parse(data) else { return };
+    let Ok(object) = SharedObject::parse(data) else {
+        return;
+    };
     let mut listing = Vec::new();
     write_listing(&mut listing, &object, Filter::All).expect("writing to a Vec");
     if let Ok(plan) = Plan::new(&object, b"fuzz.so") {

@@ -54,13 +54,7 @@ fn check_interface(iface: &Interface) {
         for m in [&r.request, &r.reply] {
             let mut offset = 0u64;
             for f in &m.fields {
-                assert_eq!(
-                    u64::from(f.offset),
-                    offset,
-                    "{}: {}",
-                    r.name(),
-                    f.name
-                );
+                assert_eq!(u64::from(f.offset), offset, "{}: {}", r.name(), f.name);
                 offset += u64::from(f.size);
             }
             assert_eq!(offset, u64::from(m.size));

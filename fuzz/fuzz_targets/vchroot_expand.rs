@@ -29,7 +29,13 @@ fn fixture() -> &'static Fixture {
         let dir = std::env::temp_dir().join(format!("vchroot-fuzz-{}", std::process::id()));
         let prefix = dir.join("prefix");
         let _ = fs::remove_dir_all(&dir);
-        for d in ["a/b/c/d", "Volumes/SystemRoot", "MixedCase/Sub", "proc/self", "usr/lib"] {
+        for d in [
+            "a/b/c/d",
+            "Volumes/SystemRoot",
+            "MixedCase/Sub",
+            "proc/self",
+            "usr/lib",
+        ] {
             fs::create_dir_all(prefix.join(d)).unwrap();
         }
         fs::create_dir_all(dir.join("secret")).unwrap();
@@ -63,7 +69,11 @@ fn fixture() -> &'static Fixture {
                 .link_memo(bits & 4 != 0);
             roots.push((door, o.open(&prefix).unwrap()));
         }
-        Fixture { prefix, base, roots }
+        Fixture {
+            prefix,
+            base,
+            roots,
+        }
     })
 }
 
@@ -77,8 +87,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let f = fixture();
     let (door, vc) = &f.roots[usize::from(ctl & 7)];
-    let flags = if ctl & 8 != 0 { ExpandFlags::FOLLOW } else { ExpandFlags::empty() };
-    let base = if ctl & 16 != 0 { Base::Dir(f.base.as_fd()) } else { Base::Cwd };
+    let flags = if ctl & 8 != 0 {
+        ExpandFlags::FOLLOW
+    } else {
+        ExpandFlags::empty()
+    };
+    let base = if ctl & 16 != 0 {
+        Base::Dir(f.base.as_fd())
+    } else {
+        Base::Cwd
+    };
     let path = std::ffi::OsStr::from_bytes(path);
     let result = vc.expand(path, flags, base);
     if let Ok(found) = &result {
@@ -95,7 +113,11 @@ fuzz_target!(|data: &[u8]| {
     // The ABI entry point says the same.
     let bytes = path.as_bytes();
     if !bytes.contains(&0) && bytes.len() < 4096 {
-        let dfd = if ctl & 16 != 0 { f.base.as_raw_fd() } else { -100 };
+        let dfd = if ctl & 16 != 0 {
+            f.base.as_raw_fd()
+        } else {
+            -100
+        };
         let mut args = VchrootExpandArgs::new(bytes, flags.bits(), dfd);
         let rc = vc.expand_args(&mut args);
         match &result {
