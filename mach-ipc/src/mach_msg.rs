@@ -687,7 +687,14 @@ impl Task {
                     m.take()
                 });
                 if let Some(taken) = handed.flatten() {
-                    return self.deliver_to_user(taken, msg, option, rcv_size, Some(ts), d);
+                    return self.deliver_to_user(
+                        taken,
+                        msg,
+                        option,
+                        rcv_size,
+                        (Some(ts), Some(&ap)),
+                        d,
+                    );
                 }
             }
             let p = match lookup(&mut ts.space, rcv_name) {
@@ -700,10 +707,17 @@ impl Task {
                     Obj::Pset(s) => {
                         let set = Arc::clone(s);
                         drop(ts);
-                        let taken = self.receive_from_set(
+                        let (taken, from) = self.receive_from_set(
                             &set, msg, option, rcv_size, rcv_name, deadline, &mut d,
                         )?;
-                        return self.deliver_to_user(taken, msg, option, rcv_size, None, d);
+                        return self.deliver_to_user(
+                            taken,
+                            msg,
+                            option,
+                            rcv_size,
+                            (None, Some(&from)),
+                            d,
+                        );
                     }
                     _ => return fail(MACH_RCV_INVALID_NAME),
                 },
@@ -726,7 +740,7 @@ impl Task {
             if !port.queue.is_empty() {
                 let taken = self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
                 drop(port);
-                return self.deliver_to_user(taken, msg, option, rcv_size, Some(ts), d);
+                return self.deliver_to_user(taken, msg, option, rcv_size, (Some(ts), None), d);
             }
             if wait.is_some_and(|w| w.is_zero()) {
                 return fail(MACH_RCV_TIMED_OUT);
@@ -760,7 +774,8 @@ impl Task {
                 .unwrap_or_else(|| watch(&mut || false));
                 if let Some(taken) = handed {
                     // The sender disarmed the port.
-                    return self.deliver_to_user(taken, msg, option, rcv_size, None, d);
+                    let from = armed.as_ref();
+                    return self.deliver_to_user(taken, msg, option, rcv_size, (None, from), d);
                 }
                 continue;
             }
@@ -790,7 +805,7 @@ impl Task {
         rcv_name: mach_port_name_t,
         deadline: Option<Instant>,
         d: &mut Deferred,
-    ) -> Result<Taken, KernReturn> {
+    ) -> Result<(Taken, PortRef), KernReturn> {
         let task = self.id();
         let mut spin = SPIN_LIMIT;
         loop {
@@ -822,7 +837,9 @@ impl Task {
                     continue;
                 }
                 drop(s);
-                return self.take(&p, &mut port, msg, option, rcv_size, d);
+                let taken = self.take(&p, &mut port, msg, option, rcv_size, d)?;
+                drop(port);
+                return Ok((taken, p));
             }
             if wait.is_some_and(|w| w.is_zero()) {
                 return fail(MACH_RCV_TIMED_OUT);
@@ -900,23 +917,39 @@ impl Task {
     }
 
     /// Writes a taken message into `msg`: header, body with its rights and memory copied out
-    /// into this task, trailer. `ts` is this task's state, if the caller holds it.
+    /// into this task, trailer. `at.0` is this task's state, if the caller holds it since it
+    /// took the message; `at.1` the port the message came from if it was taken without this
+    /// space locked (handed over, or off a member of a port set), when the space may have
+    /// died or the receive right moved since.
     fn deliver_to_user(
         &self,
         taken: Taken,
         msg: &mut [u8],
         option: mach_msg_option_t,
         rcv_size: usize,
-        ts: Option<Guard<'_, TaskState>>,
+        at: (Option<Guard<'_, TaskState>>, Option<&PortRef>),
         mut d: Deferred,
     ) -> Result<(), KernReturn> {
         let Taken {
             mut k,
             seqno,
             context,
-            dest_name,
+            mut dest_name,
             too_large,
         } = taken;
+        let (ts, from) = at;
+        let mut ts = ts.unwrap_or_else(|| self.obj.lock());
+        if let Some(p) = from {
+            dest_name = receiver_name_now(&ts.space, p, dest_name, k.remote_type, &mut d);
+            if !ts.alive && !too_large {
+                // xnu-7195.141.2 ipc_kmsg_copyout_header: no space to copy into; the
+                // message is destroyed (its destination right was dealt with above).
+                drop(ts);
+                d.destroy(k);
+                self.run(&mut d);
+                return fail(MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE);
+            }
+        }
         let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
         let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.local_type | k.remote_type << 8;
         if too_large {
@@ -954,7 +987,6 @@ impl Task {
         }
         let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
         // (The destination right was counted off when the message was taken.)
-        let mut ts = ts.unwrap_or_else(|| self.obj.lock());
         let reply = copyout(
             &mut ts.space,
             std::mem::replace(&mut k.local, Carried::Null),
@@ -1216,6 +1248,42 @@ impl Task {
         copy(msg, pos, body.len(), &mut out);
         body.recycle();
         out - HEADER_SIZE
+    }
+}
+
+/// The name a message taken off port `p` as `name`, without the receiving space `sp`
+/// locked, is received under now (xnu-7195.141.2 `ipc_kmsg_copyout_header` and
+/// `ipc_object_copyout_dest`): the name the space holds the receive right under (it moves
+/// in and out of the space only with the space locked, as it is here); `MACH_PORT_DEAD` if
+/// the port died; `MACH_PORT_NULL` if the right is elsewhere, and then a send-once
+/// destination right, counted off when the message was taken, cannot have been used up
+/// quietly: it gets its send-once notification. (XNU answers `MACH_PORT_NULL` for a dead
+/// port too when a live reply port died before it; port deaths are not ordered here.)
+fn receiver_name_now(
+    sp: &Space,
+    p: &PortRef,
+    name: mach_port_name_t,
+    remote_type: mach_msg_type_name_t,
+    d: &mut Deferred,
+) -> mach_port_name_t {
+    let held = |e: &crate::ipc_space::Entry| {
+        e.rights & MACH_PORT_TYPE_RECEIVE != 0 && e.port().is_some_and(|q| Arc::ptr_eq(q, p))
+    };
+    if sp.get(name).is_some_and(held) {
+        return name;
+    }
+    let mut port = p.lock();
+    match port.receiver {
+        Receiver::Task(task, now) if task == sp.task => now,
+        Receiver::Dead => MACH_PORT_DEAD,
+        _ => {
+            if remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE {
+                port.sorights += 1;
+                drop(port);
+                d.send(Kmsg::send_once(Arc::clone(p)));
+            }
+            MACH_PORT_NULL
+        }
     }
 }
 

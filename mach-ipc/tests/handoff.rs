@@ -277,3 +277,117 @@ fn a_receive_from_a_thread_local_destructor_still_works() {
     assert_eq!(rx.recv().unwrap(), e(MACH_RCV_TIMED_OUT));
     assert_eq!(rx.recv().unwrap(), Ok(()));
 }
+
+/// A message handed to a waiting receiver is copied out a moment later, under the
+/// receiver's space lock; by then the receive right may be gone. The message then names
+/// what the space holds at copyout, as xnu-7195.141.2 `ipc_kmsg_copyout_header` does:
+/// `MACH_PORT_DEAD` for a destroyed port, never the old name (here even reused for a new
+/// port). The reply right's fresh name shows the copyout came after the destroy.
+#[test]
+fn a_handed_over_message_names_its_port_as_it_is_at_copyout() {
+    names_its_port_as_it_is_at_copyout(false);
+}
+
+/// The same for a message taken off a member of a port set, which is copied out after the
+/// set's and the port's locks are dropped.
+#[test]
+fn a_message_received_through_a_set_names_its_port_as_it_is_at_copyout() {
+    names_its_port_as_it_is_at_copyout(true);
+}
+
+fn names_its_port_as_it_is_at_copyout(via_set: bool) {
+    const ROUNDS: u32 = 2000;
+    let (k, t) = setup();
+    let set = t.mach_port_allocate(MACH_PORT_RIGHT_PORT_SET).unwrap();
+    // Through a set, a message to this member ends a receive that found nothing else.
+    let wake = port_with_send(&t);
+    t.mach_port_move_member(wake, set).unwrap();
+    let other = k.task_create(None);
+    let x = recv_port(&other);
+    let (go_tx, go_rx) = mpsc::channel::<u32>();
+    let (done_tx, done_rx) = mpsc::channel::<(Result<(), KernReturn>, Vec<u8>)>();
+    let waiter = t.clone();
+    let h = thread::spawn(move || {
+        while let Ok(p) = go_rx.recv() {
+            // (A direct receive that starts after its name went to a new port waits for
+            // nothing: a short timeout.)
+            let (from, timeout) = if via_set { (set, 500) } else { (p, 5) };
+            done_tx
+                .send(recv_opts(&waiter, from, 256, MACH_RCV_TIMEOUT, timeout))
+                .unwrap();
+        }
+    });
+    for i in 0..ROUNDS {
+        let p = recv_port(&t);
+        if via_set {
+            t.mach_port_move_member(p, set).unwrap();
+        }
+        let (xn, _) = other.mach_port_extract_right(x, MAKE, &t).unwrap();
+        go_tx.send(p).unwrap();
+        pause(Duration::from_micros(u64::from(i % 30)));
+        Msg::new(p, MAKE, xn, COPY).id(1).send(&t).unwrap();
+        t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
+            .unwrap();
+        let reused = i % 2 == 1;
+        if reused {
+            t.mach_port_allocate_name(MACH_PORT_RIGHT_RECEIVE, p)
+                .unwrap();
+        }
+        t.mach_port_deallocate(xn).unwrap();
+        if via_set {
+            Msg::new(wake, COPY, 0, 0).id(2).send(&t).unwrap();
+        }
+        let (r, b) = done_rx.recv().unwrap();
+        if via_set {
+            let _ = try_recv(&t, wake);
+        }
+        if r.is_ok() && hdr(&b).msgh_id == 1 {
+            let h = hdr(&b);
+            if h.msgh_remote_port != xn {
+                assert_eq!(h.msgh_local_port, MACH_PORT_DEAD, "round {i}");
+            }
+            t.mach_port_deallocate(h.msgh_remote_port).unwrap();
+        }
+        if reused {
+            t.mach_port_mod_refs(p, MACH_PORT_RIGHT_RECEIVE, -1)
+                .unwrap();
+        }
+    }
+    drop(go_tx);
+    h.join().unwrap();
+}
+
+/// A message handed to a waiting receiver whose task terminates before the copyout is
+/// destroyed with the space (`MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE` from
+/// xnu-7195.141.2 `ipc_kmsg_copyout_header`, or the port gone first): its reply right is not
+/// put into the dead space, and its send-once notification comes.
+#[test]
+fn a_message_handed_to_a_dying_task_releases_its_rights() {
+    const ROUNDS: u32 = 300;
+    let k = darling_mach_ipc::Kernel::new();
+    let other = k.task_create(None);
+    let r = recv_port(&other);
+    for i in 0..ROUNDS {
+        let t = k.task_create(None);
+        let p = recv_port(&t);
+        let (pn, _) = t.mach_port_extract_right(p, MAKE, &other).unwrap();
+        let waiter = t.clone();
+        let h = thread::spawn(move || recv_opts(&waiter, p, 256, MACH_RCV_TIMEOUT, 5).0);
+        pause(Duration::from_micros(u64::from(20 + i % 30)));
+        Msg::new(pn, COPY, r, MAKE_SO).id(1).send(&other).unwrap();
+        t.terminate();
+        let got = h.join().unwrap();
+        other.mach_port_deallocate(pn).unwrap();
+        let mut notes = 0;
+        while let Ok(b) = try_recv(&other, r) {
+            assert_eq!(hdr(&b).msgh_id, MACH_NOTIFY_SEND_ONCE, "round {i}");
+            notes += 1;
+        }
+        let sorights = status(&other, r)[ST_SORIGHTS];
+        assert_eq!(
+            (sorights, notes),
+            (0, 1),
+            "round {i}: the receive gave {got:?}"
+        );
+    }
+}
