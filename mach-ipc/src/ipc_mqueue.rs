@@ -34,7 +34,7 @@ use crate::consts::*;
 use crate::ipc_kmsg::Kmsg;
 use crate::ipc_notify::Deferred;
 use crate::ipc_object::check_no_senders;
-use crate::ipc_port::{Port, Receiver};
+use crate::ipc_port::{Port, PortObj, Receiver};
 
 /// A message taken off a port by a receive (or handed to one), with what the receive learnt
 /// from the port at that moment.
@@ -66,6 +66,18 @@ pub(crate) fn count_off_delivered(
         _ => {}
     }
     port.spnotify(d);
+}
+
+/// Takes the first message off the locked port `p`, with its sequence number; a sender
+/// waiting for room in the queue is woken.
+pub(crate) fn dequeue(p: &PortObj, port: &mut Port) -> Option<(Kmsg, u32)> {
+    let k = port.queue.pop_front()?;
+    let seqno = port.seqno;
+    port.seqno = seqno.wrapping_add(1);
+    if port.send_waiters > 0 {
+        p.send_cv.notify_one();
+    }
+    Some((k, seqno))
 }
 
 /// A port's handoff registration: the thread whose mailbox takes the next message while the

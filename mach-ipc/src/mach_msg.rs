@@ -11,7 +11,7 @@ use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Body, Carried, Descs, KDesc, Kmsg};
-use crate::ipc_mqueue::{Mailbox, Taken, can_hand_off, count_off_delivered, hand_off};
+use crate::ipc_mqueue::{Mailbox, Taken, can_hand_off, count_off_delivered, dequeue, hand_off};
 use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
 use crate::ipc_object::{copy_send, make_send, make_send_once};
 use crate::ipc_port::{Activity, Port, PortRef, Receiver};
@@ -737,6 +737,23 @@ impl Task {
             if !port.receiver.is(task, rcv_name) {
                 return fail(MACH_RCV_PORT_CHANGED);
             }
+            let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
+            if port.queue.front().is_some_and(|head| {
+                head.descs.is_empty() && head.size_for(true) + trailer <= rcv_size
+            }) && let Some((mut k, seqno)) = dequeue(p, &mut port)
+            {
+                // The usual receive, taken and copied out at once: a message with no
+                // descriptors that fits (`take` and `deliver_to_user` with none of their
+                // other cases).
+                count_off_delivered(&mut port, k.remote_type, &mut d);
+                let got = (seqno, port.context, rcv_name);
+                drop(port);
+                self.write_out(&mut ts.space, &mut k, got, msg, option, &mut d);
+                drop(ts);
+                drop(k);
+                self.run(&mut d);
+                return Ok(());
+            }
             if !port.queue.is_empty() {
                 let taken = self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
                 drop(port);
@@ -886,14 +903,9 @@ impl Task {
             }
             return fail(MACH_RCV_TOO_LARGE);
         }
-        let Some(mut k) = port.queue.pop_front() else {
+        let Some((mut k, seqno)) = dequeue(p, port) else {
             return fail(MACH_RCV_PORT_CHANGED);
         };
-        let seqno = port.seqno;
-        port.seqno = port.seqno.wrapping_add(1);
-        if port.send_waiters > 0 {
-            p.send_cv.notify_one();
-        }
         if too_large {
             // Destroyed with the rest of the message, as a right: the queue holds no
             // reference for it (see `enqueue`), so the right gets one back.
@@ -950,28 +962,20 @@ impl Task {
                 return fail(MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE);
             }
         }
-        let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
-        let bits = k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.local_type | k.remote_type << 8;
         if too_large {
+            let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
             // Dequeued and destroyed: the receiver gets a bare header and what trailer fits.
             let result = if rcv_size < HEADER_SIZE {
                 fail(MACH_RCV_INVALID_DATA)
             } else {
                 // ipc_kmsg_copyout_dest: the reply right is destroyed (a dead one still reads
                 // MACH_PORT_DEAD), the voucher name is passed through as on a normal receive.
-                MachMsgHeader {
-                    msgh_bits: bits,
-                    msgh_size: HEADER_SIZE as u32,
-                    msgh_remote_port: if matches!(k.local, Carried::Dead) {
-                        MACH_PORT_DEAD
-                    } else {
-                        MACH_PORT_NULL
-                    },
-                    msgh_local_port: dest_name,
-                    msgh_voucher_port: k.voucher_name,
-                    msgh_id: k.id,
-                }
-                .write(msg);
+                let reply = if matches!(k.local, Carried::Dead) {
+                    MACH_PORT_DEAD
+                } else {
+                    MACH_PORT_NULL
+                };
+                received_header(&k, HEADER_SIZE, reply, dest_name).write(msg);
                 // msg_receive_error: the trailer is the kernel's template (kernel security
                 // token), with the seqno, context and requested size; it is cut to the buffer.
                 let fits = trailer.min(rcv_size - HEADER_SIZE);
@@ -985,22 +989,37 @@ impl Task {
             self.run(&mut d);
             return result;
         }
-        let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
-        // (The destination right was counted off when the message was taken.)
-        let reply = copyout(
+        self.write_out(
             &mut ts.space,
-            std::mem::replace(&mut k.local, Carried::Null),
+            &mut k,
+            (seqno, context, dest_name),
+            msg,
+            option,
             &mut d,
         );
-        MachMsgHeader {
-            msgh_bits: bits,
-            msgh_size: size as u32,
-            msgh_remote_port: reply,
-            msgh_local_port: dest_name,
-            msgh_voucher_port: k.voucher_name,
-            msgh_id: k.id,
-        }
-        .write(msg);
+        drop(ts);
+        self.run(&mut d);
+        Ok(())
+    }
+
+    /// Copies the received message `k` out into `msg` and this task's space `sp`: header,
+    /// body with its rights and memory, and the trailer `option` asks for. `got` is what the
+    /// receive learnt from the port: sequence number, context, and the name the message
+    /// arrived on. (The destination right was counted off when the message was taken.)
+    fn write_out(
+        &self,
+        sp: &mut Space,
+        k: &mut Kmsg,
+        got: (u32, u64, mach_port_name_t),
+        msg: &mut [u8],
+        option: mach_msg_option_t,
+        d: &mut Deferred,
+    ) {
+        let (seqno, context, dest_name) = got;
+        let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
+        let size = k.size_for(option & MACH_RCV_GUARDED_DESC != 0);
+        let reply = copyout(sp, std::mem::replace(&mut k.local, Carried::Null), d);
+        received_header(k, size, reply, dest_name).write(msg);
         let t = make_trailer(seqno, k.sender, context, trailer);
         copy_prefix(msg, size, &t.as_bytes()[..trailer]);
         let guarded = if option & MACH_RCV_GUARDED_DESC != 0 {
@@ -1011,10 +1030,7 @@ impl Task {
         } else {
             GuardedDesc::Destroy
         };
-        self.copyout_body(&mut ts.space, &mut k, msg, guarded, &mut d);
-        drop(ts);
-        self.run(&mut d);
-        Ok(())
+        self.copyout_body(sp, k, msg, guarded, d);
     }
 
     /// Copies in the rights and memory of the walked descriptors into `k`, in order. On
@@ -1147,14 +1163,16 @@ impl Task {
         guarded: GuardedDesc,
         d: &mut Deferred,
     ) -> usize {
-        let (body, descs) = (k.body.take(), std::mem::take(&mut k.descs));
-        if descs.is_empty() {
-            // A simple message: its bytes as they were sent.
-            copy_prefix(msg, HEADER_SIZE, &body);
-            let len = body.len();
-            body.recycle();
+        if k.descs.is_empty() {
+            // A simple message: its bytes as they were sent (a buffer back to the pool).
+            copy_prefix(msg, HEADER_SIZE, &k.body);
+            let len = k.body.len();
+            if matches!(k.body, Body::Heap(_)) {
+                k.body.take().recycle();
+            }
             return len;
         }
+        let (body, descs) = (k.body.take(), std::mem::take(&mut k.descs));
         // Bytes of `body` already written (`pos`) and where the next ones go in `msg` (`out`).
         let (mut pos, mut out) = (0, HEADER_SIZE);
         let copy = |msg: &mut [u8], from: usize, to: usize, out: &mut usize| {
@@ -1248,6 +1266,25 @@ impl Task {
         copy(msg, pos, body.len(), &mut out);
         body.recycle();
         out - HEADER_SIZE
+    }
+}
+
+/// The header of the message `k` as its receiver sees it: `size` bytes, the reply right
+/// (now named `reply`) as the remote port, the port it arrived on (`dest_name`) as the
+/// local one, their types swapped to match.
+fn received_header(
+    k: &Kmsg,
+    size: usize,
+    reply: mach_port_name_t,
+    dest_name: mach_port_name_t,
+) -> MachMsgHeader {
+    MachMsgHeader {
+        msgh_bits: k.bits & !MACH_MSGH_BITS_PORTS_MASK | k.local_type | k.remote_type << 8,
+        msgh_size: size as u32,
+        msgh_remote_port: reply,
+        msgh_local_port: dest_name,
+        msgh_voucher_port: k.voucher_name,
+        msgh_id: k.id,
     }
 }
 
