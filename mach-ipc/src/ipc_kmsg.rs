@@ -135,6 +135,7 @@ const BODY_POOL_MAX: usize = 64;
 
 impl Body {
     /// A copy of `bytes`.
+    #[inline]
     pub(crate) fn copy_of(bytes: &[u8]) -> Body {
         if bytes.len() <= BODY_INLINE {
             let mut inline = [0; BODY_INLINE];
