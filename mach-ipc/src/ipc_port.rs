@@ -109,7 +109,7 @@ impl NameRequest {
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Port {
-    // Written by every send and receive: on the lock's line (8 + 56 bytes).
+    // Written by every send and receive: on the lock's line (8 + 52 bytes).
     pub queue: VecDeque<Kmsg>,
     pub seqno: u32,
     /// Send rights outstanding: one per entry holding send rights (whatever its urefs), one
@@ -247,8 +247,9 @@ pub(crate) struct PortObj {
     /// stays dead.
     dead: AtomicBool,
     census: Arc<Census>,
-    /// Bumped whenever a message is queued or the port dies or moves: a receiver about to
-    /// block watches it for a moment without the lock first. An allocation of its own, so
+    /// Bumped whenever a message is queued (one handed straight to a waiting receiver goes
+    /// to its mailbox instead) or the port dies or moves: a receiver about to block watches
+    /// it for a moment without the lock first. An allocation of its own, so
     /// that the receiver holds it (and writes its reference count) instead of the port.
     pub activity: Arc<Activity>,
 }
