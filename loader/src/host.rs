@@ -250,12 +250,10 @@ unsafe fn host_traced(
 ) -> c_int {
     // SAFETY: the caller's promise.
     let r = unsafe { host_call(statistics, host, flavor, info, count) };
-    let n = if r == KERN_SUCCESS {
+    let n = crate::trace::detail(r == KERN_SUCCESS, || {
         // SAFETY: written on success.
         format!(" (count {})", unsafe { count.read_unaligned() })
-    } else {
-        String::new()
-    };
+    });
     let (what, id) = if statistics {
         ("host_statistics", mach_host::SUBSYSTEM_END - 1)
     } else {

@@ -16,9 +16,10 @@ use darling_mach_ipc::consts::{
     BOOTSTRAP_NOT_PRIVILEGED, KERN_INVALID_ARGUMENT, KERN_SUCCESS, MACH_RCV_MSG,
     MACH_SEND_INVALID_DEST, MACH_SEND_MSG,
 };
+use darling_mach_ipc::wire::MachMsgHeader;
 use darling_mach_ipc::{BootstrapServer, KernReturn, Kernel, Task};
 
-use crate::trace::{c_str, message_id, trace};
+use crate::trace::{c_str, detail, message_id, trace};
 
 static TASK: OnceLock<Task> = OnceLock::new();
 
@@ -66,12 +67,10 @@ fn is_self(target: u32) -> bool {
 unsafe extern "C" fn mach_port_allocate(target: u32, right: u32, name: *mut u32) -> c_int {
     // SAFETY: Darwin code passes a place for the name.
     let r = unsafe { mach_port_allocate_inner(target, right, name) };
-    let got = if r == KERN_SUCCESS {
+    let got = detail(r == KERN_SUCCESS, || {
         // SAFETY: filled on success.
         format!(" (name {:#x})", unsafe { name.read_unaligned() })
-    } else {
-        String::new()
-    };
+    });
     trace!(
         "mach_port_allocate({target:#x}, {right}) = {}{got}",
         KernReturn(r)
@@ -138,23 +137,14 @@ unsafe extern "C" fn mach_msg(
         // `rcv_size` bytes to receive into: `len` bytes, the larger.
         unsafe { std::slice::from_raw_parts_mut(msg, len) }
     };
-    let id = |b: &[u8]| {
-        b.get(20..24)
-            .map_or(0, |w| i32::from_le_bytes(w.try_into().unwrap_or([0; 4])))
-    };
-    let sent = if crate::trace::enabled() && send > 0 {
-        format!(" sending {}", message_id(id(buffer)))
-    } else {
-        String::new()
-    };
+    let id = |b: &[u8]| MachMsgHeader::read(b).map_or(0, |h| h.msgh_id);
+    let sent = detail(send > 0, || format!(" sending {}", message_id(id(buffer))));
     let r = code(task().mach_msg(
         buffer, option, send_size, rcv_size, rcv_name, timeout, notify,
     ));
-    let received = if crate::trace::enabled() && receive > 0 && r == KERN_SUCCESS {
+    let received = detail(receive > 0 && r == KERN_SUCCESS, || {
         format!(" received {}", message_id(id(buffer)))
-    } else {
-        String::new()
-    };
+    });
     trace!(
         "mach_msg({msg:p}, {option:#x}, {send_size}, {rcv_size}, {rcv_name:#x}, {timeout}){sent} = {}{received}",
         KernReturn(r)
@@ -197,12 +187,10 @@ unsafe fn port_for_service(
             unsafe { sp.write_unaligned(port) }
         })),
     };
-    let got = if r == KERN_SUCCESS {
+    let got = detail(r == KERN_SUCCESS, || {
         // SAFETY: written just above.
         format!(" (port {:#x})", unsafe { sp.read_unaligned() })
-    } else {
-        String::new()
-    };
+    });
     trace!(
         "{what}({bp:#x}, {}) = {}{got}",
         // SAFETY: the caller's promise: a NUL-terminated service name.
@@ -307,10 +295,15 @@ mod tests {
         );
         // A bare header to the port (COPY_SEND), id 77, then received into 64 bytes.
         let mut msg = [0u8; 64];
-        msg[0..4].copy_from_slice(&MACH_MSG_TYPE_COPY_SEND.to_le_bytes());
-        msg[4..8].copy_from_slice(&24u32.to_le_bytes());
-        msg[8..12].copy_from_slice(&port.to_le_bytes());
-        msg[20..24].copy_from_slice(&77u32.to_le_bytes());
+        MachMsgHeader {
+            msgh_bits: MACH_MSG_TYPE_COPY_SEND,
+            msgh_size: 24,
+            msgh_remote_port: port,
+            msgh_local_port: 0,
+            msgh_voucher_port: 0,
+            msgh_id: 77,
+        }
+        .write(&mut msg);
         // SAFETY: a 64-byte buffer, larger than both sizes.
         let sent = unsafe { mach_msg(msg.as_mut_ptr(), MACH_SEND_MSG, 24, 0, 0, 0, 0) };
         assert_eq!(sent, KERN_SUCCESS);
@@ -318,8 +311,9 @@ mod tests {
         // SAFETY: as above.
         let got = unsafe { mach_msg(msg.as_mut_ptr(), MACH_RCV_MSG, 0, 64, port, 0, 0) };
         assert_eq!(got, KERN_SUCCESS);
-        assert_eq!(u32::from_le_bytes(msg[20..24].try_into().unwrap()), 77);
-        assert_eq!(u32::from_le_bytes(msg[12..16].try_into().unwrap()), port);
+        let header = MachMsgHeader::read(&msg).unwrap();
+        assert_eq!(header.msgh_id, 77);
+        assert_eq!(header.msgh_local_port, port);
     }
 
     #[test]

@@ -30,6 +30,17 @@ pub(crate) fn line(args: fmt::Arguments<'_>) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// A part of a trace line (what a call wrote back, say), made only when tracing is on and
+/// `shown` holds (the call succeeded, so its out-parameter is written): untraced calls
+/// format nothing.
+pub(crate) fn detail(shown: bool, part: impl FnOnce() -> String) -> String {
+    if shown && enabled() {
+        part()
+    } else {
+        String::new()
+    }
+}
+
 /// Traces `$($arg)*` if tracing is on (the arguments are not formatted otherwise).
 macro_rules! trace {
     ($($arg:tt)*) => {
