@@ -33,7 +33,7 @@ use std::sync::mpsc::{Receiver as MailboxRx, SyncSender, TrySendError, sync_chan
 use crate::consts::*;
 use crate::ipc_kmsg::Kmsg;
 use crate::ipc_notify::Deferred;
-use crate::ipc_object::check_no_senders;
+use crate::ipc_object::release_send_locked;
 use crate::ipc_port::{Port, PortObj, Receiver};
 
 /// A message taken off a port by a receive (or handed to one), with what the receive learnt
@@ -58,10 +58,7 @@ pub(crate) fn count_off_delivered(
     d: &mut Deferred,
 ) {
     match remote_type {
-        MACH_MSG_TYPE_PORT_SEND => {
-            port.srights = port.srights.saturating_sub(1);
-            check_no_senders(port, d);
-        }
+        MACH_MSG_TYPE_PORT_SEND => release_send_locked(port, d),
         MACH_MSG_TYPE_PORT_SEND_ONCE => port.sorights = port.sorights.saturating_sub(1),
         _ => {}
     }

@@ -55,9 +55,14 @@ pub(crate) fn consume_send_once(p: &PortObj) {
 
 /// Drops one send right; the last one fires an armed no-senders notification.
 pub(crate) fn release_send(p: &PortObj, d: &mut Deferred) {
-    let mut port = p.lock();
+    release_send_locked(&mut p.lock(), d);
+}
+
+/// [`release_send`] with the port already locked.
+#[inline]
+pub(crate) fn release_send_locked(port: &mut Port, d: &mut Deferred) {
     port.srights = port.srights.saturating_sub(1);
-    check_no_senders(&mut port, d);
+    check_no_senders(port, d);
 }
 
 /// Sends the locked port's no-senders notification if one is armed and no send rights are

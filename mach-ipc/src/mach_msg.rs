@@ -768,7 +768,7 @@ impl Task {
                 // can be.
                 let activity = watching.get_or_insert_with(|| Arc::clone(&p.activity));
                 let seen = activity.0.load(Ordering::Acquire);
-                let room = rcv_size.saturating_sub(REQUESTED_TRAILER_SIZE(option) as usize);
+                let room = rcv_size.saturating_sub(trailer);
                 let room = u32::try_from(room).unwrap_or(u32::MAX);
                 if Mailbox::with(|m| m.arm(&mut port, room)) == Some(true) {
                     armed = Some(Arc::clone(p));
