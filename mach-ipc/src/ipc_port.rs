@@ -109,7 +109,7 @@ impl NameRequest {
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Port {
-    // Written by every send and receive: on the lock's line (8 + 52 bytes).
+    // Written by every send and receive: on the lock's line (8 + 48 bytes).
     pub queue: VecDeque<Kmsg>,
     pub seqno: u32,
     /// Send rights outstanding: one per entry holding send rights (whatever its urefs), one
@@ -117,10 +117,6 @@ pub(crate) struct Port {
     pub srights: u32,
     pub sorights: u32,
     pub qlimit: u32,
-    /// Non-zero while a waiting receiver has the port armed for direct handoff: the largest
-    /// message its buffer takes (see [`crate::ipc_mqueue`]). Set by that receiver and
-    /// cleared by the send that hands it a message, both on this line.
-    pub handoff_room: u32,
     // Read by sends and receives, written rarely.
     /// Receivers waiting on `recv_cv`, senders waiting on `send_cv`: a wake-up is a system
     /// call, made only when someone waits.
@@ -128,7 +124,9 @@ pub(crate) struct Port {
     pub send_waiters: u32,
     /// Where the receive right is. Changed only through [`Port::set_receiver`].
     pub receiver: Receiver,
-    /// The mailbox a handoff goes to (kept while the same thread re-arms the port).
+    /// The mailbox of the thread a message may be handed to, if it waits on this port when
+    /// the message comes (see [`crate::ipc_mqueue`]). Written when another thread starts
+    /// receiving here, or the receive right moves; read by every send.
     pub handoff: Option<Handoff>,
     pub psets: Vec<PsetRef>,
     pub context: u64,
@@ -158,11 +156,12 @@ pub(crate) struct Port {
 }
 
 impl Port {
-    /// Moves the receive right (or kills the port, with [`Receiver::Dead`]). A port armed for
-    /// handoff is disarmed: its next message is not for the receiver that armed it.
+    /// Moves the receive right (or kills the port, with [`Receiver::Dead`]). The mailbox
+    /// registered for handoff goes: the port's next message is not for the thread that
+    /// waited on it where it was.
     pub(crate) fn set_receiver(&mut self, receiver: Receiver) {
         self.receiver = receiver;
-        self.handoff_room = 0;
+        self.handoff = None;
     }
 
     pub(crate) fn is_active(&self) -> bool {
@@ -267,7 +266,6 @@ impl PortObj {
                     srights: 0,
                     sorights: 0,
                     qlimit: MACH_PORT_QLIMIT_DEFAULT,
-                    handoff_room: 0,
                     recv_waiters: 0,
                     send_waiters: 0,
                     receiver,
@@ -352,7 +350,6 @@ mod tests {
             addr(std::ptr::from_ref(&port.srights).cast()),
             addr(std::ptr::from_ref(&port.sorights).cast()),
             addr(std::ptr::from_ref(&port.qlimit).cast()),
-            addr(std::ptr::from_ref(&port.handoff_room).cast()) + 3,
         ] {
             assert_eq!(line(field), line(start), "{:#x} from {start:#x}", field);
         }

@@ -10,7 +10,8 @@
 //! | [`Rank::Tasks`] | the kernel's task table and its defaults | a space (task creation) |
 //! | [`Rank::Space`] | a task's IPC space (names, entries) and its special ports | a port set, then a port (copyin, copyout, `mach_port_*`) |
 //! | [`Rank::Pset`] | a port set's member list | member ports, one at a time (receiving from a set) |
-//! | [`Rank::Port`] | a port: queue, counts, requests, receiver | a task's memory (out-of-line data) |
+//! | [`Rank::Port`] | a port: queue, counts, requests, receiver | a thread's mailbox (handing a message over), or a task's memory (out-of-line data) |
+//! | [`Rank::Mailbox`] | a thread's handoff mailbox (`ipc_mqueue`) | nothing |
 //! | [`Rank::Memory`] | a task's simulated memory | nothing |
 //! | [`Rank::Exceptions`] | a task's raised guard exceptions | nothing |
 //!
@@ -38,6 +39,8 @@ pub(crate) enum Rank {
     Pset,
     /// A port.
     Port,
+    /// A thread's handoff mailbox.
+    Mailbox,
     /// A task's memory.
     Memory,
     /// A task's list of raised guard exceptions (taken under any of the others).

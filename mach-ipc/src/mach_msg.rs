@@ -496,9 +496,9 @@ impl Task {
             // Given to a receiver already waiting, or queued as `queue` would at once; the
             // right the message carries to its destination is the one just counted (the
             // queue holds no reference for it).
-            if !can_hand_off(&port, &k) {
+            if !can_hand_off(&port) {
                 enqueue(p, port, k, &self.kernel.shared.order, &mut d);
-            } else if let Err(k) = hand_off(&mut port, k, &mut d) {
+            } else if let Err(k) = hand_off(p, &mut port, k, &mut d) {
                 enqueue(p, port, k, &self.kernel.shared.order, &mut d);
             } else {
                 drop(port);
@@ -680,13 +680,9 @@ impl Task {
             let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));
             let mut ts = self.obj.lock();
             if let Some(ap) = armed.take() {
-                // Disarmed first, under the port's lock; then a message handed off before
-                // that is this receive's, whatever became of the port since.
-                let handed = Mailbox::with(|m| {
-                    m.disarm(&mut ap.lock());
-                    m.take()
-                });
-                if let Some(taken) = handed.flatten() {
+                // Stopped waiting first; then a message handed off before that is this
+                // receive's, whatever became of the port since.
+                if let Some(taken) = Mailbox::with(Mailbox::disarm).flatten() {
                     return self.deliver_to_user(
                         taken,
                         msg,
@@ -731,81 +727,102 @@ impl Task {
             {
                 return fail(MACH_RCV_PORT_CHANGED);
             }
-            // The port is taken with the space still locked (space before port, in the lock
-            // order), and the message copied out under that same lock.
-            let mut port = p.lock();
-            if !port.receiver.is(task, rcv_name) {
-                return fail(MACH_RCV_PORT_CHANGED);
-            }
             let trailer = REQUESTED_TRAILER_SIZE(option) as usize;
-            if port.queue.front().is_some_and(|head| {
-                head.descs.is_empty() && head.size_for(true) + trailer <= rcv_size
-            }) && let Some((mut k, seqno)) = dequeue(p, &mut port)
-            {
-                // The usual receive, taken and copied out at once: a message with no
-                // descriptors that fits (`take` and `deliver_to_user` with none of their
-                // other cases).
-                count_off_delivered(&mut port, k.remote_type, &mut d);
-                let got = (seqno, port.context, rcv_name);
-                drop(port);
-                self.write_out(&mut ts.space, &mut k, got, msg, option, &mut d);
-                drop(ts);
-                drop(k);
-                self.run(&mut d);
-                return Ok(());
-            }
-            if !port.queue.is_empty() {
-                let taken = self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
-                drop(port);
-                return self.deliver_to_user(taken, msg, option, rcv_size, (Some(ts), None), d);
-            }
+            // A port this thread saw empty, with nothing queued since, is waited on without
+            // its lock (the receive right is this space's, the space being locked): the
+            // lock's line stays with the senders. (See `ipc_mqueue`.) A receive that will not
+            // wait looks at the queue itself.
+            let known = if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
+                Mailbox::with(|m| m.known_empty(p)).flatten()
+            } else {
+                None
+            };
+            let seen = if let Some(seen) = known {
+                seen
+            } else {
+                // The port is taken with the space still locked (space before port, in the
+                // lock order), and the message copied out under that same lock.
+                let mut port = p.lock();
+                if !port.receiver.is(task, rcv_name) {
+                    return fail(MACH_RCV_PORT_CHANGED);
+                }
+                if port.queue.front().is_some_and(|head| {
+                    head.descs.is_empty() && head.size_for(true) + trailer <= rcv_size
+                }) && let Some((mut k, seqno)) = dequeue(p, &mut port)
+                {
+                    // The usual receive, taken and copied out at once: a message with no
+                    // descriptors that fits (`take` and `deliver_to_user` with none of their
+                    // other cases).
+                    count_off_delivered(&mut port, k.remote_type, &mut d);
+                    let got = (seqno, port.context, rcv_name);
+                    drop(port);
+                    self.write_out(&mut ts.space, &mut k, got, msg, option, &mut d);
+                    drop(ts);
+                    drop(k);
+                    self.run(&mut d);
+                    return Ok(());
+                }
+                if !port.queue.is_empty() {
+                    let taken = self.take(p, &mut port, msg, option, rcv_size, &mut d)?;
+                    drop(port);
+                    return self.deliver_to_user(taken, msg, option, rcv_size, (Some(ts), None), d);
+                }
+                if spin == 0 && wait.is_none_or(|w| !w.is_zero()) {
+                    // Sleep on the port, holding only its lock (and a reference to it).
+                    watching.get_or_insert_with(|| Arc::clone(&p.activity));
+                    let p = Arc::clone(p);
+                    drop(port);
+                    drop(ts);
+                    let mut port = p.lock();
+                    if port.queue.is_empty() && port.receiver.is(task, rcv_name) {
+                        port.recv_waiters += 1;
+                        (port, _) = port.wait(&p.recv_cv, wait);
+                        port.recv_waiters -= 1;
+                    }
+                    continue;
+                }
+                let seen = p.activity.0.load(Ordering::Acquire);
+                Mailbox::with(|m| m.register(p, &mut port, seen));
+                seen
+            };
             if wait.is_some_and(|w| w.is_zero()) {
                 return fail(MACH_RCV_TIMED_OUT);
             }
-            if spin > 0 {
-                // Before sleeping (a wake-up costs microseconds), watch for a message for a
-                // moment with no lock held, the port armed to hand it straight over if it
-                // can be.
-                let activity = watching.get_or_insert_with(|| Arc::clone(&p.activity));
-                let seen = activity.0.load(Ordering::Acquire);
-                let room = rcv_size.saturating_sub(trailer);
-                let room = u32::try_from(room).unwrap_or(u32::MAX);
-                if Mailbox::with(|m| m.arm(&mut port, room)) == Some(true) {
-                    armed = Some(Arc::clone(p));
-                }
-                drop(port);
-                drop(ts);
-                let mut handed = None;
-                let watch = |arrived: &mut dyn FnMut() -> bool| {
-                    spin_for_activity(&activity.0, seen, spin, deadline, arrived)
-                };
-                spin = match armed {
-                    Some(_) => Mailbox::with(|m| {
-                        watch(&mut || {
-                            handed = m.take();
-                            handed.is_some()
-                        })
-                    }),
-                    None => None,
-                }
-                .unwrap_or_else(|| watch(&mut || false));
-                if let Some(taken) = handed {
-                    // The sender disarmed the port.
-                    let from = armed.as_ref();
-                    return self.deliver_to_user(taken, msg, option, rcv_size, (None, from), d);
-                }
-                continue;
+            // Before sleeping (a wake-up costs microseconds), watch for a message for a
+            // moment with no lock held, waiting in the mailbox for a send to hand its message
+            // straight over if it can.
+            let activity = watching.get_or_insert_with(|| Arc::clone(&p.activity));
+            let room = rcv_size.saturating_sub(trailer);
+            let room = u32::try_from(room).unwrap_or(u32::MAX);
+            if Mailbox::with(|m| m.arm(p, room)) == Some(true) {
+                armed = Some(Arc::clone(p));
             }
-            // Sleep on the port, holding only its lock (and a reference to it).
-            watching.get_or_insert_with(|| Arc::clone(&p.activity));
-            let p = Arc::clone(p);
-            drop(port);
             drop(ts);
-            let mut port = p.lock();
-            if port.queue.is_empty() && port.receiver.is(task, rcv_name) {
-                port.recv_waiters += 1;
-                (port, _) = port.wait(&p.recv_cv, wait);
-                port.recv_waiters -= 1;
+            let mut handed = None;
+            let watch = |arrived: &mut dyn FnMut() -> bool| {
+                spin_for_activity(&activity.0, seen, spin, deadline, arrived)
+            };
+            spin = match armed {
+                Some(_) => Mailbox::with(|m| {
+                    watch(&mut || {
+                        handed = m.arrived();
+                        handed.is_some()
+                    })
+                }),
+                None => None,
+            }
+            .unwrap_or_else(|| watch(&mut || false));
+            if let Some(taken) = handed {
+                // The sender stopped this thread's waiting.
+                let from = armed.take();
+                return self.deliver_to_user(
+                    taken,
+                    msg,
+                    option,
+                    rcv_size,
+                    (None, from.as_ref()),
+                    d,
+                );
             }
         }
     }

@@ -141,6 +141,151 @@ fn a_receive_right_moved_while_its_receiver_waits_takes_its_messages_along() {
     h.join().unwrap();
 }
 
+/// A thread that receives on two ports in turn has its mailbox registered on both; a
+/// message sent to one while the thread waits on the other is queued, never handed over:
+/// every receive gets its own port's message, in order (xnu-7195.141.2 `ipc_mqueue_post`
+/// hands a message only to a thread waiting on that message queue).
+#[test]
+fn a_message_is_handed_only_to_a_receive_waiting_on_its_port() {
+    const ROUNDS: u32 = 2000;
+    let (k, client) = setup();
+    let server = k.task_create(None);
+    let x = recv_port(&server);
+    let y = recv_port(&server);
+    let (to_x, _) = server.mach_port_extract_right(x, MAKE, &client).unwrap();
+    let (to_y, _) = server.mach_port_extract_right(y, MAKE, &client).unwrap();
+    let ack = recv_port(&client);
+    let (ack_s, _) = client.mach_port_extract_right(ack, MAKE, &server).unwrap();
+    let h = thread::spawn(move || {
+        for i in 0..ROUNDS {
+            // x's first message (often handed over: the thread waits on x, registered
+            // there), then y's while x's second comes, then x's second.
+            for (port, id, seqno) in [
+                (x, 3 * i, 2 * i),
+                (y, 3 * i + 1, i),
+                (x, 3 * i + 2, 2 * i + 1),
+            ] {
+                let (r, b) = recv_opts(&server, port, 256, SEQNO, 5000);
+                r.unwrap();
+                let h = hdr(&b);
+                assert_eq!(
+                    (h.msgh_local_port, h.msgh_id),
+                    (port, id as i32),
+                    "round {i}"
+                );
+                assert_eq!(trailer(&b).seqno(), Some(seqno), "round {i}");
+            }
+            Msg::new(ack_s, COPY, 0, 0).send(&server).unwrap();
+        }
+    });
+    for i in 0..ROUNDS {
+        let send = |to, id: u32| {
+            Msg::new(to, COPY, 0, 0)
+                .id(id as i32)
+                .send(&client)
+                .unwrap()
+        };
+        send(to_x, 3 * i);
+        pause(Duration::from_micros(u64::from(i % 5)));
+        // Sent while the server waits on y, or is about to.
+        send(to_x, 3 * i + 2);
+        pause(Duration::from_micros(u64::from(i % 7)));
+        send(to_y, 3 * i + 1);
+        recv_opts(&client, ack, 256, MACH_RCV_TIMEOUT, 5000)
+            .0
+            .unwrap();
+    }
+    h.join().unwrap();
+}
+
+/// Two senders racing to a receiver waiting on their port: one message is handed over, the
+/// other queued, and the receiver, which may see the queued one first (the port's activity
+/// moved), still gets the handed one first. Nothing is lost or received twice, each sender's
+/// messages come in its order, and sequence numbers count every message once.
+#[test]
+fn two_senders_racing_to_a_waiting_receiver_lose_nothing() {
+    const EACH: u32 = 3000;
+    let (k, server) = setup();
+    let x = recv_port(&server);
+    let senders: Vec<_> = (0..2u32)
+        .map(|s| {
+            let client = k.task_create(None);
+            let (to_x, _) = server.mach_port_extract_right(x, MAKE, &client).unwrap();
+            thread::spawn(move || {
+                for i in 0..EACH {
+                    Msg::new(to_x, COPY, 0, 0)
+                        .id((s * EACH + i) as i32)
+                        .send(&client)
+                        .unwrap();
+                    pause(Duration::from_micros(u64::from(i % 3)));
+                }
+            })
+        })
+        .collect();
+    let mut next = [0, EACH];
+    for n in 0..2 * EACH {
+        let (r, b) = recv_opts(&server, x, 256, SEQNO, 5000);
+        r.unwrap_or_else(|e| panic!("message {n}: {e:?} (next expected {next:?})"));
+        let id = hdr(&b).msgh_id as u32;
+        let from = (id / EACH) as usize;
+        assert_eq!(id, next[from], "message {n}");
+        next[from] += 1;
+        assert_eq!(trailer(&b).seqno(), Some(n));
+    }
+    for h in senders {
+        h.join().unwrap();
+    }
+}
+
+/// Two threads receiving on one port, each message received once: the thread that is not
+/// registered for handoff finds its messages in the queue, and sequence numbers count every
+/// message once.
+#[test]
+fn two_receivers_on_one_port_get_each_message_once() {
+    const MESSAGES: u32 = 4000;
+    let (k, client) = setup();
+    let server = k.task_create(None);
+    let x = recv_port(&server);
+    let (to_x, _) = server.mach_port_extract_right(x, MAKE, &client).unwrap();
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let server = server.clone();
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                loop {
+                    let (r, b) = recv_opts(&server, x, 256, SEQNO, 5000);
+                    r.unwrap();
+                    let id = hdr(&b).msgh_id;
+                    if id < 0 {
+                        return got;
+                    }
+                    got.push((id as u32, trailer(&b).seqno().unwrap()));
+                }
+            })
+        })
+        .collect();
+    for i in 0..MESSAGES {
+        Msg::new(to_x, COPY, 0, 0)
+            .id(i as i32)
+            .send(&client)
+            .unwrap();
+        pause(Duration::from_micros(u64::from(i % 7)));
+    }
+    for _ in 0..2 {
+        Msg::new(to_x, COPY, 0, 0).id(-1).send(&client).unwrap();
+    }
+    let mut all: Vec<(u32, u32)> = receivers
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    all.sort_unstable();
+    // Each message once, and its sequence number is its place in the port's order.
+    assert_eq!(all.len(), MESSAGES as usize);
+    for (i, (id, seqno)) in all.into_iter().enumerate() {
+        assert_eq!((id, seqno), (i as u32, i as u32));
+    }
+}
+
 /// A message larger than the waiting receiver's buffer is not handed over: without
 /// `MACH_RCV_LARGE` the receive destroys it and says `MACH_RCV_TOO_LARGE`; with it, the
 /// message stays queued and the receive learns its size.
