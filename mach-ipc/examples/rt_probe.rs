@@ -15,10 +15,12 @@
 //!
 //! And `floor` is the same round trip through a bare model of this crate's design, with
 //! none of Mach's rules: each send locks its task's space and looks the name up in a table,
-//! locks the port and queues a 128-byte message (a queued message's size) or hands it to a
-//! receiver waiting with its port armed; each receive locks its space, looks the name up,
-//! locks the port and takes the message, or arms the port and watches its mailbox and the
-//! port's activity counter. What `mach_msg` costs above `floor` is the work of its rules
+//! locks the port and, if the receiving thread waits on that port in its mailbox, puts a
+//! 128-byte message (a queued message's size) there, or else queues it and moves the port's
+//! activity counter; each receive locks its space, looks the name up and, unless the
+//! activity shows nothing queued since it last saw the queue empty, locks the port to take
+//! a message or see it empty, then writes in its mailbox that it waits on the port and
+//! watches the mailbox and the activity. What `mach_msg` costs above `floor` is the work of its rules
 //! (rights, counts, checks, header, trailer); what `floor` costs above crossbeam is the
 //! design's (two locks per side, and the lines they move between cores).
 //!
@@ -38,27 +40,38 @@ struct Line(AtomicU64);
 /// The bare model of the design that the `floor` column measures.
 mod floor {
     use std::collections::VecDeque;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-    use std::sync::{Arc, Mutex};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock};
 
-    /// A message as queued: two cache lines.
+    /// A message as queued or handed over: two cache lines.
     #[repr(align(64))]
     pub struct Msg([u8; 128]);
 
-    struct Queue {
-        msgs: VecDeque<Msg>,
-        /// The mailbox of the thread that receives here, and whether it waits.
-        mailbox: Option<SyncSender<Msg>>,
-        armed: bool,
+    /// A thread's mailbox: the port it waits on, and a message handed over.
+    struct Slot {
+        waiting: usize,
+        msg: Option<Msg>,
     }
 
+    #[repr(C, align(64))]
+    struct Mailbox {
+        full: AtomicBool,
+        slot: Mutex<Slot>,
+    }
+
+    /// The port's lock and queue, on a line of their own.
+    #[repr(align(64))]
+    struct Queue(Mutex<VecDeque<Msg>>);
+
+    /// The counter a waiting receiver watches: moved by every message queued.
     #[repr(align(64))]
     struct Activity(AtomicU64);
 
     pub struct Port {
-        queue: Mutex<Queue>,
-        activity: Arc<Activity>,
+        queue: Queue,
+        /// The mailbox registered for handoff (one receiving thread in this model).
+        mailbox: OnceLock<Arc<Mailbox>>,
+        activity: Activity,
     }
 
     /// A task's names: a table of ports by index.
@@ -66,7 +79,12 @@ mod floor {
     pub struct Space(Mutex<Vec<Arc<Port>>>);
 
     thread_local! {
-        static MAILBOX: (SyncSender<Msg>, Receiver<Msg>) = sync_channel(1);
+        static MAILBOX: Arc<Mailbox> = Arc::new(Mailbox {
+            full: AtomicBool::new(false),
+            slot: Mutex::new(Slot { waiting: 0, msg: None }),
+        });
+        /// The port this thread saw empty, and its activity then.
+        static KNOWN_EMPTY: std::cell::Cell<(usize, u64)> = const { std::cell::Cell::new((0, 0)) };
     }
 
     impl Space {
@@ -81,46 +99,64 @@ mod floor {
             let p = &names[name];
             let mut m = Msg([0; 128]);
             m.0[..64].copy_from_slice(body);
-            let mut q = p.queue.lock().unwrap();
-            if std::mem::take(&mut q.armed)
-                && q.msgs.is_empty()
-                && let Some(tx) = &q.mailbox
+            let mut q = p.queue.0.lock().unwrap();
+            if q.is_empty()
+                && let Some(mb) = p.mailbox.get()
             {
-                match tx.try_send(m) {
-                    Ok(()) => return,
-                    Err(TrySendError::Full(back) | TrySendError::Disconnected(back)) => m = back,
+                let mut slot = mb.slot.lock().unwrap();
+                if slot.waiting == Arc::as_ptr(p) as usize && slot.msg.is_none() {
+                    slot.msg = Some(m);
+                    slot.waiting = 0;
+                    mb.full.store(true, Ordering::Release);
+                    return;
                 }
             }
-            q.msgs.push_back(m);
+            q.push_back(m);
             drop(q);
             p.activity.0.fetch_add(1, Ordering::Release);
         }
 
         /// Receives from the port named `name` into `out`.
         pub fn receive(&self, name: usize, out: &mut [u8; 64]) {
-            MAILBOX.with(|(tx, rx)| {
+            MAILBOX.with(|mb| {
                 loop {
                     let names = self.0.lock().unwrap();
-                    let p = &names[name];
-                    let mut q = p.queue.lock().unwrap();
-                    q.armed = false;
-                    if let Some(m) = rx.try_recv().ok().or_else(|| q.msgs.pop_front()) {
-                        drop(q);
-                        out.copy_from_slice(&m.0[..64]);
-                        return;
-                    }
-                    q.mailbox.get_or_insert_with(|| tx.clone());
-                    q.armed = true;
-                    let activity = Arc::clone(&p.activity);
-                    let seen = activity.0.load(Ordering::Acquire);
-                    drop(q);
-                    drop(names);
-                    while activity.0.load(Ordering::Acquire) == seen {
-                        if let Ok(m) = rx.try_recv() {
+                    let p = Arc::clone(&names[name]);
+                    let id = Arc::as_ptr(&p) as usize;
+                    let (known, at) = KNOWN_EMPTY.get();
+                    let now = p.activity.0.load(Ordering::Acquire);
+                    let seen = if known == id && at == now {
+                        now
+                    } else {
+                        let mut q = p.queue.0.lock().unwrap();
+                        if let Some(m) = q.pop_front() {
                             out.copy_from_slice(&m.0[..64]);
                             return;
                         }
+                        let seen = p.activity.0.load(Ordering::Acquire);
+                        let _ = p.mailbox.set(Arc::clone(mb));
+                        KNOWN_EMPTY.set((id, seen));
+                        seen
+                    };
+                    mb.slot.lock().unwrap().waiting = id;
+                    drop(names);
+                    while p.activity.0.load(Ordering::Acquire) == seen {
+                        if mb.full.load(Ordering::Acquire) {
+                            let mut slot = mb.slot.lock().unwrap();
+                            mb.full.store(false, Ordering::Relaxed);
+                            if let Some(m) = slot.msg.take() {
+                                out.copy_from_slice(&m.0[..64]);
+                                return;
+                            }
+                        }
                         std::hint::spin_loop();
+                    }
+                    let mut slot = mb.slot.lock().unwrap();
+                    slot.waiting = 0;
+                    mb.full.store(false, Ordering::Relaxed);
+                    if let Some(m) = slot.msg.take() {
+                        out.copy_from_slice(&m.0[..64]);
+                        return;
                     }
                 }
             });
@@ -130,12 +166,9 @@ mod floor {
     /// A new port.
     pub fn port() -> Arc<Port> {
         Arc::new(Port {
-            queue: Mutex::new(Queue {
-                msgs: VecDeque::new(),
-                mailbox: None,
-                armed: false,
-            }),
-            activity: Arc::new(Activity(AtomicU64::new(0))),
+            queue: Queue(Mutex::new(VecDeque::new())),
+            mailbox: OnceLock::new(),
+            activity: Activity(AtomicU64::new(0)),
         })
     }
 }

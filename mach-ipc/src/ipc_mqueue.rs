@@ -229,9 +229,16 @@ impl Mailbox {
         slot.taken.take()
     }
 
+    /// Whether a message was handed to this thread: what a waiting thread watches, reading
+    /// one flag (then [`arrived`](Self::arrived) takes the message).
+    #[inline]
+    pub(crate) fn raised(&self) -> bool {
+        self.cell.full.load(Ordering::Acquire)
+    }
+
     /// The message handed to this thread, if one was (the sender stopped its waiting).
     pub(crate) fn arrived(&self) -> Option<Taken> {
-        if !self.cell.full.load(Ordering::Acquire) {
+        if !self.raised() {
             return None;
         }
         let mut slot = self.cell.slot.lock();

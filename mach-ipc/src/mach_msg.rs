@@ -799,19 +799,15 @@ impl Task {
             }
             drop(ts);
             let mut handed = None;
-            let watch = |arrived: &mut dyn FnMut() -> bool| {
-                spin_for_activity(&activity.0, seen, spin, deadline, arrived)
-            };
             spin = match armed {
                 Some(_) => Mailbox::with(|m| {
-                    watch(&mut || {
-                        handed = m.arrived();
-                        handed.is_some()
-                    })
+                    let left = spin_for_activity(&activity.0, seen, spin, deadline, || m.raised());
+                    handed = m.arrived();
+                    left
                 }),
                 None => None,
             }
-            .unwrap_or_else(|| watch(&mut || false));
+            .unwrap_or_else(|| spin_for_activity(&activity.0, seen, spin, deadline, || false));
             if let Some(taken) = handed {
                 // The sender stopped this thread's waiting.
                 let from = armed.take();
