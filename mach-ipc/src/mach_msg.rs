@@ -671,10 +671,10 @@ impl Task {
         let mut spin = SPIN_LIMIT;
         // The port's activity, once this receive has waited: the port is looked up by name
         // again at every look, so that a waiting receiver does not hold the port itself
-        // (but while it has the port armed for handoff, below, when no send's copyin
-        // writes the port's reference count).
+        // (but while it waits in its mailbox, below, when no send's copyin writes the
+        // port's reference count).
         let mut watching: Option<Arc<Activity>> = None;
-        // The port this receive armed for handoff, while it is armed (see `ipc_mqueue`).
+        // The port this receive waits on in its mailbox, while it does (see `ipc_mqueue`).
         let mut armed: Option<PortRef> = None;
         loop {
             let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));

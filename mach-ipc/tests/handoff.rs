@@ -4,9 +4,9 @@
 //! been queued and received: sequence numbers, order, counts of rights, notifications, a
 //! receive right that moves while its receiver waits, a buffer too small.
 //!
-//! Which sends are handed over depends on timing (the receiver must be waiting, its port
-//! armed), so each test repeats its exchange many times with the receiver on its own thread;
-//! most exchanges of a ping-pong are handed over.
+//! Which sends are handed over depends on timing (the receiver must be waiting on the port,
+//! in its mailbox), so each test repeats its exchange many times with the receiver on its
+//! own thread; most exchanges of a ping-pong are handed over.
 
 use std::sync::mpsc;
 use std::thread;
