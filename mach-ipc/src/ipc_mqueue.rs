@@ -96,8 +96,10 @@ pub(crate) fn dequeue(p: &PortObj, port: &mut Port) -> Option<(Kmsg, u32)> {
 }
 
 /// A port's handoff registration: the mailbox of the thread that last waited on it with its
-/// queue empty. It stays while that thread keeps receiving here; a message is handed over
-/// only while the mailbox says its thread waits on this very port.
+/// queue empty. It stays until another thread registers (after finding the queue empty
+/// while this one does not wait here) or the receive right moves, even once its thread has
+/// stopped receiving or exited; a message is handed over only while the mailbox says its
+/// thread waits on this very port, which an exited thread's never says.
 #[derive(Debug)]
 pub(crate) struct Handoff {
     owner: u64,
@@ -168,7 +170,7 @@ impl Mailbox {
 
     /// Runs `f` with the calling thread's mailbox; `None` if the thread has none any more
     /// (a receive made while the thread's locals are being destroyed, which then waits
-    /// without arming its port).
+    /// without a mailbox: nothing is handed to it).
     pub(crate) fn with<R>(f: impl FnOnce(&Mailbox) -> R) -> Option<R> {
         MAILBOX.try_with(f).ok()
     }

@@ -125,8 +125,9 @@ pub(crate) struct Port {
     /// Where the receive right is. Changed only through [`Port::set_receiver`].
     pub receiver: Receiver,
     /// The mailbox of the thread a message may be handed to, if it waits on this port when
-    /// the message comes (see [`crate::ipc_mqueue`]). Written when another thread starts
-    /// receiving here, or the receive right moves; read by every send.
+    /// the message comes (see [`crate::ipc_mqueue`]). Written when a thread other than the
+    /// registered one finds the queue empty, or the receive right moves; read by every
+    /// simple send.
     pub handoff: Option<Handoff>,
     pub psets: Vec<PsetRef>,
     pub context: u64,
@@ -230,7 +231,7 @@ pub(crate) struct Census {
 pub(crate) struct Activity(pub AtomicU64);
 
 /// A port: its lock, the condition variables its receivers and blocked senders wait on, and
-/// the counter receivers watch before they sleep.
+/// the counter receivers watch.
 ///
 /// Aligned to a cache line, its lock word and the hot fields of [`Port`] first: one line
 /// (`port_layout` checks it).
@@ -248,8 +249,10 @@ pub(crate) struct PortObj {
     census: Arc<Census>,
     /// Bumped whenever a message is queued (one handed straight to a waiting receiver goes
     /// to its mailbox instead) or the port dies or moves: a receiver about to block watches
-    /// it for a moment without the lock first. An allocation of its own, so
-    /// that the receiver holds it (and writes its reference count) instead of the port.
+    /// it for a moment without the lock first, and a receiver that saw the queue empty
+    /// reads it instead of taking the lock to look again (unmoved, nothing was queued since;
+    /// see [`crate::ipc_mqueue`]). An allocation of its own, so that the receiver holds it
+    /// (and writes its reference count) instead of the port.
     pub activity: Arc<Activity>,
 }
 
@@ -299,8 +302,8 @@ impl PortObj {
         self.state.lock()
     }
 
-    /// Wakes everything watching or waiting on the port: a message came, or the port died or
-    /// moved.
+    /// Moves the port's activity: a message was queued, or the port died or moved. Receivers
+    /// watching it look again; those asleep on `recv_cv` are woken by whoever signals.
     pub(crate) fn signal(&self) {
         self.activity.0.fetch_add(1, Ordering::Release);
     }

@@ -8,9 +8,9 @@
 //! |---|---|---|
 //! | [`Rank::Transit`] | the circularity lock (XNU's `ipc_port_multiple_lock`): sending receive rights | ports along a transit chain, one at a time, then the destination port |
 //! | [`Rank::Tasks`] | the kernel's task table and its defaults | a space (task creation) |
-//! | [`Rank::Space`] | a task's IPC space (names, entries) and its special ports | a port set, then a port (copyin, copyout, `mach_port_*`) |
+//! | [`Rank::Space`] | a task's IPC space (names, entries) and its special ports | a port set, then a port (copyin, copyout, `mach_port_*`); the thread's own mailbox (a receive starting or ending its wait) |
 //! | [`Rank::Pset`] | a port set's member list | member ports, one at a time (receiving from a set) |
-//! | [`Rank::Port`] | a port: queue, counts, requests, receiver | a thread's mailbox (handing a message over), or a task's memory (out-of-line data) |
+//! | [`Rank::Port`] | a port: queue, counts, requests, receiver | a thread's mailbox (handing a message over, or seeing whether the registered thread waits), or a task's memory (out-of-line data) |
 //! | [`Rank::Mailbox`] | a thread's handoff mailbox (`ipc_mqueue`) | nothing |
 //! | [`Rank::Memory`] | a task's simulated memory | nothing |
 //! | [`Rank::Exceptions`] | a task's raised guard exceptions | nothing |

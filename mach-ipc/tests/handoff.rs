@@ -8,15 +8,16 @@
 //! in its mailbox), so each test repeats its exchange many times with the receiver on its
 //! own thread; most exchanges of a ping-pong are handed over.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 mod msgkit;
 
-use darling_mach_ipc::KernReturn;
 use darling_mach_ipc::consts::*;
 use darling_mach_ipc::message::HEADER_SIZE;
+use darling_mach_ipc::{KernReturn, Task};
 use msgkit::*;
 
 /// Receive options asking for a trailer with the sequence number, waiting up to `timeout`.
@@ -235,6 +236,167 @@ fn two_senders_racing_to_a_waiting_receiver_lose_nothing() {
     for h in senders {
         h.join().unwrap();
     }
+}
+
+/// Receiving threads that each take a few messages (some polling with a zero timeout) and
+/// exit, one after another, while a sender streams: each registers its mailbox on the port
+/// and dies with it registered, and the port's order and sequence numbers hold across them
+/// (a dead thread's mailbox never waits, so the next message queues).
+#[test]
+fn short_lived_receivers_keep_the_port_in_order() {
+    const MESSAGES: u32 = 20_000;
+    let (k, client) = setup();
+    let server = k.task_create(None);
+    let x = recv_port(&server);
+    let (to_x, _) = server.mach_port_extract_right(x, MAKE, &client).unwrap();
+    let sender = thread::spawn(move || {
+        for i in 0..MESSAGES {
+            Msg::new(to_x, COPY, 0, 0)
+                .id(i as i32)
+                .send(&client)
+                .unwrap();
+            pause(Duration::from_micros(u64::from(i % 5)));
+        }
+    });
+    let mut next = 0;
+    while next < MESSAGES {
+        let server = server.clone();
+        next = thread::spawn(move || {
+            let mut n = next;
+            for j in 0..1 + next % 7 {
+                if n == MESSAGES {
+                    break;
+                }
+                let timeout = if j % 3 == 2 { 0 } else { 5000 };
+                let (r, b) = recv_opts(&server, x, 256, SEQNO, timeout);
+                if timeout == 0 && r == e(MACH_RCV_TIMED_OUT) {
+                    continue;
+                }
+                r.unwrap();
+                assert_eq!(hdr(&b).msgh_id as u32, n);
+                assert_eq!(trailer(&b).seqno(), Some(n));
+                n += 1;
+            }
+            n
+        })
+        .join()
+        .unwrap();
+    }
+    sender.join().unwrap();
+}
+
+/// Receives until `stop`, each message's id pushed to `got`.
+fn collect(
+    task: Task,
+    name: u32,
+    got: Arc<Mutex<Vec<u32>>>,
+    stop: Arc<AtomicBool>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            let (r, b) = recv_opts(&task, name, 256, MACH_RCV_TIMEOUT, 2);
+            if r.is_ok() {
+                got.lock().unwrap().push(hdr(&b).msgh_id as u32);
+            }
+        }
+    })
+}
+
+/// Sends `n` messages numbered 0.. to `dest` from `client`, waits (up to 10 s) until `got`
+/// has as many, stops the threads `hs`, and checks that each message came exactly once.
+fn stream_and_check(
+    client: &Task,
+    dest: u32,
+    n: u32,
+    got: &Mutex<Vec<u32>>,
+    stop: &AtomicBool,
+    hs: Vec<thread::JoinHandle<()>>,
+) {
+    for i in 0..n {
+        Msg::new(dest, COPY, 0, 0)
+            .id(i as i32)
+            .send(client)
+            .unwrap();
+        pause(Duration::from_micros(u64::from(i % 5)));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.lock().unwrap().len() < n as usize && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for h in hs {
+        h.join().unwrap();
+    }
+    let mut all = got.lock().unwrap().clone();
+    all.sort_unstable();
+    assert_eq!(all, (0..n).collect::<Vec<_>>(), "lost or received twice");
+}
+
+/// A port moved into and out of a port set, over and over, while one thread receives on the
+/// port and another on the set: a port in a set is never handed from, a registration made
+/// before it joined is harmless, and every message is received exactly once.
+#[test]
+fn a_port_moving_in_and_out_of_a_set_loses_nothing() {
+    let (k, server) = setup();
+    let client = k.task_create(None);
+    let x = recv_port(&server);
+    let set = server.mach_port_allocate(MACH_PORT_RIGHT_PORT_SET).unwrap();
+    let (to_x, _) = server.mach_port_extract_right(x, MAKE, &client).unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut hs: Vec<_> = [x, set]
+        .into_iter()
+        .map(|name| collect(server.clone(), name, got.clone(), stop.clone()))
+        .collect();
+    let (s, halt) = (server.clone(), stop.clone());
+    hs.push(thread::spawn(move || {
+        let mut i = 0u32;
+        while !halt.load(Ordering::Relaxed) {
+            let to = if i.is_multiple_of(2) {
+                set
+            } else {
+                MACH_PORT_NULL
+            };
+            s.mach_port_move_member(x, to).unwrap();
+            i += 1;
+            pause(Duration::from_micros(u64::from(i % 50)));
+        }
+    }));
+    stream_and_check(&client, to_x, 6000, &got, &stop, hs);
+}
+
+/// A receive right moved back and forth between two tasks (under one name in both) while
+/// two threads of each wait on it: every move drops the port's registration, and every
+/// message is received exactly once, by whichever task holds the right.
+#[test]
+fn a_receive_right_moving_between_tasks_loses_nothing() {
+    let (k, a) = setup();
+    let b = k.task_create(None);
+    let client = k.task_create(None);
+    let name = recv_port(&a);
+    let (to_x, _) = a.mach_port_extract_right(name, MAKE, &client).unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut hs: Vec<_> = [&a, &b, &a, &b]
+        .into_iter()
+        .map(|t| collect(t.clone(), name, got.clone(), stop.clone()))
+        .collect();
+    let halt = stop.clone();
+    hs.push(thread::spawn(move || {
+        let mut i = 0u32;
+        while !halt.load(Ordering::Relaxed) {
+            let (from, to) = if i.is_multiple_of(2) {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
+            from.mach_port_insert_right_into(to, name, name, MACH_MSG_TYPE_MOVE_RECEIVE)
+                .unwrap();
+            i += 1;
+            pause(Duration::from_micros(u64::from(i % 100)));
+        }
+    }));
+    stream_and_check(&client, to_x, 4000, &got, &stop, hs);
 }
 
 /// Two threads receiving on one port, each message received once: the thread that is not
