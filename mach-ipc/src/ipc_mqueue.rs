@@ -7,18 +7,20 @@
 //! receive would (the sequence number, the destination right counted off, send-possible
 //! requests fired) and hands it to the thread, which then copies it out without looking at
 //! the port again. XNU hands over any message, and one too large for the thread's buffer
-//! with `MACH_RCV_TOO_LARGE` as its status; here only simple messages that fit are handed
-//! over, and the others queue, where the woken receiver finds them and fails the same way:
+//! with `MACH_RCV_TOO_LARGE` as its status; here only messages that fit are handed over,
+//! and the others queue, where the woken receiver finds them and fails the same way:
 //! nothing a task sees differs.
 //!
 //! How it goes here. A thread that finds a port's queue empty, with the port's lock held,
 //! registers its [`Mailbox`] on the port (once; it stays while the same thread receives
 //! there) and notes the port's activity counter. To wait, it writes into its own mailbox
 //! that it waits on that port, with how much room its buffer has, and watches the mailbox's
-//! flag and the port's activity. A simple send (see `Task::send_simple`) that finds, under
-//! the port's lock, nothing queued and a registered mailbox whose thread waits on this port
-//! with room enough, takes the message off as the receive would, puts it in the mailbox and
-//! ends the waiting; otherwise the message is queued, which moves the port's activity.
+//! flag and the port's activity. A send (`Task::send_simple` for simple messages,
+//! `Task::queue` for the others, once their rights are copied in) that finds, under the
+//! port's lock, nothing queued and a registered mailbox whose thread waits on this port with
+//! room enough (guarded port descriptors counted as that receive will take them), takes the
+//! message off as the receive would, puts it in the mailbox and ends the waiting; otherwise
+//! the message is queued, which moves the port's activity.
 //!
 //! What that buys is cache lines. The receiver writes only its mailbox (on its own core
 //! once it has taken the last message) and, while the activity has not moved since it saw
@@ -113,6 +115,9 @@ struct Slot {
     waiting: usize,
     /// The largest message that receive takes (header and body, as `Kmsg::size_for` counts).
     room: u32,
+    /// Whether that receive takes guarded port descriptors as they are
+    /// (`MACH_RCV_GUARDED_DESC`), which makes them larger.
+    guarded_ok: bool,
     taken: Option<Taken>,
 }
 
@@ -211,15 +216,17 @@ impl Mailbox {
     }
 
     /// Starts waiting on port `p` for a message of up to `room` bytes (header and body, as
-    /// `Kmsg::size_for` counts them): a send that finds the port registered to this mailbox
-    /// may hand its message over from now on. Returns false if nothing would fit.
-    pub(crate) fn arm(&self, p: &PortObj, room: u32) -> bool {
+    /// `Kmsg::size_for(guarded_ok)` counts them, `guarded_ok` being the receive's
+    /// `MACH_RCV_GUARDED_DESC`): a send that finds the port registered to this mailbox may
+    /// hand its message over from now on. Returns false if nothing would fit.
+    pub(crate) fn arm(&self, p: &PortObj, room: u32, guarded_ok: bool) -> bool {
         if room < crate::message::HEADER_SIZE as u32 {
             return false;
         }
         let mut slot = self.cell.slot.lock();
         slot.waiting = port_id(p);
         slot.room = room;
+        slot.guarded_ok = guarded_ok;
         true
     }
 
@@ -278,7 +285,9 @@ pub(crate) fn hand_off(
         return Err(k);
     };
     let mut slot = h.cell.slot.lock();
-    if slot.waiting != port_id(p) || slot.taken.is_some() || k.size_for(false) > slot.room as usize
+    if slot.waiting != port_id(p)
+        || slot.taken.is_some()
+        || k.size_for(slot.guarded_ok) > slot.room as usize
     {
         return Err(k);
     }

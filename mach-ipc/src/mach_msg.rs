@@ -528,7 +528,7 @@ impl Task {
     pub(crate) fn queue(
         &self,
         p: PortRef,
-        k: Kmsg,
+        mut k: Kmsg,
         always: bool,
         timeout: Option<u32>,
         msg: Option<&mut [u8]>,
@@ -577,6 +577,25 @@ impl Task {
                 return self.pseudo_receive(k, msg, MACH_SEND_NO_BUFFER);
             }
             if exempt || !port.is_full() {
+                // Given to a receiver already waiting, or queued. Either way the destination
+                // right the message carries is the port's own: its reference is given up (see
+                // `enqueue`), and the receive (or the handoff, for it) counts it off.
+                if can_hand_off(&port) {
+                    let dest = std::mem::replace(&mut k.remote, Carried::Null);
+                    match hand_off(&p, &mut port, k, &mut d) {
+                        Ok(()) => {
+                            drop(port);
+                            drop(transit);
+                            drop(dest);
+                            self.run(&mut d);
+                            return Ok(());
+                        }
+                        Err(back) => {
+                            k = back;
+                            k.remote = dest;
+                        }
+                    }
+                }
                 enqueue(&p, port, k, &shared.order, &mut d);
                 drop(transit);
                 self.run(&mut d);
@@ -794,7 +813,8 @@ impl Task {
             let activity = watching.get_or_insert_with(|| Arc::clone(&p.activity));
             let room = rcv_size.saturating_sub(trailer);
             let room = u32::try_from(room).unwrap_or(u32::MAX);
-            if Mailbox::with(|m| m.arm(p, room)) == Some(true) {
+            let guarded_ok = option & MACH_RCV_GUARDED_DESC != 0;
+            if Mailbox::with(|m| m.arm(p, room, guarded_ok)) == Some(true) {
                 armed = Some(Arc::clone(p));
             }
             drop(ts);

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 mod msgkit;
 
 use darling_mach_ipc::consts::*;
+use darling_mach_ipc::message::DESCRIPTORS_START;
 use darling_mach_ipc::message::HEADER_SIZE;
+use darling_mach_ipc::wire::{MachMsgGuardedPortDescriptor64, MachMsgOolDescriptor64};
 use darling_mach_ipc::{KernReturn, Task};
 use msgkit::*;
 
@@ -399,6 +401,59 @@ fn a_receive_right_moving_between_tasks_loses_nothing() {
     stream_and_check(&client, to_x, 4000, &got, &stop, hs);
 }
 
+/// Complex messages are handed over too, as XNU's `ipc_mqueue_post` hands over any message:
+/// a receive right and out-of-line memory sent to a waiting receiver arrive whole (the
+/// right in the receiver's space, the memory in its address space), in order, with their
+/// sequence numbers, and nothing is left behind in either task.
+#[test]
+fn complex_messages_are_handed_over_with_their_rights_and_memory() {
+    const ROUNDS: u32 = 1500;
+    let (k, client) = setup();
+    let server = k.task_create(None);
+    let x = recv_port(&server);
+    let (to_x, _) = server.mach_port_extract_right(x, MAKE, &client).unwrap();
+    let ack = recv_port(&client);
+    let (ack_s, _) = client.mach_port_extract_right(ack, MAKE, &server).unwrap();
+    let (client_names, server_names) = (names(&client).len(), names(&server).len());
+    let h = thread::spawn(move || {
+        for i in 0..ROUNDS {
+            let (r, b) = recv_opts(&server, x, 512, SEQNO, 5000);
+            r.unwrap();
+            assert_eq!(hdr(&b).msgh_id, i as i32);
+            assert_eq!(trailer(&b).seqno(), Some(i));
+            assert_eq!(descriptor_count(&b), 2);
+            let (name, _, _) = port_desc(&b, after_port_descs(0));
+            assert_eq!(ty(&server, name), Ok(MACH_PORT_TYPE_RECEIVE), "round {i}");
+            let ool: MachMsgOolDescriptor64 = at(&b, after_port_descs(1));
+            assert_eq!(server.vm_read(ool.address, 8), Ok(vec![i as u8; 8]));
+            server.vm_deallocate(ool.address).unwrap();
+            server
+                .mach_port_mod_refs(name, MACH_PORT_RIGHT_RECEIVE, -1)
+                .unwrap();
+            Msg::new(ack_s, COPY, 0, 0).send(&server).unwrap();
+        }
+        server
+    });
+    for i in 0..ROUNDS {
+        let carried = recv_port(&client);
+        let memory = client.vm_allocate(vec![i as u8; 8]);
+        Msg::new(to_x, COPY, 0, 0)
+            .id(i as i32)
+            .port(carried, MOVE_RECV)
+            .ool(memory, 8, true, MACH_MSG_VIRTUAL_COPY)
+            .send(&client)
+            .unwrap();
+        recv_opts(&client, ack, 256, MACH_RCV_TIMEOUT, 5000)
+            .0
+            .unwrap();
+    }
+    let server = h.join().unwrap();
+    assert_eq!(names(&client).len(), client_names);
+    assert_eq!(names(&server).len(), server_names);
+    let s = status(&server, x);
+    assert_eq!((s[ST_SEQNO], s[ST_MSGCOUNT], s[ST_SRIGHTS]), (ROUNDS, 0, 1));
+}
+
 /// Two threads receiving on one port, each message received once: the thread that is not
 /// registered for handoff finds its messages in the queue, and sequence numbers count every
 /// message once.
@@ -489,6 +544,64 @@ fn a_message_too_large_for_the_waiting_receiver_stays_in_the_queue() {
     h.join().unwrap();
     // One sequence number per message, destroyed or received.
     assert_eq!(status(&t, p)[ST_SEQNO], ROUNDS);
+}
+
+/// A guarded port descriptor is larger for a receive that takes it as it is
+/// (`MACH_RCV_GUARDED_DESC`): a message that would fit a waiting receiver's buffer only in
+/// the plain form is not handed to a receiver that asked for the guarded one. It stays
+/// queued for `MACH_RCV_LARGE`, which learns the guarded size, and a larger buffer then
+/// takes it with its guarded descriptor.
+#[test]
+fn a_guarded_descriptor_counts_as_the_waiting_receive_will_take_it() {
+    const ROUNDS: u32 = 200;
+    let (k, t) = setup();
+    let owner = k.task_create(None);
+    let p = recv_port(&owner);
+    let (s, _) = owner.mach_port_extract_right(p, MAKE, &t).unwrap();
+    let plain = after_port_descs(1) + 4;
+    let guarded = DESCRIPTORS_START + size_of::<MachMsgGuardedPortDescriptor64>() + 4;
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<(Result<(), KernReturn>, u32)>();
+    let waiter = owner.clone();
+    let h = thread::spawn(move || {
+        while go_rx.recv().is_ok() {
+            // Room for the plain form and the 8-byte trailer.
+            let opts = MACH_RCV_GUARDED_DESC | MACH_RCV_LARGE | MACH_RCV_TIMEOUT;
+            let (r, b) = recv_opts(&waiter, p, plain + 8, opts, 2000);
+            done_tx.send((r, hdr(&b).msgh_size)).unwrap();
+        }
+    });
+    for i in 0..ROUNDS {
+        go_tx.send(()).unwrap();
+        pause(Duration::from_micros(u64::from(i % 20)));
+        let carried = t.mach_port_allocate(MACH_PORT_RIGHT_RECEIVE).unwrap();
+        Msg::new(s, COPY, 0, 0)
+            .guarded(
+                carried,
+                MOVE_RECV,
+                MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND as u16,
+                0,
+            )
+            .data(b"GGGG")
+            .send(&t)
+            .unwrap();
+        let (r, size) = done_rx.recv().unwrap();
+        assert_eq!(
+            (r, size as usize),
+            (e(MACH_RCV_TOO_LARGE), guarded),
+            "round {i}"
+        );
+        let (r, m) = recv_opts(&owner, p, 256, MACH_RCV_GUARDED_DESC | MACH_RCV_TIMEOUT, 0);
+        r.unwrap();
+        let d: MachMsgGuardedPortDescriptor64 = at(&m, DESCRIPTORS_START);
+        assert_eq!(d.type_(), MACH_MSG_GUARDED_PORT_DESCRIPTOR, "round {i}");
+        owner
+            .mach_port_mod_refs(d.name, MACH_PORT_RIGHT_RECEIVE, -1)
+            .unwrap();
+    }
+    drop(go_tx);
+    h.join().unwrap();
+    assert_eq!(status(&owner, p)[ST_SEQNO], ROUNDS);
 }
 
 /// A make-send right used as the destination of a message handed to a waiting receiver is
