@@ -34,6 +34,17 @@ fn pause(d: Duration) {
     }
 }
 
+/// The next value from `rx`, looked for without sleeping; `None` once the sender is gone.
+fn poll_recv<T>(rx: &mpsc::Receiver<T>) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return Some(v),
+            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+        }
+    }
+}
+
 /// A MIG-style ping-pong: requests with a send-once reply right, replies to it, every
 /// seventh request complex (it goes through the queue). Order, sequence numbers, rights and
 /// names come out as if every message had been queued.
@@ -728,7 +739,10 @@ fn names_its_port_as_it_is_at_copyout(via_set: bool) {
     let (done_tx, done_rx) = mpsc::channel::<(Result<(), KernReturn>, Vec<u8>)>();
     let waiter = t.clone();
     let h = thread::spawn(move || {
-        while let Ok(p) = go_rx.recv() {
+        // The go is polled, not slept on: a thread woken from sleep starts its receive tens
+        // of microseconds late, after the port it was to wait on is gone, and the round
+        // tests nothing.
+        while let Some(p) = poll_recv(&go_rx) {
             // (A direct receive that starts after its name went to a new port waits for
             // nothing: a short timeout.)
             let (from, timeout) = if via_set { (set, 500) } else { (p, 5) };
