@@ -582,9 +582,24 @@ impl Task {
                 // `enqueue`), and the receive (or the handoff, for it) counts it off.
                 if can_hand_off(&port) {
                     let dest = std::mem::replace(&mut k.remote, Carried::Null);
+                    let carried: Vec<PortRef> = if carries_receive {
+                        k.receive_rights().cloned().collect()
+                    } else {
+                        Vec::new()
+                    };
                     match hand_off(&p, &mut port, k, &mut d) {
                         Ok(()) => {
                             drop(port);
+                            // Handed to a thread, the receive rights are in no queue: a
+                            // right sent into one of them meanwhile makes no cycle through
+                            // this port. (Still under the circularity lock, so no check saw
+                            // the marks; a right the receiver already copied out is left.)
+                            for r in &carried {
+                                let mut rp = r.lock();
+                                if matches!(rp.receiver, Receiver::Transit(Some(_))) {
+                                    rp.set_receiver(Receiver::Transit(None));
+                                }
+                            }
                             drop(transit);
                             drop(dest);
                             self.run(&mut d);

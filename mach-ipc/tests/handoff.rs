@@ -557,6 +557,111 @@ fn a_message_too_large_for_the_waiting_receiver_stays_in_the_queue() {
     assert_eq!(status(&t, p)[ST_SEQNO], ROUNDS);
 }
 
+/// Receives on each port `go` names, with its message's first port descriptor's name sent
+/// back through `done` (0 if the receive failed).
+fn descriptor_receiver(
+    task: Task,
+    go: mpsc::Receiver<u32>,
+    done: mpsc::Sender<(Result<(), KernReturn>, u32)>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        while let Some(q) = poll_recv(&go) {
+            let (r, b) = recv_opts(&task, q, 512, MACH_RCV_TIMEOUT, 2000);
+            let name = if r.is_ok() {
+                port_desc(&b, DESCRIPTORS_START).0
+            } else {
+                0
+            };
+            done.send((r, name)).unwrap();
+        }
+    })
+}
+
+/// A receive right P handed over to a thread of task A (in a message on A's port Q) is in
+/// no queue until the thread copies it out, so Q's receive right sent into P meanwhile,
+/// by another thread of A, makes no cycle. In any order the two could have run, either P
+/// was copied out first, and Q waits in P's queue, or Q moved first, and the receive on Q
+/// fails; never is P received, the send of Q into it a success, and Q gone. (A handoff that
+/// left P marked as inside Q's queue made the check see a cycle and destroy Q: found by
+/// review.)
+#[test]
+fn a_receive_right_handed_over_is_in_no_queue() {
+    const ROUNDS: u32 = 2000;
+    let (k, s) = setup();
+    let a = k.task_create(None);
+    let (go_tx, go_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    let h = descriptor_receiver(a.clone(), go_rx, done_tx);
+    for i in 0..ROUNDS {
+        let q = recv_port(&a);
+        let (q_in_s, _) = a.mach_port_extract_right(q, MAKE, &s).unwrap();
+        let p = recv_port(&s);
+        let (p_in_a, _) = s.mach_port_extract_right(p, MAKE, &a).unwrap();
+        go_tx.send(q).unwrap();
+        pause(Duration::from_micros(u64::from(5 + i % 10)));
+        Msg::new(q_in_s, COPY, 0, 0)
+            .port(p, MOVE_RECV)
+            .send(&s)
+            .unwrap();
+        let sent = Msg::new(p_in_a, COPY, 0, 0).port(q, MOVE_RECV).send(&a);
+        let (got, pn) = done_rx.recv().unwrap();
+        assert_eq!(sent, Ok(()), "round {i}");
+        if got.is_ok() {
+            assert!(try_recv(&a, pn).is_ok(), "round {i}: Q is not in P's queue");
+        }
+        for task in [&a, &s] {
+            for (n, _) in names(task) {
+                let _ = task.mach_port_destroy(n);
+            }
+        }
+    }
+    drop(go_tx);
+    h.join().unwrap();
+}
+
+/// The same with the kernel moving Q: Q's port-destroyed notification goes to P, P is handed
+/// over in a message on Q, and Q is destroyed before the copyout. Either P was copied out
+/// first, and the notification carrying Q waits in P's queue, or Q died first, with P still
+/// in its queue (a cycle: the receive fails); never is P received with the notification
+/// destroyed as circular.
+#[test]
+fn a_port_destroyed_notification_into_a_right_handed_over_arrives() {
+    const ROUNDS: u32 = 2000;
+    let (k, s) = setup();
+    let a = k.task_create(None);
+    let (go_tx, go_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    let h = descriptor_receiver(a.clone(), go_rx, done_tx);
+    for i in 0..ROUNDS {
+        let q = recv_port(&a);
+        let (q_in_s, _) = a.mach_port_extract_right(q, MAKE, &s).unwrap();
+        let p = recv_port(&s);
+        let (so_in_a, _) = s.mach_port_extract_right(p, MAKE_SO, &a).unwrap();
+        a.mach_port_request_notification(q, MACH_NOTIFY_PORT_DESTROYED, 0, so_in_a, MOVE_SO)
+            .unwrap();
+        go_tx.send(q).unwrap();
+        pause(Duration::from_micros(u64::from(5 + i % 10)));
+        Msg::new(q_in_s, COPY, 0, 0)
+            .port(p, MOVE_RECV)
+            .send(&s)
+            .unwrap();
+        a.mach_port_mod_refs(q, MACH_PORT_RIGHT_RECEIVE, -1)
+            .unwrap();
+        let (got, pn) = done_rx.recv().unwrap();
+        if got.is_ok() {
+            let id = try_recv(&a, pn).map(|b| hdr(&b).msgh_id);
+            assert_eq!(id, Ok(MACH_NOTIFY_PORT_DESTROYED), "round {i}");
+        }
+        for task in [&a, &s] {
+            for (n, _) in names(task) {
+                let _ = task.mach_port_destroy(n);
+            }
+        }
+    }
+    drop(go_tx);
+    h.join().unwrap();
+}
+
 /// A guarded port descriptor is larger for a receive that takes it as it is
 /// (`MACH_RCV_GUARDED_DESC`): a message that would fit a waiting receiver's buffer only in
 /// the plain form is not handed to a receiver that asked for the guarded one. It stays
