@@ -586,37 +586,7 @@ fn descriptor_receiver(
 /// review.)
 #[test]
 fn a_receive_right_handed_over_is_in_no_queue() {
-    const ROUNDS: u32 = 2000;
-    let (k, s) = setup();
-    let a = k.task_create(None);
-    let (go_tx, go_rx) = mpsc::channel();
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = descriptor_receiver(a.clone(), go_rx, done_tx);
-    for i in 0..ROUNDS {
-        let q = recv_port(&a);
-        let (q_in_s, _) = a.mach_port_extract_right(q, MAKE, &s).unwrap();
-        let p = recv_port(&s);
-        let (p_in_a, _) = s.mach_port_extract_right(p, MAKE, &a).unwrap();
-        go_tx.send(q).unwrap();
-        pause(Duration::from_micros(u64::from(5 + i % 10)));
-        Msg::new(q_in_s, COPY, 0, 0)
-            .port(p, MOVE_RECV)
-            .send(&s)
-            .unwrap();
-        let sent = Msg::new(p_in_a, COPY, 0, 0).port(q, MOVE_RECV).send(&a);
-        let (got, pn) = done_rx.recv().unwrap();
-        assert_eq!(sent, Ok(()), "round {i}");
-        if got.is_ok() {
-            assert!(try_recv(&a, pn).is_ok(), "round {i}: Q is not in P's queue");
-        }
-        for task in [&a, &s] {
-            for (n, _) in names(task) {
-                let _ = task.mach_port_destroy(n);
-            }
-        }
-    }
-    drop(go_tx);
-    h.join().unwrap();
+    hand_over_a_receive_right_then_move_q_into_it(false);
 }
 
 /// The same with the kernel moving Q: Q's port-destroyed notification goes to P, P is handed
@@ -626,6 +596,10 @@ fn a_receive_right_handed_over_is_in_no_queue() {
 /// destroyed as circular.
 #[test]
 fn a_port_destroyed_notification_into_a_right_handed_over_arrives() {
+    hand_over_a_receive_right_then_move_q_into_it(true);
+}
+
+fn hand_over_a_receive_right_then_move_q_into_it(by_port_destroyed: bool) {
     const ROUNDS: u32 = 2000;
     let (k, s) = setup();
     let a = k.task_create(None);
@@ -636,21 +610,37 @@ fn a_port_destroyed_notification_into_a_right_handed_over_arrives() {
         let q = recv_port(&a);
         let (q_in_s, _) = a.mach_port_extract_right(q, MAKE, &s).unwrap();
         let p = recv_port(&s);
-        let (so_in_a, _) = s.mach_port_extract_right(p, MAKE_SO, &a).unwrap();
-        a.mach_port_request_notification(q, MACH_NOTIFY_PORT_DESTROYED, 0, so_in_a, MOVE_SO)
-            .unwrap();
+        let disposition = if by_port_destroyed { MAKE_SO } else { MAKE };
+        let (p_in_a, _) = s.mach_port_extract_right(p, disposition, &a).unwrap();
+        if by_port_destroyed {
+            a.mach_port_request_notification(q, MACH_NOTIFY_PORT_DESTROYED, 0, p_in_a, MOVE_SO)
+                .unwrap();
+        }
         go_tx.send(q).unwrap();
         pause(Duration::from_micros(u64::from(5 + i % 10)));
         Msg::new(q_in_s, COPY, 0, 0)
             .port(p, MOVE_RECV)
             .send(&s)
             .unwrap();
-        a.mach_port_mod_refs(q, MACH_PORT_RIGHT_RECEIVE, -1)
-            .unwrap();
+        if by_port_destroyed {
+            a.mach_port_mod_refs(q, MACH_PORT_RIGHT_RECEIVE, -1)
+                .unwrap();
+        } else {
+            let sent = Msg::new(p_in_a, COPY, 0, 0)
+                .id(7)
+                .port(q, MOVE_RECV)
+                .send(&a);
+            assert_eq!(sent, Ok(()), "round {i}");
+        }
         let (got, pn) = done_rx.recv().unwrap();
         if got.is_ok() {
-            let id = try_recv(&a, pn).map(|b| hdr(&b).msgh_id);
-            assert_eq!(id, Ok(MACH_NOTIFY_PORT_DESTROYED), "round {i}");
+            let on_p = try_recv(&a, pn).map(|b| hdr(&b).msgh_id);
+            let expected = if by_port_destroyed {
+                MACH_NOTIFY_PORT_DESTROYED
+            } else {
+                7
+            };
+            assert_eq!(on_p, Ok(expected), "round {i}: Q is not in P's queue");
         }
         for task in [&a, &s] {
             for (n, _) in names(task) {
