@@ -51,10 +51,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::consts::*;
 use crate::ipc_kmsg::Kmsg;
-use crate::ipc_notify::Deferred;
+use crate::ipc_notify::{Deferred, enqueue};
 use crate::ipc_object::release_send_locked;
 use crate::ipc_port::{Activity, Port, PortObj, Receiver};
-use crate::lock::{Locked, Rank};
+use crate::lock::{Guard, Locked, Rank};
 
 /// A message taken off a port by a receive (or handed to one), with what the receive learnt
 /// from the port at that moment.
@@ -261,7 +261,7 @@ impl Mailbox {
 /// receivers must see the message). Whether that thread waits now, and has room for `k`,
 /// [`hand_off`] sees in its mailbox.
 #[inline]
-pub(crate) fn can_hand_off(port: &Port) -> bool {
+fn can_hand_off(port: &Port) -> bool {
     port.handoff.is_some()
         && port.queue.is_empty()
         && port.psets.is_empty()
@@ -275,12 +275,7 @@ pub(crate) fn can_hand_off(port: &Port) -> bool {
     clippy::result_large_err,
     reason = "the message comes back by value to be queued, as it would have gone there"
 )]
-pub(crate) fn hand_off(
-    p: &PortObj,
-    port: &mut Port,
-    k: Kmsg,
-    d: &mut Deferred,
-) -> Result<(), Kmsg> {
+fn hand_off(p: &PortObj, port: &mut Port, k: Kmsg, d: &mut Deferred) -> Result<(), Kmsg> {
     let (Receiver::Task(_, dest_name), Some(h)) = (&port.receiver, &port.handoff) else {
         return Err(k);
     };
@@ -305,4 +300,25 @@ pub(crate) fn hand_off(
     port.seqno = port.seqno.wrapping_add(1);
     count_off_delivered(port, remote_type, d);
     Ok(())
+}
+
+/// Delivers `k` to the locked port `p` (unlocking it), as XNU's `ipc_mqueue_post` does: to
+/// the thread waiting on the port if [`hand_off`] can give it over, else into the queue
+/// ([`enqueue`]). Returns whether it was handed over.
+#[inline(always)]
+pub(crate) fn post(
+    p: &PortObj,
+    mut port: Guard<'_, Port>,
+    mut k: Kmsg,
+    order: &AtomicU64,
+    d: &mut Deferred,
+) -> bool {
+    if can_hand_off(&port) {
+        match hand_off(p, &mut port, k, d) {
+            Ok(()) => return true,
+            Err(back) => k = back,
+        }
+    }
+    enqueue(p, port, k, order, d);
+    false
 }

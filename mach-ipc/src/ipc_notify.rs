@@ -157,9 +157,10 @@ pub(crate) fn mark_in_transit(k: &Kmsg, dest: &PortRef) {
     }
 }
 
-/// Puts the receive rights `k` carries back to "in transit, nowhere yet".
-pub(crate) fn unmark_in_transit(k: &Kmsg) {
-    for r in k.receive_rights() {
+/// Puts the receive rights `rights` (those a message carries) back to "in transit, nowhere
+/// yet".
+pub(crate) fn unmark_in_transit<'a>(rights: impl IntoIterator<Item = &'a PortRef>) {
+    for r in rights {
         let mut port = r.lock();
         if matches!(port.receiver, Receiver::Transit(_)) {
             port.set_receiver(Receiver::Transit(None));

@@ -11,8 +11,8 @@ use zerocopy::{FromZeros, IntoBytes};
 
 use crate::consts::*;
 use crate::ipc_kmsg::{Body, Carried, Descs, KDesc, Kmsg};
-use crate::ipc_mqueue::{Mailbox, Taken, can_hand_off, count_off_delivered, dequeue, hand_off};
-use crate::ipc_notify::{Deferred, enqueue, mark_in_transit, unmark_in_transit, would_be_circular};
+use crate::ipc_mqueue::{Mailbox, Taken, count_off_delivered, dequeue, post};
+use crate::ipc_notify::{Deferred, mark_in_transit, unmark_in_transit, would_be_circular};
 use crate::ipc_object::{copy_send, make_send, make_send_once};
 use crate::ipc_port::{Activity, Port, PortRef, Receiver};
 use crate::ipc_pset::{PsetRef, same};
@@ -496,13 +496,7 @@ impl Task {
             // Given to a receiver already waiting, or queued as `queue` would at once; the
             // right the message carries to its destination is the one just counted (the
             // queue holds no reference for it).
-            if !can_hand_off(&port) {
-                enqueue(p, port, k, &self.kernel.shared.order, &mut d);
-            } else if let Err(k) = hand_off(p, &mut port, k, &mut d) {
-                enqueue(p, port, k, &self.kernel.shared.order, &mut d);
-            } else {
-                drop(port);
-            }
+            post(p, port, k, &self.kernel.shared.order, &mut d);
             drop(ts);
             drop(moved);
             self.run(&mut d);
@@ -571,47 +565,29 @@ impl Task {
             if len >= MACH_PORT_QLIMIT_KERNEL {
                 drop(port);
                 if carries_receive {
-                    unmark_in_transit(&k);
+                    unmark_in_transit(k.receive_rights());
                 }
                 drop(transit);
                 return self.pseudo_receive(k, msg, MACH_SEND_NO_BUFFER);
             }
             if exempt || !port.is_full() {
-                // Given to a receiver already waiting, or queued. Either way the destination
-                // right the message carries is the port's own: its reference is given up (see
-                // `enqueue`), and the receive (or the handoff, for it) counts it off.
-                if can_hand_off(&port) {
-                    let dest = std::mem::replace(&mut k.remote, Carried::Null);
-                    let carried: Vec<PortRef> = if carries_receive {
-                        k.receive_rights().cloned().collect()
-                    } else {
-                        Vec::new()
-                    };
-                    match hand_off(&p, &mut port, k, &mut d) {
-                        Ok(()) => {
-                            drop(port);
-                            // Handed to a thread, the receive rights are in no queue: a
-                            // right sent into one of them meanwhile makes no cycle through
-                            // this port. (Still under the circularity lock, so no check saw
-                            // the marks; a right the receiver already copied out is left.)
-                            for r in &carried {
-                                let mut rp = r.lock();
-                                if matches!(rp.receiver, Receiver::Transit(Some(_))) {
-                                    rp.set_receiver(Receiver::Transit(None));
-                                }
-                            }
-                            drop(transit);
-                            drop(dest);
-                            self.run(&mut d);
-                            return Ok(());
-                        }
-                        Err(back) => {
-                            k = back;
-                            k.remote = dest;
-                        }
-                    }
+                // Given to a receiver already waiting, or queued. Either way the reference the
+                // message holds on its destination goes (after the port's lock), and the right
+                // is counted off by the handoff or the receive.
+                let dest = std::mem::replace(&mut k.remote, Carried::Null);
+                let carried: Vec<PortRef> = if carries_receive {
+                    k.receive_rights().cloned().collect()
+                } else {
+                    Vec::new()
+                };
+                if post(&p, port, k, &shared.order, &mut d) {
+                    // Handed to a thread, the receive rights are in no queue: a right sent
+                    // into one of them before the copyout makes no cycle through this port.
+                    // (Still under the circularity lock, so no check saw the marks; one the
+                    // receiver has already copied out is left as it is.)
+                    unmark_in_transit(&carried);
                 }
-                enqueue(&p, port, k, &shared.order, &mut d);
+                drop(dest);
                 drop(transit);
                 self.run(&mut d);
                 return Ok(());
@@ -619,7 +595,7 @@ impl Task {
             // Full: wait for room, holding nothing but the port.
             if carries_receive {
                 drop(port);
-                unmark_in_transit(&k);
+                unmark_in_transit(k.receive_rights());
                 drop(transit);
                 port = p.lock();
                 if !port.is_active() || !port.is_full() {
@@ -712,6 +688,8 @@ impl Task {
         let mut armed: Option<PortRef> = None;
         loop {
             let wait = deadline.map(|dl| dl.saturating_duration_since(Instant::now()));
+            // Out of time (or given none): the queue is looked at, and no wait follows.
+            let expired = wait.is_some_and(|w| w.is_zero());
             let mut ts = self.obj.lock();
             if let Some(ap) = armed.take() {
                 // Stopped waiting first; then a message handed off before that is this
@@ -766,7 +744,7 @@ impl Task {
             // its lock (the receive right is this space's, the space being locked): the
             // lock's line stays with the senders. (See `ipc_mqueue`.) A receive that will not
             // wait looks at the queue itself.
-            let known = if spin > 0 && wait.is_none_or(|w| !w.is_zero()) {
+            let known = if spin > 0 && !expired {
                 Mailbox::with(|m| m.known_empty(p)).flatten()
             } else {
                 None
@@ -801,7 +779,7 @@ impl Task {
                     drop(port);
                     return self.deliver_to_user(taken, msg, option, rcv_size, (Some(ts), None), d);
                 }
-                if spin == 0 && wait.is_none_or(|w| !w.is_zero()) {
+                if spin == 0 && !expired {
                     // Sleep on the port, holding only its lock (and a reference to it).
                     watching.get_or_insert_with(|| Arc::clone(&p.activity));
                     let p = Arc::clone(p);
@@ -819,7 +797,7 @@ impl Task {
                 Mailbox::with(|m| m.register(p, &mut port, seen));
                 seen
             };
-            if wait.is_some_and(|w| w.is_zero()) {
+            if expired {
                 return fail(MACH_RCV_TIMED_OUT);
             }
             // Before sleeping (a wake-up costs microseconds), watch for a message for a
